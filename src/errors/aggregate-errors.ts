@@ -1,0 +1,34 @@
+import { MnemeError } from './mneme-error.js';
+
+/** A command that expects an existing aggregate found an empty stream. */
+export class AggregateNotFoundError extends MnemeError {
+  static override readonly code: string = 'MNEME_AGGREGATE_NOT_FOUND';
+
+  constructor(
+    readonly aggregateType: string,
+    readonly aggregateId: string,
+    readonly streamName: string,
+  ) {
+    super(
+      `${aggregateType} '${aggregateId}' does not exist (stream '${streamName}' is empty). ` +
+        `Create it first, or check the id.`,
+    );
+  }
+}
+
+/** A command that creates an aggregate found its stream already written. */
+export class AggregateAlreadyExistsError extends MnemeError {
+  static override readonly code: string = 'MNEME_AGGREGATE_ALREADY_EXISTS';
+
+  constructor(
+    readonly aggregateType: string,
+    readonly aggregateId: string,
+    readonly streamName: string,
+    readonly version: bigint,
+  ) {
+    super(
+      `${aggregateType} '${aggregateId}' already exists (stream '${streamName}' is at revision ${version}). ` +
+        `Use another id, or send a command that acts on the existing aggregate.`,
+    );
+  }
+}

@@ -1,0 +1,63 @@
+import { MnemeError } from './mneme-error.js';
+import type { ConcurrencyError } from './concurrency-error.js';
+
+/** Every attempt of a command lost the race for its stream; the last conflict is the `cause`. */
+export class MaxRetriesExceededError extends MnemeError {
+  static override readonly code: string = 'MNEME_MAX_RETRIES_EXCEEDED';
+  declare readonly cause: ConcurrencyError;
+
+  constructor(
+    readonly streamName: string,
+    readonly attempts: number,
+    cause: ConcurrencyError,
+  ) {
+    super(
+      `Gave up on stream '${streamName}' after ${attempts} attempt${attempts === 1 ? '' : 's'}: ` +
+        `other writers kept appending first. Raise retry.maxRetries, or reduce contention on this stream.`,
+      { cause },
+    );
+  }
+}
+
+/** No aggregate registered with the bus handles this command class. */
+export class HandlerNotFoundError extends MnemeError {
+  static override readonly code: string = 'MNEME_HANDLER_NOT_FOUND';
+
+  constructor(readonly commandName: string) {
+    super(
+      `No handler for command '${commandName}'. Mark an aggregate method with @Handles(${commandName}) ` +
+        `and list the aggregate in mnemeModule({ aggregates: [...] }).`,
+    );
+  }
+}
+
+/** Two handlers claim the same command class; found when the module is loaded. */
+export class DuplicateHandlerError extends MnemeError {
+  static override readonly code: string = 'MNEME_DUPLICATE_HANDLER';
+
+  constructor(
+    readonly commandName: string,
+    readonly handlers: readonly string[],
+  ) {
+    super(
+      `Command '${commandName}' is handled by more than one method (${handlers.join(', ')}). ` +
+        `A command must have exactly one handler: remove or rename one of the @Handles(${commandName}).`,
+    );
+  }
+}
+
+/** The command carries no usable aggregate id; nothing was read or written. */
+export class InvalidAggregateIdError extends MnemeError {
+  static override readonly code: string = 'MNEME_INVALID_AGGREGATE_ID';
+
+  constructor(
+    readonly commandName: string,
+    readonly reason: string,
+    readonly value?: unknown,
+  ) {
+    super(
+      `Command '${commandName}' has no valid aggregate id: ${reason}. Mark the id property with ` +
+        `@AggregateId(), or give @Handles(${commandName}, { id: cmd => ... }), and pass a non-empty string.`,
+    );
+  }
+}

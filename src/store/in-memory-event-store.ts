@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from './event-store.js';
+import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
+import { validateEventsToAppend, validateExpectedRevision } from './event-validation.js';
+
+interface StoredEvent {
+  readonly id: string;
+  readonly type: string;
+  /** Kept as JSON text, as a real store does: readers get fresh copies, writers can't mutate history. */
+  readonly dataJson: string;
+  readonly metadataJson: string;
+  readonly createdAt: number;
+}
+
+interface Stream {
+  readonly events: StoredEvent[];
+  /** event id -> revision, for KurrentDB's idempotent re-append checks. */
+  readonly revisionById: Map<string, number>;
+}
+
+type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'conflict' };
+
+/**
+ * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
+ * of the same event ids) in memory. Every operation yields to the event loop first, so concurrent
+ * commands interleave as they would against a server.
+ */
+export class InMemoryEventStore extends EventStore {
+  readonly #streams = new Map<string, Stream>();
+
+  async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? ANY;
+    validateExpectedRevision(expected);
+    validateEventsToAppend(streamName, events);
+    const prepared = events.map((event) => ({
+      id: event.id ?? randomUUID(),
+      type: event.type,
+      dataJson: JSON.stringify(event.data),
+      metadataJson: JSON.stringify(event.metadata ?? {}),
+    }));
+    await yieldToEventLoop();
+
+    // From here to the write nothing awaits: the check and the write are one atomic step.
+    const stream = this.#streams.get(streamName);
+    const current = stream ? BigInt(stream.events.length - 1) : -1n;
+    const decision = decide(stream, expected, prepared.map((e) => e.id));
+    if (decision.kind === 'conflict') {
+      throw new ConcurrencyError(streamName, expected, stream ? current : NO_STREAM);
+    }
+    if (decision.kind === 'idempotent') return { nextExpectedRevision: decision.lastRevision };
+    if (prepared.length === 0) return { nextExpectedRevision: current };
+
+    const target = stream ?? this.#createStream(streamName);
+    const createdAt = Date.now();
+    for (const event of prepared) {
+      target.revisionById.set(event.id, target.events.length);
+      target.events.push({ ...event, createdAt });
+    }
+    return { nextExpectedRevision: BigInt(target.events.length - 1) };
+  }
+
+  async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+    await yieldToEventLoop();
+    const stream = this.#streams.get(streamName);
+    if (!stream || maxCount <= 0) return;
+    // A read sees the stream as it was when the read began, like a server-side read.
+    const last = stream.events.length - 1;
+    let taken = 0;
+    if (direction === 'forwards') {
+      const from = options.fromRevision === undefined ? 0 : Number(options.fromRevision);
+      for (let revision = Math.max(from, 0); revision <= last && taken < maxCount; revision++, taken++) {
+        yield toRecorded(streamName, revision, stream.events[revision]!);
+      }
+    } else {
+      const from = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
+      for (let revision = from; revision >= 0 && taken < maxCount; revision--, taken++) {
+        yield toRecorded(streamName, revision, stream.events[revision]!);
+      }
+    }
+  }
+
+  #createStream(streamName: string): Stream {
+    const stream: Stream = { events: [], revisionById: new Map() };
+    this.#streams.set(streamName, stream);
+    return stream;
+  }
+}
+
+/**
+ * KurrentDB's commit check (IndexWriter.CheckCommit): which expected revisions accept the append,
+ * and when a re-sent batch of already-written ids succeeds without writing again.
+ */
+function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly string[]): CommitDecision {
+  const current = stream ? stream.events.length - 1 : -1;
+  if (expected === ANY || expected === STREAM_EXISTS) {
+    const weak = weakIdempotency(stream, ids);
+    if (weak.kind !== 'write') return weak;
+    if (expected === STREAM_EXISTS && current < 0) return { kind: 'conflict' };
+    return weak;
+  }
+  const expectedNumber = expected === NO_STREAM ? -1 : Number(expected);
+  if (expectedNumber === current) return { kind: 'write' };
+  if (expectedNumber > current || !stream) return { kind: 'conflict' };
+  return strongIdempotency(stream, expectedNumber, ids);
+}
+
+/** ANY / STREAM_EXISTS: if the first id is already in the stream, all of them must be. */
+function weakIdempotency(stream: Stream | undefined, ids: readonly string[]): CommitDecision {
+  if (!stream || ids.length === 0 || !stream.revisionById.has(ids[0]!)) return { kind: 'write' };
+  let lastRevision = -1;
+  for (const id of ids) {
+    const revision = stream.revisionById.get(id);
+    if (revision === undefined) return { kind: 'conflict' }; // KurrentDB: CorruptedIdempotency
+    lastRevision = revision;
+  }
+  return { kind: 'idempotent', lastRevision: BigInt(lastRevision) };
+}
+
+/** Exact revision behind the stream's end: the ids must be exactly the events that follow it. */
+function strongIdempotency(stream: Stream, expected: number, ids: readonly string[]): CommitDecision {
+  if (ids.length === 0) return { kind: 'conflict' };
+  let revision = expected;
+  for (const id of ids) {
+    revision += 1;
+    if (stream.revisionById.get(id) !== revision) return { kind: 'conflict' };
+  }
+  return { kind: 'idempotent', lastRevision: BigInt(revision) };
+}
+
+function toRecorded(streamName: string, revision: number, event: StoredEvent): RecordedEvent {
+  return {
+    id: event.id,
+    streamName,
+    revision: BigInt(revision),
+    type: event.type,
+    data: JSON.parse(event.dataJson),
+    metadata: JSON.parse(event.metadataJson),
+    createdAt: new Date(event.createdAt),
+  };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ANY, ConcurrencyError, InvalidEventError, NO_STREAM, STREAM_EXISTS, type EventData, type EventStore, type RecordedEvent } from 'mneme';
+
+/** What a contract run needs: a store, and how to release it. */
+export interface StoreUnderTest {
+  store: EventStore;
+  close?: () => Promise<void>;
+}
+
+const event = (type: string, data: unknown = {}, id?: string): EventData => ({ type, data, ...(id ? { id } : {}) });
+
+async function readAll(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const recorded of iterable) events.push(recorded);
+  return events;
+}
+
+/**
+ * The EventStore contract, written once and run against every implementation. Every assertion
+ * here holds for a real KurrentDB server too: stream names are unique per test.
+ */
+export function describeEventStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    let store: EventStore;
+    const stream = (label: string) => `contract_${label}-${randomUUID().replace(/-/g, '')}`;
+
+    beforeAll(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.close?.();
+    });
+
+    describe('appending', () => {
+      it('numbers events from revision 0 and returns the last revision', async () => {
+        const s = stream('numbering');
+        const result = await store.appendToStream(s, [event('A'), event('B'), event('C')]);
+        expect(result.nextExpectedRevision).toBe(2n);
+        const again = await store.appendToStream(s, [event('D')]);
+        expect(again.nextExpectedRevision).toBe(3n);
+        expect((await readAll(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n]);
+      });
+
+      it('stores type, data, metadata and the given id, and returns them on read', async () => {
+        const s = stream('roundtrip');
+        const id = randomUUID();
+        const before = Date.now();
+        await store.appendToStream(s, [
+          { id, type: 'Thing.Happened', data: { n: 1, nested: { list: [1, 'two', null, true] } }, metadata: { correlationId: 'c-1' } },
+        ]);
+        const [recorded] = await readAll(store.readStream(s));
+        expect(recorded).toMatchObject({
+          id,
+          streamName: s,
+          revision: 0n,
+          type: 'Thing.Happened',
+          data: { n: 1, nested: { list: [1, 'two', null, true] } },
+          metadata: { correlationId: 'c-1' },
+        });
+        expect(recorded!.createdAt).toBeInstanceOf(Date);
+        // KurrentDB's bridge truncates to whole seconds.
+        expect(recorded!.createdAt.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+      });
+
+      it('generates a UUID id when none is given', async () => {
+        const s = stream('generated-id');
+        await store.appendToStream(s, [event('A')]);
+        const [recorded] = await readAll(store.readStream(s));
+        expect(recorded!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+      });
+
+      it('reads back an empty metadata object when none was given', async () => {
+        const s = stream('no-metadata');
+        await store.appendToStream(s, [event('A', { x: 1 })]);
+        const [recorded] = await readAll(store.readStream(s));
+        expect(recorded!.metadata).toEqual({});
+      });
+
+      it('rejects an event without a type before writing anything', async () => {
+        const s = stream('no-type');
+        await expect(store.appendToStream(s, [event('A'), { type: '', data: {} }])).rejects.toThrow(InvalidEventError);
+        expect(await readAll(store.readStream(s))).toEqual([]);
+      });
+
+      it('rejects data JSON cannot hold (BigInt, cycles) before writing anything', async () => {
+        const s = stream('bad-data');
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        await expect(store.appendToStream(s, [event('A'), event('B', { big: 1n })])).rejects.toThrow(InvalidEventError);
+        await expect(store.appendToStream(s, [event('A'), event('B', cyclic)])).rejects.toThrow(InvalidEventError);
+        expect(await readAll(store.readStream(s))).toEqual([]);
+      });
+
+      it('rejects an id that is not a UUID', async () => {
+        const s = stream('bad-id');
+        await expect(store.appendToStream(s, [event('A', {}, 'not-a-uuid')])).rejects.toThrow(InvalidEventError);
+        expect(await readAll(store.readStream(s))).toEqual([]);
+      });
+    });
+
+    describe('expected revision', () => {
+      it('ANY appends to a missing and to an existing stream', async () => {
+        const s = stream('any');
+        expect((await store.appendToStream(s, [event('A')], { expectedRevision: ANY })).nextExpectedRevision).toBe(0n);
+        expect((await store.appendToStream(s, [event('B')], { expectedRevision: ANY })).nextExpectedRevision).toBe(1n);
+      });
+
+      it('NO_STREAM creates a stream once and then conflicts', async () => {
+        const s = stream('no-stream');
+        await store.appendToStream(s, [event('A')], { expectedRevision: NO_STREAM });
+        const error = await store.appendToStream(s, [event('B')], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamName: s, expected: NO_STREAM, actual: 0n, code: 'MNEME_CONCURRENCY_CONFLICT' });
+      });
+
+      it('STREAM_EXISTS conflicts on a missing stream and appends to an existing one', async () => {
+        const s = stream('exists');
+        const error = await store.appendToStream(s, [event('A')], { expectedRevision: STREAM_EXISTS }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamName: s, expected: STREAM_EXISTS, actual: NO_STREAM });
+        await store.appendToStream(s, [event('A')]);
+        expect((await store.appendToStream(s, [event('B')], { expectedRevision: STREAM_EXISTS })).nextExpectedRevision).toBe(1n);
+      });
+
+      it('an exact revision appends when it is the last revision', async () => {
+        const s = stream('exact');
+        await store.appendToStream(s, [event('A'), event('B')]);
+        expect((await store.appendToStream(s, [event('C')], { expectedRevision: 1n })).nextExpectedRevision).toBe(2n);
+      });
+
+      it('an exact revision behind the stream conflicts with the actual revision', async () => {
+        const s = stream('behind');
+        await store.appendToStream(s, [event('A'), event('B'), event('C')]);
+        const error = await store.appendToStream(s, [event('D')], { expectedRevision: 0n }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamName: s, expected: 0n, actual: 2n });
+      });
+
+      it('an exact revision ahead of the stream conflicts', async () => {
+        const s = stream('ahead');
+        await store.appendToStream(s, [event('A')]);
+        await expect(store.appendToStream(s, [event('B')], { expectedRevision: 5n })).rejects.toMatchObject({
+          expected: 5n,
+          actual: 0n,
+        });
+      });
+
+      it('an exact revision on a missing stream conflicts with actual NO_STREAM', async () => {
+        const s = stream('exact-missing');
+        await expect(store.appendToStream(s, [event('A')], { expectedRevision: 0n })).rejects.toMatchObject({
+          streamName: s,
+          expected: 0n,
+          actual: NO_STREAM,
+        });
+      });
+
+      it('only one of two concurrent creates with NO_STREAM succeeds', async () => {
+        const s = stream('race');
+        const results = await Promise.allSettled([
+          store.appendToStream(s, [event('A')], { expectedRevision: NO_STREAM }),
+          store.appendToStream(s, [event('B')], { expectedRevision: NO_STREAM }),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(rejected.reason).toBeInstanceOf(ConcurrencyError);
+        expect(await readAll(store.readStream(s))).toHaveLength(1);
+      });
+
+      it('concurrent appends at one exact revision: exactly one wins', async () => {
+        const s = stream('exact-race');
+        await store.appendToStream(s, [event('A')]);
+        const results = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => store.appendToStream(s, [event(`B${i}`)], { expectedRevision: 0n })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect((await readAll(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n]);
+      });
+
+      it('rejects an expected revision that is not one of the allowed values', async () => {
+        const s = stream('bad-expected');
+        await expect(store.appendToStream(s, [event('A')], { expectedRevision: -1n })).rejects.toMatchObject({
+          code: 'MNEME_INVALID_EXPECTED_REVISION',
+        });
+      });
+    });
+
+    describe('atomicity', () => {
+      it('a conflicting append writes none of its events', async () => {
+        const s = stream('atomic');
+        await store.appendToStream(s, [event('A')]);
+        await expect(store.appendToStream(s, [event('B'), event('C'), event('D')], { expectedRevision: NO_STREAM })).rejects.toThrow(
+          ConcurrencyError,
+        );
+        expect((await readAll(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
+      });
+
+      it('concurrent multi-event appends never interleave', async () => {
+        const s = stream('no-interleave');
+        await Promise.all(
+          ['x', 'y', 'z'].map((w) => store.appendToStream(s, [event(`${w}1`), event(`${w}2`), event(`${w}3`)])),
+        );
+        const types = (await readAll(store.readStream(s))).map((e) => e.type);
+        expect(types).toHaveLength(9);
+        for (let i = 0; i < 9; i += 3) {
+          const writer = types[i]![0];
+          expect(types.slice(i, i + 3)).toEqual([`${writer}1`, `${writer}2`, `${writer}3`]);
+        }
+      });
+    });
+
+    describe('idempotent re-append of the same event ids', () => {
+      it('ANY: re-sending the same ids writes nothing and returns the original revision', async () => {
+        const s = stream('idem-any');
+        const batch = [event('A', {}, randomUUID()), event('B', {}, randomUUID())];
+        expect((await store.appendToStream(s, batch)).nextExpectedRevision).toBe(1n);
+        await store.appendToStream(s, [event('C')]);
+        expect((await store.appendToStream(s, batch, { expectedRevision: ANY })).nextExpectedRevision).toBe(1n);
+        expect((await readAll(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      });
+
+      it('ANY: a batch whose first id was written but a later one was not is a conflict', async () => {
+        const s = stream('idem-corrupt');
+        const first = event('A', {}, randomUUID());
+        await store.appendToStream(s, [first]);
+        await expect(store.appendToStream(s, [first, event('B', {}, randomUUID())])).rejects.toThrow(ConcurrencyError);
+        expect(await readAll(store.readStream(s))).toHaveLength(1);
+      });
+
+      it('NO_STREAM: re-sending the creating batch succeeds without writing', async () => {
+        const s = stream('idem-no-stream');
+        const batch = [event('A', {}, randomUUID()), event('B', {}, randomUUID())];
+        await store.appendToStream(s, batch, { expectedRevision: NO_STREAM });
+        expect((await store.appendToStream(s, batch, { expectedRevision: NO_STREAM })).nextExpectedRevision).toBe(1n);
+        expect(await readAll(store.readStream(s))).toHaveLength(2);
+      });
+
+      it('exact revision: re-sending the batch written after that revision succeeds without writing', async () => {
+        const s = stream('idem-exact');
+        await store.appendToStream(s, [event('A')]);
+        const batch = [event('B', {}, randomUUID()), event('C', {}, randomUUID())];
+        await store.appendToStream(s, batch, { expectedRevision: 0n });
+        await store.appendToStream(s, [event('D')]);
+        expect((await store.appendToStream(s, batch, { expectedRevision: 0n })).nextExpectedRevision).toBe(2n);
+        expect((await readAll(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+      });
+
+      it('exact revision: different ids after that revision are a conflict', async () => {
+        const s = stream('idem-exact-conflict');
+        await store.appendToStream(s, [event('A'), event('B')]);
+        await expect(store.appendToStream(s, [event('X', {}, randomUUID())], { expectedRevision: 0n })).rejects.toThrow(
+          ConcurrencyError,
+        );
+      });
+    });
+
+    describe('reading', () => {
+      let s: string;
+      beforeAll(async () => {
+        s = stream('reads');
+        await store.appendToStream(s, ['E0', 'E1', 'E2', 'E3', 'E4'].map((t) => event(t, { t })));
+      });
+      const types = async (options?: Parameters<EventStore['readStream']>[1]) =>
+        (await readAll(store.readStream(s, options))).map((e) => e.type);
+
+      it('a missing stream yields nothing', async () => {
+        expect(await readAll(store.readStream(stream('missing')))).toEqual([]);
+      });
+
+      it('reads forwards from the start by default', async () => {
+        expect(await types()).toEqual(['E0', 'E1', 'E2', 'E3', 'E4']);
+      });
+
+      it('reads forwards from a revision, inclusive', async () => {
+        expect(await types({ fromRevision: 2n })).toEqual(['E2', 'E3', 'E4']);
+      });
+
+      it('reads backwards from the end by default', async () => {
+        expect(await types({ direction: 'backwards' })).toEqual(['E4', 'E3', 'E2', 'E1', 'E0']);
+      });
+
+      it('reads backwards from a revision, inclusive', async () => {
+        expect(await types({ direction: 'backwards', fromRevision: 1n })).toEqual(['E1', 'E0']);
+      });
+
+      it('limits the count in both directions', async () => {
+        expect(await types({ maxCount: 2 })).toEqual(['E0', 'E1']);
+        expect(await types({ direction: 'backwards', maxCount: 1 })).toEqual(['E4']);
+        expect(await types({ fromRevision: 1n, maxCount: 2 })).toEqual(['E1', 'E2']);
+      });
+
+      it('reading past the end yields nothing', async () => {
+        expect(await types({ fromRevision: 5n })).toEqual([]);
+      });
+
+      it('gives each reader its own copy of the data', async () => {
+        const [first] = await readAll(store.readStream(s, { maxCount: 1 }));
+        (first!.data as { t: string }).t = 'changed';
+        const [again] = await readAll(store.readStream(s, { maxCount: 1 }));
+        expect(again!.data).toEqual({ t: 'E0' });
+      });
+    });
+  });
+}
