@@ -21,3 +21,26 @@ export {
 } from './store/event-store.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore } from './store/in-memory-event-store.js';
+export { InvalidAggregateError } from './errors/aggregate-errors.js';
+export { InvalidConfigurationError } from './errors/configuration-error.js';
+
+// Decorators (also from 'mneme/decorators')
+export { EventType, Aggregate, AggregateId, Handles, Apply } from '../decorators/index.js';
+export type { AggregateOptions, HandlesOptions, ExpectedAggregateState, Class, AggregateClass } from '../decorators/index.js';
+
+// Aggregates
+export { AggregateRoot } from './aggregate/aggregate-root.js';
+export { AggregateRepository, type SaveOptions, type SaveResult } from './aggregate/aggregate-repository.js';
+
+// Commands
+export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
+export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
+export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
+export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
+export { execute, type Command, type AggregateState, type ExecuteConfig, type ExecuteResult } from './commands/execute.js';
+
+// Events
+export { serializeEvent, deserializeEvent, eventTypeOf } from './events/event-serializer.js';
+
+// Dependency injection
+export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';

@@ -32,3 +32,15 @@ export class AggregateAlreadyExistsError extends MnemeError {
     );
   }
 }
+
+/** An aggregate class cannot be used as declared (found when it is first used or registered). */
+export class InvalidAggregateError extends MnemeError {
+  static override readonly code: string = 'MNEME_INVALID_AGGREGATE';
+
+  constructor(
+    readonly aggregateType: string,
+    readonly reason: string,
+  ) {
+    super(`Aggregate ${aggregateType} cannot be used: ${reason}.`);
+  }
+}

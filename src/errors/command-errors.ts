@@ -46,18 +46,27 @@ export class DuplicateHandlerError extends MnemeError {
   }
 }
 
-/** The command carries no usable aggregate id; nothing was read or written. */
+/** The command (or a repository call) carries no usable aggregate id; nothing was read or written. */
 export class InvalidAggregateIdError extends MnemeError {
   static override readonly code: string = 'MNEME_INVALID_AGGREGATE_ID';
+  readonly commandName: string | undefined;
+  readonly value: unknown;
 
-  constructor(
-    readonly commandName: string,
-    readonly reason: string,
-    readonly value?: unknown,
-  ) {
-    super(
-      `Command '${commandName}' has no valid aggregate id: ${reason}. Mark the id property with ` +
-        `@AggregateId(), or give @Handles(${commandName}, { id: cmd => ... }), and pass a non-empty string.`,
-    );
+  constructor(reason: string, facts: { commandName?: string; value?: unknown } = {}) {
+    const subject = facts.commandName ? `Command '${facts.commandName}'` : 'The aggregate';
+    const fix = facts.commandName
+      ? `Mark the id property with @AggregateId(), or give @Handles(${facts.commandName}, { id: cmd => ... }), and pass a non-empty string.`
+      : 'Pass a non-empty string id.';
+    super(`${subject} has no valid aggregate id: ${reason}. ${fix}`);
+    this.commandName = facts.commandName;
+    this.value = facts.value;
+  }
+
+  /** Why the id was refused, or undefined when `value` is a usable id. */
+  static check(value: unknown): string | undefined {
+    if (value === undefined || value === null) return `the id is ${value}`;
+    if (typeof value !== 'string') return `the id is a ${typeof value}, not a string`;
+    if (value.trim() === '') return 'the id is empty';
+    return undefined;
   }
 }

@@ -27,7 +27,7 @@ export class MnemeError extends Error {
    * True when `err` is this error class (or a subclass), even if it was thrown by another copy of
    * Mneme. Compares stable codes, not constructors.
    */
-  static is<T extends typeof MnemeError>(this: T, err: unknown): err is InstanceType<T> {
+  static is<T extends MnemeError>(this: { readonly code: string; readonly prototype: T }, err: unknown): err is T {
     if (typeof err !== 'object' || err === null) return false;
     const codes = (err as Record<symbol, unknown>)[ERROR_CODES];
     return Array.isArray(codes) && codes.includes(this.code);

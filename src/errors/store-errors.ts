@@ -1,4 +1,5 @@
 import { MnemeError } from './mneme-error.js';
+import { InvalidEventError } from './event-errors.js';
 
 /** An append or read was given an expected revision that is none of ANY, NO_STREAM, STREAM_EXISTS or a bigint >= 0n. */
 export class InvalidExpectedRevisionError extends MnemeError {
@@ -8,6 +9,117 @@ export class InvalidExpectedRevisionError extends MnemeError {
     super(
       `Invalid expectedRevision ${String(expectedRevision)}: use ANY, NO_STREAM, STREAM_EXISTS or the ` +
         `revision of the stream's last event as a bigint (>= 0n).`,
+    );
+  }
+}
+
+/** What the store was doing when it failed. */
+export type StoreOperation = 'append' | 'read' | 'connect';
+
+export interface EventStoreErrorOptions {
+  cause?: unknown;
+  /** Replaces the generated message (subclasses word their own). */
+  message?: string;
+}
+
+/**
+ * The event store failed for a reason Mneme has no finer class for. Also the base of every store
+ * failure, so `EventStoreError.is(err)` catches them all. The client's error is the `cause`.
+ */
+export class EventStoreError extends MnemeError {
+  static override readonly code: string = 'MNEME_EVENT_STORE_FAILED';
+  /** True when retrying the same call later may succeed. */
+  readonly transient: boolean = false;
+
+  constructor(
+    readonly operation: StoreOperation,
+    readonly streamName: string | undefined,
+    readonly reason: string,
+    options: EventStoreErrorOptions = {},
+  ) {
+    super(
+      options.message ??
+        `The event store failed to ${operation}${streamName === undefined ? '' : ` stream '${streamName}'`}: ${reason}. ` +
+          `See the error's cause for the client's error, and the server's logs.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The server could not be reached or could not serve the call right now (down, not the leader,
+ * deadline exceeded). Transient: retry later. Retrying an append with the same event ids is safe.
+ */
+export class EventStoreUnavailableError extends EventStoreError {
+  static override readonly code: string = 'MNEME_EVENT_STORE_UNAVAILABLE';
+  override readonly transient: boolean = true;
+
+  constructor(
+    operation: StoreOperation,
+    streamName: string | undefined,
+    /** The server, as a connection string without its password. */
+    readonly target: string,
+    reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(operation, streamName, reason, {
+      ...options,
+      message:
+        `Could not ${operation}${streamName === undefined ? '' : ` stream '${streamName}'`}: the event store at ${target} ` +
+        `is unavailable (${reason}). This is transient: retry later, and check that the server is running and ` +
+        `reachable with this connection string. Re-sending an append with the same event ids will not write them twice.`,
+    });
+  }
+}
+
+/** The stream was tombstoned (hard-deleted): it can never be written or read again. */
+export class StreamDeletedError extends EventStoreError {
+  static override readonly code: string = 'MNEME_STREAM_DELETED';
+
+  constructor(operation: StoreOperation, streamName: string, options: { cause?: unknown } = {}) {
+    super(operation, streamName, 'the stream was permanently deleted', {
+      ...options,
+      message:
+        `Cannot ${operation} stream '${streamName}': it was permanently deleted (tombstoned), and its name can ` +
+        `never be used again. Use another stream name.`,
+    });
+  }
+}
+
+/** The append is larger than the server accepts in one go. Nothing was written. */
+export class EventTooLargeError extends InvalidEventError {
+  static override readonly code: string = 'MNEME_EVENT_TOO_LARGE';
+
+  constructor(
+    readonly streamName: string,
+    /** The server's limit in bytes for one append. */
+    readonly maxAppendSize: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`the append to stream '${streamName}' exceeds the server's maximum append size of ${maxAppendSize} bytes`, undefined, {
+      ...options,
+      message:
+        `Append to stream '${streamName}' is larger than the server accepts (${maxAppendSize} bytes per append): ` +
+        `nothing was written. Split the events over several appends, keep large payloads outside the event ` +
+        `(store a reference), or raise the server's MaxAppendSize.`,
+    });
+  }
+}
+
+/** The connection string is missing or malformed. Never carries the password. */
+export class InvalidConnectionStringError extends MnemeError {
+  static override readonly code: string = 'MNEME_INVALID_CONNECTION_STRING';
+
+  constructor(
+    readonly reason: string,
+    /** The connection string as given, with its password replaced by `***`. */
+    readonly connectionString?: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `Invalid KurrentDB connection string${connectionString === undefined ? '' : ` '${connectionString}'`}: ${reason}. ` +
+        `Expected e.g. kurrentdb://localhost:2113?tls=false, or kurrentdb+discover://host:2113 for a cluster.`,
+      options,
     );
   }
 }

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+
+export { EventType, getEventTypeMetadata, getEventClass, type EventTypeMetadata } from './event-type.js';
+export {
+  Aggregate,
+  Handles,
+  Apply,
+  getAggregateMetadataChain,
+  type AggregateOptions,
+  type HandlesOptions,
+  type ExpectedAggregateState,
+  type AggregateMetadata,
+  type HandlerRecord,
+  type ApplierRecord,
+} from './aggregate.js';
+export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
+export type { Class, AggregateClass } from './class-types.js';

@@ -1,0 +1,4 @@
+import { runBankAccountExample } from './run.js';
+
+// `npm start`: the embedded in-memory store.
+await runBankAccountExample();

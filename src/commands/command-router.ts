@@ -1,0 +1,73 @@
+import { getCommandMetadata, type AggregateClass, type Class } from '../../decorators/index.js';
+import { aggregateDefinition, streamNameFor, type HandlerDefinition } from '../aggregate/aggregate-definition.js';
+import type { AggregateRoot } from '../aggregate/aggregate-root.js';
+import { DuplicateHandlerError, HandlerNotFoundError, InvalidAggregateIdError } from '../errors/command-errors.js';
+import { InvalidAggregateError } from '../errors/aggregate-errors.js';
+
+/** Where a command goes: its handler and how to find its aggregate id, resolved once per command class. */
+export interface CommandRoute {
+  readonly handler: HandlerDefinition;
+  readonly aggregateType: AggregateClass<AggregateRoot>;
+  readonly idOf: (command: object) => unknown;
+}
+
+/** A command routed to its aggregate instance. */
+export interface RoutedCommand {
+  readonly route: CommandRoute;
+  readonly aggregateId: string;
+  readonly streamName: string;
+}
+
+/**
+ * The command -> handler table of a set of aggregates, built (and checked: one handler per command,
+ * every aggregate with a category) when the module is loaded, so dispatch is a Map lookup.
+ */
+export class CommandRouter {
+  readonly #routes = new Map<Function, CommandRoute>();
+
+  constructor(aggregates: readonly AggregateClass<AggregateRoot>[]) {
+    for (const aggregateType of aggregates) {
+      if (typeof aggregateType !== 'function') {
+        throw new InvalidAggregateError(String(aggregateType), 'aggregates must be classes that extend AggregateRoot');
+      }
+      const definition = aggregateDefinition(aggregateType);
+      streamNameFor(definition, 'check'); // an aggregate without a category fails here, not on first use
+      for (const handler of definition.handlers.values()) {
+        const existing = this.#routes.get(handler.command);
+        if (existing && existing.handler !== handler) {
+          throw new DuplicateHandlerError(handler.command.name, [existing.handler.name, handler.name]);
+        }
+        this.#routes.set(handler.command, { handler, aggregateType, idOf: idResolver(handler) });
+      }
+    }
+  }
+
+  /** Finds the handler and the aggregate id; nothing is read or written before this succeeds. */
+  route(command: object): RoutedCommand {
+    const commandType = typeof command === 'object' && command !== null ? command.constructor : undefined;
+    const route = commandType && this.#routes.get(commandType);
+    if (!route) throw new HandlerNotFoundError(commandType?.name ?? String(command));
+    const id = route.idOf(command);
+    const problem = InvalidAggregateIdError.check(id);
+    if (problem) throw new InvalidAggregateIdError(problem, { commandName: route.handler.command.name, value: id });
+    return { route, aggregateId: id as string, streamName: streamNameFor(route.handler.aggregate, id as string) };
+  }
+
+  /** The command classes this router can dispatch. */
+  get commands(): Function[] {
+    return [...this.#routes.keys()];
+  }
+}
+
+function idResolver(handler: HandlerDefinition): (command: object) => unknown {
+  if (handler.options.id) return handler.options.id as (command: object) => unknown;
+  const property = getCommandMetadata(handler.command as Class)?.aggregateIdProperty;
+  if (property === undefined) {
+    return () => {
+      throw new InvalidAggregateIdError('the command class has no @AggregateId() property and its handler no id option', {
+        commandName: handler.command.name,
+      });
+    };
+  }
+  return (command) => (command as Record<string | symbol, unknown>)[property];
+}

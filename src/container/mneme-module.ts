@@ -1,0 +1,75 @@
+import { ContainerModule, type Newable } from 'inversify';
+import type { AggregateClass } from '../../decorators/index.js';
+import { AggregateRepository } from '../aggregate/aggregate-repository.js';
+import type { AggregateRoot } from '../aggregate/aggregate-root.js';
+import { CommandBus } from '../commands/command-bus.js';
+import { CommandInterceptor } from '../commands/command-interceptor.js';
+import { CommandRouter } from '../commands/command-router.js';
+import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
+import type { RetryOptions } from '../commands/retry-policy.js';
+import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { EventStore } from '../store/event-store.js';
+import { InMemoryEventStore } from '../store/in-memory-event-store.js';
+
+/** Which event store the container uses. */
+export type EventStoreOption = EventStore | Newable<EventStore>;
+
+export interface MnemeModuleOptions {
+  /** Aggregate classes whose @Handles methods the bus dispatches to. */
+  aggregates?: AggregateClass<AggregateRoot>[];
+  /** An instance (shared as is), a class (one per container), or omitted for an `InMemoryEventStore`. */
+  eventStore?: EventStoreOption;
+  /** Concurrency-retry settings, or `false` to turn the retry interceptor off. */
+  retry?: RetryOptions | false;
+  /** Users' interceptors, outermost first; they run once per `execute`, outside the retry loop. */
+  interceptors?: (CommandInterceptor | Newable<CommandInterceptor>)[];
+}
+
+/**
+ * Binds Mneme into an inversify container: `EventStore`, `AggregateRepository`, `CommandBus` and
+ * the interceptors, as singletons per container. Handler tables are built and checked when the
+ * module is loaded (a command handled twice fails `container.load`).
+ */
+export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
+  return new ContainerModule(({ bind, isBound }) => {
+    const router = new CommandRouter(options.aggregates ?? []);
+    const retryInterceptor = options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry ?? {});
+
+    bindEventStore(bind, options.eventStore);
+    bind(AggregateRepository)
+      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore)))
+      .inSingletonScope();
+    bind(CommandRouter).toConstantValue(router);
+    if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);
+
+    const userInterceptors = (options.interceptors ?? []).map((interceptor, index) => {
+      if (interceptor instanceof CommandInterceptor) return () => interceptor;
+      if (typeof interceptor === 'function' && interceptor.prototype instanceof CommandInterceptor) {
+        if (!isBound(interceptor)) bind(interceptor).toSelf().inSingletonScope();
+        return (get: <T>(id: Newable<T>) => T) => get(interceptor);
+      }
+      throw new InvalidConfigurationError('interceptors', `item #${index} is neither a CommandInterceptor nor a class extending it`);
+    });
+
+    bind(CommandBus)
+      .toDynamicValue((context) => {
+        const get = <T>(id: Newable<T>) => context.get(id);
+        const chain = userInterceptors.map((resolve) => resolve(get));
+        if (retryInterceptor) chain.push(retryInterceptor);
+        return new CommandBus(context.get(AggregateRepository), router, chain);
+      })
+      .inSingletonScope();
+  });
+}
+
+function bindEventStore(bind: Parameters<ConstructorParameters<typeof ContainerModule>[0]>[0]['bind'], option: EventStoreOption | undefined): void {
+  if (option === undefined) {
+    bind(EventStore).to(InMemoryEventStore).inSingletonScope();
+  } else if (option instanceof EventStore) {
+    bind(EventStore).toConstantValue(option);
+  } else if (typeof option === 'function' && option.prototype instanceof EventStore) {
+    bind(EventStore).to(option).inSingletonScope();
+  } else {
+    throw new InvalidConfigurationError('eventStore', 'give an EventStore instance or a class extending EventStore');
+  }
+}

@@ -1,0 +1,13 @@
+import { MnemeError } from './mneme-error.js';
+
+/** An option given to Mneme is invalid; found before anything runs. */
+export class InvalidConfigurationError extends MnemeError {
+  static override readonly code: string = 'MNEME_INVALID_CONFIGURATION';
+
+  constructor(
+    readonly option: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid '${option}' option: ${reason}.`);
+  }
+}

@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module';
+
+interface MetadataMaps {
+  _typeMetadatas: Map<Function, unknown>;
+  _transformMetadatas: Map<Function, unknown>;
+  _exposeMetadatas: Map<Function, unknown>;
+  _excludeMetadatas: Map<Function, unknown>;
+}
+
+/**
+ * class-transformer's own metadata storage: the copy that `import ... from 'class-transformer'`
+ * resolves to in Node (its `main`, CommonJS). Undefined if it cannot be read (e.g. a bundler picked
+ * its ESM build): then every event class takes the class-transformer path, which is always correct.
+ */
+const storage: MetadataMaps | undefined = (() => {
+  try {
+    const require = createRequire(import.meta.url);
+    const loaded = require('class-transformer/cjs/storage.js') as { defaultMetadataStorage?: MetadataMaps };
+    const candidate = loaded.defaultMetadataStorage;
+    return candidate && candidate._typeMetadatas instanceof Map ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * Whether class-transformer has anything to do for this class (a @Type, @Transform, @Expose or
+ * @Exclude on it or a base class). When not, a plain copy gives the same instance, faster.
+ */
+export function needsClassTransformer(eventClass: Function): boolean {
+  if (!storage) return true;
+  for (let c: unknown = eventClass; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const target = c as Function;
+    if (
+      storage._typeMetadatas.has(target) ||
+      storage._transformMetadatas.has(target) ||
+      storage._exposeMetadatas.has(target) ||
+      storage._excludeMetadatas.has(target)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}

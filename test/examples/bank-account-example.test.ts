@@ -1,0 +1,14 @@
+import { describe, expect, it } from '@jest/globals';
+import { runBankAccountExample } from '../../examples/bank-account/run.js';
+
+describe('the bank-account example', () => {
+  it('runs on the embedded store and ends with the exact balance', async () => {
+    const { balance, lines } = await runBankAccountExample({}, () => {});
+    // 100 deposited, 30 withdrawn, 1000 rejected, 7 x 10 withdrawn concurrently.
+    expect(balance).toBe(0);
+    expect(lines[0]).toMatch(/^Opened BankAccount-acc-\S+ for Ada \(revision 0\)$/);
+    expect(lines).toContain('Withdrew 30, balance 70');
+    expect(lines.some((line) => line.includes('Rejected a withdrawal of 1000') && line.includes('BANK_INSUFFICIENT_FUNDS'))).toBe(true);
+    expect(lines.at(-1)).toMatch(/Final balance of Ada's account: 0 at version 9$/);
+  });
+});
