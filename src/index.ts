@@ -36,6 +36,7 @@ export { AggregateRepository, type SaveOptions, type SaveResult } from './aggreg
 export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
+export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
 export { execute, type Command, type AggregateState, type ExecuteConfig, type ExecuteResult } from './commands/execute.js';
 

@@ -6,6 +6,7 @@ import { CommandBus } from '../commands/command-bus.js';
 import { CommandInterceptor } from '../commands/command-interceptor.js';
 import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
+import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore } from '../store/event-store.js';
@@ -23,6 +24,11 @@ export interface MnemeModuleOptions {
   retry?: RetryOptions | false;
   /** Users' interceptors, outermost first; they run once per `execute`, outside the retry loop. */
   interceptors?: (CommandInterceptor | Newable<CommandInterceptor>)[];
+  /**
+   * Queue this container's commands per stream (default `true`), so they do not race each other;
+   * conflicts with other writers are still retried. `false` lets them race and retry.
+   */
+  inProcessStreamQueue?: boolean;
 }
 
 /**
@@ -34,6 +40,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   return new ContainerModule(({ bind, isBound }) => {
     const router = new CommandRouter(options.aggregates ?? []);
     const retryInterceptor = options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry ?? {});
+    const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
     bind(AggregateRepository)
@@ -41,6 +48,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       .inSingletonScope();
     bind(CommandRouter).toConstantValue(router);
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);
+    if (streamQueue) bind(StreamQueueInterceptor).toConstantValue(streamQueue);
 
     const userInterceptors = (options.interceptors ?? []).map((interceptor, index) => {
       if (interceptor instanceof CommandInterceptor) return () => interceptor;
@@ -55,6 +63,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       .toDynamicValue((context) => {
         const get = <T>(id: Newable<T>) => context.get(id);
         const chain = userInterceptors.map((resolve) => resolve(get));
+        if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
         return new CommandBus(context.get(AggregateRepository), router, chain);
       })

@@ -2,16 +2,21 @@ import { describe, it } from '@jest/globals';
 import { InMemoryEventStore } from 'mneme';
 import { bankScenarios } from '../support/bank-scenarios.js';
 
-describe('concurrent commands on the InMemoryEventStore', () => {
+describe.each([
+  ['racing and retrying', false],
+  ['queued per stream in process', true],
+])('concurrent commands on the InMemoryEventStore, %s', (_label, queue) => {
   it('20 concurrent withdrawals all succeed with an exact balance and contiguous revisions', async () => {
-    await bankScenarios.twentyConcurrentWithdrawals(new InMemoryEventStore(), 'acc-20');
+    await bankScenarios.twentyConcurrentWithdrawals(new InMemoryEventStore(), 'acc-20', queue);
   });
 
   it('of concurrent opens of one account exactly one succeeds', async () => {
-    await bankScenarios.concurrentOpens(new InMemoryEventStore(), 'acc-open');
+    await bankScenarios.concurrentOpens(new InMemoryEventStore(), 'acc-open', queue);
   });
+});
 
-  it('two containers sharing one store conflict and retry correctly', async () => {
+describe('two containers on the InMemoryEventStore', () => {
+  it('sharing one store conflict and retry correctly', async () => {
     await bankScenarios.twoContainersSharingAStore(new InMemoryEventStore(), 'acc-shared');
   });
 });
