@@ -1,0 +1,4 @@
+/** `mneme/testing`: test helpers, starting with an in-process KurrentDB emulator. */
+export { startKurrentEmulator } from './kurrent-emulator/emulator.js';
+export type { KurrentEmulator, KurrentEmulatorOptions } from './kurrent-emulator/emulator.js';
+export type { EmulatorMethod, FaultKind, FaultSpec } from './kurrent-emulator/faults.js';

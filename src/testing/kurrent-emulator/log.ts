@@ -1,0 +1,252 @@
+/** The in-memory transaction log: one global `$all` array plus a per-stream index, with the
+ * server's commit checks (IndexWriter.CheckCommit), soft delete, un-delete and tombstones. */
+import { randomUUID } from 'node:crypto';
+import {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type LogRecord,
+  type ProposedEvent,
+  type WriteOutcome,
+} from './records.js';
+import {
+  NO_METADATA,
+  SOFT_DELETED_METADATA,
+  isMetastream,
+  metastreamOf,
+  originalStreamOf,
+  parseStreamMetadata,
+  type StreamMetadata,
+} from './stream-metadata.js';
+
+interface StreamEntry {
+  /** Every event ever written; index === revision (soft delete hides, never removes). */
+  readonly events: LogRecord[];
+  tombstone?: LogRecord;
+}
+
+/** What a stream read sees once tombstones and metadata are applied. */
+export type StreamView =
+  | { readonly kind: 'deleted' }
+  | { readonly kind: 'not-found' }
+  | {
+      readonly kind: 'found';
+      readonly events: readonly LogRecord[];
+      /** Revisions below this are hidden by `$tb`/`$maxCount` (or the metastream's implicit maxCount 1). */
+      readonly firstVisible: number;
+      readonly maxAgeMs?: number;
+    };
+
+type CommitDecision =
+  | { readonly kind: 'ok'; readonly softDeleted: boolean }
+  | { readonly kind: 'idempotent'; readonly lastRevision: number }
+  | { readonly kind: 'wrong-expected-version' }
+  | { readonly kind: 'deleted' };
+
+const MAX_COUNT_OF_METASTREAMS = 1;
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+export class InMemoryLog {
+  readonly #streams = new Map<string, StreamEntry>();
+  readonly #all: LogRecord[] = [];
+  /** Event id -> newest record with that id: the weak-idempotency lookup (unbounded here). */
+  readonly #byEventId = new Map<string, LogRecord>();
+  readonly #listeners = new Set<() => void>();
+  // Real logs start after a chunk header and an epoch record; never hand out position 0.
+  #nextPosition = 128;
+
+  /** All records in commit order, system records (`$metadata`, `$streamDeleted`) included. */
+  get all(): readonly LogRecord[] {
+    return this.#all;
+  }
+
+  /** Called after every commit; returns the unsubscribe function. */
+  onCommit(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Last event revision, -1 when the stream has no events (tombstones are not events). */
+  lastRevision(stream: string): number {
+    return (this.#streams.get(stream)?.events.length ?? 0) - 1;
+  }
+
+  isTombstoned(stream: string): boolean {
+    return this.#streams.get(stream)?.tombstone !== undefined;
+  }
+
+  events(stream: string): readonly LogRecord[] {
+    return this.#streams.get(stream)?.events ?? [];
+  }
+
+  metadata(stream: string): StreamMetadata {
+    if (isMetastream(stream)) return NO_METADATA;
+    const metaEvents = this.events(metastreamOf(stream));
+    return parseStreamMetadata(metaEvents[metaEvents.length - 1]);
+  }
+
+  streamView(stream: string): StreamView {
+    if (this.isTombstoned(stream)) return { kind: 'deleted' };
+    const events = this.events(stream);
+    const metadata = this.metadata(stream);
+    if (events.length === 0 || metadata.softDeleted) return { kind: 'not-found' };
+    const maxCount = isMetastream(stream) ? MAX_COUNT_OF_METASTREAMS : metadata.maxCount;
+    const firstVisible = Math.max(
+      metadata.truncateBefore ?? 0,
+      maxCount === undefined ? 0 : events.length - maxCount,
+      0,
+    );
+    const maxAgeMs = metadata.maxAgeSeconds === undefined ? undefined : metadata.maxAgeSeconds * 1000;
+    return { kind: 'found', events, firstVisible, maxAgeMs };
+  }
+
+  append(stream: string, expected: number, proposed: readonly ProposedEvent[]): WriteOutcome {
+    const decision = this.#checkCommit(stream, expected, proposed.map((e) => e.id));
+    switch (decision.kind) {
+      case 'deleted':
+        return { kind: 'stream-deleted' };
+      case 'wrong-expected-version':
+        return { kind: 'wrong-expected-version', currentRevision: this.lastRevision(stream) };
+      case 'idempotent': {
+        const original = this.events(stream)[decision.lastRevision];
+        return { kind: 'success', lastRevision: decision.lastRevision, position: original?.position ?? -1 };
+      }
+      case 'ok': {
+        if (proposed.length === 0) return { kind: 'success', lastRevision: this.lastRevision(stream), position: -1 };
+        const firstRevision = this.lastRevision(stream) + 1;
+        let last: LogRecord | undefined;
+        for (const event of proposed) last = this.#write(stream, event);
+        if (decision.softDeleted) this.#softUndelete(stream, firstRevision);
+        // Writing `$$s` replaces s's metadata, which is how it un-deletes s: nothing more to do.
+        this.#notify();
+        return { kind: 'success', lastRevision: last!.revision, position: last!.position };
+      }
+    }
+  }
+
+  /** Soft delete (`hard` false) or tombstone (`hard` true). */
+  delete(stream: string, expected: number, hard: boolean): WriteOutcome {
+    const current = this.lastRevision(stream);
+    if (this.isTombstoned(stream)) return { kind: 'stream-deleted' };
+    // Since server PR 3154, soft-deleting a stream that never existed is always WEV.
+    if (!hard && current < 0 && this.lastRevision(metastreamOf(stream)) < 0) {
+      return { kind: 'wrong-expected-version', currentRevision: current };
+    }
+    const decision = this.#checkCommit(stream, expected, [randomUUID()]);
+    if (decision.kind === 'deleted') return { kind: 'stream-deleted' };
+    if (decision.kind !== 'ok') return { kind: 'wrong-expected-version', currentRevision: current };
+
+    let record: LogRecord;
+    if (hard) {
+      record = this.#record(stream, Number.MAX_SAFE_INTEGER, true, {
+        id: randomUUID(),
+        type: '$streamDeleted',
+        contentType: 'application/octet-stream',
+        data: EMPTY,
+        customMetadata: EMPTY,
+      });
+      this.#streamEntry(stream).tombstone = record;
+    } else {
+      record = this.#write(metastreamOf(stream), metadataEvent(SOFT_DELETED_METADATA));
+    }
+    this.#notify();
+    return { kind: 'success', lastRevision: current, position: record.position };
+  }
+
+  #checkCommit(stream: string, expected: number, eventIds: readonly string[]): CommitDecision {
+    if (this.isTombstoned(stream)) return { kind: 'deleted' };
+    // Treated like the stream itself: a tombstoned stream's metadata can no longer be written.
+    if (isMetastream(stream) && this.isTombstoned(originalStreamOf(stream))) return { kind: 'deleted' };
+    const current = this.lastRevision(stream);
+    const softDeleted = this.metadata(stream).softDeleted;
+
+    if (expected === STREAM_EXISTS) {
+      if (softDeleted) return { kind: 'deleted' };
+      // A stream with metadata but no events counts as existing.
+      if (current < 0 && this.lastRevision(metastreamOf(stream)) < 0) return { kind: 'wrong-expected-version' };
+    }
+
+    if (expected === ANY || expected === STREAM_EXISTS) {
+      // Weak idempotency: decided by whether the ids were already written to this stream.
+      let lastRevision = -1;
+      for (const [index, id] of eventIds.entries()) {
+        const written = this.#byEventId.get(id);
+        if (!written || written.stream !== stream) {
+          return index === 0 ? { kind: 'ok', softDeleted } : { kind: 'wrong-expected-version' }; // CorruptedIdempotency
+        }
+        lastRevision = written.revision;
+      }
+      return eventIds.length === 0 ? { kind: 'ok', softDeleted } : { kind: 'idempotent', lastRevision };
+    }
+
+    if (expected < current) {
+      // Strong idempotency: the ids must be exactly the events at expected+1, expected+2, ...
+      const events = this.events(stream);
+      let revision = expected;
+      for (const id of eventIds) {
+        revision += 1;
+        if (events[revision]?.id === id) continue;
+        if (revision !== expected + 1) return { kind: 'wrong-expected-version' }; // CorruptedIdempotency
+        if (expected === NO_STREAM && softDeleted) return { kind: 'ok', softDeleted };
+        return { kind: 'wrong-expected-version' };
+      }
+      return { kind: 'idempotent', lastRevision: revision };
+    }
+
+    if (expected > current) return { kind: 'wrong-expected-version' };
+    return { kind: 'ok', softDeleted };
+  }
+
+  /** After an append to a soft-deleted stream, `$tb` moves to the first new revision. */
+  #softUndelete(stream: string, firstRevision: number): void {
+    const { $tb: _deleted, ...rest } = this.metadata(stream).raw;
+    this.#write(metastreamOf(stream), metadataEvent(JSON.stringify({ ...rest, $tb: firstRevision })));
+  }
+
+  #write(stream: string, event: ProposedEvent): LogRecord {
+    const entry = this.#streamEntry(stream);
+    const record = this.#record(stream, entry.events.length, false, event);
+    entry.events.push(record);
+    this.#byEventId.set(record.id, record);
+    return record;
+  }
+
+  #record(stream: string, revision: number, isTombstone: boolean, event: ProposedEvent): LogRecord {
+    const record: LogRecord = {
+      ...event,
+      stream,
+      revision,
+      isTombstone,
+      position: this.#nextPosition,
+      createdMs: Date.now(),
+    };
+    // Positions are byte offsets in a real log: monotonic, with gaps.
+    this.#nextPosition += 64 + stream.length + 2 * event.type.length + event.data.length + event.customMetadata.length;
+    this.#all.push(record);
+    return record;
+  }
+
+  #streamEntry(stream: string): StreamEntry {
+    let entry = this.#streams.get(stream);
+    if (!entry) {
+      entry = { events: [] };
+      this.#streams.set(stream, entry);
+    }
+    return entry;
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+function metadataEvent(json: string): ProposedEvent {
+  return {
+    id: randomUUID(),
+    type: '$metadata',
+    contentType: 'application/json',
+    data: encoder.encode(json),
+    customMetadata: EMPTY,
+  };
+}

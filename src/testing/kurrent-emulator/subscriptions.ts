@@ -1,0 +1,162 @@
+/** `Streams/Read` with `subscription{}`: confirmation, catch-up (after the start point, exclusive),
+ * `caught_up`, then live events until the client cancels or the stream is tombstoned. */
+import { randomUUID } from 'node:crypto';
+import { streamsPb, type ReadReq, type ReadResp } from './protocol.js';
+import type { InMemoryLog } from './log.js';
+import type { LogRecord } from './records.js';
+import { allFilter } from './all-filter.js';
+import { firstAtOrAfter } from './reads.js';
+import { failStream, isGone, writeAll, type ReadCall } from './response-writer.js';
+import { caughtUpResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
+
+const { RevisionOptionCase } = streamsPb.ReadReq.Options.StreamOptions;
+const { AllOptionCase } = streamsPb.ReadReq.Options.AllOptions;
+
+/** What is new since the last call, produced lazily as it is written (reads stream, they are not
+ * materialised); then `caughtUp()` once, or `error()` to end the subscription. */
+interface Batch {
+  readonly responses: Iterable<ReadResp>;
+  caughtUp(): ReadResp;
+  error(): RpcError | undefined;
+}
+
+interface Source {
+  next(catchingUp: boolean): Batch;
+}
+
+/** `onBug` receives exceptions from live delivery, which runs outside the handler's own guard. */
+export function subscribe(
+  call: ReadCall,
+  log: InMemoryLog,
+  options: ReadReq.Options,
+  onBug: (error: unknown) => void,
+): Promise<void> {
+  const structured = options.getUuidOption()?.hasStructured() ?? false;
+  const source = options.hasStream()
+    ? streamSource(log, options.getStream()!, structured)
+    : allSource(log, options.getAll()!, options.hasFilter() ? options.getFilter() : undefined, structured);
+
+  let caughtUp = false;
+  let pumping = false;
+  let pending = false;
+  let closed = false;
+  const unsubscribe = log.onCommit(() => {
+    pump().catch((error: unknown) => {
+      close();
+      onBug(error);
+    });
+  });
+  const close = () => {
+    closed = true;
+    unsubscribe();
+  };
+  call.on('cancelled', close);
+  call.on('close', close);
+  call.on('error', close);
+
+  // Serialised: commits during a backpressure wait are picked up by the next loop iteration.
+  async function pump(): Promise<void> {
+    if (pumping) {
+      pending = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pending = false;
+        const batch = source.next(!caughtUp);
+        if (!(await writeAll(call, batch.responses))) return close();
+        const error = batch.error();
+        if (error) {
+          close();
+          return failStream(call, error);
+        }
+        if (!caughtUp) {
+          caughtUp = true;
+          if (!(await writeAll(call, [batch.caughtUp()]))) return close();
+        }
+      } while (pending && !closed && !isGone(call));
+    } finally {
+      pumping = false;
+    }
+  }
+
+  return writeAll(call, [confirmationResponse(randomUUID())]).then((open) => (open ? pump() : close()));
+}
+
+function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOptions, structured: boolean): Source {
+  const stream = streamNameOf(streamOptions.getStreamIdentifier());
+  let cursor: number;
+  switch (streamOptions.getRevisionOptionCase()) {
+    case RevisionOptionCase.REVISION:
+      cursor = Number(streamOptions.getRevision()) + 1;
+      break;
+    case RevisionOptionCase.END:
+      cursor = log.lastRevision(stream) + 1;
+      break;
+    default:
+      cursor = 0;
+  }
+  const caughtUp = () => caughtUpResponse({ revision: log.lastRevision(stream) });
+  const error = () => (log.isTombstoned(stream) ? streamDeleted(stream) : undefined);
+  return {
+    next(catchingUp) {
+      // Subscribing to a tombstoned stream fails at once, without replaying its events.
+      if (catchingUp && log.isTombstoned(stream)) return { responses: [], caughtUp, error };
+      // Catch-up is a read, so metadata hides events; live delivery sends every new event.
+      const view = catchingUp ? log.streamView(stream) : undefined;
+      const now = Date.now();
+      const hidden = (record: LogRecord) =>
+        view !== undefined &&
+        (view.kind !== 'found' ||
+          record.revision < view.firstVisible ||
+          (view.maxAgeMs !== undefined && now - record.createdMs > view.maxAgeMs));
+      function* responses() {
+        const events = log.events(stream);
+        for (; cursor < events.length; cursor += 1) {
+          const record = events[cursor]!;
+          if (!hidden(record)) yield eventResponse(record, structured);
+        }
+      }
+      return { responses: responses(), caughtUp, error };
+    },
+  };
+}
+
+function allSource(
+  log: InMemoryLog,
+  allOptions: ReadReq.Options.AllOptions,
+  filterOptions: ReadReq.Options.FilterOptions | undefined,
+  structured: boolean,
+): Source {
+  const all = log.all;
+  let cursor: number;
+  switch (allOptions.getAllOptionCase()) {
+    case AllOptionCase.POSITION: {
+      // Exclusive: a subscription resumes *after* the last position it processed.
+      const position = Number(allOptions.getPosition()!.getCommitPosition());
+      cursor = firstAtOrAfter(all, position);
+      if (all[cursor]?.position === position) cursor += 1;
+      break;
+    }
+    case AllOptionCase.END:
+      cursor = all.length;
+      break;
+    default:
+      cursor = 0;
+  }
+  const filter = allFilter(filterOptions);
+  function* responses() {
+    for (; cursor < all.length; cursor += 1) {
+      const record = all[cursor]!;
+      if (filter(record)) yield eventResponse(record, structured);
+    }
+  }
+  return {
+    next: () => ({
+      responses: responses(),
+      caughtUp: () => caughtUpResponse({ position: all[all.length - 1]?.position }),
+      error: () => undefined,
+    }),
+  };
+}
