@@ -7,7 +7,15 @@ export { ConcurrencyError } from './errors/concurrency-error.js';
 export { MaxRetriesExceededError, HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError } from './errors/event-errors.js';
-export { InvalidExpectedRevisionError } from './errors/store-errors.js';
+export {
+  InvalidExpectedRevisionError,
+  EventStoreError,
+  EventStoreUnavailableError,
+  EventTooLargeError,
+  StreamDeletedError,
+  InvalidConnectionStringError,
+  type StoreOperation,
+} from './errors/store-errors.js';
 
 // Event stores
 export {
@@ -21,6 +29,15 @@ export {
 } from './store/event-store.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore } from './store/in-memory-event-store.js';
+export {
+  KurrentEventStore,
+  DEFAULT_READ_PAGE_SIZE,
+  createKurrentEventStore,
+  CONNECTION_STRING_VARIABLE,
+  redactConnectionString,
+  type KurrentEventStoreOptions,
+  type KurrentEventStoreConfig,
+} from './kurrent/index.js';
 export { InvalidAggregateError } from './errors/aggregate-errors.js';
 export { InvalidConfigurationError } from './errors/configuration-error.js';
 

@@ -42,5 +42,6 @@ export async function runBankAccountExample(
 
   const account = await repository.load(BankAccount, accountId);
   say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.version}`);
+  await container.unbindAllAsync(); // deactivates the bindings: a KurrentEventStore closes its client
   return { balance: account.balance, lines };
 }

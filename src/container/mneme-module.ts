@@ -11,14 +11,19 @@ import type { RetryOptions } from '../commands/retry-policy.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
+import { createKurrentEventStore, type KurrentEventStoreConfig } from '../kurrent/index.js';
 
-/** Which event store the container uses. */
-export type EventStoreOption = EventStore | Newable<EventStore>;
+/** Which event store the container uses: an instance, a class, or a KurrentDB connection. */
+export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: KurrentEventStoreConfig };
 
 export interface MnemeModuleOptions {
   /** Aggregate classes whose @Handles methods the bus dispatches to. */
   aggregates?: AggregateClass<AggregateRoot>[];
-  /** An instance (shared as is), a class (one per container), or omitted for an `InMemoryEventStore`. */
+  /**
+   * An instance (shared as is), a class (one per container), `{ kurrent: '<connection string>' }`
+   * for a `KurrentEventStore` (closed when the container unbinds it, or with `store.close()`), or
+   * omitted for an `InMemoryEventStore`.
+   */
   eventStore?: EventStoreOption;
   /** Concurrency-retry settings, or `false` to turn the retry interceptor off. */
   retry?: RetryOptions | false;
@@ -78,6 +83,12 @@ function bindEventStore(bind: Parameters<ConstructorParameters<typeof ContainerM
     bind(EventStore).toConstantValue(option);
   } else if (typeof option === 'function' && option.prototype instanceof EventStore) {
     bind(EventStore).to(option).inSingletonScope();
+  } else if (typeof option === 'object' && option !== null && 'kurrent' in option) {
+    // Created now, so a bad connection string fails container.load, not the first command.
+    const store = createKurrentEventStore(option.kurrent);
+    bind(EventStore)
+      .toConstantValue(store)
+      .onDeactivation(() => store.close());
   } else {
     throw new InvalidConfigurationError('eventStore', 'give an EventStore instance or a class extending EventStore');
   }

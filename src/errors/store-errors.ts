@@ -16,6 +16,12 @@ export class InvalidExpectedRevisionError extends MnemeError {
 /** What the store was doing when it failed. */
 export type StoreOperation = 'append' | 'read' | 'connect';
 
+/** "append to stream 'x'", "read stream 'x'", "connect": what the store was doing, for messages. */
+function action(operation: StoreOperation, streamName: string | undefined): string {
+  if (streamName === undefined) return operation;
+  return operation === 'append' ? `append to stream '${streamName}'` : `${operation} stream '${streamName}'`;
+}
+
 export interface EventStoreErrorOptions {
   cause?: unknown;
   /** Replaces the generated message (subclasses word their own). */
@@ -39,7 +45,7 @@ export class EventStoreError extends MnemeError {
   ) {
     super(
       options.message ??
-        `The event store failed to ${operation}${streamName === undefined ? '' : ` stream '${streamName}'`}: ${reason}. ` +
+        `The event store failed to ${action(operation, streamName)}: ${trimPeriod(reason)}. ` +
           `See the error's cause for the client's error, and the server's logs.`,
       options,
     );
@@ -65,8 +71,8 @@ export class EventStoreUnavailableError extends EventStoreError {
     super(operation, streamName, reason, {
       ...options,
       message:
-        `Could not ${operation}${streamName === undefined ? '' : ` stream '${streamName}'`}: the event store at ${target} ` +
-        `is unavailable (${reason}). This is transient: retry later, and check that the server is running and ` +
+        `Could not ${action(operation, streamName)}: the event store at ${target} is unavailable ` +
+        `(${trimPeriod(reason)}). This is transient: retry later, and check that the server is running and ` +
         `reachable with this connection string. Re-sending an append with the same event ids will not write them twice.`,
     });
   }
@@ -80,7 +86,7 @@ export class StreamDeletedError extends EventStoreError {
     super(operation, streamName, 'the stream was permanently deleted', {
       ...options,
       message:
-        `Cannot ${operation} stream '${streamName}': it was permanently deleted (tombstoned), and its name can ` +
+        `Cannot ${action(operation, streamName)}: it was permanently deleted (tombstoned), and its name can ` +
         `never be used again. Use another stream name.`,
     });
   }
@@ -117,9 +123,13 @@ export class InvalidConnectionStringError extends MnemeError {
     options: { cause?: unknown } = {},
   ) {
     super(
-      `Invalid KurrentDB connection string${connectionString === undefined ? '' : ` '${connectionString}'`}: ${reason}. ` +
+      `Invalid KurrentDB connection string${connectionString === undefined ? '' : ` '${connectionString}'`}: ${trimPeriod(reason)}. ` +
         `Expected e.g. kurrentdb://localhost:2113?tls=false, or kurrentdb+discover://host:2113 for a cluster.`,
       options,
     );
   }
+}
+
+function trimPeriod(text: string): string {
+  return text.trim().replace(/\.+$/, '');
 }

@@ -131,3 +131,16 @@ describe(mnemeModule.name, () => {
     expect(() => new Container().load(mnemeModule({ interceptors: [{} as CommandInterceptor] }))).toThrow(InvalidConfigurationError);
   });
 });
+
+describe('mnemeModule with { kurrent }', () => {
+  it('binds a KurrentEventStore, refuses a bad connection string at load, and closes the store on unbind', async () => {
+    const { KurrentEventStore, InvalidConnectionStringError } = await import('mneme');
+    expect(() => new Container().load(mnemeModule({ eventStore: { kurrent: 'http://nope' } }))).toThrow(InvalidConnectionStringError);
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: { kurrent: 'kurrentdb://127.0.0.1:1?tls=false' } }));
+    const store = container.get(EventStore);
+    expect(store).toBeInstanceOf(KurrentEventStore);
+    await container.unbindAllAsync();
+    await expect(store.appendToStream('S-1', [{ type: 'T', data: {} }])).rejects.toThrow(/was closed/);
+  });
+});

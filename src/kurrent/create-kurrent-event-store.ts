@@ -1,0 +1,30 @@
+import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
+import { KurrentEventStore, type KurrentEventStoreOptions } from './kurrent-event-store.js';
+
+/**
+ * How `mnemeModule({ eventStore: { kurrent: ... } })` names the server: a connection string, an
+ * existing client, or an object with one of them (neither: read KURRENTDB_CONNECTION_STRING from `env`).
+ */
+export type KurrentEventStoreConfig =
+  | string
+  | KurrentDBClient
+  | (KurrentEventStoreOptions & {
+      connectionString?: string;
+      client?: KurrentDBClient;
+      /** Defaults to `process.env`. */
+      env?: Readonly<Record<string, string | undefined>>;
+    });
+
+/** Builds the store for the DI module. Whoever owns the container closes it with `close()`. */
+export function createKurrentEventStore(config: KurrentEventStoreConfig): KurrentEventStore {
+  if (typeof config === 'string' || isClient(config)) return new KurrentEventStore(config);
+  const { connectionString, client, env, ...options } = config;
+  if (connectionString !== undefined) return new KurrentEventStore(connectionString, options);
+  if (client !== undefined) return new KurrentEventStore(client, options);
+  return KurrentEventStore.fromEnvironment(env, options);
+}
+
+/** Duck-typed: a second copy of the client package would fail `instanceof`. */
+function isClient(value: unknown): value is KurrentDBClient {
+  return typeof value === 'object' && value !== null && typeof (value as KurrentDBClient).appendToStream === 'function';
+}

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { KurrentEventStore } from 'mneme';
+import { bankScenarios } from '../support/bank-scenarios.js';
+import { appendPaths, startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
+
+describe.each(appendPaths())('concurrent commands through KurrentEventStore (%s)', (_label, emulatorOptions) => {
+  let target: KurrentTarget;
+  let store: KurrentEventStore;
+  beforeAll(async () => {
+    target = await startKurrentTarget(emulatorOptions);
+    store = new KurrentEventStore(target.connectionString);
+  });
+  afterAll(async () => {
+    await store.close();
+    await target.close();
+  });
+  const account = () => `acc-${randomUUID()}`;
+
+  it('20 concurrent withdrawals race, retry, and all succeed with an exact balance', async () => {
+    await bankScenarios.twentyConcurrentWithdrawals(store, account(), false);
+  });
+
+  it('20 concurrent withdrawals queued per stream in process all succeed first time', async () => {
+    await bankScenarios.twentyConcurrentWithdrawals(store, account(), true);
+  });
+
+  it('of concurrent opens of one account exactly one succeeds', async () => {
+    await bankScenarios.concurrentOpens(store, account(), false);
+  });
+
+  it('two containers sharing one server conflict and retry correctly', async () => {
+    await bankScenarios.twoContainersSharingAStore(store, account());
+  });
+});

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  EventStoreError,
+  EventStoreUnavailableError,
+  EventTooLargeError,
+  InvalidConnectionStringError,
+  InvalidEventError,
+  KurrentEventStore,
+  NO_STREAM,
+  type EventData,
+  type RecordedEvent,
+} from 'mneme';
+import { startKurrentEmulator } from 'mneme/testing';
+
+type Emulator = Awaited<ReturnType<typeof startKurrentEmulator>>;
+
+const PASSWORD = 'Sup3r-s3cret';
+const streamName = (label: string) => `kes-errors_${label}-${randomUUID().replace(/-/g, '')}`;
+const event = (type: string, data: unknown = {}): EventData => ({ id: randomUUID(), type, data });
+
+async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const recorded of iterable) out.push(recorded);
+  return out;
+}
+
+/** Every string reachable from an error (message, stack, fields, causes), to search for secrets. */
+function stringsIn(value: unknown, seen = new Set<unknown>()): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null || seen.has(value)) return [];
+  seen.add(value);
+  const keys = [...Object.getOwnPropertyNames(value), 'message', 'stack', 'cause'];
+  return keys.flatMap((key) => stringsIn((value as Record<string, unknown>)[key], seen));
+}
+
+/** `kurrentdb://127.0.0.1:PORT?...` with user info added, as a real deployment would have. */
+function withCredentials(connectionString: string): string {
+  return connectionString.replace('://', `://admin:${PASSWORD}@`);
+}
+
+describe.each([true, false])(`${KurrentEventStore.name} errors (batchAppend: %s)`, (batchAppend) => {
+  let emulator: Emulator;
+  let store: KurrentEventStore;
+  const appendMethods = batchAppend ? (['BatchAppend'] as const) : (['Append'] as const);
+
+  beforeAll(async () => {
+    emulator = await startKurrentEmulator({ batchAppend, maxAppendSize: 4096 });
+    store = new KurrentEventStore(withCredentials(emulator.connectionString));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await emulator?.close();
+  });
+
+  it.each(['unavailable', 'deadline-exceeded', 'not-leader'] as const)(
+    'turns an injected %s fault on append into a transient EventStoreUnavailableError',
+    async (kind) => {
+      const s = streamName(kind);
+      await store.appendToStream(s, [event('Warm')]); // so the fault hits the append, not the feature probe
+      emulator.injectFaults({ kind, methods: [...appendMethods] });
+      const error = await store.appendToStream(s, [event('A')]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventStoreUnavailableError);
+      expect(error).toMatchObject({ code: 'MNEME_EVENT_STORE_UNAVAILABLE', transient: true, streamName: s, operation: 'append' });
+      expect((error as EventStoreError).cause).toBeInstanceOf(Error);
+      expect(EventStoreError.is(error)).toBe(true);
+      // The fault is spent: the next attempt goes through.
+      expect((await store.appendToStream(s, [event('B')])).nextExpectedRevision).toBe(1n);
+    },
+  );
+
+  it('turns an injected fault on read into a transient EventStoreUnavailableError', async () => {
+    const s = streamName('read-fault');
+    await store.appendToStream(s, [event('A')]);
+    emulator.injectFaults({ kind: 'unavailable', methods: ['Read'] });
+    const error = await collect(store.readStream(s)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventStoreUnavailableError);
+    expect(error).toMatchObject({ transient: true, operation: 'read', streamName: s });
+    expect((error as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('retries after a dropped reply without writing the events twice', async () => {
+    const s = streamName('dropped-reply');
+    await store.appendToStream(s, [event('Warm')]);
+    const batch = [event('A'), event('B')];
+    emulator.injectFaults({ kind: 'drop-after-write', methods: [...appendMethods] });
+    const error = await store.appendToStream(s, batch, { expectedRevision: 0n }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventStoreUnavailableError);
+    // Same ids, same expected revision: the server recognises the batch and writes nothing.
+    expect(await store.appendToStream(s, batch, { expectedRevision: 0n })).toEqual({ nextExpectedRevision: 2n });
+    expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['Warm', 'A', 'B']);
+  });
+
+  it('raises EventTooLargeError, an InvalidEventError, when the append exceeds the server limit', async () => {
+    const s = streamName('too-large');
+    const error = await store.appendToStream(s, [event('Big', { blob: 'x'.repeat(8192) })]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventTooLargeError);
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect(error).toMatchObject({ code: 'MNEME_EVENT_TOO_LARGE', streamName: s, maxAppendSize: 4096 });
+    expect((error as Error).cause).toMatchObject({ type: 'maximum-append-size-exceeded' });
+    expect(await collect(store.readStream(s))).toEqual([]);
+  });
+
+  it('never puts the password in an error, its message, its fields or its cause', async () => {
+    const s = streamName('secret');
+    emulator.injectFaults({ kind: 'unavailable', methods: [...appendMethods, 'Read'], count: 2 });
+    const appendError = await store.appendToStream(s, [event('A')]).catch((e: unknown) => e);
+    const readError = await collect(store.readStream(s)).catch((e: unknown) => e);
+    for (const error of [appendError, readError]) {
+      expect(error).toBeInstanceOf(EventStoreUnavailableError);
+      expect((error as Error).message).toContain('admin:***@');
+      expect(stringsIn(error).join('\n')).not.toContain(PASSWORD);
+    }
+  });
+});
+
+describe(`${KurrentEventStore.name} without a server`, () => {
+  it('reports an unreachable server as a transient EventStoreUnavailableError, on append and read', async () => {
+    const emulator = await startKurrentEmulator();
+    const connectionString = withCredentials(emulator.connectionString);
+    await emulator.close(); // nothing listens on that port any more
+    const store = new KurrentEventStore(connectionString);
+    try {
+      const appendError = await store.appendToStream('nowhere', [event('A')], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+      expect(appendError).toBeInstanceOf(EventStoreUnavailableError);
+      expect(appendError).toMatchObject({ transient: true, operation: 'append' });
+      const readError = await collect(store.readStream('nowhere')).catch((e: unknown) => e);
+      expect(readError).toBeInstanceOf(EventStoreUnavailableError);
+      for (const error of [appendError, readError]) expect(stringsIn(error).join('\n')).not.toContain(PASSWORD);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the password out of connection-string errors', () => {
+    for (const bad of [`kurrentdb://admin:${PASSWORD}@localhost:2113?tls=maybe`, `kurrentdb://admin:${PASSWORD}@local host:2113`]) {
+      let error: unknown;
+      try {
+        new KurrentEventStore(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidConnectionStringError);
+      expect((error as InvalidConnectionStringError).connectionString).toContain('admin:***@');
+      expect(stringsIn(error).join('\n')).not.toContain(PASSWORD);
+    }
+  });
+});
