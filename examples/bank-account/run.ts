@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { AggregateRepository, CommandBus, DomainError, mnemeModule, type MnemeModuleOptions } from 'mneme';
+import { AggregateRepository, CommandBus, DomainError, InMemoryEventStore, mnemeModule, type MnemeModuleOptions } from 'mneme';
 import { BankAccount, Deposit, OpenAccount, Withdraw } from './domain.js';
 
 /**
  * The bank-account walk-through: open, deposit, withdraw, a rejected overdraft, and a burst of
- * concurrent withdrawals resolved by the retry interceptor. Returns the lines it prints.
+ * concurrent withdrawals from two containers (two processes, in effect) resolved by the retry
+ * interceptor. Returns the lines it prints.
  */
 export async function runBankAccountExample(
   storeOptions: Pick<MnemeModuleOptions, 'eventStore'> = {},
@@ -16,9 +17,14 @@ export async function runBankAccountExample(
     lines.push(line);
     print(line);
   };
+  // Two containers on one store stand for two processes: their commands really race.
+  const eventStore = storeOptions.eventStore ?? new InMemoryEventStore();
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, ...storeOptions }));
+  await container.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
+  const otherProcess = new Container();
+  await otherProcess.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
   const bus = container.get(CommandBus);
+  const otherBus = otherProcess.get(CommandBus);
   const repository = container.get(AggregateRepository);
   const accountId = `acc-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -36,12 +42,15 @@ export async function runBankAccountExample(
     say(`Rejected a withdrawal of 1000: ${error.message} [${error.code}]`);
   }
 
-  const burst = await Promise.all(Array.from({ length: 7 }, () => bus.execute(new Withdraw(accountId, 10))));
-  const retried = burst.filter((result) => result.attempts > 1).length;
-  say(`7 concurrent withdrawals of 10 all succeeded (${retried} needed a retry after losing a race)`);
+  const burst = await Promise.all(
+    Array.from({ length: 7 }, (_, i) => (i % 2 ? otherBus : bus).execute(new Withdraw(accountId, 10))),
+  );
+  const retries = burst.reduce((sum, result) => sum + result.attempts - 1, 0);
+  say(`7 concurrent withdrawals of 10 from two processes all succeeded (${retries} retries after lost races)`);
 
   const account = await repository.load(BankAccount, accountId);
   say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.version}`);
-  await container.unbindAllAsync(); // deactivates the bindings: a KurrentEventStore closes its client
+  // Unbinding deactivates the bindings: a KurrentEventStore the module created closes its client.
+  await Promise.all([container.unbindAllAsync(), otherProcess.unbindAllAsync()]);
   return { balance: account.balance, lines };
 }
