@@ -143,6 +143,14 @@ describe(ConcurrencyRetryInterceptor.name, () => {
     expect((exhausted as Error).message).toContain('after 4 attempts');
   });
 
+  it('with maxRetries 0 turns the first conflict into MaxRetriesExceededError after one attempt', async () => {
+    const { bus } = await bankContainer(new AlwaysLosingStore(0), { maxRetries: 0 });
+    const error = await bus.execute(new OpenAccount('acc-0', 'Ada')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MaxRetriesExceededError);
+    expect(error).toMatchObject({ streamName: 'BankAccount-acc-0', attempts: 1 });
+    expect((error as MaxRetriesExceededError).cause).toMatchObject({ streamName: 'BankAccount-acc-0', expected: NO_STREAM, actual: 99n });
+  });
+
   it('sets the attempt number on the context for each try', async () => {
     const interceptor = new ConcurrencyRetryInterceptor({ maxRetries: 2 }, { sleep: async () => {} });
     const context = { attempt: 0 } as CommandContext;
