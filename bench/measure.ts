@@ -6,21 +6,37 @@ export interface Measurement {
   medianMs: number;
 }
 
-/** Runs `fn` a few times after a warm-up and keeps the median: robust to a noisy neighbour. */
-export async function measure(name: string, fn: () => Promise<unknown>, runs = 7): Promise<Measurement> {
-  await fn(); // warm-up: JIT, caches, compiled handler tables
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { name, medianMs: times[Math.floor(times.length / 2)]! };
+export interface Contender {
+  name: string;
+  run: () => Promise<unknown>;
 }
 
-/** One line per comparison: Mneme against the hand-written baseline run in the same process. */
-export function report(title: string, baseline: Measurement, subject: Measurement, unit: string, count: number): string {
+/**
+ * Times the baseline and the subject in alternation (after a warm-up of each), so drift in the
+ * machine or in shared state (a growing log, GC) hits both alike; keeps each one's median.
+ */
+export async function compare(baseline: Contender, subject: Contender, runs = 7): Promise<[Measurement, Measurement]> {
+  await baseline.run();
+  await subject.run();
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const which of order) {
+      const contender = which === 0 ? baseline : subject;
+      const start = performance.now();
+      await contender.run();
+      times[which]!.push(performance.now() - start);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return [
+    { name: baseline.name, medianMs: median(times[0]) },
+    { name: subject.name, medianMs: median(times[1]) },
+  ];
+}
+
+/** One block per comparison: Mneme against the hand-written baseline run in the same process. */
+export function report(title: string, [baseline, subject]: [Measurement, Measurement], unit: string, count: number): string {
   const ratio = subject.medianMs / baseline.medianMs;
   const perUnit = (m: Measurement) => ((m.medianMs * 1000) / count).toFixed(2);
   return (

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Container } from 'inversify';
 import { AggregateRepository, CommandBus, InMemoryEventStore, NO_STREAM, mnemeModule, type EventStore } from 'mneme';
 import { BankAccount, Deposit, OpenAccount, Withdraw } from '../examples/bank-account/domain.js';
-import { measure, report } from './measure.js';
+import { kurrentAdapter } from './kurrent.js';
+import { compare, report } from './measure.js';
 
 /**
  * `npm run bench`: Mneme against hand-written code doing the same work on the same store, in the
@@ -43,14 +44,16 @@ async function replay(): Promise<string> {
   const store = new InMemoryEventStore();
   await seedAccount(store, 'replay', REPLAY_EVENTS - 1);
   const repository = new AggregateRepository(store);
-  const baseline = await measure('switch over JSON', () => handWrittenBalance(store, 'BankAccount-replay'));
-  const subject = await measure('repository.load', () => repository.load(BankAccount, 'replay'));
-  return report(`Replay of a ${REPLAY_EVENTS}-event stream`, baseline, subject, 'event', REPLAY_EVENTS);
+  const measured = await compare(
+    { name: 'switch over JSON', run: () => handWrittenBalance(store, 'BankAccount-replay') },
+    { name: 'repository.load', run: () => repository.load(BankAccount, 'replay') },
+  );
+  return report(`Replay of a ${REPLAY_EVENTS}-event stream`, measured, 'event', REPLAY_EVENTS);
 }
 
 async function commands(): Promise<string> {
   const baselineStore = new InMemoryEventStore();
-  const baseline = await measure('read, fold, decide, append', async () => {
+  const handWritten = async () => {
     const id = randomUUID();
     await seedAccount(baselineStore, id, 0);
     for (let i = 0; i < COMMANDS; i++) {
@@ -60,41 +63,56 @@ async function commands(): Promise<string> {
         expectedRevision: version < 0n ? NO_STREAM : version,
       });
     }
-  }, 3);
+  };
   const container = new Container();
   await container.load(mnemeModule({ aggregates: [BankAccount] }));
   const bus = container.get(CommandBus);
-  const subject = await measure('bus.execute(Deposit)', async () => {
+  const throughTheBus = async () => {
     const id = randomUUID();
     await bus.execute(new OpenAccount(id, 'Ada'));
     for (let i = 0; i < COMMANDS; i++) await bus.execute(new Deposit(id, 1));
-  }, 3);
-  return report(`${COMMANDS} sequential commands on one growing stream`, baseline, subject, 'command', COMMANDS);
+  };
+  const measured = await compare(
+    { name: 'read, fold, decide, append', run: handWritten },
+    { name: 'bus.execute(Deposit)', run: throughTheBus },
+    5,
+  );
+  return report(`${COMMANDS} sequential commands on one growing stream`, measured, 'command', COMMANDS);
 }
 
-async function contention(): Promise<string> {
+async function contention(inProcessStreamQueue: boolean): Promise<string> {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 100 } }));
+  await container.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 100 }, inProcessStreamQueue }));
   const bus = container.get(CommandBus);
   let attempts = 0;
-  const subject = await measure(`${CONTENDED} concurrent withdrawals`, async () => {
+  const concurrent = async () => {
     const id = randomUUID();
     await bus.execute(new OpenAccount(id, 'Ada'));
     await bus.execute(new Deposit(id, CONTENDED));
     const results = await Promise.all(Array.from({ length: CONTENDED }, () => bus.execute(new Withdraw(id, 1))));
     attempts = results.reduce((sum, r) => sum + r.attempts, 0);
-  });
-  const serial = await measure(`${CONTENDED} sequential withdrawals`, async () => {
+  };
+  const sequential = async () => {
     const id = randomUUID();
     await bus.execute(new OpenAccount(id, 'Ada'));
     await bus.execute(new Deposit(id, CONTENDED));
     for (let i = 0; i < CONTENDED; i++) await bus.execute(new Withdraw(id, 1));
-  });
+  };
+  const measured = await compare(
+    { name: `${CONTENDED} sequential withdrawals`, run: sequential },
+    { name: `${CONTENDED} concurrent withdrawals`, run: concurrent },
+  );
   return (
-    report(`${CONTENDED} withdrawals on one account, concurrent vs sequential`, serial, subject, 'command', CONTENDED) +
+    report(
+      `${CONTENDED} withdrawals on one account, concurrent vs sequential (inProcessStreamQueue: ${inProcessStreamQueue})`,
+      measured,
+      'command',
+      CONTENDED,
+    ) +
     `\n  attempts in the last concurrent run: ${attempts} for ${CONTENDED} commands (default backoff)`
   );
 }
 
 console.log(`Mneme benchmarks (Node ${process.version})\n`);
-for (const bench of [replay, commands, contention]) console.log(`${await bench()}\n`);
+for (const bench of [replay, commands, () => contention(true), () => contention(false)]) console.log(`${await bench()}\n`);
+for (const line of await kurrentAdapter()) console.log(`${line}\n`);
