@@ -2,18 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { KurrentEventStore } from 'mneme';
 import { bankScenarios } from '../support/bank-scenarios.js';
-import { appendPaths, startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
+import { appendPaths, useKurrentTarget } from '../support/kurrent-target.js';
 
 describe.each(appendPaths())('concurrent commands through KurrentEventStore (%s)', (_label, emulatorOptions) => {
-  let target: KurrentTarget;
   let store: KurrentEventStore;
-  beforeAll(async () => {
-    target = await startKurrentTarget(emulatorOptions);
-    store = new KurrentEventStore(target.connectionString);
-  });
-  afterAll(async () => {
-    await store.close();
-    await target.close();
+  afterAll(() => store.close()); // declared first, so it runs before the target closes
+
+  const kurrent = useKurrentTarget(emulatorOptions);
+  beforeAll(() => {
+    store = new KurrentEventStore(kurrent.target.connectionString);
   });
   const account = () => `acc-${randomUUID()}`;
 

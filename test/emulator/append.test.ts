@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import {
   ANY,
-  KurrentDBClient,
   MaxAppendSizeExceededError,
   NO_STREAM,
   STREAM_EXISTS,
@@ -11,49 +10,31 @@ import {
   binaryEvent,
   jsonEvent,
 } from '@kurrent/kurrentdb-client';
-import {
-  appendPaths,
-  describeEmulatorOnly,
-  emulatorOf,
-  startKurrentTarget,
-  uniqueStream,
-  type KurrentTarget,
-} from '../support/kurrent-target.js';
-import { readRevisions, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
+import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
+import { readEvents, readRevisions, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
 
 describe.each(appendPaths())('appendToStream through %s', (label, options) => {
-  let target: KurrentTarget;
-  let client: KurrentDBClient;
-
-  beforeAll(async () => {
-    target = await startKurrentTarget(options);
-    client = KurrentDBClient.connectionString(target.connectionString);
-  });
-
-  afterAll(async () => {
-    await client.dispose();
-    await target.close();
-  });
+  const kurrent = useKurrentTarget(options);
 
   describe('revisions and positions', () => {
     it('numbers events from 0 and reports the last revision and a growing position', async () => {
       const stream = uniqueStream('append');
-      const first = await client.appendToStream(stream, testEvents(3), { streamState: NO_STREAM });
-      const second = await client.appendToStream(stream, testEvent(), { streamState: 2n });
+      const first = await kurrent.client.appendToStream(stream, testEvents(3), { streamState: NO_STREAM });
+      const second = await kurrent.client.appendToStream(stream, testEvent(), { streamState: 2n });
 
       expect(first).toMatchObject({ success: true, nextExpectedRevision: 2n });
       expect(second.nextExpectedRevision).toBe(3n);
       expect(second.position!.commit).toBeGreaterThan(first.position!.commit);
-      expect(await readRevisions(client, stream)).toEqual([0n, 1n, 2n, 3n]);
+      expect(await readRevisions(kurrent.client, stream)).toEqual([0n, 1n, 2n, 3n]);
     });
   });
 
   describe('NO_STREAM', () => {
     it('rejects a stream that has events with WrongExpectedVersionError', async () => {
       const stream = uniqueStream('no-stream');
-      await client.appendToStream(stream, testEvent(), { streamState: NO_STREAM });
+      await kurrent.client.appendToStream(stream, testEvent(), { streamState: NO_STREAM });
 
-      const failure = client.appendToStream(stream, testEvent(), { streamState: NO_STREAM });
+      const failure = kurrent.client.appendToStream(stream, testEvent(), { streamState: NO_STREAM });
 
       await expect(failure).rejects.toBeInstanceOf(WrongExpectedVersionError);
       await expect(failure).rejects.toMatchObject({ streamName: stream, expectedState: NO_STREAM, actualState: 0n });
@@ -62,21 +43,21 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
     it('treats the same events appended again as idempotent (strong idempotency)', async () => {
       const stream = uniqueStream('no-stream-idempotent');
       const events = testEvents(2);
-      const original = await client.appendToStream(stream, events, { streamState: NO_STREAM });
+      const original = await kurrent.client.appendToStream(stream, events, { streamState: NO_STREAM });
 
-      const retry = await client.appendToStream(stream, events, { streamState: NO_STREAM });
+      const retry = await kurrent.client.appendToStream(stream, events, { streamState: NO_STREAM });
 
       expect(retry.nextExpectedRevision).toBe(1n);
       expect(retry.position).toEqual(original.position);
-      expect(await readRevisions(client, stream)).toEqual([0n, 1n]);
+      expect(await readRevisions(kurrent.client, stream)).toEqual([0n, 1n]);
     });
   });
 
   describe('ANY', () => {
     it('writes to new and existing streams', async () => {
       const stream = uniqueStream('any');
-      await client.appendToStream(stream, testEvent(), { streamState: ANY });
-      const result = await client.appendToStream(stream, testEvent(), { streamState: ANY });
+      await kurrent.client.appendToStream(stream, testEvent(), { streamState: ANY });
+      const result = await kurrent.client.appendToStream(stream, testEvent(), { streamState: ANY });
 
       expect(result.nextExpectedRevision).toBe(1n);
     });
@@ -84,21 +65,21 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
     it('returns the original revision and position for ids already written, writing nothing (weak idempotency)', async () => {
       const stream = uniqueStream('any-idempotent');
       const events = testEvents(2);
-      const original = await client.appendToStream(stream, events, { streamState: ANY });
-      await client.appendToStream(stream, testEvent(), { streamState: ANY });
+      const original = await kurrent.client.appendToStream(stream, events, { streamState: ANY });
+      await kurrent.client.appendToStream(stream, testEvent(), { streamState: ANY });
 
-      const retry = await client.appendToStream(stream, events, { streamState: ANY });
+      const retry = await kurrent.client.appendToStream(stream, events, { streamState: ANY });
 
       expect(retry).toMatchObject({ success: true, nextExpectedRevision: 1n, position: original.position });
-      expect(await readRevisions(client, stream)).toEqual([0n, 1n, 2n]);
+      expect(await readRevisions(kurrent.client, stream)).toEqual([0n, 1n, 2n]);
     });
 
     it('rejects a retry whose first id was written but a later one was not (CorruptedIdempotency)', async () => {
       const stream = uniqueStream('any-corrupted');
       const written = testEvent();
-      await client.appendToStream(stream, written, { streamState: ANY });
+      await kurrent.client.appendToStream(stream, written, { streamState: ANY });
 
-      const failure = client.appendToStream(stream, [written, testEvent()], { streamState: ANY });
+      const failure = kurrent.client.appendToStream(stream, [written, testEvent()], { streamState: ANY });
 
       await expect(failure).rejects.toBeInstanceOf(WrongExpectedVersionError);
     });
@@ -108,7 +89,7 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
     it('rejects a stream that never existed', async () => {
       const stream = uniqueStream('exists-missing');
 
-      const failure = client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
+      const failure = kurrent.client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
 
       await expect(failure).rejects.toBeInstanceOf(WrongExpectedVersionError);
       await expect(failure).rejects.toMatchObject({ expectedState: STREAM_EXISTS, actualState: NO_STREAM });
@@ -116,28 +97,28 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
 
     it('accepts a stream with events', async () => {
       const stream = uniqueStream('exists');
-      await client.appendToStream(stream, testEvent());
+      await kurrent.client.appendToStream(stream, testEvent());
 
-      const result = await client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
+      const result = await kurrent.client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
 
       expect(result.nextExpectedRevision).toBe(1n);
     });
 
     it('counts a stream with metadata but no events as existing', async () => {
       const stream = uniqueStream('exists-metadata-only');
-      await client.setStreamMetadata(stream, { maxCount: 10 });
+      await kurrent.client.setStreamMetadata(stream, { maxCount: 10 });
 
-      const result = await client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
+      const result = await kurrent.client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
 
       expect(result.nextExpectedRevision).toBe(0n);
     });
 
     it('reports a soft-deleted stream as deleted, not as a version conflict', async () => {
       const stream = uniqueStream('exists-soft-deleted');
-      await client.appendToStream(stream, testEvent());
-      await client.deleteStream(stream);
+      await kurrent.client.appendToStream(stream, testEvent());
+      await kurrent.client.deleteStream(stream);
 
-      const failure = client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
+      const failure = kurrent.client.appendToStream(stream, testEvent(), { streamState: STREAM_EXISTS });
 
       await expect(failure).rejects.toBeInstanceOf(StreamDeletedError);
     });
@@ -146,18 +127,18 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
   describe('exact revision', () => {
     it('accepts the current revision', async () => {
       const stream = uniqueStream('exact');
-      await client.appendToStream(stream, testEvents(2));
+      await kurrent.client.appendToStream(stream, testEvents(2));
 
-      const result = await client.appendToStream(stream, testEvent(), { streamState: 1n });
+      const result = await kurrent.client.appendToStream(stream, testEvent(), { streamState: 1n });
 
       expect(result.nextExpectedRevision).toBe(2n);
     });
 
     it('rejects a revision ahead of the stream, reporting both revisions', async () => {
       const stream = uniqueStream('exact-ahead');
-      await client.appendToStream(stream, testEvents(2));
+      await kurrent.client.appendToStream(stream, testEvents(2));
 
-      const failure = client.appendToStream(stream, testEvent(), { streamState: 5n });
+      const failure = kurrent.client.appendToStream(stream, testEvent(), { streamState: 5n });
 
       await expect(failure).rejects.toBeInstanceOf(WrongExpectedVersionError);
       await expect(failure).rejects.toMatchObject({ streamName: stream, expectedState: 5n, actualState: 1n });
@@ -165,9 +146,9 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
 
     it('rejects a stale revision when the events differ', async () => {
       const stream = uniqueStream('exact-stale');
-      await client.appendToStream(stream, testEvents(3));
+      await kurrent.client.appendToStream(stream, testEvents(3));
 
-      const failure = client.appendToStream(stream, testEvent(), { streamState: 0n });
+      const failure = kurrent.client.appendToStream(stream, testEvent(), { streamState: 0n });
 
       await expect(failure).rejects.toMatchObject({ expectedState: 0n, actualState: 2n });
     });
@@ -175,18 +156,18 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
     it('accepts a stale revision when the events are the ones written after it (strong idempotency)', async () => {
       const stream = uniqueStream('exact-idempotent');
       const retried = testEvents(2);
-      await client.appendToStream(stream, testEvent());
-      await client.appendToStream(stream, retried, { streamState: 0n });
-      await client.appendToStream(stream, testEvent(), { streamState: 2n });
+      await kurrent.client.appendToStream(stream, testEvent());
+      await kurrent.client.appendToStream(stream, retried, { streamState: 0n });
+      await kurrent.client.appendToStream(stream, testEvent(), { streamState: 2n });
 
-      const retry = await client.appendToStream(stream, retried, { streamState: 0n });
+      const retry = await kurrent.client.appendToStream(stream, retried, { streamState: 0n });
 
       expect(retry.nextExpectedRevision).toBe(2n);
-      expect(await readRevisions(client, stream)).toEqual([0n, 1n, 2n, 3n]);
+      expect(await readRevisions(kurrent.client, stream)).toEqual([0n, 1n, 2n, 3n]);
     });
 
     it('rejects a revision on a stream that never existed', async () => {
-      const failure = client.appendToStream(uniqueStream('exact-missing'), testEvent(), { streamState: 0n });
+      const failure = kurrent.client.appendToStream(uniqueStream('exact-missing'), testEvent(), { streamState: 0n });
 
       await expect(failure).rejects.toMatchObject({ expectedState: 0n, actualState: NO_STREAM });
     });
@@ -195,11 +176,11 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
   describe('deleted streams', () => {
     it('rejects every append to a tombstoned stream with StreamDeletedError', async () => {
       const stream = uniqueStream('append-tombstoned');
-      await client.appendToStream(stream, testEvent());
-      await client.tombstoneStream(stream);
+      await kurrent.client.appendToStream(stream, testEvent());
+      await kurrent.client.tombstoneStream(stream);
 
       for (const streamState of [ANY, NO_STREAM, STREAM_EXISTS, 0n] as const) {
-        const failure = client.appendToStream(stream, testEvent(), { streamState });
+        const failure = kurrent.client.appendToStream(stream, testEvent(), { streamState });
         await expect(failure).rejects.toBeInstanceOf(StreamDeletedError);
         await expect(failure).rejects.toMatchObject({ streamName: stream });
       }
@@ -211,12 +192,12 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
       const stream = uniqueStream('payloads');
       const id = randomUUID();
       const binary = new Uint8Array([0, 1, 2, 250]);
-      await client.appendToStream(stream, [
+      await kurrent.client.appendToStream(stream, [
         jsonEvent({ id, type: 'Json', data: { text: 'héllo' }, metadata: { correlation: 'c-1' } }),
         binaryEvent({ type: 'Binary', data: binary }),
       ]);
 
-      const [json, bytes] = await collectEvents(client, stream);
+      const [json, bytes] = await readEvents(kurrent.client, stream);
 
       expect(json).toMatchObject({ id, type: 'Json', isJson: true, data: { text: 'héllo' }, metadata: { correlation: 'c-1' } });
       expect(bytes).toMatchObject({ type: 'Binary', isJson: false });
@@ -227,17 +208,17 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
   describeEmulatorOnly(`emulator specifics (${label})`, () => {
     it(`appends through ${label} only, as ServerFeatures advertised`, async () => {
       const other = label === 'BatchAppend' ? 'Append' : 'BatchAppend';
-      await client.appendToStream(uniqueStream('path'), testEvent());
+      await kurrent.client.appendToStream(uniqueStream('path'), testEvent());
 
       // BatchAppend is one long-lived call per client, so look at the whole log.
-      expect(emulatorOf(target).rpcLog).toContain(`/event_store.client.streams.Streams/${label}`);
-      expect(emulatorOf(target).rpcLog).not.toContain(`/event_store.client.streams.Streams/${other}`);
+      expect(kurrent.emulator.rpcLog).toContain(`/event_store.client.streams.Streams/${label}`);
+      expect(kurrent.emulator.rpcLog).not.toContain(`/event_store.client.streams.Streams/${other}`);
     });
 
     it('rejects an append over the 1 MiB default with MaxAppendSizeExceededError', async () => {
       const oversized = binaryEvent({ type: 'Big', data: new Uint8Array(1024 * 1024 + 1) });
 
-      const failure = client.appendToStream(uniqueStream('too-big'), oversized);
+      const failure = kurrent.client.appendToStream(uniqueStream('too-big'), oversized);
 
       await expect(failure).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
       await expect(failure).rejects.toMatchObject({ maxAppendSize: 1024 * 1024 });
@@ -247,14 +228,8 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
       const stream = uniqueStream('too-big-total');
       const events = Array.from({ length: 3 }, () => binaryEvent({ type: 'Chunk', data: new Uint8Array(400 * 1024) }));
 
-      await expect(client.appendToStream(stream, events)).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
-      await expect(client.appendToStream(stream, events.slice(0, 2))).resolves.toMatchObject({ nextExpectedRevision: 1n });
+      await expect(kurrent.client.appendToStream(stream, events)).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
+      await expect(kurrent.client.appendToStream(stream, events.slice(0, 2))).resolves.toMatchObject({ nextExpectedRevision: 1n });
     });
   });
 });
-
-async function collectEvents(client: KurrentDBClient, stream: string) {
-  const events = [];
-  for await (const { event } of client.readStream(stream)) events.push(event);
-  return events;
-}

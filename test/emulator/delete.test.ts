@@ -1,49 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   BACKWARDS,
   END,
-  KurrentDBClient,
   NO_STREAM,
   StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { againstRealServer, startKurrentTarget, uniqueStream, type KurrentTarget } from '../support/kurrent-target.js';
+import { againstRealServer, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { collect, readRevisions, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
 
 describe('deleteStream and tombstoneStream', () => {
-  let target: KurrentTarget;
-  let client: KurrentDBClient;
-
-  beforeAll(async () => {
-    target = await startKurrentTarget();
-    client = KurrentDBClient.connectionString(target.connectionString);
-  });
-
-  afterAll(async () => {
-    await client.dispose();
-    await target.close();
-  });
+  const kurrent = useKurrentTarget();
 
   describe('soft delete', () => {
     it('makes reads fail with StreamNotFoundError', async () => {
       const stream = uniqueStream('soft');
-      await client.appendToStream(stream, testEvents(2));
+      await kurrent.client.appendToStream(stream, testEvents(2));
 
-      await client.deleteStream(stream, { expectedRevision: 1n });
+      await kurrent.client.deleteStream(stream, { expectedRevision: 1n });
 
-      await expect(collect(client.readStream(stream))).rejects.toBeInstanceOf(StreamNotFoundError);
+      await expect(collect(kurrent.client.readStream(stream))).rejects.toBeInstanceOf(StreamNotFoundError);
     });
 
     it('writes {"$tb": long.MaxValue} as the stream metadata', async () => {
       const stream = uniqueStream('soft-metadata');
-      await client.appendToStream(stream, testEvent());
-      await client.setStreamMetadata(stream, { maxCount: 5 });
+      await kurrent.client.appendToStream(stream, testEvent());
+      await kurrent.client.setStreamMetadata(stream, { maxCount: 5 });
 
-      await client.deleteStream(stream);
+      await kurrent.client.deleteStream(stream);
 
-      const { metadata } = await client.getStreamMetadata(stream);
+      const { metadata } = await kurrent.client.getStreamMetadata(stream);
       // The client reads the long as a JS number, so only its magnitude survives.
       expect(metadata?.truncateBefore).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
       expect(metadata?.maxCount).toBeUndefined();
@@ -51,28 +39,28 @@ describe('deleteStream and tombstoneStream', () => {
 
     it('is undone by an append, whose revisions continue after the old events', async () => {
       const stream = uniqueStream('soft-undelete');
-      await client.appendToStream(stream, testEvents(3));
-      await client.deleteStream(stream);
+      await kurrent.client.appendToStream(stream, testEvents(3));
+      await kurrent.client.deleteStream(stream);
 
-      const result = await client.appendToStream(stream, testEvents(2), { streamState: NO_STREAM });
+      const result = await kurrent.client.appendToStream(stream, testEvents(2), { streamState: NO_STREAM });
 
       expect(result.nextExpectedRevision).toBe(4n);
-      expect(await readRevisions(client, stream)).toEqual([3n, 4n]);
-      expect((await client.getStreamMetadata(stream)).metadata?.truncateBefore).toBe(3);
+      expect(await readRevisions(kurrent.client, stream)).toEqual([3n, 4n]);
+      expect((await kurrent.client.getStreamMetadata(stream)).metadata?.truncateBefore).toBe(3);
     });
 
     it('rejects a wrong expected revision with WrongExpectedVersionError', async () => {
       const stream = uniqueStream('soft-wev');
-      await client.appendToStream(stream, testEvents(2));
+      await kurrent.client.appendToStream(stream, testEvents(2));
 
-      const failure = client.deleteStream(stream, { expectedRevision: 0n });
+      const failure = kurrent.client.deleteStream(stream, { expectedRevision: 0n });
 
       await expect(failure).rejects.toBeInstanceOf(WrongExpectedVersionError);
       await expect(failure).rejects.toMatchObject({ streamName: stream, expectedState: 0n, actualState: 1n });
     });
 
     it('refuses to delete a stream that never existed (KurrentDB PR 3154)', async () => {
-      const deletion = client.deleteStream(uniqueStream('soft-missing'));
+      const deletion = kurrent.client.deleteStream(uniqueStream('soft-missing'));
 
       if (againstRealServer) {
         // Servers before PR 3154 accept it; the Node client's own tests tolerate both.
@@ -90,26 +78,26 @@ describe('deleteStream and tombstoneStream', () => {
     beforeAll(async () => {
       prefix = uniqueStream('tombstone');
       stream = `${prefix}-stream`;
-      await client.appendToStream(stream, testEvents(2));
-      await client.tombstoneStream(stream, { expectedRevision: 1n });
+      await kurrent.client.appendToStream(stream, testEvents(2));
+      await kurrent.client.tombstoneStream(stream, { expectedRevision: 1n });
     });
 
     it('makes reads fail with StreamDeletedError', async () => {
-      const failure = collect(client.readStream(stream));
+      const failure = collect(kurrent.client.readStream(stream));
 
       await expect(failure).rejects.toBeInstanceOf(StreamDeletedError);
       await expect(failure).rejects.toMatchObject({ streamName: stream });
     });
 
     it('makes appends, deletes and further tombstones fail with StreamDeletedError', async () => {
-      await expect(client.appendToStream(stream, testEvent())).rejects.toBeInstanceOf(StreamDeletedError);
-      await expect(client.deleteStream(stream)).rejects.toBeInstanceOf(StreamDeletedError);
-      await expect(client.tombstoneStream(stream)).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(kurrent.client.appendToStream(stream, testEvent())).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(kurrent.client.deleteStream(stream)).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(kurrent.client.tombstoneStream(stream)).rejects.toBeInstanceOf(StreamDeletedError);
     });
 
     it('leaves a $streamDeleted record in $all', async () => {
       const [last] = await collect(
-        client.readAll({
+        kurrent.client.readAll({
           direction: BACKWARDS,
           fromPosition: END,
           maxCount: 1,
@@ -123,16 +111,16 @@ describe('deleteStream and tombstoneStream', () => {
     it('accepts a stream that never existed, which can then never be written', async () => {
       const missing = uniqueStream('tombstone-missing');
 
-      await client.tombstoneStream(missing);
+      await kurrent.client.tombstoneStream(missing);
 
-      await expect(client.appendToStream(missing, testEvent())).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(kurrent.client.appendToStream(missing, testEvent())).rejects.toBeInstanceOf(StreamDeletedError);
     });
 
     it('rejects a wrong expected revision with WrongExpectedVersionError', async () => {
       const other = uniqueStream('tombstone-wev');
-      await client.appendToStream(other, testEvent());
+      await kurrent.client.appendToStream(other, testEvent());
 
-      await expect(client.tombstoneStream(other, { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(
+      await expect(kurrent.client.tombstoneStream(other, { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(
         WrongExpectedVersionError,
       );
     });

@@ -1,60 +1,51 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   BACKWARDS,
   END,
   FORWARDS,
-  KurrentDBClient,
   START,
   StreamNotFoundError,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { startKurrentTarget, uniqueStream, type KurrentTarget } from '../support/kurrent-target.js';
+import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { collect, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
 
 describe('readStream and readAll', () => {
-  let target: KurrentTarget;
-  let client: KurrentDBClient;
+  const kurrent = useKurrentTarget();
   let stream: string;
 
   beforeAll(async () => {
-    target = await startKurrentTarget();
-    client = KurrentDBClient.connectionString(target.connectionString);
     stream = uniqueStream('read');
-    await client.appendToStream(stream, testEvents(5));
-  });
-
-  afterAll(async () => {
-    await client.dispose();
-    await target.close();
+    await kurrent.client.appendToStream(stream, testEvents(5));
   });
 
   describe('a stream', () => {
     it('reads forwards from the start by default', async () => {
-      expect(await readRevisions(client, stream)).toEqual([0n, 1n, 2n, 3n, 4n]);
+      expect(await readRevisions(kurrent.client, stream)).toEqual([0n, 1n, 2n, 3n, 4n]);
     });
 
     it('reads backwards from the end', async () => {
-      expect(await readRevisions(client, stream, { direction: BACKWARDS, fromRevision: END })).toEqual([4n, 3n, 2n, 1n, 0n]);
+      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: END })).toEqual([4n, 3n, 2n, 1n, 0n]);
     });
 
     it('includes fromRevision in both directions', async () => {
-      expect(await readRevisions(client, stream, { fromRevision: 2n })).toEqual([2n, 3n, 4n]);
-      expect(await readRevisions(client, stream, { direction: BACKWARDS, fromRevision: 2n })).toEqual([2n, 1n, 0n]);
+      expect(await readRevisions(kurrent.client, stream, { fromRevision: 2n })).toEqual([2n, 3n, 4n]);
+      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: 2n })).toEqual([2n, 1n, 0n]);
     });
 
     it('stops after maxCount', async () => {
-      expect(await readRevisions(client, stream, { maxCount: 2 })).toEqual([0n, 1n]);
-      expect(await readRevisions(client, stream, { direction: BACKWARDS, fromRevision: END, maxCount: 2 })).toEqual([4n, 3n]);
+      expect(await readRevisions(kurrent.client, stream, { maxCount: 2 })).toEqual([0n, 1n]);
+      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: END, maxCount: 2 })).toEqual([4n, 3n]);
     });
 
     it('returns nothing, without an error, past the end of an existing stream', async () => {
       // (Forwards from END cannot be asked: the bridge sends END reads as backwards, whatever the direction.)
-      expect(await readRevisions(client, stream, { fromRevision: 10n })).toEqual([]);
-      expect(await readRevisions(client, stream, { direction: FORWARDS, fromRevision: 5n })).toEqual([]);
+      expect(await readRevisions(kurrent.client, stream, { fromRevision: 10n })).toEqual([]);
+      expect(await readRevisions(kurrent.client, stream, { direction: FORWARDS, fromRevision: 5n })).toEqual([]);
     });
 
     it('returns the event fields the client exposes', async () => {
-      const [{ event }] = await collect(client.readStream(stream, { maxCount: 1 }));
+      const [{ event }] = await collect(kurrent.client.readStream(stream, { maxCount: 1 }));
 
       expect(event).toMatchObject({ streamId: stream, revision: 0n, type: 'TestEvent', isJson: true, data: { index: 0 } });
       expect(event!.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -65,7 +56,7 @@ describe('readStream and readAll', () => {
     it('fails with StreamNotFoundError for a stream that never existed', async () => {
       const missing = uniqueStream('missing');
 
-      const failure = collect(client.readStream(missing));
+      const failure = collect(kurrent.client.readStream(missing));
 
       await expect(failure).rejects.toBeInstanceOf(StreamNotFoundError);
       await expect(failure).rejects.toMatchObject({ streamName: missing });
@@ -81,14 +72,14 @@ describe('readStream and readAll', () => {
       prefix = uniqueStream('all');
       first = `${prefix}-first`;
       second = `${prefix}-second`;
-      await client.appendToStream(first, testEvents(2));
-      await client.appendToStream(second, testEvents(2));
+      await kurrent.client.appendToStream(first, testEvents(2));
+      await kurrent.client.appendToStream(second, testEvents(2));
     });
 
     const ours = () => ({ filter: streamNameFilter({ prefixes: [prefix] }) });
 
     it('reads forwards in commit order across streams', async () => {
-      const events = await collect(client.readAll({ ...ours(), fromPosition: START }));
+      const events = await collect(kurrent.client.readAll({ ...ours(), fromPosition: START }));
 
       expect(events.map(({ event }) => [event!.streamId, event!.revision])).toEqual([
         [first, 0n],
@@ -99,15 +90,15 @@ describe('readStream and readAll', () => {
     });
 
     it('includes the event at fromPosition when reading forwards', async () => {
-      const [, target] = await collect(client.readAll({ ...ours(), maxCount: 2 }));
+      const [, target] = await collect(kurrent.client.readAll({ ...ours(), maxCount: 2 }));
 
-      const [fromThere] = await collect(client.readAll({ ...ours(), fromPosition: target!.event!.position, maxCount: 1 }));
+      const [fromThere] = await collect(kurrent.client.readAll({ ...ours(), fromPosition: target!.event!.position, maxCount: 1 }));
 
       expect(fromThere!.event!.id).toBe(target!.event!.id);
     });
 
     it('reads backwards from the end, newest first', async () => {
-      const events = await collect(client.readAll({ ...ours(), direction: BACKWARDS, fromPosition: END, maxCount: 3 }));
+      const events = await collect(kurrent.client.readAll({ ...ours(), direction: BACKWARDS, fromPosition: END, maxCount: 3 }));
 
       expect(events.map(({ event }) => [event!.streamId, event!.revision])).toEqual([
         [second, 1n],
@@ -117,10 +108,10 @@ describe('readStream and readAll', () => {
     });
 
     it('reads backwards from a position without going past it', async () => {
-      const [, , third] = await collect(client.readAll({ ...ours() }));
+      const [, , third] = await collect(kurrent.client.readAll({ ...ours() }));
       const from = third!.event!.position!;
 
-      const events = await collect(client.readAll({ ...ours(), direction: BACKWARDS, fromPosition: from }));
+      const events = await collect(kurrent.client.readAll({ ...ours(), direction: BACKWARDS, fromPosition: from }));
 
       const commits = events.map(({ event }) => event!.position!.commit);
       expect(commits.every((commit) => commit <= from.commit)).toBe(true);
@@ -129,7 +120,7 @@ describe('readStream and readAll', () => {
     });
 
     it('stops after maxCount', async () => {
-      expect(await collect(client.readAll({ maxCount: 2 }))).toHaveLength(2);
+      expect(await collect(kurrent.client.readAll({ maxCount: 2 }))).toHaveLength(2);
     });
   });
 });

@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
-import { KurrentDBClient, START, UnsupportedError, WrongExpectedVersionError, NO_STREAM } from '@kurrent/kurrentdb-client';
+import { START, UnsupportedError, WrongExpectedVersionError, NO_STREAM } from '@kurrent/kurrentdb-client';
 import type * as Grpc from '@grpc/grpc-js';
-import type { KurrentEmulator } from 'mneme/testing';
-import {
-  appendPaths,
-  describeEmulatorOnly,
-  emulatorOf,
-  startKurrentTarget,
-  uniqueStream,
-  type KurrentTarget,
-} from '../support/kurrent-target.js';
+import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { SubscriptionProbe, collect, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
 
 const STREAMS = '/event_store.client.streams.Streams';
@@ -22,63 +14,42 @@ const FEATURES = '/event_store.client.server_features.ServerFeatures/GetSupporte
  */
 describeEmulatorOnly('RPC surface used by @kurrent/kurrentdb-client', () => {
   describe.each(appendPaths())('with appends through %s', (label, options) => {
-    let target: KurrentTarget;
-    let emulator: KurrentEmulator;
-    let client: KurrentDBClient;
-
-    beforeAll(async () => {
-      target = await startKurrentTarget(options);
-      emulator = emulatorOf(target);
-      client = KurrentDBClient.connectionString(target.connectionString);
-    });
-
-    afterAll(async () => {
-      await client.dispose();
-      await target.close();
-    });
+    const kurrent = useKurrentTarget(options);
 
     it('is exactly the RPCs the emulator implements', async () => {
       const stream = uniqueStream('surface');
-      await client.appendToStream(stream, testEvents(2));
-      await expect(client.appendToStream(stream, testEvent(), { streamState: NO_STREAM })).rejects.toBeInstanceOf(
+      await kurrent.client.appendToStream(stream, testEvents(2));
+      await expect(kurrent.client.appendToStream(stream, testEvent(), { streamState: NO_STREAM })).rejects.toBeInstanceOf(
         WrongExpectedVersionError,
       );
-      await collect(client.readStream(stream));
-      await collect(client.readAll({ maxCount: 5 }));
-      const streamProbe = new SubscriptionProbe(client.subscribeToStream(stream, { fromRevision: START }));
-      const allProbe = new SubscriptionProbe(client.subscribeToAll({ fromPosition: START }));
-      await streamProbe.until((p) => p.caughtUp, 'stream caught-up');
-      await allProbe.until((p) => p.caughtUp, '$all caught-up');
+      await collect(kurrent.client.readStream(stream));
+      await collect(kurrent.client.readAll({ maxCount: 5 }));
+      const streamProbe = new SubscriptionProbe(kurrent.client.subscribeToStream(stream, { fromRevision: START }));
+      const allProbe = new SubscriptionProbe(kurrent.client.subscribeToAll({ fromPosition: START }));
+      await streamProbe.untilCaughtUp('stream caught-up');
+      await allProbe.untilCaughtUp('$all caught-up');
       await Promise.all([streamProbe.close(), allProbe.close()]);
-      await client.setStreamMetadata(stream, { maxCount: 10 });
-      await client.getStreamMetadata(stream);
-      await client.deleteStream(stream);
-      await client.tombstoneStream(uniqueStream('surface-tombstone'));
+      await kurrent.client.setStreamMetadata(stream, { maxCount: 10 });
+      await kurrent.client.getStreamMetadata(stream);
+      await kurrent.client.deleteStream(stream);
+      await kurrent.client.tombstoneStream(uniqueStream('surface-tombstone'));
       // v2 multi-stream appends are refused client-side, without an RPC, when not advertised.
       await expect(
-        client.multiStreamAppend([{ streamName: stream, events: [testEvent()], expectedState: 'any' }]),
+        kurrent.client.multiStreamAppend([{ streamName: stream, events: [testEvent()], expectedState: 'any' }]),
       ).rejects.toBeInstanceOf(UnsupportedError);
 
-      expect([...new Set(emulator.rpcLog)].sort()).toEqual(
+      expect([...new Set(kurrent.emulator.rpcLog)].sort()).toEqual(
         [FEATURES, `${STREAMS}/${label}`, `${STREAMS}/Read`, `${STREAMS}/Delete`, `${STREAMS}/Tombstone`].sort(),
       );
-      expect(emulator.unimplementedCalls).toEqual([]);
+      expect(kurrent.emulator.unimplementedCalls).toEqual([]);
     });
   });
 
   describe('an unknown method', () => {
-    let target: KurrentTarget;
-
-    beforeAll(async () => {
-      target = await startKurrentTarget();
-    });
-
-    afterAll(async () => {
-      await target.close();
-    });
+    const kurrent = useKurrentTarget();
 
     it('is answered UNIMPLEMENTED and logged', async () => {
-      const emulator = emulatorOf(target);
+      const emulator = kurrent.emulator;
       const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
       const raw = new grpc.Client(`127.0.0.1:${emulator.port}`, grpc.credentials.createInsecure());
       const path = '/event_store.client.gossip.Gossip/Read';

@@ -1,50 +1,48 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   END,
-  KurrentDBClient,
   START,
   StreamDeletedError,
   streamNameFilter,
   type AllStreamResolvedEvent,
+  type Position,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
-import { startKurrentTarget, uniqueStream, type KurrentTarget } from '../support/kurrent-target.js';
+import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { SubscriptionProbe, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
 
 describe('subscribeToStream and subscribeToAll', () => {
-  let target: KurrentTarget;
-  let client: KurrentDBClient;
+  const kurrent = useKurrentTarget();
   const probes: Array<SubscriptionProbe<unknown>> = [];
 
-  const probeStream = (stream: string, fromRevision: bigint | typeof START | typeof END) => {
-    const probe = new SubscriptionProbe<ResolvedEvent>(client.subscribeToStream(stream, { fromRevision }));
+  const track = <E>(probe: SubscriptionProbe<E>) => {
     probes.push(probe as SubscriptionProbe<unknown>);
     return probe;
   };
-  const revisions = (probe: SubscriptionProbe<ResolvedEvent>) => probe.events.map(({ event }) => event!.revision);
-
-  beforeAll(async () => {
-    target = await startKurrentTarget();
-    client = KurrentDBClient.connectionString(target.connectionString);
-  });
+  const probeStream = (stream: string, fromRevision: bigint | typeof START | typeof END) =>
+    track(new SubscriptionProbe<ResolvedEvent>(kurrent.client.subscribeToStream(stream, { fromRevision })));
+  /** `$all`, filtered to the streams whose names start with `prefix`. */
+  const probeAll = (prefix: string, fromPosition: Position | typeof START) =>
+    track(
+      new SubscriptionProbe<AllStreamResolvedEvent>(
+        kurrent.client.subscribeToAll({ fromPosition, filter: streamNameFilter({ prefixes: [prefix] }) }),
+      ),
+    );
+  const revisions = (probe: SubscriptionProbe<ResolvedEvent | AllStreamResolvedEvent>) =>
+    probe.events.map(({ event }) => event!.revision);
 
   afterEach(async () => {
     await Promise.all(probes.splice(0).map((probe) => probe.close()));
   });
 
-  afterAll(async () => {
-    await client.dispose();
-    await target.close();
-  });
-
   describe('a stream', () => {
     it('confirms, catches up, reports caught-up, then delivers live events', async () => {
       const stream = uniqueStream('sub');
-      await client.appendToStream(stream, testEvents(2));
+      await kurrent.client.appendToStream(stream, testEvents(2));
 
       const probe = probeStream(stream, START);
-      await probe.until((p) => p.caughtUp, 'caught-up');
-      await client.appendToStream(stream, testEvent());
+      await probe.untilCaughtUp();
+      await kurrent.client.appendToStream(stream, testEvent());
       await probe.until((p) => p.events.length === 3, 'the live event');
 
       expect(probe.confirmed).toBe(true);
@@ -54,21 +52,21 @@ describe('subscribeToStream and subscribeToAll', () => {
 
     it('starts after fromRevision (exclusive)', async () => {
       const stream = uniqueStream('sub-from');
-      await client.appendToStream(stream, testEvents(4));
+      await kurrent.client.appendToStream(stream, testEvents(4));
 
       const probe = probeStream(stream, 1n);
-      await probe.until((p) => p.caughtUp, 'caught-up');
+      await probe.untilCaughtUp();
 
       expect(revisions(probe)).toEqual([2n, 3n]);
     });
 
     it('delivers only new events from END', async () => {
       const stream = uniqueStream('sub-end');
-      await client.appendToStream(stream, testEvents(2));
+      await kurrent.client.appendToStream(stream, testEvents(2));
 
       const probe = probeStream(stream, END);
-      await probe.until((p) => p.caughtUp, 'caught-up');
-      await client.appendToStream(stream, testEvent());
+      await probe.untilCaughtUp();
+      await kurrent.client.appendToStream(stream, testEvent());
       await probe.until((p) => p.events.length === 1, 'the live event');
 
       expect(revisions(probe)).toEqual([2n]);
@@ -78,8 +76,8 @@ describe('subscribeToStream and subscribeToAll', () => {
       const stream = uniqueStream('sub-later');
 
       const probe = probeStream(stream, START);
-      await probe.until((p) => p.caughtUp, 'caught-up');
-      await client.appendToStream(stream, testEvents(2));
+      await probe.untilCaughtUp();
+      await kurrent.client.appendToStream(stream, testEvents(2));
       await probe.until((p) => p.events.length === 2, 'the live events');
 
       expect(revisions(probe)).toEqual([0n, 1n]);
@@ -87,11 +85,11 @@ describe('subscribeToStream and subscribeToAll', () => {
 
     it('fails with StreamDeletedError when the stream is tombstoned while subscribed', async () => {
       const stream = uniqueStream('sub-tombstoned-live');
-      await client.appendToStream(stream, testEvent());
+      await kurrent.client.appendToStream(stream, testEvent());
       const probe = probeStream(stream, START);
-      await probe.until((p) => p.caughtUp, 'caught-up');
+      await probe.untilCaughtUp();
 
-      await client.tombstoneStream(stream);
+      await kurrent.client.tombstoneStream(stream);
       await probe.until((p) => p.error !== undefined, 'the subscription error');
 
       expect(probe.error).toBeInstanceOf(StreamDeletedError);
@@ -100,8 +98,8 @@ describe('subscribeToStream and subscribeToAll', () => {
 
     it('fails with StreamDeletedError when the stream was already tombstoned', async () => {
       const stream = uniqueStream('sub-tombstoned');
-      await client.appendToStream(stream, testEvent());
-      await client.tombstoneStream(stream);
+      await kurrent.client.appendToStream(stream, testEvent());
+      await kurrent.client.tombstoneStream(stream);
 
       const probe = probeStream(stream, START);
       await probe.until((p) => p.error !== undefined, 'the subscription error');
@@ -116,15 +114,12 @@ describe('subscribeToStream and subscribeToAll', () => {
       const prefix = uniqueStream('sub-all');
       const first = `${prefix}-a`;
       const second = `${prefix}-b`;
-      const written = await client.appendToStream(first, testEvents(2));
+      const written = await kurrent.client.appendToStream(first, testEvents(2));
 
-      const probe = new SubscriptionProbe<AllStreamResolvedEvent>(
-        client.subscribeToAll({ fromPosition: written.position!, filter: streamNameFilter({ prefixes: [prefix] }) }),
-      );
-      probes.push(probe as SubscriptionProbe<unknown>);
+      const probe = probeAll(prefix, written.position!);
       await probe.until((p) => p.confirmed, 'confirmation');
-      await client.appendToStream(second, testEvent());
-      await client.appendToStream(first, testEvent());
+      await kurrent.client.appendToStream(second, testEvent());
+      await kurrent.client.appendToStream(first, testEvent());
       await probe.until((p) => p.events.length === 2, 'the live events');
 
       expect(probe.events.map(({ event }) => [event!.streamId, event!.revision])).toEqual([
@@ -135,16 +130,13 @@ describe('subscribeToStream and subscribeToAll', () => {
 
     it('replays from the start, then reports caught-up', async () => {
       const prefix = uniqueStream('sub-all-start');
-      await client.appendToStream(`${prefix}-a`, testEvents(3));
+      await kurrent.client.appendToStream(`${prefix}-a`, testEvents(3));
 
-      const probe = new SubscriptionProbe<AllStreamResolvedEvent>(
-        client.subscribeToAll({ fromPosition: START, filter: streamNameFilter({ prefixes: [prefix] }) }),
-      );
-      probes.push(probe as SubscriptionProbe<unknown>);
-      await probe.until((p) => p.caughtUp, 'caught-up');
+      const probe = probeAll(prefix, START);
+      await probe.untilCaughtUp();
 
       expect(probe.eventsBeforeCaughtUp).toBe(3);
-      expect(probe.events.map(({ event }) => event!.revision)).toEqual([0n, 1n, 2n]);
+      expect(revisions(probe)).toEqual([0n, 1n, 2n]);
     });
   });
 });

@@ -3,10 +3,9 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { RequiredMetadataPropertyMissingError, convertToCommandError } from '@kurrent/kurrentdb-client';
 import type * as Grpc from '@grpc/grpc-js';
-import type { KurrentEmulator } from 'mneme/testing';
 import { emptyPb, sharedPb, statusPb, streamsGrpc, streamsPb } from '../../src/testing/kurrent-emulator/protocol.js';
 import type { BatchAppendResp } from '../../src/testing/kurrent-emulator/protocol.js';
-import { describeEmulatorOnly, emulatorOf, startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
+import { describeEmulatorOnly, useKurrentTarget } from '../support/kurrent-target.js';
 
 // The real client always sends `type` and `content-type`, so these requests are built by hand.
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
@@ -25,19 +24,12 @@ function untyped<M extends InstanceType<typeof streamsPb.AppendReq.ProposedMessa
 }
 
 describeEmulatorOnly('append validation on the wire', () => {
-  let target: KurrentTarget;
-  let emulator: KurrentEmulator;
   let raw: InstanceType<typeof streamsGrpc.StreamsClient>;
+  afterAll(() => raw.close()); // declared first, so it runs before the target closes
 
-  beforeAll(async () => {
-    target = await startKurrentTarget();
-    emulator = emulatorOf(target);
-    raw = new streamsGrpc.StreamsClient(`127.0.0.1:${emulator.port}`, grpc.credentials.createInsecure());
-  });
-
-  afterAll(async () => {
-    raw.close();
-    await target.close();
+  const kurrent = useKurrentTarget();
+  beforeAll(() => {
+    raw = new streamsGrpc.StreamsClient(`127.0.0.1:${kurrent.emulator.port}`, grpc.credentials.createInsecure());
   });
 
   it('fails an Append without a `type` with RequiredMetadataPropertyMissingError', async () => {

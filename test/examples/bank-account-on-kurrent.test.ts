@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { runBankAccountExample } from '../../examples/bank-account/run.js';
-import { startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
+import { useKurrentTarget } from '../support/kurrent-target.js';
 
 describe('the bank-account example on KurrentDB', () => {
-  let target: KurrentTarget;
-  beforeAll(async () => {
-    target = await startKurrentTarget();
-  });
-  afterAll(async () => {
-    await target.close();
-  });
+  const kurrent = useKurrentTarget();
 
   it('runs unchanged through KurrentEventStore and ends with the exact balance', async () => {
-    const { balance, lines } = await runBankAccountExample({ eventStore: { kurrent: target.connectionString } }, () => {});
+    const { balance, lines } = await runBankAccountExample({ eventStore: { kurrent: kurrent.target.connectionString } }, () => {});
     expect(balance).toBe(0);
     expect(lines).toContain('Withdrew 30, balance 70');
     expect(lines.at(-1)).toMatch(/Final balance of Ada's account: 0 at version 9$/);

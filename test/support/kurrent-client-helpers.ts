@@ -13,9 +13,15 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
+/** The recorded events of a stream, in the order the read returns them. */
+export async function readEvents(client: KurrentDBClient, stream: string, options?: ReadStreamOptions) {
+  const resolved = await collect(client.readStream(stream, options));
+  return resolved.map(({ event }) => event);
+}
+
 export async function readRevisions(client: KurrentDBClient, stream: string, options?: ReadStreamOptions): Promise<bigint[]> {
-  const events = await collect(client.readStream(stream, options));
-  return events.map(({ event }) => event!.revision);
+  const events = await readEvents(client, stream, options);
+  return events.map((event) => event!.revision);
 }
 
 export const testEvent = (type = 'TestEvent', data: Record<string, unknown> = { at: Date.now() }) =>
@@ -65,6 +71,10 @@ export class SubscriptionProbe<E> {
       };
       this.#waiters.add(check);
     });
+  }
+
+  untilCaughtUp(what = 'caught-up', timeoutMs?: number): Promise<void> {
+    return this.until((probe) => probe.caughtUp, what, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 /** Where the KurrentDB conformance suite runs: the in-process emulator, or a real server when
  * `KURRENTDB_CONNECTION_STRING` is set. Emulator-only tests are skipped, visibly, on a real server. */
 import { randomUUID } from 'node:crypto';
-import { describe } from '@jest/globals';
+import { afterAll, beforeAll, describe } from '@jest/globals';
+import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { startKurrentEmulator, type KurrentEmulator, type KurrentEmulatorOptions } from 'mneme/testing';
 
 const realConnectionString = process.env.KURRENTDB_CONNECTION_STRING?.trim() || undefined;
@@ -43,6 +44,51 @@ export async function startKurrentTarget(options: KurrentEmulatorOptions = {}): 
 export function emulatorOf(target: KurrentTarget): KurrentEmulator {
   if (!target.emulator) throw new Error('This test needs the emulator; wrap it in describeEmulatorOnly');
   return target.emulator;
+}
+
+/** The live target of a describe block, with a client connected to it. */
+export interface KurrentTargetHandle {
+  readonly target: KurrentTarget;
+  /** Created on first use, disposed before the target closes. */
+  readonly client: KurrentDBClient;
+  /** Fails the test against a real server, like `emulatorOf`. */
+  readonly emulator: KurrentEmulator;
+}
+
+/**
+ * Starts a target in `beforeAll` and closes it (and the client, if one was used) in `afterAll`, for
+ * the enclosing describe block. Read the values through the getters inside hooks and tests only.
+ * Jest runs `afterAll` hooks in the order they are declared: release anything built on the target
+ * in an `afterAll` declared before this call, so that it runs before the target closes.
+ */
+export function useKurrentTarget(options?: KurrentEmulatorOptions): KurrentTargetHandle {
+  let target: KurrentTarget | undefined;
+  let client: KurrentDBClient | undefined;
+  const started = (): KurrentTarget => {
+    if (!target) throw new Error('useKurrentTarget: no target yet; read it inside a hook or test, after its beforeAll has run');
+    return target;
+  };
+
+  beforeAll(async () => {
+    target = await startKurrentTarget(options);
+  });
+
+  afterAll(async () => {
+    await client?.dispose();
+    await target?.close();
+  });
+
+  return {
+    get target() {
+      return started();
+    },
+    get client() {
+      return (client ??= KurrentDBClient.connectionString(started().connectionString));
+    },
+    get emulator() {
+      return emulatorOf(started());
+    },
+  };
 }
 
 /** For fault injection, the RPC log and the append-path toggle: nothing a real server can show. */
