@@ -2,11 +2,3 @@ export { KurrentEventStore, DEFAULT_READ_PAGE_SIZE, type KurrentEventStoreOption
 export { createKurrentEventStore, type KurrentEventStoreConfig } from './create-kurrent-event-store.js';
 export { CONNECTION_STRING_VARIABLE } from './connection-settings.js';
 export { redactConnectionString } from './redaction.js';
-export {
-  EventStoreError,
-  EventStoreUnavailableError,
-  EventTooLargeError,
-  StreamDeletedError,
-  InvalidConnectionStringError,
-  type StoreOperation,
-} from '../errors/store-errors.js';
