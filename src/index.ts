@@ -9,6 +9,7 @@ export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/ag
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError } from './errors/event-errors.js';
 export {
   InvalidExpectedRevisionError,
+  InvalidStreamNameError,
   EventStoreError,
   EventStoreUnavailableError,
   EventTooLargeError,

@@ -1,6 +1,15 @@
 import { MnemeError } from './mneme-error.js';
 import { InvalidEventError } from './event-errors.js';
 
+/** A stream name that no store can hold: not a string, or empty. Nothing was written. */
+export class InvalidStreamNameError extends MnemeError {
+  static override readonly code: string = 'MNEME_INVALID_STREAM_NAME';
+
+  constructor(readonly streamName: unknown) {
+    super(`Invalid stream name ${JSON.stringify(streamName) ?? String(streamName)}: a stream name must be a non-empty string.`);
+  }
+}
+
 /** An append or read was given an expected revision that is none of ANY, NO_STREAM, STREAM_EXISTS or a bigint >= 0n. */
 export class InvalidExpectedRevisionError extends MnemeError {
   static override readonly code: string = 'MNEME_INVALID_EXPECTED_REVISION';

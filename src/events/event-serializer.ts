@@ -62,8 +62,8 @@ export function serializeEvent(event: unknown, metadata?: Record<string, unknown
       `${event.constructor?.name ?? 'the object'} has no @EventType: decorate the class with @EventType('Stable.Name')`,
     );
   }
-  const problem = findJsonProblem(event);
-  if (problem) throw new InvalidEventError(problem.replace(/^\$/, codec.type), codec.type);
+  const problem = findJsonProblem(event, codec.type);
+  if (problem) throw new InvalidEventError(problem, codec.type);
   return { id: uuidv4(), type: codec.type, data: codec.toData(event), ...(metadata ? { metadata } : {}) };
 }
 

@@ -3,8 +3,8 @@
  * JSON.stringify throws on some of these, and class-transformer silently drops cycles.
  * Returns a path and reason (`"items[2].total: BigInt"`) or undefined when the value is fine.
  */
-export function findJsonProblem(value: unknown): string | undefined {
-  return visit(value, '$', new Set());
+export function findJsonProblem(value: unknown, root = '$'): string | undefined {
+  return visit(value, root, new Set());
 }
 
 function visit(value: unknown, path: string, ancestors: Set<object>): string | undefined {

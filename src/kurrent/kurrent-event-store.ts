@@ -14,7 +14,7 @@ import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { EventStoreError } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from '../store/event-store.js';
-import { validateEventsToAppend, validateExpectedRevision } from '../store/event-validation.js';
+import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './connection-settings.js';
 import { mapKurrentError } from './error-mapping.js';
@@ -89,6 +89,7 @@ export class KurrentEventStore extends EventStore {
   }
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    validateStreamName(streamName);
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     let remaining = Math.ceil(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     let from: ReadRevision = options.fromRevision ?? (forwards ? START : END);

@@ -1,6 +1,6 @@
 import { InvalidEventError } from '../errors/event-errors.js';
 import { findJsonProblem } from '../events/json-check.js';
-import { InvalidExpectedRevisionError } from '../errors/store-errors.js';
+import { InvalidExpectedRevisionError, InvalidStreamNameError } from '../errors/store-errors.js';
 import type { EventData } from './event-store.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
 
@@ -11,11 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * they agree on what is valid. KurrentDB needs a type, a UUID id and JSON data.
  */
 export function validateEventsToAppend(streamName: string, events: readonly EventData[]): void {
-  if (typeof streamName !== 'string' || streamName.trim() === '') {
-    throw new InvalidEventError('the stream name must be a non-empty string', undefined, {
-      message: `Cannot append to stream ${JSON.stringify(streamName)}: a stream name must be a non-empty string.`,
-    });
-  }
+  validateStreamName(streamName);
   if (!Array.isArray(events)) {
     throw new InvalidEventError('events must be an array');
   }
@@ -29,7 +25,7 @@ export function validateEventsToAppend(streamName: string, events: readonly Even
     if (event.id !== undefined && (typeof event.id !== 'string' || !UUID.test(event.id))) {
       throw new InvalidEventError(`event #${index} has id ${JSON.stringify(event.id)}, which is not a UUID`, event.type);
     }
-    const problem = findJsonProblem(event.data) ?? findJsonProblem(event.metadata)?.replace(/^\$/, '$metadata');
+    const problem = findJsonProblem(event.data, `event #${index} data`) ?? findJsonProblem(event.metadata, `event #${index} metadata`);
     if (problem) throw new InvalidEventError(problem, event.type);
     if (event.data === undefined) throw new InvalidEventError(`event #${index} has no data`, event.type);
   });
@@ -41,4 +37,9 @@ export function validateExpectedRevision(expected: ExpectedRevision): void {
   if (!valid) {
     throw new InvalidExpectedRevisionError(expected);
   }
+}
+
+/** Stores refuse what no store can name, for reads as for appends. */
+export function validateStreamName(streamName: string): void {
+  if (typeof streamName !== 'string' || streamName.trim() === '') throw new InvalidStreamNameError(streamName);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from './event-store.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
-import { validateEventsToAppend, validateExpectedRevision } from './event-validation.js';
+import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from './event-validation.js';
 
 interface StoredEvent {
   readonly id: string;
@@ -62,6 +62,7 @@ export class InMemoryEventStore extends EventStore {
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+    validateStreamName(streamName);
     await yieldToEventLoop();
     const stream = this.#streams.get(streamName);
     if (!stream || maxCount <= 0) return;

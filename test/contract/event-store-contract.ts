@@ -94,6 +94,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(await readAll(store.readStream(s))).toEqual([]);
       });
 
+      it('rejects an empty stream name for appends and reads', async () => {
+        await expect(store.appendToStream(' ', [event('A')])).rejects.toMatchObject({ code: 'MNEME_INVALID_STREAM_NAME' });
+        await expect(readAll(store.readStream(''))).rejects.toMatchObject({ code: 'MNEME_INVALID_STREAM_NAME' });
+      });
+
       it('rejects an id that is not a UUID', async () => {
         const s = stream('bad-id');
         await expect(store.appendToStream(s, [event('A', {}, 'not-a-uuid')])).rejects.toThrow(InvalidEventError);
