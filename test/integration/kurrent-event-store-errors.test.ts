@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   EventStoreError,
@@ -11,12 +12,10 @@ import {
   type EventData,
   type RecordedEvent,
 } from 'mneme';
-import { startKurrentEmulator } from 'mneme/testing';
-
-type Emulator = Awaited<ReturnType<typeof startKurrentEmulator>>;
+import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 
 const PASSWORD = 'Sup3r-s3cret';
-const streamName = (label: string) => `kes-errors_${label}-${randomUUID().replace(/-/g, '')}`;
+const streamName = (label: string) => uniqueStream(`kes-errors_${label}`);
 const event = (type: string, data: unknown = {}): EventData => ({ id: randomUUID(), type, data });
 
 async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
@@ -39,86 +38,96 @@ function withCredentials(connectionString: string): string {
   return connectionString.replace('://', `://admin:${PASSWORD}@`);
 }
 
-describe.each([true, false])(`${KurrentEventStore.name} errors (batchAppend: %s)`, (batchAppend) => {
-  let emulator: Emulator;
-  let store: KurrentEventStore;
-  const appendMethods = batchAppend ? (['BatchAppend'] as const) : (['Append'] as const);
+/** A connection string, in the emulator's form, to a loopback port that nothing listens on any more. */
+async function unreachableConnectionString(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  return `kurrentdb://127.0.0.1:${port}?tls=false&discoveryInterval=1`;
+}
 
-  beforeAll(async () => {
-    emulator = await startKurrentEmulator({ batchAppend, maxAppendSize: 4096 });
-    store = new KurrentEventStore(withCredentials(emulator.connectionString));
-  });
-  afterAll(async () => {
-    await store?.close();
-    await emulator?.close();
-  });
+// Emulator-only: every test here injects a fault (`emulator.injectFaults`) or needs the emulator's
+// small configured maxAppendSize (a real 25.1+ server allows 256 MiB per append).
+for (const batchAppend of [true, false]) {
+  describeEmulatorOnly(`${KurrentEventStore.name} errors (batchAppend: ${batchAppend})`, () => {
+    let store: KurrentEventStore;
+    afterAll(async () => {
+      await store?.close(); // declared first, so it runs before the target closes
+    });
 
-  it.each(['unavailable', 'deadline-exceeded', 'not-leader'] as const)(
-    'turns an injected %s fault on append into a transient EventStoreUnavailableError',
-    async (kind) => {
-      const s = streamName(kind);
-      await store.appendToStream(s, [event('Warm')]); // so the fault hits the append, not the feature probe
-      emulator.injectFaults({ kind, methods: [...appendMethods] });
-      const error = await store.appendToStream(s, [event('A')]).catch((e: unknown) => e);
+    const kurrent = useKurrentTarget({ batchAppend, maxAppendSize: 4096 });
+    const appendMethods = batchAppend ? (['BatchAppend'] as const) : (['Append'] as const);
+    beforeAll(() => {
+      store = new KurrentEventStore(withCredentials(kurrent.target.connectionString));
+    });
+
+    it.each(['unavailable', 'deadline-exceeded', 'not-leader'] as const)(
+      'turns an injected %s fault on append into a transient EventStoreUnavailableError',
+      async (kind) => {
+        const s = streamName(kind);
+        await store.appendToStream(s, [event('Warm')]); // so the fault hits the append, not the feature probe
+        kurrent.emulator.injectFaults({ kind, methods: [...appendMethods] });
+        const error = await store.appendToStream(s, [event('A')]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EventStoreUnavailableError);
+        expect(error).toMatchObject({ code: 'MNEME_EVENT_STORE_UNAVAILABLE', transient: true, streamName: s, operation: 'append' });
+        expect((error as EventStoreError).cause).toBeInstanceOf(Error);
+        expect(EventStoreError.is(error)).toBe(true);
+        // The fault is spent: the next attempt goes through.
+        expect((await store.appendToStream(s, [event('B')])).nextExpectedRevision).toBe(1n);
+      },
+    );
+
+    it('turns an injected fault on read into a transient EventStoreUnavailableError', async () => {
+      const s = streamName('read-fault');
+      await store.appendToStream(s, [event('A')]);
+      kurrent.emulator.injectFaults({ kind: 'unavailable', methods: ['Read'] });
+      const error = await collect(store.readStream(s)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventStoreUnavailableError);
-      expect(error).toMatchObject({ code: 'MNEME_EVENT_STORE_UNAVAILABLE', transient: true, streamName: s, operation: 'append' });
-      expect((error as EventStoreError).cause).toBeInstanceOf(Error);
-      expect(EventStoreError.is(error)).toBe(true);
-      // The fault is spent: the next attempt goes through.
-      expect((await store.appendToStream(s, [event('B')])).nextExpectedRevision).toBe(1n);
-    },
-  );
+      expect(error).toMatchObject({ transient: true, operation: 'read', streamName: s });
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    });
 
-  it('turns an injected fault on read into a transient EventStoreUnavailableError', async () => {
-    const s = streamName('read-fault');
-    await store.appendToStream(s, [event('A')]);
-    emulator.injectFaults({ kind: 'unavailable', methods: ['Read'] });
-    const error = await collect(store.readStream(s)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(EventStoreUnavailableError);
-    expect(error).toMatchObject({ transient: true, operation: 'read', streamName: s });
-    expect((error as Error).cause).toBeInstanceOf(Error);
-  });
-
-  it('retries after a dropped reply without writing the events twice', async () => {
-    const s = streamName('dropped-reply');
-    await store.appendToStream(s, [event('Warm')]);
-    const batch = [event('A'), event('B')];
-    emulator.injectFaults({ kind: 'drop-after-write', methods: [...appendMethods] });
-    const error = await store.appendToStream(s, batch, { expectedRevision: 0n }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(EventStoreUnavailableError);
-    // Same ids, same expected revision: the server recognises the batch and writes nothing.
-    expect(await store.appendToStream(s, batch, { expectedRevision: 0n })).toEqual({ nextExpectedRevision: 2n });
-    expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['Warm', 'A', 'B']);
-  });
-
-  it('raises EventTooLargeError, an InvalidEventError, when the append exceeds the server limit', async () => {
-    const s = streamName('too-large');
-    const error = await store.appendToStream(s, [event('Big', { blob: 'x'.repeat(8192) })]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(EventTooLargeError);
-    expect(error).toBeInstanceOf(InvalidEventError);
-    expect(error).toMatchObject({ code: 'MNEME_EVENT_TOO_LARGE', streamName: s, maxAppendSize: 4096 });
-    expect((error as Error).cause).toMatchObject({ type: 'maximum-append-size-exceeded' });
-    expect(await collect(store.readStream(s))).toEqual([]);
-  });
-
-  it('never puts the password in an error, its message, its fields or its cause', async () => {
-    const s = streamName('secret');
-    emulator.injectFaults({ kind: 'unavailable', methods: [...appendMethods, 'Read'], count: 2 });
-    const appendError = await store.appendToStream(s, [event('A')]).catch((e: unknown) => e);
-    const readError = await collect(store.readStream(s)).catch((e: unknown) => e);
-    for (const error of [appendError, readError]) {
+    it('retries after a dropped reply without writing the events twice', async () => {
+      const s = streamName('dropped-reply');
+      await store.appendToStream(s, [event('Warm')]);
+      const batch = [event('A'), event('B')];
+      kurrent.emulator.injectFaults({ kind: 'drop-after-write', methods: [...appendMethods] });
+      const error = await store.appendToStream(s, batch, { expectedRevision: 0n }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventStoreUnavailableError);
-      expect((error as Error).message).toContain('admin:***@');
-      expect(stringsIn(error).join('\n')).not.toContain(PASSWORD);
-    }
+      // Same ids, same expected revision: the server recognises the batch and writes nothing.
+      expect(await store.appendToStream(s, batch, { expectedRevision: 0n })).toEqual({ nextExpectedRevision: 2n });
+      expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['Warm', 'A', 'B']);
+    });
+
+    it('raises EventTooLargeError, an InvalidEventError, when the append exceeds the server limit', async () => {
+      const s = streamName('too-large');
+      const error = await store.appendToStream(s, [event('Big', { blob: 'x'.repeat(8192) })]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventTooLargeError);
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect(error).toMatchObject({ code: 'MNEME_EVENT_TOO_LARGE', streamName: s, maxAppendSize: 4096 });
+      expect((error as Error).cause).toMatchObject({ type: 'maximum-append-size-exceeded' });
+      expect(await collect(store.readStream(s))).toEqual([]);
+    });
+
+    it('never puts the password in an error, its message, its fields or its cause', async () => {
+      const s = streamName('secret');
+      kurrent.emulator.injectFaults({ kind: 'unavailable', methods: [...appendMethods, 'Read'], count: 2 });
+      const appendError = await store.appendToStream(s, [event('A')]).catch((e: unknown) => e);
+      const readError = await collect(store.readStream(s)).catch((e: unknown) => e);
+      for (const error of [appendError, readError]) {
+        expect(error).toBeInstanceOf(EventStoreUnavailableError);
+        expect((error as Error).message).toContain('admin:***@');
+        expect(stringsIn(error).join('\n')).not.toContain(PASSWORD);
+      }
+    });
   });
-});
+}
 
 describe(`${KurrentEventStore.name} without a server`, () => {
+  // Needs no server at all, so it runs in both modes.
   it('reports an unreachable server as a transient EventStoreUnavailableError, on append and read', async () => {
-    const emulator = await startKurrentEmulator();
-    const connectionString = withCredentials(emulator.connectionString);
-    await emulator.close(); // nothing listens on that port any more
+    const connectionString = withCredentials(await unreachableConnectionString()); // nothing listens on that port any more
     const store = new KurrentEventStore(connectionString);
     try {
       const appendError = await store.appendToStream('nowhere', [event('A')], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import {
@@ -14,12 +13,13 @@ import {
   type EventData,
   type RecordedEvent,
 } from 'mneme';
-import { startKurrentEmulator } from 'mneme/testing';
+import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 
-type Emulator = Awaited<ReturnType<typeof startKurrentEmulator>>;
+// Every test here holds on a real KurrentDB too: it runs on the emulator, or on the server in
+// KURRENTDB_CONNECTION_STRING when that is set (see test/support/kurrent-target.ts).
 
 const events = (count: number, prefix = 'E'): EventData[] => Array.from({ length: count }, (_, i) => ({ type: `${prefix}${i}`, data: { i } }));
-const streamName = (label: string) => `kes_${label}-${randomUUID().replace(/-/g, '')}`;
+const streamName = (label: string) => uniqueStream(`kes_${label}`);
 
 async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
@@ -28,16 +28,15 @@ async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<Recorded
 }
 
 describe(KurrentEventStore.name, () => {
-  let emulator: Emulator;
   let store: KurrentEventStore;
-
-  beforeAll(async () => {
-    emulator = await startKurrentEmulator();
-    store = new KurrentEventStore(emulator.connectionString, { readPageSize: 3 });
-  });
   afterAll(async () => {
-    await store?.close();
-    await emulator?.close();
+    await store?.close(); // declared first, so it runs before the target closes
+  });
+
+  const kurrent = useKurrentTarget();
+  const connectionString = () => kurrent.target.connectionString;
+  beforeAll(() => {
+    store = new KurrentEventStore(connectionString(), { readPageSize: 3 });
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -142,7 +141,7 @@ describe(KurrentEventStore.name, () => {
 
   describe('construction and closing', () => {
     it('closes a client it created', async () => {
-      const own = new KurrentEventStore(emulator.connectionString);
+      const own = new KurrentEventStore(connectionString());
       const dispose = jest.spyOn(own.client, 'dispose');
       await own.close();
       await own.dispose();
@@ -150,7 +149,7 @@ describe(KurrentEventStore.name, () => {
     });
 
     it('leaves a client it was given open, for its owner to close', async () => {
-      const client = KurrentDBClient.connectionString(emulator.connectionString);
+      const client = KurrentDBClient.connectionString(connectionString());
       const dispose = jest.spyOn(client, 'dispose');
       const borrowed = new KurrentEventStore(client);
       const s = streamName('borrowed');
@@ -163,14 +162,14 @@ describe(KurrentEventStore.name, () => {
     });
 
     it('refuses to work once closed', async () => {
-      const closed = new KurrentEventStore(emulator.connectionString);
+      const closed = new KurrentEventStore(connectionString());
       await closed.close();
       await expect(closed.appendToStream(streamName('closed'), events(1))).rejects.toThrow(EventStoreError);
       await expect(collect(closed.readStream(streamName('closed')))).rejects.toThrow(/was closed/);
     });
 
     it('reads KURRENTDB_CONNECTION_STRING from the given environment', async () => {
-      const fromEnv = KurrentEventStore.fromEnvironment({ KURRENTDB_CONNECTION_STRING: emulator.connectionString });
+      const fromEnv = KurrentEventStore.fromEnvironment({ KURRENTDB_CONNECTION_STRING: connectionString() });
       const s = streamName('env');
       await fromEnv.appendToStream(s, events(1));
       expect(await collect(store.readStream(s))).toHaveLength(1);
@@ -195,17 +194,17 @@ describe(KurrentEventStore.name, () => {
     });
 
     it('rejects a page size that is not a positive integer', () => {
-      expect(() => new KurrentEventStore(emulator.connectionString, { readPageSize: 0 })).toThrow(InvalidConfigurationError);
+      expect(() => new KurrentEventStore(connectionString(), { readPageSize: 0 })).toThrow(InvalidConfigurationError);
     });
 
     it('is built by createKurrentEventStore from a string, a client or an options object', async () => {
-      const client = KurrentDBClient.connectionString(emulator.connectionString);
+      const client = KurrentDBClient.connectionString(connectionString());
       const stores = [
-        createKurrentEventStore(emulator.connectionString),
+        createKurrentEventStore(connectionString()),
         createKurrentEventStore(client),
-        createKurrentEventStore({ connectionString: emulator.connectionString, readPageSize: 2 }),
+        createKurrentEventStore({ connectionString: connectionString(), readPageSize: 2 }),
         createKurrentEventStore({ client }),
-        createKurrentEventStore({ env: { KURRENTDB_CONNECTION_STRING: emulator.connectionString } }),
+        createKurrentEventStore({ env: { KURRENTDB_CONNECTION_STRING: connectionString() } }),
       ];
       for (const created of stores) {
         expect(created).toBeInstanceOf(KurrentEventStore);

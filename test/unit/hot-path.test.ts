@@ -7,7 +7,9 @@ import { BankAccount, Deposit, OpenAccount, Withdraw } from '../../examples/bank
 const reflectReads = ['getMetadata', 'getOwnMetadata', 'hasMetadata', 'hasOwnMetadata', 'getMetadataKeys', 'getOwnMetadataKeys'] as const;
 
 describe('the per-command and per-event paths', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('read no decorator metadata once a class has been compiled', async () => {
     const container = new Container();
