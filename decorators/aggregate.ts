@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { AggregateClass, Class } from './class-types.js';
+import { classLineage, type AggregateClass, type Class } from './class-types.js';
 import { AGGREGATE_KEY } from './metadata-keys.js';
 
 export type ExpectedAggregateState = 'new' | 'existing' | 'any';
@@ -79,7 +79,7 @@ export function Apply(event: Class): MethodDecorator {
 /** The records of `aggregate` and its base classes, base first. */
 export function getAggregateMetadataChain(aggregate: AggregateClass | Function): AggregateMetadata[] {
   const chain: AggregateMetadata[] = [];
-  for (let c: unknown = aggregate; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (const c of classLineage(aggregate)) {
     const record = Reflect.getOwnMetadata(AGGREGATE_KEY, c) as AggregateMetadata | undefined;
     if (record) chain.unshift(record);
   }

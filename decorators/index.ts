@@ -14,4 +14,4 @@ export {
   type ApplierRecord,
 } from './aggregate.js';
 export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
-export type { Class, AggregateClass } from './class-types.js';
+export { classLineage, type Class, type AggregateClass } from './class-types.js';

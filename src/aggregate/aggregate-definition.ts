@@ -84,13 +84,18 @@ function compile(type: AggregateClass): AggregateDefinition {
   return definition;
 }
 
-/** `<category>-<id>`; the aggregate must declare its category with @Aggregate. */
-export function streamNameFor(definition: AggregateDefinition, id: string): string {
+/** The aggregate's stream category; it must declare one with @Aggregate. */
+export function categoryOf(definition: AggregateDefinition): string {
   if (!definition.category) {
     throw new InvalidAggregateError(
       definition.type.name,
       `it has no stream category: decorate it with @Aggregate({ category: '${definition.type.name}' })`,
     );
   }
-  return `${definition.category}-${id}`;
+  return definition.category;
+}
+
+/** `<category>-<id>`. */
+export function streamNameFor(definition: AggregateDefinition, id: string): string {
+  return `${categoryOf(definition)}-${id}`;
 }

@@ -36,7 +36,11 @@ export abstract class AggregateRoot {
    * `InvalidEventError` and changes nothing), then applies it and adds it to `pendingEvents`.
    */
   raise(event: object): void {
-    const data = serializeEvent(event);
+    this.#record(event, serializeEvent(event));
+  }
+
+  /** Applies an event already validated and serialized, and keeps it for the next save. */
+  #record(event: object, data: EventData): void {
     applyEvent(this, event);
     this.#pending.push(event);
     this.#pendingData.push(data);
@@ -52,11 +56,7 @@ export abstract class AggregateRoot {
         aggregate.#version = revision;
       },
       record(aggregate, events) {
-        for (const { event, data } of events) {
-          applyEvent(aggregate, event);
-          aggregate.#pending.push(event);
-          aggregate.#pendingData.push(data);
-        }
+        for (const { event, data } of events) aggregate.#record(event, data);
       },
       pendingData(aggregate) {
         return aggregate.#pendingData;

@@ -1,5 +1,5 @@
 import { getCommandMetadata, type AggregateClass, type Class } from '../../decorators/index.js';
-import { aggregateDefinition, streamNameFor, type HandlerDefinition } from '../aggregate/aggregate-definition.js';
+import { aggregateDefinition, categoryOf, streamNameFor, type HandlerDefinition } from '../aggregate/aggregate-definition.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { DuplicateHandlerError, HandlerNotFoundError, InvalidAggregateIdError } from '../errors/command-errors.js';
 import { InvalidAggregateError } from '../errors/aggregate-errors.js';
@@ -31,7 +31,7 @@ export class CommandRouter {
         throw new InvalidAggregateError(String(aggregateType), 'aggregates must be classes that extend AggregateRoot');
       }
       const definition = aggregateDefinition(aggregateType);
-      streamNameFor(definition, 'check'); // an aggregate without a category fails here, not on first use
+      categoryOf(definition); // an aggregate without a category fails here, not on first use
       for (const handler of definition.handlers.values()) {
         const existing = this.#routes.get(handler.command);
         if (existing && existing.handler !== handler) {

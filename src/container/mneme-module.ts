@@ -1,4 +1,4 @@
-import { ContainerModule, type Newable } from 'inversify';
+import { ContainerModule, type ContainerModuleLoadOptions, type Newable, type ResolutionContext } from 'inversify';
 import type { AggregateClass } from '../../decorators/index.js';
 import { AggregateRepository } from '../aggregate/aggregate-repository.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
@@ -55,19 +55,19 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);
     if (streamQueue) bind(StreamQueueInterceptor).toConstantValue(streamQueue);
 
-    const userInterceptors = (options.interceptors ?? []).map((interceptor, index) => {
+    // Instances are used as given; classes are bound, so inversify can inject their dependencies.
+    const userInterceptors = (options.interceptors ?? []).map((interceptor, index): ((context: ResolutionContext) => CommandInterceptor) => {
       if (interceptor instanceof CommandInterceptor) return () => interceptor;
       if (typeof interceptor === 'function' && interceptor.prototype instanceof CommandInterceptor) {
         if (!isBound(interceptor)) bind(interceptor).toSelf().inSingletonScope();
-        return (get: <T>(id: Newable<T>) => T) => get(interceptor);
+        return (context) => context.get(interceptor);
       }
       throw new InvalidConfigurationError('interceptors', `item #${index} is neither a CommandInterceptor nor a class extending it`);
     });
 
     bind(CommandBus)
       .toDynamicValue((context) => {
-        const get = <T>(id: Newable<T>) => context.get(id);
-        const chain = userInterceptors.map((resolve) => resolve(get));
+        const chain = userInterceptors.map((resolve) => resolve(context));
         if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
         return new CommandBus(context.get(AggregateRepository), router, chain);
@@ -76,7 +76,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   });
 }
 
-function bindEventStore(bind: Parameters<ConstructorParameters<typeof ContainerModule>[0]>[0]['bind'], option: EventStoreOption | undefined): void {
+function bindEventStore(bind: ContainerModuleLoadOptions['bind'], option: EventStoreOption | undefined): void {
   if (option === undefined) {
     bind(EventStore).to(InMemoryEventStore).inSingletonScope();
   } else if (option instanceof EventStore) {

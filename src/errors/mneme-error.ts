@@ -1,4 +1,6 @@
 /** Brand shared by every copy of the package, so `is()` works across duplicate installs. */
+import { classLineage } from '../../decorators/class-types.js';
+
 const ERROR_CODES = Symbol.for('mneme:error-codes');
 
 export interface MnemeErrorOptions {
@@ -40,9 +42,7 @@ function codesOf(ctor: typeof MnemeError): readonly string[] {
   let codes = codeCache.get(ctor);
   if (!codes) {
     const collected: string[] = [];
-    for (let c: unknown = ctor; typeof c === 'function' && 'code' in c; c = Object.getPrototypeOf(c)) {
-      collected.push((c as typeof MnemeError).code);
-    }
+    for (const c of classLineage(ctor)) if ('code' in c) collected.push((c as typeof MnemeError).code);
     codes = Object.freeze(collected);
     codeCache.set(ctor, codes);
   }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { classLineage } from '../../decorators/class-types.js';
 
 interface MetadataMaps {
   _typeMetadatas: Map<Function, unknown>;
@@ -29,8 +30,7 @@ const storage: MetadataMaps | undefined = (() => {
  */
 export function needsClassTransformer(eventClass: Function): boolean {
   if (!storage) return true;
-  for (let c: unknown = eventClass; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const target = c as Function;
+  for (const target of classLineage(eventClass)) {
     if (
       storage._typeMetadatas.has(target) ||
       storage._transformMetadatas.has(target) ||

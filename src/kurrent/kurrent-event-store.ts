@@ -15,7 +15,7 @@ import { EventStoreError } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from '../store/event-store.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
-import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from '../store/expected-revision.js';
+import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './connection-settings.js';
 import { mapKurrentError } from './error-mapping.js';
 
@@ -139,12 +139,7 @@ export class KurrentEventStore extends EventStore {
   /** An empty append writes nothing, so the server has nothing to check: decide as the contract does. */
   async #appendNothing(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
     const current = await this.#lastRevision(streamName);
-    const ok =
-      expected === ANY ||
-      (expected === NO_STREAM && current === NO_STREAM) ||
-      (expected === STREAM_EXISTS && current !== NO_STREAM) ||
-      expected === current;
-    if (!ok) throw new ConcurrencyError(streamName, expected, current);
+    if (!expectedRevisionMatches(expected, current)) throw new ConcurrencyError(streamName, expected, current);
     return { nextExpectedRevision: current === NO_STREAM ? -1n : current };
   }
 

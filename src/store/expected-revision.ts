@@ -17,3 +17,13 @@ export type ActualRevision = typeof NO_STREAM | bigint;
 export function formatRevision(revision: ExpectedRevision | ActualRevision): string {
   return typeof revision === 'bigint' ? `revision ${revision}` : revision;
 }
+
+/**
+ * Whether a stream at `current` satisfies `expected`, before idempotency is considered (an append of
+ * no events is decided by this alone).
+ */
+export function expectedRevisionMatches(expected: ExpectedRevision, current: ActualRevision): boolean {
+  if (expected === ANY) return true;
+  if (expected === STREAM_EXISTS) return current !== NO_STREAM;
+  return expected === current;
+}

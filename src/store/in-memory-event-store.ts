@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from './event-store.js';
-import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
+import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from './event-validation.js';
 
 interface StoredEvent {
@@ -94,17 +94,15 @@ export class InMemoryEventStore extends EventStore {
  * and when a re-sent batch of already-written ids succeeds without writing again.
  */
 function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly string[]): CommitDecision {
-  const current = stream ? stream.events.length - 1 : -1;
-  if (expected === ANY || expected === STREAM_EXISTS) {
-    const weak = weakIdempotency(stream, ids);
-    if (weak.kind !== 'write') return weak;
-    if (expected === STREAM_EXISTS && current < 0) return { kind: 'conflict' };
-    return weak;
+  const current = stream ? BigInt(stream.events.length - 1) : NO_STREAM;
+  if (expectedRevisionMatches(expected, current)) {
+    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(stream, ids) : { kind: 'write' };
   }
-  const expectedNumber = expected === NO_STREAM ? -1 : Number(expected);
-  if (expectedNumber === current) return { kind: 'write' };
-  if (expectedNumber > current || !stream) return { kind: 'conflict' };
-  return strongIdempotency(stream, expectedNumber, ids);
+  const expectedNumber = expected === NO_STREAM ? -1n : expected;
+  if (stream && typeof expectedNumber === 'bigint' && expectedNumber < BigInt(stream.events.length - 1)) {
+    return strongIdempotency(stream, Number(expectedNumber), ids);
+  }
+  return { kind: 'conflict' };
 }
 
 /** ANY / STREAM_EXISTS: if the first id is already in the stream, all of them must be. */

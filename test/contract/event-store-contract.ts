@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ANY, ConcurrencyError, InvalidEventError, NO_STREAM, STREAM_EXISTS, type EventData, type EventStore, type RecordedEvent } from 'mneme';
+import { ANY, ConcurrencyError, InvalidEventError, NO_STREAM, STREAM_EXISTS, type EventData, type EventStore } from 'mneme';
+import { collect } from '../support/collect.js';
 
 /** What a contract run needs: a store, and how to release it. */
 export interface StoreUnderTest {
@@ -10,11 +11,6 @@ export interface StoreUnderTest {
 
 const event = (type: string, data: unknown = {}, id?: string): EventData => ({ type, data, ...(id ? { id } : {}) });
 
-async function readAll(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for await (const recorded of iterable) events.push(recorded);
-  return events;
-}
 
 /**
  * The EventStore contract, written once and run against every implementation. Every assertion
@@ -41,7 +37,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(result.nextExpectedRevision).toBe(2n);
         const again = await store.appendToStream(s, [event('D')]);
         expect(again.nextExpectedRevision).toBe(3n);
-        expect((await readAll(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n]);
+        expect((await collect(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n]);
       });
 
       it('stores type, data, metadata and the given id, and returns them on read', async () => {
@@ -51,7 +47,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await store.appendToStream(s, [
           { id, type: 'Thing.Happened', data: { n: 1, nested: { list: [1, 'two', null, true] } }, metadata: { correlationId: 'c-1' } },
         ]);
-        const [recorded] = await readAll(store.readStream(s));
+        const [recorded] = await collect(store.readStream(s));
         expect(recorded).toMatchObject({
           id,
           streamName: s,
@@ -68,21 +64,21 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
       it('generates a UUID id when none is given', async () => {
         const s = stream('generated-id');
         await store.appendToStream(s, [event('A')]);
-        const [recorded] = await readAll(store.readStream(s));
+        const [recorded] = await collect(store.readStream(s));
         expect(recorded!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
       });
 
       it('reads back an empty metadata object when none was given', async () => {
         const s = stream('no-metadata');
         await store.appendToStream(s, [event('A', { x: 1 })]);
-        const [recorded] = await readAll(store.readStream(s));
+        const [recorded] = await collect(store.readStream(s));
         expect(recorded!.metadata).toEqual({});
       });
 
       it('rejects an event without a type before writing anything', async () => {
         const s = stream('no-type');
         await expect(store.appendToStream(s, [event('A'), { type: '', data: {} }])).rejects.toThrow(InvalidEventError);
-        expect(await readAll(store.readStream(s))).toEqual([]);
+        expect(await collect(store.readStream(s))).toEqual([]);
       });
 
       it('rejects data JSON cannot hold (BigInt, cycles) before writing anything', async () => {
@@ -91,18 +87,18 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         cyclic.self = cyclic;
         await expect(store.appendToStream(s, [event('A'), event('B', { big: 1n })])).rejects.toThrow(InvalidEventError);
         await expect(store.appendToStream(s, [event('A'), event('B', cyclic)])).rejects.toThrow(InvalidEventError);
-        expect(await readAll(store.readStream(s))).toEqual([]);
+        expect(await collect(store.readStream(s))).toEqual([]);
       });
 
       it('rejects an empty stream name for appends and reads', async () => {
         await expect(store.appendToStream(' ', [event('A')])).rejects.toMatchObject({ code: 'MNEME_INVALID_STREAM_NAME' });
-        await expect(readAll(store.readStream(''))).rejects.toMatchObject({ code: 'MNEME_INVALID_STREAM_NAME' });
+        await expect(collect(store.readStream(''))).rejects.toMatchObject({ code: 'MNEME_INVALID_STREAM_NAME' });
       });
 
       it('rejects an id that is not a UUID', async () => {
         const s = stream('bad-id');
         await expect(store.appendToStream(s, [event('A', {}, 'not-a-uuid')])).rejects.toThrow(InvalidEventError);
-        expect(await readAll(store.readStream(s))).toEqual([]);
+        expect(await collect(store.readStream(s))).toEqual([]);
       });
     });
 
@@ -171,7 +167,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
         expect(rejected.reason).toBeInstanceOf(ConcurrencyError);
-        expect(await readAll(store.readStream(s))).toHaveLength(1);
+        expect(await collect(store.readStream(s))).toHaveLength(1);
       });
 
       it('concurrent appends at one exact revision: exactly one wins', async () => {
@@ -181,7 +177,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
           Array.from({ length: 5 }, (_, i) => store.appendToStream(s, [event(`B${i}`)], { expectedRevision: 0n })),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-        expect((await readAll(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n]);
+        expect((await collect(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n]);
       });
 
       it('rejects an expected revision that is not one of the allowed values', async () => {
@@ -199,7 +195,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await expect(store.appendToStream(s, [event('B'), event('C'), event('D')], { expectedRevision: NO_STREAM })).rejects.toThrow(
           ConcurrencyError,
         );
-        expect((await readAll(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
       });
 
       it('concurrent multi-event appends never interleave', async () => {
@@ -207,7 +203,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await Promise.all(
           ['x', 'y', 'z'].map((w) => store.appendToStream(s, [event(`${w}1`), event(`${w}2`), event(`${w}3`)])),
         );
-        const types = (await readAll(store.readStream(s))).map((e) => e.type);
+        const types = (await collect(store.readStream(s))).map((e) => e.type);
         expect(types).toHaveLength(9);
         for (let i = 0; i < 9; i += 3) {
           const writer = types[i]![0];
@@ -223,7 +219,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect((await store.appendToStream(s, batch)).nextExpectedRevision).toBe(1n);
         await store.appendToStream(s, [event('C')]);
         expect((await store.appendToStream(s, batch, { expectedRevision: ANY })).nextExpectedRevision).toBe(1n);
-        expect((await readAll(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
       });
 
       it('ANY: a batch whose first id was written but a later one was not is a conflict', async () => {
@@ -231,7 +227,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         const first = event('A', {}, randomUUID());
         await store.appendToStream(s, [first]);
         await expect(store.appendToStream(s, [first, event('B', {}, randomUUID())])).rejects.toThrow(ConcurrencyError);
-        expect(await readAll(store.readStream(s))).toHaveLength(1);
+        expect(await collect(store.readStream(s))).toHaveLength(1);
       });
 
       it('NO_STREAM: re-sending the creating batch succeeds without writing', async () => {
@@ -239,7 +235,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         const batch = [event('A', {}, randomUUID()), event('B', {}, randomUUID())];
         await store.appendToStream(s, batch, { expectedRevision: NO_STREAM });
         expect((await store.appendToStream(s, batch, { expectedRevision: NO_STREAM })).nextExpectedRevision).toBe(1n);
-        expect(await readAll(store.readStream(s))).toHaveLength(2);
+        expect(await collect(store.readStream(s))).toHaveLength(2);
       });
 
       it('exact revision: re-sending the batch written after that revision succeeds without writing', async () => {
@@ -249,7 +245,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await store.appendToStream(s, batch, { expectedRevision: 0n });
         await store.appendToStream(s, [event('D')]);
         expect((await store.appendToStream(s, batch, { expectedRevision: 0n })).nextExpectedRevision).toBe(2n);
-        expect((await readAll(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
       });
 
       it('exact revision: different ids after that revision are a conflict', async () => {
@@ -268,10 +264,10 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await store.appendToStream(s, ['E0', 'E1', 'E2', 'E3', 'E4'].map((t) => event(t, { t })));
       });
       const types = async (options?: Parameters<EventStore['readStream']>[1]) =>
-        (await readAll(store.readStream(s, options))).map((e) => e.type);
+        (await collect(store.readStream(s, options))).map((e) => e.type);
 
       it('a missing stream yields nothing', async () => {
-        expect(await readAll(store.readStream(stream('missing')))).toEqual([]);
+        expect(await collect(store.readStream(stream('missing')))).toEqual([]);
       });
 
       it('reads forwards from the start by default', async () => {
@@ -301,9 +297,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
       });
 
       it('gives each reader its own copy of the data', async () => {
-        const [first] = await readAll(store.readStream(s, { maxCount: 1 }));
+        const [first] = await collect(store.readStream(s, { maxCount: 1 }));
         (first!.data as { t: string }).t = 'changed';
-        const [again] = await readAll(store.readStream(s, { maxCount: 1 }));
+        const [again] = await collect(store.readStream(s, { maxCount: 1 }));
         expect(again!.data).toEqual({ t: 'E0' });
       });
     });

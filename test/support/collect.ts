@@ -1,8 +1,6 @@
-import type { RecordedEvent } from 'mneme';
-
-/** Drains an event stream into an array (tests only: production code streams). */
-export async function collect(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
+/** Drains an async iterable into an array (tests only: production code streams). */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
 }

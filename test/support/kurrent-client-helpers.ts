@@ -6,12 +6,9 @@ import type {
   ReadStreamOptions,
 } from '@kurrent/kurrentdb-client';
 import { jsonEvent } from '@kurrent/kurrentdb-client';
+import { collect } from './collect.js';
 
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
+export { collect };
 
 /** The recorded events of a stream, in the order the read returns them. */
 export async function readEvents(client: KurrentDBClient, stream: string, options?: ReadStreamOptions) {
