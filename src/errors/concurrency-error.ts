@@ -1,5 +1,11 @@
 import { MnemeError } from './mneme-error.js';
-import { formatRevision, type ActualRevision, type ExpectedRevision } from '../store/expected-revision.js';
+
+/**
+ * The store's ExpectedRevision and ActualRevision, spelled out: errors import nothing of ours, so
+ * the store's types are checked against these in test/unit/concurrency-error-types.test.ts.
+ */
+type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+type ActualRevision = 'no_stream' | bigint;
 
 /**
  * An append was refused because the stream is not at the expected revision: another writer got
@@ -20,4 +26,8 @@ export class ConcurrencyError extends MnemeError {
       options,
     );
   }
+}
+
+function formatRevision(revision: ExpectedRevision | ActualRevision): string {
+  return typeof revision === 'bigint' ? `revision ${revision}` : revision;
 }

@@ -1,6 +1,4 @@
 /** Brand shared by every copy of the package, so `is()` works across duplicate installs. */
-import { classLineage } from '../../decorators/class-types.js';
-
 const ERROR_CODES = Symbol.for('mneme:error-codes');
 
 export interface MnemeErrorOptions {
@@ -42,7 +40,10 @@ function codesOf(ctor: typeof MnemeError): readonly string[] {
   let codes = codeCache.get(ctor);
   if (!codes) {
     const collected: string[] = [];
-    for (const c of classLineage(ctor)) if ('code' in c) collected.push((c as typeof MnemeError).code);
+    // Walked here rather than with decorators' classLineage: errors import nothing of ours.
+    for (let c: Function = ctor; c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'code')) collected.push((c as typeof MnemeError).code);
+    }
     codes = Object.freeze(collected);
     codeCache.set(ctor, codes);
   }
