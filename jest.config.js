@@ -8,7 +8,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^mneme$': '<rootDir>/src/index.ts',
-    '^mneme/decorators$': '<rootDir>/decorators/index.ts',
+    '^mneme/kurrent$': '<rootDir>/src/kurrent/index.ts',
     '^mneme/testing$': '<rootDir>/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

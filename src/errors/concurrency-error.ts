@@ -1,3 +1,4 @@
+import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 
 /**
@@ -12,7 +13,7 @@ type ActualRevision = 'no_stream' | bigint;
  * there first. The command bus retries these; direct store users should reload and decide again.
  */
 export class ConcurrencyError extends MnemeError {
-  static override readonly code: string = 'MNEME_CONCURRENCY_CONFLICT';
+  static override readonly code: MnemeErrorCode = 'MNEME_CONCURRENCY_CONFLICT';
 
   constructor(
     readonly streamName: string,

@@ -1,3 +1,5 @@
+import type { MnemeErrorCode } from './error-codes.js';
+
 /** Brand shared by every copy of the package, so `is()` works across duplicate installs. */
 const ERROR_CODES = Symbol.for('mneme:error-codes');
 
@@ -11,7 +13,8 @@ export interface MnemeErrorOptions {
  */
 export class MnemeError extends Error {
   static readonly code: string = 'MNEME_ERROR';
-  readonly code: string;
+  /** One of MnemeErrorCode for Mneme's errors; users' DomainError subclasses bring their own. */
+  readonly code: MnemeErrorCode | (string & {});
   override readonly cause?: unknown;
 
   constructor(message: string, options: MnemeErrorOptions = {}) {

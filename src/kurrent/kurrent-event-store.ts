@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
-import { EventStoreError } from '../errors/store-errors.js';
+import { EventStoreError, StreamDeletedError } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from '../store/event-store.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
@@ -140,7 +140,7 @@ export class KurrentEventStore extends EventStore {
    */
   async #appendFailure(error: unknown, streamName: string, expected: ExpectedRevision): Promise<Error> {
     const mapped = mapKurrentError(error, this.#context('append', streamName, expected));
-    if (expected === STREAM_EXISTS && mapped.code === 'MNEME_STREAM_DELETED') {
+    if (expected === STREAM_EXISTS && StreamDeletedError.is(mapped)) {
       const current = await this.#lastRevision(streamName).catch(() => undefined);
       if (current === NO_STREAM) return new ConcurrencyError(streamName, expected, NO_STREAM, { cause: error });
     }
