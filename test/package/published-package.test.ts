@@ -79,4 +79,21 @@ describe('the published package', () => {
     `);
     expect(code).toBe('MNEME_INVALID_CONNECTION_STRING');
   });
+
+  it('runs a KurrentEventStore on the emulator through the built subpaths', () => {
+    const revisions = runInNode(`
+      const { startKurrentEmulator } = await import('mneme/testing');
+      const { KurrentEventStore } = await import('mneme/kurrent');
+      const emulator = await startKurrentEmulator();
+      const store = new KurrentEventStore(emulator.connectionString);
+      await store.appendToStream('Order-1', [{ type: 'Order.Placed', data: { total: 3 } }, { type: 'Order.Paid', data: {} }]);
+      const read = [];
+      for await (const event of store.readStream('Order-1')) read.push(event.type + '@' + event.revision);
+      await store.close();
+      await emulator.close();
+      console.log(read.join(' '));
+      process.exit(0);
+    `);
+    expect(revisions).toBe('Order.Placed@0 Order.Paid@1');
+  });
 });
