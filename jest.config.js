@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+
 /** Jest runs TypeScript through ts-jest's ESM preset (inversify 8 is ESM-only).
  * `npm test` type-checks with tsc first: ts-jest with isolatedModules only transpiles.
  * One project per kind of test (a folder of test/), so `npm test -- --selectProjects unit` runs one kind. */
@@ -18,21 +20,16 @@ const shared = {
   },
 };
 
-/** [name, what it holds]: the README's "Tests" section lists the same. */
-const kinds = [
-  ['unit', 'one piece at a time, in memory'],
-  ['contract', 'the EventStore contract, run against every store'],
-  ['emulator', "the KurrentDB emulator, through the real client (emulator-only)"],
-  ['integration', 'KurrentEventStore through the real client, on the emulator or a real server'],
-  ['concurrency', 'many containers on one hot stream'],
-  ['examples', 'the examples, run'],
-  ['package', 'the built package: tarball contents, what importing it loads'],
-];
+/** Each folder of test/ (but support/) is a kind, so a new folder is never left out; the README's
+ * "Tests" section says what each holds. */
+const kinds = readdirSync(new URL('./test/', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'support')
+  .map((entry) => entry.name);
 
 export default {
   testTimeout: 30000,
   projects: [
-    ...kinds.map(([name]) => ({ ...shared, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`] })),
+    ...kinds.map((name) => ({ ...shared, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`] })),
     { ...shared, displayName: 'readme', testMatch: ['<rootDir>/test/readme.test.ts'] },
   ],
 };
