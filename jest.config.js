@@ -1,19 +1,35 @@
+import { readdirSync } from 'node:fs';
+
 /** Jest runs TypeScript through ts-jest's ESM preset (inversify 8 is ESM-only).
- * `npm test` type-checks with tsc first: ts-jest with isolatedModules only transpiles. */
-export default {
+ * `npm test` type-checks with tsc first: ts-jest with isolatedModules only transpiles.
+ * One project per kind of test (a folder of test/), so `npm test -- --selectProjects unit` runs one kind. */
+const shared = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
+  // build/ (npm start) and dist/ hold compiled copies and a second 'mneme' manifest.
+  modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/'],
   moduleNameMapper: {
     '^mneme$': '<rootDir>/src/index.ts',
-    '^mneme/decorators$': '<rootDir>/decorators/index.ts',
+    '^mneme/kurrent$': '<rootDir>/src/kurrent/index.ts',
     '^mneme/testing$': '<rootDir>/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+};
+
+/** Each folder of test/ (but support/) is a kind, so a new folder is never left out; the README's
+ * "Tests" section says what each holds. */
+const kinds = readdirSync(new URL('./test/', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'support')
+  .map((entry) => entry.name);
+
+export default {
   testTimeout: 30000,
+  projects: [
+    ...kinds.map((name) => ({ ...shared, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`] })),
+    { ...shared, displayName: 'readme', testMatch: ['<rootDir>/test/readme.test.ts'] },
+  ],
 };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 // Errors
 export { MnemeError, type MnemeErrorOptions } from './errors/mneme-error.js';
+export type { MnemeErrorCode } from './errors/error-codes.js';
 export { DomainError, type DomainErrorOptions } from './errors/domain-error.js';
 export { ConcurrencyError } from './errors/concurrency-error.js';
 export { MaxRetriesExceededError, HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
@@ -30,19 +31,21 @@ export {
 } from './store/event-store.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore } from './store/in-memory-event-store.js';
+/**
+ * @deprecated Import from 'mneme/kurrent'; these re-exports go in 0.2. They load no Kurrent client:
+ * src/kurrent loads `@kurrent/kurrentdb-client` on first use.
+ */
 export {
   KurrentEventStore,
-  DEFAULT_READ_PAGE_SIZE,
   createKurrentEventStore,
   CONNECTION_STRING_VARIABLE,
-  redactConnectionString,
   type KurrentEventStoreOptions,
   type KurrentEventStoreConfig,
 } from './kurrent/index.js';
 export { InvalidAggregateError } from './errors/aggregate-errors.js';
 export { InvalidConfigurationError } from './errors/configuration-error.js';
 
-// Decorators (also from 'mneme/decorators')
+// Decorators: the annotation vocabulary (the registry that reads them stays internal)
 export { EventType, Aggregate, AggregateId, Handles, Apply } from '../decorators/index.js';
 export type { AggregateOptions, HandlesOptions, ExpectedAggregateState, Class, AggregateClass } from '../decorators/index.js';
 
@@ -55,11 +58,8 @@ export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';
-export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
+export { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
 export { execute, type Command, type AggregateState, type ExecuteConfig, type ExecuteResult } from './commands/execute.js';
-
-// Events
-export { serializeEvent, deserializeEvent, eventTypeOf } from './events/event-serializer.js';
 
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';

@@ -1,4 +1,4 @@
-import { CONNECTION_STRING_VARIABLE, redactConnectionString } from 'mneme';
+import { CONNECTION_STRING_VARIABLE, redactConnectionString } from 'mneme/kurrent';
 import { runBankAccountExample } from './run.js';
 
 // `npm start`: the embedded in-memory store, or KurrentDB when KURRENTDB_CONNECTION_STRING is set.

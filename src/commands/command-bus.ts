@@ -12,7 +12,8 @@ export interface ExecuteOptions {
 
 /**
  * Dispatches commands to their aggregate's handler: load, decide, save, through the interceptor
- * chain (users' interceptors, then the concurrency-retry interceptor).
+ * chain mnemeModule builds: users' interceptors, then the per-stream queue, then the
+ * concurrency-retry interceptor (each optional), innermost last.
  */
 export class CommandBus {
   constructor(

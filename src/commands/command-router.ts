@@ -52,11 +52,6 @@ export class CommandRouter {
     if (problem) throw new InvalidAggregateIdError(problem, { commandName: route.handler.command.name, value: id });
     return { route, aggregateId: id as string, streamName: streamNameFor(route.handler.aggregate, id as string) };
   }
-
-  /** The command classes this router can dispatch. */
-  get commands(): Function[] {
-    return [...this.#routes.keys()];
-  }
 }
 
 function idResolver(handler: HandlerDefinition): (command: object) => unknown {

@@ -84,7 +84,8 @@ function bindEventStore(bind: ContainerModuleLoadOptions['bind'], option: EventS
   } else if (typeof option === 'function' && option.prototype instanceof EventStore) {
     bind(EventStore).to(option).inSingletonScope();
   } else if (typeof option === 'object' && option !== null && 'kurrent' in option) {
-    // Created now, so a bad connection string fails container.load, not the first command.
+    // Created now, so a bad connection string fails container.load, not the first command. This is
+    // where the Kurrent client is first loaded: src/kurrent requires it on first use, synchronously.
     const store = createKurrentEventStore(option.kurrent);
     bind(EventStore)
       .toConstantValue(store)

@@ -1,8 +1,9 @@
+import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 
 /** A command that expects an existing aggregate found an empty stream. */
 export class AggregateNotFoundError extends MnemeError {
-  static override readonly code: string = 'MNEME_AGGREGATE_NOT_FOUND';
+  static override readonly code: MnemeErrorCode = 'MNEME_AGGREGATE_NOT_FOUND';
 
   constructor(
     readonly aggregateType: string,
@@ -18,7 +19,7 @@ export class AggregateNotFoundError extends MnemeError {
 
 /** A command that creates an aggregate found its stream already written. */
 export class AggregateAlreadyExistsError extends MnemeError {
-  static override readonly code: string = 'MNEME_AGGREGATE_ALREADY_EXISTS';
+  static override readonly code: MnemeErrorCode = 'MNEME_AGGREGATE_ALREADY_EXISTS';
 
   constructor(
     readonly aggregateType: string,
@@ -35,7 +36,7 @@ export class AggregateAlreadyExistsError extends MnemeError {
 
 /** An aggregate class cannot be used as declared (found when it is first used or registered). */
 export class InvalidAggregateError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_AGGREGATE';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_AGGREGATE';
 
   constructor(
     readonly aggregateType: string,

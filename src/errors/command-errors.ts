@@ -1,9 +1,10 @@
+import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 import type { ConcurrencyError } from './concurrency-error.js';
 
 /** Every attempt of a command lost the race for its stream; the last conflict is the `cause`. */
 export class MaxRetriesExceededError extends MnemeError {
-  static override readonly code: string = 'MNEME_MAX_RETRIES_EXCEEDED';
+  static override readonly code: MnemeErrorCode = 'MNEME_MAX_RETRIES_EXCEEDED';
   declare readonly cause: ConcurrencyError;
 
   constructor(
@@ -21,7 +22,7 @@ export class MaxRetriesExceededError extends MnemeError {
 
 /** No aggregate registered with the bus handles this command class. */
 export class HandlerNotFoundError extends MnemeError {
-  static override readonly code: string = 'MNEME_HANDLER_NOT_FOUND';
+  static override readonly code: MnemeErrorCode = 'MNEME_HANDLER_NOT_FOUND';
 
   constructor(readonly commandName: string) {
     super(
@@ -33,7 +34,7 @@ export class HandlerNotFoundError extends MnemeError {
 
 /** Two handlers claim the same command class; found when the module is loaded. */
 export class DuplicateHandlerError extends MnemeError {
-  static override readonly code: string = 'MNEME_DUPLICATE_HANDLER';
+  static override readonly code: MnemeErrorCode = 'MNEME_DUPLICATE_HANDLER';
 
   constructor(
     readonly commandName: string,
@@ -48,7 +49,7 @@ export class DuplicateHandlerError extends MnemeError {
 
 /** The command (or a repository call) carries no usable aggregate id; nothing was read or written. */
 export class InvalidAggregateIdError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_AGGREGATE_ID';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_AGGREGATE_ID';
   readonly commandName: string | undefined;
   readonly value: unknown;
 

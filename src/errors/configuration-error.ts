@@ -1,8 +1,9 @@
+import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 
 /** An option given to Mneme is invalid; found before anything runs. */
 export class InvalidConfigurationError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_CONFIGURATION';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_CONFIGURATION';
 
   constructor(
     readonly option: string,

@@ -1,8 +1,9 @@
+import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 
 /** A stored event's type name is not registered by any `@EventType` class. */
 export class UnknownEventTypeError extends MnemeError {
-  static override readonly code: string = 'MNEME_UNKNOWN_EVENT_TYPE';
+  static override readonly code: MnemeErrorCode = 'MNEME_UNKNOWN_EVENT_TYPE';
 
   constructor(
     readonly streamName: string,
@@ -22,7 +23,7 @@ export class UnknownEventTypeError extends MnemeError {
  * was written.
  */
 export class InvalidEventError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_EVENT';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_EVENT';
 
   constructor(
     readonly reason: string,
@@ -40,7 +41,7 @@ export class InvalidEventError extends MnemeError {
 
 /** Two different classes claim one stored event type name. */
 export class DuplicateEventTypeError extends MnemeError {
-  static override readonly code: string = 'MNEME_DUPLICATE_EVENT_TYPE';
+  static override readonly code: MnemeErrorCode = 'MNEME_DUPLICATE_EVENT_TYPE';
 
   constructor(
     readonly eventType: string,

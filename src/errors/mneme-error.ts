@@ -1,6 +1,6 @@
-/** Brand shared by every copy of the package, so `is()` works across duplicate installs. */
-import { classLineage } from '../../decorators/class-types.js';
+import type { MnemeErrorCode } from './error-codes.js';
 
+/** Brand shared by every copy of the package, so `is()` works across duplicate installs. */
 const ERROR_CODES = Symbol.for('mneme:error-codes');
 
 export interface MnemeErrorOptions {
@@ -13,7 +13,8 @@ export interface MnemeErrorOptions {
  */
 export class MnemeError extends Error {
   static readonly code: string = 'MNEME_ERROR';
-  readonly code: string;
+  /** One of MnemeErrorCode for Mneme's errors; users' DomainError subclasses bring their own. */
+  readonly code: MnemeErrorCode | (string & {});
   override readonly cause?: unknown;
 
   constructor(message: string, options: MnemeErrorOptions = {}) {
@@ -42,7 +43,10 @@ function codesOf(ctor: typeof MnemeError): readonly string[] {
   let codes = codeCache.get(ctor);
   if (!codes) {
     const collected: string[] = [];
-    for (const c of classLineage(ctor)) if ('code' in c) collected.push((c as typeof MnemeError).code);
+    // Walked here rather than with decorators' classLineage: errors import nothing of ours.
+    for (let c: Function = ctor; c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'code')) collected.push((c as typeof MnemeError).code);
+    }
     codes = Object.freeze(collected);
     codeCache.set(ctor, codes);
   }

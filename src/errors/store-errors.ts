@@ -1,9 +1,10 @@
+import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 import { InvalidEventError } from './event-errors.js';
 
 /** A stream name that no store can hold: not a string, or empty. Nothing was written. */
 export class InvalidStreamNameError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_STREAM_NAME';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_STREAM_NAME';
 
   constructor(readonly streamName: unknown) {
     super(`Invalid stream name ${JSON.stringify(streamName) ?? String(streamName)}: a stream name must be a non-empty string.`);
@@ -12,7 +13,7 @@ export class InvalidStreamNameError extends MnemeError {
 
 /** An append or read was given an expected revision that is none of ANY, NO_STREAM, STREAM_EXISTS or a bigint >= 0n. */
 export class InvalidExpectedRevisionError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_EXPECTED_REVISION';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_EXPECTED_REVISION';
 
   constructor(readonly expectedRevision: unknown) {
     super(
@@ -42,7 +43,7 @@ export interface EventStoreErrorOptions {
  * failure, so `EventStoreError.is(err)` catches them all. The client's error is the `cause`.
  */
 export class EventStoreError extends MnemeError {
-  static override readonly code: string = 'MNEME_EVENT_STORE_FAILED';
+  static override readonly code: MnemeErrorCode = 'MNEME_EVENT_STORE_FAILED';
   /** True when retrying the same call later may succeed. */
   readonly transient: boolean = false;
 
@@ -66,7 +67,7 @@ export class EventStoreError extends MnemeError {
  * deadline exceeded). Transient: retry later. Retrying an append with the same event ids is safe.
  */
 export class EventStoreUnavailableError extends EventStoreError {
-  static override readonly code: string = 'MNEME_EVENT_STORE_UNAVAILABLE';
+  static override readonly code: MnemeErrorCode = 'MNEME_EVENT_STORE_UNAVAILABLE';
   override readonly transient: boolean = true;
 
   constructor(
@@ -89,7 +90,7 @@ export class EventStoreUnavailableError extends EventStoreError {
 
 /** The stream was tombstoned (hard-deleted): it can never be written or read again. */
 export class StreamDeletedError extends EventStoreError {
-  static override readonly code: string = 'MNEME_STREAM_DELETED';
+  static override readonly code: MnemeErrorCode = 'MNEME_STREAM_DELETED';
 
   constructor(operation: StoreOperation, streamName: string, options: { cause?: unknown } = {}) {
     super(operation, streamName, 'the stream was permanently deleted', {
@@ -103,7 +104,7 @@ export class StreamDeletedError extends EventStoreError {
 
 /** The append is larger than the server accepts in one go. Nothing was written. */
 export class EventTooLargeError extends InvalidEventError {
-  static override readonly code: string = 'MNEME_EVENT_TOO_LARGE';
+  static override readonly code: MnemeErrorCode = 'MNEME_EVENT_TOO_LARGE';
 
   constructor(
     readonly streamName: string,
@@ -123,7 +124,7 @@ export class EventTooLargeError extends InvalidEventError {
 
 /** The connection string is missing or malformed. Never carries the password. */
 export class InvalidConnectionStringError extends MnemeError {
-  static override readonly code: string = 'MNEME_INVALID_CONNECTION_STRING';
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_CONNECTION_STRING';
 
   constructor(
     readonly reason: string,

@@ -4,7 +4,7 @@ import { getEventClass, getEventTypeMetadata, type Class } from '../../decorator
 import { InvalidEventError, UnknownEventTypeError } from '../errors/event-errors.js';
 import type { EventData, RecordedEvent } from '../store/event-store.js';
 import { needsClassTransformer } from './class-transformer-metadata.js';
-import { findJsonProblem } from './json-check.js';
+import { findJsonProblem } from '../store/json-check.js';
 
 /** How one event class goes to and from stored JSON; compiled once per class. */
 interface EventCodec {

@@ -1,5 +1,6 @@
-import { KurrentDBClient } from '@kurrent/kurrentdb-client';
+import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidConnectionStringError } from '../errors/store-errors.js';
+import { kurrentClient } from './kurrent-client.js';
 import { passwordsIn, redactConnectionString, scrubError } from './redaction.js';
 
 /** The environment variable `KurrentEventStore.fromEnvironment` reads. */
@@ -22,7 +23,7 @@ export function connect(connectionString: string): Connection {
   const secrets = passwordsIn(connectionString);
   const target = redactConnectionString(connectionString, secrets);
   try {
-    const client = withRedactedWarnings(secrets, () => KurrentDBClient.connectionString(connectionString));
+    const client = withRedactedWarnings(secrets, () => kurrentClient().KurrentDBClient.connectionString(connectionString));
     return { client, target, secrets };
   } catch (error) {
     scrubError(error, secrets);

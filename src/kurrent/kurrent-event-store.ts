@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BACKWARDS,
-  END,
-  FORWARDS,
-  START,
-  jsonEvent,
-  type JSONType,
-  type KurrentDBClient,
-  type ReadRevision,
-  type RecordedEvent as KurrentRecordedEvent,
-} from '@kurrent/kurrentdb-client';
+import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
-import { EventStoreError } from '../errors/store-errors.js';
+import { EventStoreError, StreamDeletedError } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from '../store/event-store.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './connection-settings.js';
 import { mapKurrentError } from './error-mapping.js';
+import { kurrentClient } from './kurrent-client.js';
 
 export interface KurrentEventStoreOptions {
   /** Events asked for per read request (default 4096); events are passed on as they arrive. */
@@ -75,7 +66,7 @@ export class KurrentEventStore extends EventStore {
     // Missing ids are generated once, before sending. A caller that retries must pass its own ids:
     // the server then recognises the re-sent batch and does not write it twice.
     const prepared = events.map((event) =>
-      jsonEvent({ id: event.id ?? randomUUID(), type: event.type, data: event.data as JSONType, metadata: event.metadata }),
+      kurrentClient().jsonEvent({ id: event.id ?? randomUUID(), type: event.type, data: event.data as JSONType, metadata: event.metadata }),
     );
     let result;
     try {
@@ -92,10 +83,10 @@ export class KurrentEventStore extends EventStore {
     validateStreamName(streamName);
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     let remaining = Math.ceil(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-    let from: ReadRevision = options.fromRevision ?? (forwards ? START : END);
+    let from: ReadRevision = options.fromRevision ?? (forwards ? kurrentClient().START : kurrentClient().END);
     if (typeof from === 'bigint' && from < 0n) {
       if (!forwards) return;
-      from = START;
+      from = kurrentClient().START;
     }
     this.#assertOpen('read', streamName);
     // One request per page, each from just past the previous page's last event. Events are passed
@@ -128,7 +119,7 @@ export class KurrentEventStore extends EventStore {
   /** One page of events; nothing when the stream does not exist (never written, or soft-deleted). */
   async *#readPage(streamName: string, from: ReadRevision, forwards: boolean, pageSize: number): AsyncGenerator<KurrentRecordedEvent> {
     try {
-      const reading = this.client.readStream(streamName, { fromRevision: from, direction: forwards ? FORWARDS : BACKWARDS, maxCount: pageSize });
+      const reading = this.client.readStream(streamName, { fromRevision: from, direction: forwards ? kurrentClient().FORWARDS : kurrentClient().BACKWARDS, maxCount: pageSize });
       for await (const resolved of reading) if (resolved.event) yield resolved.event;
     } catch (error) {
       if (isStreamNotFound(error)) return;
@@ -149,7 +140,7 @@ export class KurrentEventStore extends EventStore {
    */
   async #appendFailure(error: unknown, streamName: string, expected: ExpectedRevision): Promise<Error> {
     const mapped = mapKurrentError(error, this.#context('append', streamName, expected));
-    if (expected === STREAM_EXISTS && mapped.code === 'MNEME_STREAM_DELETED') {
+    if (expected === STREAM_EXISTS && StreamDeletedError.is(mapped)) {
       const current = await this.#lastRevision(streamName).catch(() => undefined);
       if (current === NO_STREAM) return new ConcurrencyError(streamName, expected, NO_STREAM, { cause: error });
     }
@@ -157,7 +148,7 @@ export class KurrentEventStore extends EventStore {
   }
 
   async #lastRevision(streamName: string): Promise<bigint | typeof NO_STREAM> {
-    for await (const event of this.#readPage(streamName, END, false, 1)) return event.revision;
+    for await (const event of this.#readPage(streamName, kurrentClient().END, false, 1)) return event.revision;
     return NO_STREAM;
   }
 

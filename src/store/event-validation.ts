@@ -1,5 +1,5 @@
 import { InvalidEventError } from '../errors/event-errors.js';
-import { findJsonProblem } from '../events/json-check.js';
+import { findJsonProblem } from './json-check.js';
 import { InvalidExpectedRevisionError, InvalidStreamNameError } from '../errors/store-errors.js';
 import type { EventData } from './event-store.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { KurrentEventStore } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import { bankScenarios } from '../support/bank-scenarios.js';
 import { appendPaths, useKurrentTarget } from '../support/kurrent-target.js';
 

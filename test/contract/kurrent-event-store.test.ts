@@ -1,5 +1,5 @@
 import { describe, it } from '@jest/globals';
-import { KurrentEventStore } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import { startKurrentEmulator } from 'mneme/testing';
 import { describeEventStoreContract } from './event-store-contract.js';
 

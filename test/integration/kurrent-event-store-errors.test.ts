@@ -7,11 +7,11 @@ import {
   EventTooLargeError,
   InvalidConnectionStringError,
   InvalidEventError,
-  KurrentEventStore,
   NO_STREAM,
   type EventData,
   type RecordedEvent,
 } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 
 const PASSWORD = 'Sup3r-s3cret';

@@ -2,17 +2,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import {
   ConcurrencyError,
-  createKurrentEventStore,
   EventStoreError,
   InvalidConfigurationError,
   InvalidConnectionStringError,
-  KurrentEventStore,
   NO_STREAM,
   STREAM_EXISTS,
   StreamDeletedError,
   type EventData,
   type RecordedEvent,
 } from 'mneme';
+import { createKurrentEventStore, KurrentEventStore } from 'mneme/kurrent';
 import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 
 // Every test here holds on a real KurrentDB too: it runs on the emulator, or on the server in

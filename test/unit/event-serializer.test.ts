@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { instanceToPlain, plainToInstance, Type } from 'class-transformer';
-import { DuplicateEventTypeError, EventType, InvalidEventError, UnknownEventTypeError, deserializeEvent, eventTypeOf, serializeEvent, type RecordedEvent } from 'mneme';
-import { getEventClass } from 'mneme/decorators';
+import { DuplicateEventTypeError, EventType, InvalidEventError, UnknownEventTypeError, type RecordedEvent } from 'mneme';
+import { deserializeEvent, eventTypeOf, serializeEvent } from '../../src/events/event-serializer.js';
+import { getEventClass } from '../../decorators/index.js';
 
 @EventType('Test.Flat')
 class Flat {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { redactConnectionString } from 'mneme';
+import { redactConnectionString } from 'mneme/kurrent';
 import { passwordsIn, scrubError } from '../../src/kurrent/redaction.js';
 
 describe(redactConnectionString.name, () => {

@@ -8,13 +8,12 @@ import {
   InvalidConfigurationError,
   MaxRetriesExceededError,
   NO_STREAM,
-  backoffDelayMs,
   type CommandContext,
   type CommandResult,
   type EventData,
   type AppendOptions,
 } from 'mneme';
-import { resolveRetryPolicy } from '../../src/commands/retry-policy.js';
+import { backoffDelayMs, resolveRetryPolicy } from '../../src/commands/retry-policy.js';
 import { retryOnConflict } from '../../src/commands/retry-on-conflict.js';
 import { OpenAccount } from '../../examples/bank-account/domain.js';
 import { bankContainer } from '../support/bank-scenarios.js';

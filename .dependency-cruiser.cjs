@@ -1,0 +1,74 @@
+/**
+ * The layering rules of ../shared/DESIGN.md "Layout", checked by `npm test` (npm run check:layers).
+ * Type-only imports count: a folder that names another's types depends on it.
+ * Not seen here: `createRequire` loads (src/kurrent/kurrent-client.ts, the emulator's protocol.ts);
+ * test/package/published-package.test.ts checks at run time that the root entry loads no client.
+ */
+const OUR_CODE = '^(src|decorators)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      comment: 'Two folders that import each other are one tangle: move the shared piece down a floor.',
+      severity: 'error',
+      scope: 'folder',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-module-cycles',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'errors-import-nothing-of-ours',
+      comment: 'src/errors is the ground floor: every other folder may throw its errors.',
+      severity: 'error',
+      from: { path: '^src/errors/' },
+      to: { path: OUR_CODE, pathNot: '^src/errors/' },
+    },
+    {
+      name: 'decorators-import-only-errors',
+      comment: 'The annotation vocabulary raises Mneme errors at decoration time and needs nothing else of ours.',
+      severity: 'error',
+      from: { path: '^decorators/' },
+      to: { path: '^src/', pathNot: '^src/errors/' },
+    },
+    {
+      name: 'store-knows-no-events-aggregates-or-commands',
+      comment: 'Stores move JSON records; what an event, aggregate or command is lives above them.',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: OUR_CODE, pathNot: '^src/(store|errors)/' },
+    },
+    {
+      name: 'only-kurrent-uses-the-client-api',
+      comment: 'src/kurrent is the one place that speaks @kurrent/kurrentdb-client; everything else goes through EventStore.',
+      severity: 'error',
+      from: { path: OUR_CODE, pathNot: '^src/kurrent/' },
+      to: { path: '@kurrent/kurrentdb-client', pathNot: '@kurrent/kurrentdb-client/generated/' },
+    },
+    {
+      name: 'only-testing-uses-the-generated-protocol',
+      comment: "The emulator speaks the pinned client's wire protocol through its generated classes; nothing else may.",
+      severity: 'error',
+      from: { path: OUR_CODE, pathNot: '^src/testing/' },
+      to: { path: '@kurrent/kurrentdb-client/generated/' },
+    },
+    {
+      name: 'engine-does-not-reach-testing-or-the-container',
+      comment: 'mneme/testing and mnemeModule sit on top: nothing below imports them.',
+      severity: 'error',
+      from: { path: OUR_CODE, pathNot: '^src/(testing|container|index\\.ts)' },
+      to: { path: '^src/(testing|container)/' },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(test|bench|examples|dist|build)/' },
+  },
+};

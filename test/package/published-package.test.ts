@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** Runs an ES module in a fresh Node at the package root, where `import 'mneme'` resolves through package.json's exports to dist. */
+function runInNode(script: string): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).trim();
+}
+
+/** Prints, as JSON, which loaded CommonJS files belong to the Kurrent client or gRPC, after `body` ran. */
+function loadedClientFilesAfter(body: string): string[] {
+  const script = `
+    import { createRequire } from 'node:module';
+    ${body}
+    const loaded = Object.keys(createRequire(process.cwd() + '/').cache)
+      .filter((file) => /[\\\\/]@kurrent[\\\\/]|[\\\\/]@grpc[\\\\/]grpc-js[\\\\/]/.test(file));
+    console.log(JSON.stringify(loaded));
+    process.exit(0);
+  `;
+  return JSON.parse(runInNode(script)) as string[];
+}
+
+describe('the published package', () => {
+  beforeAll(() => {
+    execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'pipe' });
+  }, 180_000);
+
+  it('packs only the library, its declarations, package.json and the README', () => {
+    const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as [
+      { files: { path: string }[] },
+    ];
+    const files = pack.files.map((file) => file.path).sort();
+    const strays = files.filter((file) => !/^(package\.json|README\.md|dist\/(src|decorators)\/[\w/.-]+\.(js|d\.ts))$/.test(file));
+    expect(strays).toEqual([]);
+
+    // Every subpath the manifest promises is in the tarball, code and declarations.
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    const targets = Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+    expect(targets.map((target) => target.replace(/^\.\//, '')).filter((target) => !files.includes(target))).toEqual([]);
+  });
+
+  it('does not load the Kurrent client or gRPC when mneme is imported and its module loaded', () => {
+    const loaded = loadedClientFilesAfter(`
+      const { Container } = await import('inversify');
+      const { mnemeModule, InMemoryEventStore } = await import('mneme');
+      await import('mneme/kurrent');
+      new Container().load(mnemeModule({ eventStore: new InMemoryEventStore() }));
+    `);
+    expect(loaded).toEqual([]);
+  });
+
+  it('loads the Kurrent client when a container is given a KurrentDB connection', () => {
+    const loaded = loadedClientFilesAfter(`
+      const { Container } = await import('inversify');
+      const { mnemeModule, EventStore } = await import('mneme');
+      const container = new Container();
+      container.load(mnemeModule({ eventStore: { kurrent: 'kurrentdb://localhost:2113?tls=false' } }));
+      await container.get(EventStore).close();
+    `);
+    expect(loaded.some((file) => file.includes('kurrentdb-client'))).toBe(true);
+  });
+
+  it('rejects a bad connection string when the container loads, from the built package', () => {
+    const code = runInNode(`
+      const { Container } = await import('inversify');
+      const { mnemeModule, InvalidConnectionStringError } = await import('mneme');
+      try {
+        new Container().load(mnemeModule({ eventStore: { kurrent: 'not a connection string' } }));
+        console.log('loaded');
+      } catch (error) {
+        console.log(InvalidConnectionStringError.is(error) ? error.code : String(error));
+      }
+      process.exit(0);
+    `);
+    expect(code).toBe('MNEME_INVALID_CONNECTION_STRING');
+  });
+
+  it('runs a KurrentEventStore on the emulator through the built subpaths', () => {
+    const revisions = runInNode(`
+      const { startKurrentEmulator } = await import('mneme/testing');
+      const { KurrentEventStore } = await import('mneme/kurrent');
+      const emulator = await startKurrentEmulator();
+      const store = new KurrentEventStore(emulator.connectionString);
+      await store.appendToStream('Order-1', [{ type: 'Order.Placed', data: { total: 3 } }, { type: 'Order.Paid', data: {} }]);
+      const read = [];
+      for await (const event of store.readStream('Order-1')) read.push(event.type + '@' + event.revision);
+      await store.close();
+      await emulator.close();
+      console.log(read.join(' '));
+      process.exit(0);
+    `);
+    expect(revisions).toBe('Order.Placed@0 Order.Paid@1');
+  });
+});
