@@ -80,7 +80,7 @@ function compare(original: unknown, restored: unknown, stored: unknown, path: st
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value instanceof Date) return 'a Date';
-  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'plain object'}`;
+  if (typeof value === 'object') return value.constructor === Object || !value.constructor ? 'a plain object' : `a ${value.constructor.name}`;
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}...` : value)}`;
   return typeof value === 'undefined' ? 'undefined' : `${typeof value} ${String(value)}`;
 }
