@@ -50,7 +50,7 @@ describe(CommandBus.name, () => {
     const stored = await collect(store.readStream('BankAccount-acc-1'));
     expect(stored.map((e) => [e.type, e.data])).toEqual([
       ['BankAccount.Opened', { accountId: 'acc-1', owner: 'Ada' }],
-      ['BankAccount.Deposited', { accountId: 'acc-1', amount: 25 }],
+      ['BankAccount.Deposited', { accountId: 'acc-1', amount: 25, currency: 'EUR' }],
     ]);
   });
 
