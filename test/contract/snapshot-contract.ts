@@ -283,6 +283,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
     });
 
     it("takes snapshots when a 'when' policy says so, and keeps only the latest few where the store can scavenge", async () => {
+      expect(typeof subject.store.setStreamMaxCount === 'function').toBe(subject.scavenges);
       const id = randomUUID();
       for (let i = 0; i < 12; i++) await bus.execute(new Tick(id)); // snapshots at 1, 3, 5, 7, 9, 11
       const snapshots = await collect(subject.store.readStream(snapshotStreamName('SnapTally', id)));
