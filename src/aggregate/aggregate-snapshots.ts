@@ -73,7 +73,7 @@ export class AggregateSnapshots {
       aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
     }
     if (!checked) {
-      const reason = `the event at revision ${snapshot.revision} it covers is not in stream '${streamName}' any more (the stream was recreated?)`;
+      const reason = `the event at revision ${snapshot.revision} it covers is missing from stream '${streamName}' or has another id (was the stream recreated?)`;
       this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
       return undefined;
     }
