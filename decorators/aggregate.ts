@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { classLineage, type AggregateClass, type Class } from './class-types.js';
 import { AGGREGATE_KEY } from './metadata-keys.js';
+import { checkSnapshotOptions, type SnapshotOptions } from './snapshot-options.js';
 
 export type ExpectedAggregateState = 'new' | 'existing' | 'any';
 
@@ -14,6 +15,8 @@ export interface HandlesOptions<C = object> {
 export interface AggregateOptions {
   /** Stream category: streams are named `<category>-<id>`. Stable: it is part of what is stored. */
   category: string;
+  /** Store the state in a companion stream now and then, so loads replay only what follows it. */
+  snapshot?: SnapshotOptions;
 }
 
 export interface HandlerRecord {
@@ -53,6 +56,7 @@ export function Aggregate(options: AggregateOptions): ClassDecorator {
     );
   }
   return (target) => {
+    if (options.snapshot !== undefined) checkSnapshotOptions(target, options.snapshot);
     ownRecord(target).options = Object.freeze({ ...options });
   };
 }

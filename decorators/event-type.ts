@@ -2,10 +2,15 @@ import 'reflect-metadata';
 import { DuplicateEventTypeError } from '../src/errors/event-errors.js';
 import type { Class } from './class-types.js';
 import { EVENT_TYPE_KEY, EVENT_TYPE_REGISTRY_KEY } from './metadata-keys.js';
+import { eventSchemaOf, type EventTypeOptions } from './upcast.js';
 
 export interface EventTypeMetadata {
   /** The stable stored type name, e.g. 'BankAccount.Deposited'. */
   readonly name: string;
+  /** The current schema version (1 unless declared). */
+  readonly version: number;
+  /** Old stored names still read as this class. */
+  readonly aliases: readonly string[];
 }
 
 /** One registry per process, shared by every copy of Mneme: stored type name -> event class. */
@@ -16,22 +21,24 @@ function registry(): Map<string, Class> {
 
 /**
  * Gives an event class its stable stored type name, independent of the class name, so the class
- * can be renamed or moved without touching stored events.
+ * can be renamed or moved without touching stored events. `version` and `aliases`: see upcast.ts.
  */
-export function EventType(name: string): ClassDecorator {
+export function EventType(name: string, options?: EventTypeOptions): ClassDecorator {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new TypeError('@EventType(name) needs a non-empty stored type name, e.g. @EventType(\'BankAccount.Deposited\').');
   }
   return (target) => {
     const eventClass = target as unknown as Class;
-    const existing = registry().get(name);
-    if (existing && existing !== eventClass) {
-      throw new DuplicateEventTypeError(name, existing.name, eventClass.name);
+    const { version, aliases } = eventSchemaOf(eventClass, name, options);
+    const names = [name, ...aliases];
+    for (const stored of names) {
+      const existing = registry().get(stored);
+      if (existing && existing !== eventClass) throw new DuplicateEventTypeError(stored, existing.name, eventClass.name);
     }
     const previous = getEventTypeMetadata(eventClass);
-    if (previous && previous.name !== name) registry().delete(previous.name);
-    Reflect.defineMetadata(EVENT_TYPE_KEY, Object.freeze({ name }), eventClass);
-    registry().set(name, eventClass);
+    if (previous) for (const stored of [previous.name, ...(previous.aliases ?? [])]) registry().delete(stored);
+    Reflect.defineMetadata(EVENT_TYPE_KEY, Object.freeze({ name, version, aliases }), eventClass);
+    for (const stored of names) registry().set(stored, eventClass);
   };
 }
 
@@ -40,7 +47,7 @@ export function getEventTypeMetadata(eventClass: Function): EventTypeMetadata | 
   return Reflect.getOwnMetadata(EVENT_TYPE_KEY, eventClass) as EventTypeMetadata | undefined;
 }
 
-/** The class registered for a stored type name. */
+/** The class registered for a stored type name (its current name or one of its aliases). */
 export function getEventClass(name: string): Class | undefined {
   return registry().get(name);
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export { EventType, getEventTypeMetadata, getEventClass, type EventTypeMetadata } from './event-type.js';
+export { Upcast, getUpcasters, type Upcaster, type EventTypeOptions, type EventSchema } from './upcast.js';
 export {
   Aggregate,
   Handles,
@@ -13,5 +14,6 @@ export {
   type HandlerRecord,
   type ApplierRecord,
 } from './aggregate.js';
+export { checkSnapshotOptions, type SnapshotOptions, type EverySnapshotOptions, type WhenSnapshotOptions } from './snapshot-options.js';
 export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
 export { classLineage, type Class, type AggregateClass } from './class-types.js';

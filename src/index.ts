@@ -7,7 +7,9 @@ export { DomainError, type DomainErrorOptions } from './errors/domain-error.js';
 export { ConcurrencyError } from './errors/concurrency-error.js';
 export { MaxRetriesExceededError, HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
-export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError } from './errors/event-errors.js';
+export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
+export { InvalidEventSchemaError } from './errors/schema-errors.js';
+export { SnapshotStateError, UnreadableSnapshotError } from './errors/snapshot-errors.js';
 export {
   InvalidExpectedRevisionError,
   InvalidStreamNameError,
@@ -46,12 +48,28 @@ export { InvalidAggregateError } from './errors/aggregate-errors.js';
 export { InvalidConfigurationError } from './errors/configuration-error.js';
 
 // Decorators: the annotation vocabulary (the registry that reads them stays internal)
-export { EventType, Aggregate, AggregateId, Handles, Apply } from '../decorators/index.js';
-export type { AggregateOptions, HandlesOptions, ExpectedAggregateState, Class, AggregateClass } from '../decorators/index.js';
+export { EventType, Aggregate, AggregateId, Handles, Apply, Upcast } from '../decorators/index.js';
+export type {
+  AggregateOptions,
+  HandlesOptions,
+  ExpectedAggregateState,
+  Class,
+  AggregateClass,
+  EventTypeOptions,
+  Upcaster,
+  SnapshotOptions,
+  EverySnapshotOptions,
+  WhenSnapshotOptions,
+} from '../decorators/index.js';
 
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
-export { AggregateRepository, type SaveOptions, type SaveResult } from './aggregate/aggregate-repository.js';
+export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions } from './aggregate/aggregate-repository.js';
+
+// Snapshots
+export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/snapshot-store.js';
+export { snapshotStreamName, SNAPSHOT_EVENT_TYPE, SNAPSHOTS_KEPT } from './snapshots/snapshot-stream.js';
+export type { SnapshotLogger } from './snapshots/snapshot-logger.js';
 
 // Commands
 export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
@@ -60,6 +78,9 @@ export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interc
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';
 export { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
 export { execute, type Command, type AggregateState, type ExecuteConfig, type ExecuteResult } from './commands/execute.js';
+
+// Reading stored events yourself (readStream, readAll): a recorded event as an instance of its class, upcast
+export { deserializeEvent } from './events/event-serializer.js';
 
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Aggregate, AggregateId, AggregateRoot, Apply, DomainError, EventType, Handles } from 'mneme';
+import { Aggregate, AggregateId, AggregateRoot, Apply, DomainError, EventType, Handles, Upcast } from 'mneme';
 
 @EventType('BankAccount.Opened')
 export class AccountOpened {
@@ -8,11 +8,17 @@ export class AccountOpened {
     readonly owner: string,
   ) {}
 }
-@EventType('BankAccount.Deposited')
+/** Version 2 added the currency; version-1 deposits, stored without one, were all in euros. */
+@EventType('BankAccount.Deposited', { version: 2 })
 export class Deposited {
+  @Upcast(1) static addCurrency(v1: { accountId: string; amount: number }) {
+    return { ...v1, currency: 'EUR' };
+  }
+
   constructor(
     readonly accountId: string,
     readonly amount: number,
+    readonly currency = 'EUR',
   ) {}
 }
 @EventType('BankAccount.Withdrawn')
@@ -63,7 +69,8 @@ export class InsufficientFunds extends DomainError {
   }
 }
 
-@Aggregate({ category: 'BankAccount' })
+// A snapshot of the state every 50 events: loads replay only what follows the latest one.
+@Aggregate({ category: 'BankAccount', snapshot: { every: 50, version: 1 } })
 export class BankAccount extends AggregateRoot {
   opened = false;
   owner = '';

@@ -1,7 +1,18 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { AggregateRepository, CommandBus, DomainError, InMemoryEventStore, mnemeModule, type MnemeModuleOptions } from 'mneme';
-import { BankAccount, Deposit, OpenAccount, Withdraw } from './domain.js';
+import {
+  AggregateRepository,
+  CommandBus,
+  DomainError,
+  EventStore,
+  InMemoryEventStore,
+  SnapshotStore,
+  deserializeEvent,
+  mnemeModule,
+  snapshotStreamName,
+  type MnemeModuleOptions,
+} from 'mneme';
+import { BankAccount, Deposit, Deposited, OpenAccount, Withdraw } from './domain.js';
 
 /**
  * The bank-account walk-through: open, deposit, withdraw, a rejected overdraft, and a burst of
@@ -47,6 +58,29 @@ export async function runBankAccountExample(
   );
   const retries = burst.reduce((sum, result) => sum + result.attempts - 1, 0);
   say(`7 concurrent withdrawals of 10 from two processes all succeeded (${retries} retries after lost races)`);
+
+  // Schema evolution: a deposit stored before currencies existed (schema version 1) reads as version 2.
+  const store = container.get(EventStore);
+  const legacyId = `${accountId}-legacy`;
+  await store.appendToStream(`BankAccount-${legacyId}`, [
+    { type: 'BankAccount.Opened', data: { accountId: legacyId, owner: 'Grace' } },
+    { type: 'BankAccount.Deposited', data: { accountId: legacyId, amount: 5 } },
+  ]);
+  for await (const recorded of store.readStream(`BankAccount-${legacyId}`, { fromRevision: 1n })) {
+    const deposit = deserializeEvent(recorded) as Deposited;
+    say(`A version-1 Deposited stored without a currency reads as ${deposit.amount} ${deposit.currency}`);
+  }
+
+  // Snapshots: a long-lived account loads from its latest snapshot plus the events after it.
+  const saverId = `${accountId}-saver`;
+  await bus.execute(new OpenAccount(saverId, 'Grace'));
+  for (let i = 0; i < 60; i++) await bus.execute(new Deposit(saverId, 1));
+  const saver = await repository.load(BankAccount, saverId);
+  const snapshot = await new SnapshotStore(store).readLatest(snapshotStreamName('BankAccount', saverId));
+  say(
+    `61 events, a snapshot every 50: loading ${saver.owner}'s account (balance ${saver.balance}) replayed ` +
+      `${saver.version - (snapshot?.revision ?? -1n)} event(s) after the snapshot at revision ${snapshot?.revision}`,
+  );
 
   const account = await repository.load(BankAccount, accountId);
   say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.version}`);

@@ -9,6 +9,8 @@ import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-inter
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
+import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
 import { createKurrentEventStore, type KurrentEventStoreConfig } from '../kurrent/index.js';
@@ -34,6 +36,8 @@ export interface MnemeModuleOptions {
    * conflicts with other writers are still retried. `false` lets them race and retry.
    */
   inProcessStreamQueue?: boolean;
+  /** Where snapshot problems (which never fail a command) are reported; silent by default. */
+  logger?: SnapshotLogger;
 }
 
 /**
@@ -44,12 +48,13 @@ export interface MnemeModuleOptions {
 export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   return new ContainerModule(({ bind, isBound }) => {
     const router = new CommandRouter(options.aggregates ?? []);
+    for (const aggregate of options.aggregates ?? []) checkSnapshotState(aggregate);
     const retryInterceptor = options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry ?? {});
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
     bind(AggregateRepository)
-      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore)))
+      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), { logger: options.logger }))
       .inSingletonScope();
     bind(CommandRouter).toConstantValue(router);
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);

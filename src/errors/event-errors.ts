@@ -54,3 +54,25 @@ export class DuplicateEventTypeError extends MnemeError {
     );
   }
 }
+
+/**
+ * A stored event could not be turned back into an instance of its class: an upcaster threw or
+ * returned nothing usable, or its schema version is unknown to the code. Nothing was applied.
+ */
+export class EventDeserializationError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_EVENT_DESERIALIZATION';
+
+  constructor(
+    readonly streamName: string,
+    readonly revision: bigint,
+    readonly eventType: string,
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `Cannot read the event at revision ${revision} of stream '${streamName}' (type '${eventType}'): ${reason}. ` +
+        `Fix the event class or its upcasters; the stored event is left as it is.`,
+      options,
+    );
+  }
+}

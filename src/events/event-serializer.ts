@@ -5,6 +5,7 @@ import { InvalidEventError, UnknownEventTypeError } from '../errors/event-errors
 import type { EventData, RecordedEvent } from '../store/event-store.js';
 import { needsClassTransformer } from './class-transformer-metadata.js';
 import { findJsonProblem } from '../store/json-check.js';
+import { SCHEMA_VERSION_KEY, schemaVersionOf, upcastData } from './upcasting.js';
 
 /** How one event class goes to and from stored JSON; compiled once per class. */
 interface EventCodec {
@@ -64,15 +65,15 @@ export function serializeEvent(event: unknown, metadata?: Record<string, unknown
   }
   const problem = findJsonProblem(event, codec.type);
   if (problem) throw new InvalidEventError(problem, codec.type);
-  return { id: uuidv4(), type: codec.type, data: codec.toData(event), ...(metadata ? { metadata } : {}) };
+  return { id: uuidv4(), type: codec.type, data: codec.toData(event), metadata: { ...metadata, [SCHEMA_VERSION_KEY]: schemaVersionOf(event.constructor) } };
 }
 
-/** Turns a stored event back into an instance of its @EventType class. */
+/** Turns a stored event back into an instance of its @EventType class, upcast to its current schema. */
 export function deserializeEvent(recorded: RecordedEvent): object {
   const eventClass = getEventClass(recorded.type);
   const codec = eventClass && codecFor(eventClass);
   if (!codec) throw new UnknownEventTypeError(recorded.streamName, recorded.revision, recorded.type);
-  return codec.fromData(recorded.data);
+  return codec.fromData(upcastData(eventClass, recorded));
 }
 
 function describe(value: unknown): string {

@@ -106,6 +106,20 @@ export class KurrentEventStore extends EventStore {
     }
   }
 
+  /** Keeps only the latest `maxCount` events of the stream: sets its `$maxCount` stream metadata. */
+  override async setStreamMaxCount(streamName: string, maxCount: number): Promise<void> {
+    validateStreamName(streamName);
+    if (!Number.isSafeInteger(maxCount) || maxCount < 1) {
+      throw new InvalidConfigurationError('maxCount', `it must be a positive integer, got ${String(maxCount)}`);
+    }
+    this.#assertOpen('append', streamName);
+    try {
+      await this.client.setStreamMetadata(streamName, { maxCount });
+    } catch (error) {
+      throw mapKurrentError(error, this.#context('append', `$$${streamName}`));
+    }
+  }
+
   /** Disposes the client if this store created it; a client you passed in stays yours to close. */
   close(): Promise<void> {
     this.#closing ??= this.#ownsClient ? this.client.dispose() : Promise.resolve();

@@ -51,4 +51,11 @@ export abstract class EventStore {
 
   /** Streams the events; a missing (or soft-deleted) stream yields nothing. */
   abstract readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+
+  /**
+   * Optional capability: keep only the latest `maxCount` events of a stream, the older ones being
+   * scavenged (KurrentDB's `$maxCount` stream metadata). Snapshots use it when a store has it;
+   * stores without it keep every event.
+   */
+  setStreamMaxCount?(streamName: string, maxCount: number): Promise<void>;
 }

@@ -50,7 +50,7 @@ describe(CommandBus.name, () => {
     const stored = await collect(store.readStream('BankAccount-acc-1'));
     expect(stored.map((e) => [e.type, e.data])).toEqual([
       ['BankAccount.Opened', { accountId: 'acc-1', owner: 'Ada' }],
-      ['BankAccount.Deposited', { accountId: 'acc-1', amount: 25 }],
+      ['BankAccount.Deposited', { accountId: 'acc-1', amount: 25, currency: 'EUR' }],
     ]);
   });
 
@@ -281,6 +281,6 @@ describe(CommandBus.name, () => {
     const { bus, store } = await setUp();
     await bus.execute(new OpenAccount('acc-1', 'Ada'), { metadata: { correlationId: 'req-7' } });
     const [stored] = await collect(store.readStream('BankAccount-acc-1'));
-    expect(stored!.metadata).toEqual({ correlationId: 'req-7' });
+    expect(stored!.metadata).toEqual({ correlationId: 'req-7', schemaVersion: 1 });
   });
 });

@@ -12,6 +12,10 @@ import {
   MaxRetriesExceededError,
   MnemeError,
   UnknownEventTypeError,
+  EventDeserializationError,
+  InvalidEventSchemaError,
+  SnapshotStateError,
+  UnreadableSnapshotError,
 } from 'mneme';
 
 const examples: [string, MnemeError][] = [
@@ -26,6 +30,10 @@ const examples: [string, MnemeError][] = [
   ['MNEME_UNKNOWN_EVENT_TYPE', new UnknownEventTypeError('S-1', 2n, 'Old.Name')],
   ['MNEME_INVALID_EVENT', new InvalidEventError('$.x: BigInt is not JSON', 'T')],
   ['MNEME_DUPLICATE_EVENT_TYPE', new DuplicateEventTypeError('T', 'A', 'B')],
+  ['MNEME_EVENT_DESERIALIZATION', new EventDeserializationError('S-1', 2n, 'T', 'the upcaster from schema version 1 threw')],
+  ['MNEME_INVALID_EVENT_SCHEMA', new InvalidEventSchemaError('Paid', 'no upcaster from version 2', 'Shop.Paid')],
+  ['MNEME_SNAPSHOT_STATE', new SnapshotStateError('Wallet', 'Wallet.index', 'a Map comes back as a plain object')],
+  ['MNEME_UNREADABLE_SNAPSHOT', new UnreadableSnapshotError('Wallet_snapshot-1', 3n, 'its state is not a JSON object')],
 ];
 
 describe(MnemeError.name, () => {

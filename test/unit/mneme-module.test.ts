@@ -124,7 +124,7 @@ describe(mnemeModule.name, () => {
       'audit:after:attempts=1',
     ]);
     const events = await collect(store.readStream('BankAccount-a'));
-    expect(events[1]!.metadata).toEqual({ auditedBy: 'audit' });
+    expect(events[1]!.metadata).toEqual({ auditedBy: 'audit', schemaVersion: 2 });
   });
 
   it('refuses an interceptor that is not one', () => {

@@ -11,10 +11,12 @@ const ROOT_ERRORS = [
   'InvalidAggregateError', 'InvalidAggregateIdError', 'InvalidConfigurationError', 'InvalidConnectionStringError',
   'InvalidEventError', 'InvalidExpectedRevisionError', 'InvalidStreamNameError', 'MaxRetriesExceededError', 'MnemeError',
   'StreamDeletedError', 'UnknownEventTypeError',
+  'EventDeserializationError', 'InvalidEventSchemaError', 'SnapshotStateError', 'UnreadableSnapshotError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
-  'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles',
+  'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'deserializeEvent',
+  'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
   'mnemeModule',

@@ -1,0 +1,143 @@
+import type { AggregateClass } from '../../decorators/index.js';
+import { UnreadableSnapshotError } from '../errors/snapshot-errors.js';
+import { deserializeEvent } from '../events/event-serializer.js';
+import { silentLogger, type SnapshotLogger } from '../snapshots/snapshot-logger.js';
+import { snapshotPolicyOf } from '../snapshots/snapshot-policy.js';
+import { captureState, restoreState } from '../snapshots/snapshot-state.js';
+import { SnapshotStore, type Snapshot, type StoredSnapshot } from '../snapshots/snapshot-store.js';
+import { snapshotStreamName } from '../snapshots/snapshot-stream.js';
+import type { EventStore } from '../store/event-store.js';
+import { aggregateDefinition, categoryOf } from './aggregate-definition.js';
+import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+
+/** A snapshot decided before a save and written after it succeeds. */
+export interface PreparedSnapshot {
+  readonly aggregate: AggregateRoot;
+  readonly streamName: string;
+  readonly snapshot: Snapshot;
+}
+
+/**
+ * The repository's snapshot side: loads an aggregate from its latest snapshot plus the events
+ * after it, and takes a snapshot after a save when the aggregate's policy says so. Problems with
+ * snapshots never fail a load or a command: they are reported and the full stream is used.
+ */
+export class AggregateSnapshots {
+  readonly store: SnapshotStore;
+  readonly #logger: SnapshotLogger;
+  /** The revision covered by the snapshot an aggregate was loaded from, or took since. */
+  readonly #covered = new WeakMap<AggregateRoot, bigint>();
+
+  constructor(eventStore: EventStore, logger: SnapshotLogger = silentLogger) {
+    this.store = new SnapshotStore(eventStore);
+    this.#logger = logger;
+  }
+
+  /**
+   * The aggregate restored from its latest snapshot, with the events after it replayed; undefined
+   * when the class has no policy, or there is no usable snapshot (then the caller replays in full).
+   */
+  async load<A extends AggregateRoot>(type: AggregateClass<A>, id: string, streamName: string): Promise<A | undefined> {
+    const policy = snapshotPolicyOf(type);
+    if (!policy) return undefined;
+    const companion = snapshotStreamName(categoryOf(aggregateDefinition(type)), id);
+    let snapshot: StoredSnapshot | undefined;
+    try {
+      snapshot = await this.store.readLatest(companion);
+    } catch (error) {
+      this.#report(UnreadableSnapshotError.is(error) ? error : new UnreadableSnapshotError(companion, undefined, 'it could not be read', { cause: error }), type, id);
+      return undefined;
+    }
+    // Another version's state is never mis-applied: the next snapshot replaces it.
+    if (!snapshot || snapshot.version !== policy.version) return undefined;
+    let aggregate: A;
+    try {
+      aggregate = restoreState(type, snapshot.state);
+    } catch (error) {
+      const reason = `its state cannot be restored as ${type.name}: ${error instanceof Error ? error.message : String(error)}`;
+      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason, { cause: error }), type, id);
+      return undefined;
+    }
+    aggregateInternals.initialize(aggregate, id);
+    aggregateInternals.markSaved(aggregate, snapshot.revision);
+
+    // Read from the covered event itself: it must still be there, with the same id, or the stream
+    // was recreated since and the snapshot belongs to its old life.
+    let checked = false;
+    for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: snapshot.revision })) {
+      if (!checked) {
+        if (recorded.revision !== snapshot.revision || (snapshot.eventId !== undefined && recorded.id !== snapshot.eventId)) break;
+        checked = true;
+        continue;
+      }
+      aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
+    }
+    if (!checked) {
+      const reason = `the event at revision ${snapshot.revision} it covers is missing from stream '${streamName}' or has another id (was the stream recreated?)`;
+      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
+      return undefined;
+    }
+    this.#covered.set(aggregate, snapshot.revision);
+    return aggregate;
+  }
+
+  /**
+   * Before a save that will leave the stream at `revision`: the snapshot to write afterwards, if
+   * the policy asks for one. Throws `SnapshotStateError` (nothing written yet) when the state would
+   * not survive a snapshot.
+   */
+  prepare(aggregate: AggregateRoot, revision: bigint, lastEventId: string | undefined): PreparedSnapshot | undefined {
+    const type = aggregate.constructor;
+    const policy = snapshotPolicyOf(type);
+    if (!policy) return undefined;
+    const since = revision - (this.#covered.get(aggregate) ?? -1n);
+    if (!policy.due(aggregate, since)) return undefined;
+    const state = captureState(aggregate);
+    const streamName = snapshotStreamName(categoryOf(aggregateDefinition(type)), aggregate.id);
+    const snapshot: Snapshot = {
+      aggregateType: type.name,
+      version: policy.version,
+      revision,
+      ...(lastEventId === undefined ? {} : { eventId: lastEventId }),
+      state,
+    };
+    return { aggregate, streamName, snapshot };
+  }
+
+  /** After the save: writes the snapshot. Never throws; a failure is reported and the next save tries again. */
+  async write(prepared: PreparedSnapshot, savedRevision: bigint): Promise<void> {
+    const { aggregate, streamName, snapshot } = prepared;
+    // An idempotent re-append may end elsewhere: the state is only known to match `snapshot.revision`.
+    if (savedRevision !== snapshot.revision) return;
+    let snapshotRevision: bigint;
+    try {
+      snapshotRevision = await this.store.write(streamName, snapshot);
+    } catch (error) {
+      this.#logger.warn(`Writing the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`, {
+        streamName,
+        aggregateType: snapshot.aggregateType,
+        aggregateId: aggregate.id,
+        revision: snapshot.revision,
+        error,
+      });
+      return;
+    }
+    this.#covered.set(aggregate, snapshot.revision);
+    try {
+      await this.store.keepLatest(streamName, snapshotRevision);
+    } catch (error) {
+      this.#logger.warn(`Limiting the snapshots kept in '${streamName}' failed; it is tried again with a later snapshot.`, { streamName, error });
+    }
+  }
+
+  #report(error: UnreadableSnapshotError, type: Function, id: string): void {
+    this.#logger.warn(error.message, {
+      code: error.code,
+      streamName: error.streamName,
+      revision: error.revision,
+      aggregateType: type.name,
+      aggregateId: id,
+      error,
+    });
+  }
+}

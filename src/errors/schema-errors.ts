@@ -1,0 +1,22 @@
+import type { MnemeErrorCode } from './error-codes.js';
+import { MnemeError } from './mneme-error.js';
+
+/**
+ * An event class declares its schema in a way that cannot work: a bad version or alias, or a gap
+ * in its upcaster chain. Thrown when the class is decorated, so it surfaces when the module loads,
+ * not during a replay.
+ */
+export class InvalidEventSchemaError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_EVENT_SCHEMA';
+
+  constructor(
+    readonly eventClass: string,
+    readonly reason: string,
+    readonly eventType?: string,
+  ) {
+    super(
+      `Event class ${eventClass}${eventType ? ` (@EventType('${eventType}'))` : ''} has an invalid schema declaration: ` +
+        `${reason}.`,
+    );
+  }
+}
