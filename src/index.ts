@@ -4,7 +4,10 @@ import 'reflect-metadata';
 export { MnemeError, type MnemeErrorOptions } from './errors/mneme-error.js';
 export { DomainError, type DomainErrorOptions } from './errors/domain-error.js';
 export { ConcurrencyError } from './errors/concurrency-error.js';
-export { MaxRetriesExceededError, HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
+export {
+  MaxRetriesExceededError,
+  TransientRetriesExceededError,
+  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError } from './errors/event-errors.js';
 export {
@@ -48,15 +51,41 @@ export type { AggregateOptions, HandlesOptions, ExpectedAggregateState, Class, A
 
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
-export { AggregateRepository, type SaveOptions, type SaveResult } from './aggregate/aggregate-repository.js';
+export { AggregateRepository, type SaveOptions, type SaveResult, type StoredCommandEvents } from './aggregate/aggregate-repository.js';
 
 // Commands
 export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
+export { type CommandOptions } from './commands/command-options.js';
+export {
+  MNEME_EVENT_ID_NAMESPACE,
+  COMMAND_ID_KEY,
+  CORRELATION_ID_KEY,
+  CAUSATION_ID_KEY,
+  eventIdFor,
+} from './aggregate/command-stamp.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';
-export { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
-export { execute, type Command, type AggregateState, type ExecuteConfig, type ExecuteResult } from './commands/execute.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TRANSIENT_RETRY_POLICY,
+  MAX_DELAY_MS,
+  backoffDelayMs,
+  type RetryOptions,
+  type RetryPolicy,
+  type BackoffOptions,
+  type BackoffPolicy,
+  type RetryNotice,
+  type RetryReason,
+} from './commands/retry-policy.js';
+export {
+  execute,
+  type Command,
+  type AggregateState,
+  type ExecuteConfig,
+  type ExecuteContext,
+  type ExecuteResult,
+} from './commands/execute.js';
 
 // Events
 export { serializeEvent, deserializeEvent, eventTypeOf } from './events/event-serializer.js';
