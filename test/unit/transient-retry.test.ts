@@ -11,6 +11,8 @@ import {
   execute,
   mnemeModule,
   type RetryNotice,
+  type ReadStreamOptions,
+  type RecordedEvent,
   type RetryOptions,
 } from 'mneme';
 import { resolveRetryPolicy } from '../../src/commands/retry-policy.js';
@@ -144,6 +146,35 @@ describe('the command bus on a store with transient faults', () => {
     const stored = await collect(store.readStream('BankAccount-acc-1'));
     expect(stored.filter((e) => e.metadata.commandId === 'dep-1')).toHaveLength(1);
     expect(store.faults['drop-after-write']).toBe(1);
+  });
+
+  it('stores the events once even when the retry reads a stale stream, by re-sending the same event ids', async () => {
+    /** After the lost reply, one read still misses the write (a lagging follower). */
+    class StaleAfterDrop extends FlakyStore {
+      hide = 0;
+      override async *readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+        const all = await collect(super.readStream(streamName, options));
+        const shown = this.hide > 0 ? all.slice(0, -this.hide) : all;
+        this.hide = 0;
+        yield* shown;
+      }
+    }
+    const store = new StaleAfterDrop();
+    const bus = await busOn(store);
+    await bus.execute(new OpenAccount('acc-1', 'Ada'));
+    store.failNext('append', 'drop-after-write');
+    const appendOnce = store.appendToStream.bind(store);
+    store.appendToStream = async (...args) => {
+      try {
+        return await appendOnce(...args);
+      } catch (error) {
+        store.hide = 1;
+        throw error;
+      }
+    };
+    const result = await bus.execute(new Deposit('acc-1', 10));
+    expect(result).toMatchObject({ attempts: 2, nextExpectedVersion: 1n });
+    expect((await collect(store.readStream('BankAccount-acc-1'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited']);
   });
 
   it('gives up after the configured attempts when the store stays down, with the cause', async () => {
