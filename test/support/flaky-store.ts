@@ -15,8 +15,14 @@ export class FlakyStore extends InMemoryEventStore {
   readonly faults: Record<FlakyFault, number> = { unavailable: 0, 'drop-after-write': 0, fatal: 0 };
 
   /** `random` (a seeded PRNG) picks faults for calls no scripted fault matches, with probability `rate`. */
-  constructor(private readonly random?: { next(): number; rate: number }) {
+  constructor(private random?: { next(): number; rate: number }) {
     super();
+  }
+
+  /** No more faults (scripted or random): for reading the outcome. */
+  stopFaults(): void {
+    this.random = undefined;
+    this.#script.length = 0;
   }
 
   failNext(operation: FlakyOperation, fault: FlakyFault, count = 1): this {
