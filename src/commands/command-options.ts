@@ -21,10 +21,10 @@ export interface CommandOptions {
 export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlationId', 'causationId', 'metadata'];
 
 /** Checks the options and fills in the defaults; throws `InvalidConfigurationError` naming the option. */
-export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options', checkKeys = true): CommandStamp {
+export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options'): CommandStamp {
   if (options === undefined) options = {};
   if (!isPlainObject(options)) throw new InvalidConfigurationError(path, `expected an options object, got ${describeValue(options)}`);
-  if (checkKeys) checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
+  checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
   const commandId = optionalId(options.commandId, `${path}.commandId`) ?? randomUUID();
   const metadata = options.metadata ?? {};
   if (!isPlainObject(metadata)) {

@@ -9,7 +9,7 @@ import { cloneState } from './clone-state.js';
 import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
 import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';
-import { RETRY_OPTION_KEYS, resolveRetryPolicy, type RetryOptions } from './retry-policy.js';
+import { RETRY_OPTION_KEYS, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /** State folded from a stream's events (the Rust crate's `AggregateState`). */
 export interface AggregateState<E> {
@@ -109,7 +109,7 @@ export async function execute<E extends object, S extends AggregateState<E>>(
 }
 
 /** Splits the one config object into the retry policy and the command's stamp, rejecting unknown keys. */
-function resolveExecuteConfig(config: ExecuteConfig): { policy: ReturnType<typeof resolveRetryPolicy>; stamp: CommandStamp } {
+function resolveExecuteConfig(config: ExecuteConfig): { policy: RetryPolicy; stamp: CommandStamp } {
   if (!isPlainObject(config)) throw new InvalidConfigurationError('config', `expected an options object, got ${describeValue(config)}`);
   checkKnownKeys(config, EXECUTE_CONFIG_KEYS, 'config');
   const retry: Record<string, unknown> = {};

@@ -5,6 +5,7 @@ import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import {
   Aggregate,
   AggregateId,
+  AggregateRepository,
   AggregateRoot,
   Apply,
   CommandBus,
@@ -215,5 +216,21 @@ describe('a re-sent command', () => {
     const command = ledger('L-2', 5);
     await execute(command, new InMemoryEventStore(), { commandId: 'c-1', correlationId: 'r-1', metadata: { by: 'ada' } });
     expect(command.contexts).toEqual([{ commandId: 'c-1', correlationId: 'r-1', causationId: 'c-1', metadata: { by: 'ada' }, attempt: 1 }]);
+  });
+});
+
+describe('AggregateRepository.save with a command id', () => {
+  it('re-sends the same event ids, so the store does not write a repeated save twice', async () => {
+    const store = new InMemoryEventStore();
+    const repository = new AggregateRepository(store);
+    // The same decision, from the same revision, saved twice (as a retry after a lost reply would).
+    const decisions = await Promise.all([1, 2].map(() => repository.load(BankAccount, 'acc-1')));
+    for (const account of decisions) account.raise(new AccountOpened('acc-1', 'Ada'));
+    const save = (index: number) => repository.save(decisions[index]!, { commandId: 'open-1', metadata: { by: 'ada' } });
+    const [first, second] = [await save(0), await save(1)];
+    expect(second.nextExpectedVersion).toBe(first.nextExpectedVersion);
+    const stored = await collect(store.readStream('BankAccount-acc-1'));
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ id: eventIdFor('open-1', 0), metadata: { by: 'ada', commandId: 'open-1', $correlationId: 'open-1' } });
   });
 });

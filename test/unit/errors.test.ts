@@ -6,11 +6,13 @@ import {
   DomainError,
   DuplicateEventTypeError,
   DuplicateHandlerError,
+  EventStoreUnavailableError,
   HandlerNotFoundError,
   InvalidAggregateIdError,
   InvalidEventError,
   MaxRetriesExceededError,
   MnemeError,
+  TransientRetriesExceededError,
   UnknownEventTypeError,
 } from 'mneme';
 
@@ -18,6 +20,10 @@ const examples: [string, MnemeError][] = [
   ['MNEME_DOMAIN_REJECTED', new DomainError('The account is closed: reopen it first')],
   ['MNEME_CONCURRENCY_CONFLICT', new ConcurrencyError('S-1', 'no_stream', 3n)],
   ['MNEME_MAX_RETRIES_EXCEEDED', new MaxRetriesExceededError('S-1', 11, new ConcurrencyError('S-1', 2n, 3n))],
+  [
+    'MNEME_TRANSIENT_RETRIES_EXCEEDED',
+    new TransientRetriesExceededError(6, new EventStoreUnavailableError('append', 'S-1', 'kurrentdb://host:2113', 'connection refused')),
+  ],
   ['MNEME_HANDLER_NOT_FOUND', new HandlerNotFoundError('Deposit')],
   ['MNEME_DUPLICATE_HANDLER', new DuplicateHandlerError('Deposit', ['A.x', 'B.y'])],
   ['MNEME_AGGREGATE_NOT_FOUND', new AggregateNotFoundError('BankAccount', 'a', 'BankAccount-a')],
