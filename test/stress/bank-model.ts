@@ -34,6 +34,7 @@ export async function checkAgainstModel(
   const accepted = commands.filter((command) => outcomes.get(command.commandId)?.some((o) => o.accepted));
   const acceptedIds = new Set(accepted.map((command) => command.commandId));
   const storedPerCommand = new Map<string, number>();
+  const revisionOf = new Map<string, bigint>();
 
   for (const account of accounts) {
     const stored: RecordedEvent[] = await collect(store.readStream(streamOf(account)));
@@ -42,6 +43,7 @@ export async function checkAgainstModel(
     for (const event of stored) {
       const commandId = event.metadata.commandId as string;
       storedPerCommand.set(commandId, (storedPerCommand.get(commandId) ?? 0) + 1);
+      revisionOf.set(commandId, event.revision);
       const command = byId.get(commandId);
       expect({ commandId, known: command !== undefined, accepted: acceptedIds.has(commandId) }).toEqual({ commandId, known: true, accepted: true });
       expect(command!.account).toBe(account);
@@ -60,5 +62,11 @@ export async function checkAgainstModel(
   for (const command of commands) {
     const count = storedPerCommand.get(command.commandId) ?? 0;
     expect({ command: command.commandId, stored: count }).toEqual({ command: command.commandId, stored: acceptedIds.has(command.commandId) ? 1 : 0 });
+    // Every send that was accepted (the first, or a re-send) reports the one stored event and its revision.
+    for (const outcome of outcomes.get(command.commandId) ?? []) {
+      if (!outcome.accepted) continue;
+      const reported = { command: command.commandId, events: outcome.events, revision: outcome.nextExpectedVersion };
+      expect(reported).toEqual({ command: command.commandId, events: 1, revision: revisionOf.get(command.commandId) });
+    }
   }
 }
