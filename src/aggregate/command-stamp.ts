@@ -49,5 +49,5 @@ export function stampEvents(events: readonly EventData[], stamp: CommandStamp): 
 
 /** True when a stored event was appended by command `commandId` (one property read per event). */
 export function writtenBy(recorded: RecordedEvent, commandId: string): boolean {
-  return recorded.metadata[COMMAND_ID_KEY] === commandId;
+  return recorded.metadata?.[COMMAND_ID_KEY] === commandId;
 }
