@@ -26,7 +26,7 @@ export function resolveCommandStamp(options: CommandOptions | undefined, path = 
   if (!isPlainObject(options)) throw new InvalidConfigurationError(path, `expected an options object, got ${describeValue(options)}`);
   checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
   const commandId = optionalId(options.commandId, `${path}.commandId`) ?? randomUUID();
-  const metadata = options.metadata ?? {};
+  const metadata = options.metadata === undefined ? {} : options.metadata;
   if (!isPlainObject(metadata)) {
     throw new InvalidConfigurationError(`${path}.metadata`, `expected a plain object, got ${describeValue(metadata)}`);
   }

@@ -149,6 +149,7 @@ describe('command ids and metadata', () => {
     ['a numeric command id', { commandId: 42 }, 'options.commandId'],
     ['a correlation id that is an object', { correlationId: {} }, 'options.correlationId'],
     ['metadata that is an array', { metadata: [] }, 'options.metadata'],
+    ['metadata that is null', { metadata: null }, 'options.metadata'],
     ['metadata that is a Map', { metadata: new Map() }, 'options.metadata'],
     ['a mistyped key', { commandID: 'x' }, 'options.commandID'],
     ['a string', 'cmd-1', 'options'],
