@@ -5,7 +5,10 @@ export { MnemeError, type MnemeErrorOptions } from './errors/mneme-error.js';
 export type { MnemeErrorCode } from './errors/error-codes.js';
 export { DomainError, type DomainErrorOptions } from './errors/domain-error.js';
 export { ConcurrencyError } from './errors/concurrency-error.js';
-export { MaxRetriesExceededError, HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
+export {
+  MaxRetriesExceededError,
+  TransientRetriesExceededError,
+  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
 export { InvalidEventSchemaError } from './errors/schema-errors.js';
@@ -64,7 +67,7 @@ export type {
 
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
-export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions } from './aggregate/aggregate-repository.js';
+export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './aggregate/aggregate-repository.js';
 
 // Snapshots
 export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/snapshot-store.js';
@@ -73,11 +76,36 @@ export type { SnapshotLogger } from './snapshots/snapshot-logger.js';
 
 // Commands
 export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
+export { type CommandOptions } from './commands/command-options.js';
+export {
+  MNEME_EVENT_ID_NAMESPACE,
+  COMMAND_ID_KEY,
+  CORRELATION_ID_KEY,
+  CAUSATION_ID_KEY,
+  eventIdFor,
+} from './aggregate/command-stamp.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';
-export { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './commands/retry-policy.js';
-export { execute, type Command, type AggregateState, type ExecuteConfig, type ExecuteResult } from './commands/execute.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TRANSIENT_RETRY_POLICY,
+  MAX_DELAY_MS,
+  type RetryOptions,
+  type RetryPolicy,
+  type BackoffOptions,
+  type BackoffPolicy,
+  type RetryNotice,
+  type RetryReason,
+} from './commands/retry-policy.js';
+export {
+  execute,
+  type Command,
+  type AggregateState,
+  type ExecuteConfig,
+  type ExecuteContext,
+  type ExecuteResult,
+} from './commands/execute.js';
 
 // Reading stored events yourself (readStream, readAll): a recorded event as an instance of its class, upcast
 export { deserializeEvent } from './events/event-serializer.js';

@@ -1,14 +1,24 @@
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
-import { EventStore } from '../store/event-store.js';
+import { EventStore, type EventData } from '../store/event-store.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
 import { AggregateSnapshots } from './aggregate-snapshots.js';
-import { expectedRevisionAfter, replayStream } from './replay.js';
+import { stampEvents, writtenBy } from './command-stamp.js';
+import { expectedRevisionAfter, replayStream, type ReplayObserver } from './replay.js';
 
 export interface SaveOptions {
   /** Added to every saved event's metadata (correlation ids and the like). */
   metadata?: Record<string, unknown>;
+  /**
+   * Makes the save idempotent: event `i` gets the id `eventIdFor(commandId, i)`, and every event the
+   * metadata `commandId`, `$correlationId` and `$causationId` (written last, over `metadata`).
+   */
+  commandId?: string;
+  /** Defaults to `commandId`. */
+  correlationId?: string;
+  /** Defaults to `commandId`. */
+  causationId?: string;
 }
 
 export interface SaveResult {
@@ -25,6 +35,13 @@ export interface AggregateRepositoryOptions {
   snapshots?: boolean;
 }
 
+/** Events a command already stored, found while replaying its aggregate. */
+export interface StoredCommandEvents {
+  readonly events: readonly object[];
+  /** Revision of the last of them. */
+  readonly lastRevision: bigint;
+}
+
 /** Loads aggregates by replaying their streams; saves their pending events with optimistic concurrency. */
 export class AggregateRepository {
   readonly #snapshots: AggregateSnapshots | undefined;
@@ -38,18 +55,28 @@ export class AggregateRepository {
 
   /** A fresh aggregate with its stream replayed; a missing stream gives a new aggregate (version -1n). */
   async load<A extends AggregateRoot>(type: new () => A, id: string): Promise<A> {
-    const problem = InvalidAggregateIdError.check(id);
-    if (problem) throw new InvalidAggregateIdError(problem, { value: id });
-    const streamName = streamNameFor(aggregateDefinition(type), id);
-    // With a snapshot policy: the latest snapshot and the events after it, if there is a usable one.
-    const fromSnapshot = await this.#snapshots?.load(type, id, streamName);
-    if (fromSnapshot) return fromSnapshot;
-    const aggregate = new type();
-    aggregateInternals.initialize(aggregate, id);
-    await replayStream(this.eventStore, streamName, (event, recorded) =>
-      aggregateInternals.replayed(aggregate, event, recorded.revision),
-    );
-    return aggregate;
+    return this.#load(type, id, undefined);
+  }
+
+  /**
+   * Like `load`, and also collects the events of the stream that command `commandId` stored (by
+   * their `commandId` metadata), so a re-sent command can be answered without deciding again.
+   * Only the events read are searched: the whole stream, or with a snapshot the events after it
+   * and the `COMMAND_LOOKBACK` events before it.
+   */
+  async loadForCommand<A extends AggregateRoot>(
+    type: new () => A,
+    id: string,
+    commandId: string,
+  ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
+    let found: object[] | undefined;
+    let lastRevision = -1n;
+    const aggregate = await this.#load(type, id, (recorded, event) => {
+      if (!writtenBy(recorded, commandId)) return;
+      (found ??= []).push(event());
+      lastRevision = recorded.revision;
+    });
+    return { aggregate, stored: found && { events: found, lastRevision } };
   }
 
   /**
@@ -61,9 +88,7 @@ export class AggregateRepository {
     const events = [...aggregate.pendingEvents];
     if (pending.length === 0) return { nextExpectedVersion: aggregate.version, events };
     const streamName = streamNameFor(aggregateDefinition(aggregate.constructor), aggregate.id);
-    const data = options.metadata
-      ? pending.map((event) => ({ ...event, metadata: { ...options.metadata, ...event.metadata } }))
-      : [...pending];
+    const data = toAppend(pending, options);
     // Decided (and the state checked) before anything is written; written only after the append.
     const snapshot = this.#snapshots?.prepare(aggregate, aggregate.version + BigInt(data.length), data.at(-1)?.id);
     const { nextExpectedRevision } = await this.eventStore.appendToStream(streamName, data, {
@@ -73,4 +98,33 @@ export class AggregateRepository {
     if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
     return { nextExpectedVersion: nextExpectedRevision, events };
   }
+
+  async #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {
+    const problem = InvalidAggregateIdError.check(id);
+    if (problem) throw new InvalidAggregateIdError(problem, { value: id });
+    const streamName = streamNameFor(aggregateDefinition(type), id);
+    // With a snapshot policy: the latest snapshot and the events after it, if there is a usable one.
+    const fromSnapshot = await this.#snapshots?.load(type, id, streamName, observe);
+    if (fromSnapshot) return fromSnapshot;
+    const aggregate = new type();
+    aggregateInternals.initialize(aggregate, id);
+    await replayStream(this.eventStore, streamName, (event, recorded) => {
+      aggregateInternals.replayed(aggregate, event, recorded.revision);
+      observe?.(recorded, () => event);
+    });
+    return aggregate;
+  }
+}
+
+function toAppend(pending: readonly EventData[], options: SaveOptions): EventData[] {
+  const { metadata, commandId } = options;
+  if (commandId !== undefined) {
+    return stampEvents(pending, {
+      commandId,
+      correlationId: options.correlationId ?? commandId,
+      causationId: options.causationId ?? commandId,
+      metadata: metadata ?? {},
+    });
+  }
+  return metadata ? pending.map((event) => ({ ...event, metadata: { ...metadata, ...event.metadata } })) : [...pending];
 }

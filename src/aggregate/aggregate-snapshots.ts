@@ -1,14 +1,22 @@
 import type { AggregateClass } from '../../decorators/index.js';
 import { UnreadableSnapshotError } from '../errors/snapshot-errors.js';
+import { EventStoreUnavailableError } from '../errors/store-errors.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { silentLogger, type SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { snapshotPolicyOf } from '../snapshots/snapshot-policy.js';
 import { captureState, restoreState } from '../snapshots/snapshot-state.js';
 import { SnapshotStore, type Snapshot, type StoredSnapshot } from '../snapshots/snapshot-store.js';
 import { snapshotStreamName } from '../snapshots/snapshot-stream.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, RecordedEvent } from '../store/event-store.js';
+import type { ReplayObserver } from './replay.js';
 import { aggregateDefinition, categoryOf } from './aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+
+/**
+ * Events before a snapshot that command-id deduplication still looks at, so a command re-sent soon
+ * after another writer's snapshot covered its events is still recognised (see the README's window).
+ */
+export const COMMAND_LOOKBACK = 256;
 
 /** A snapshot decided before a save and written after it succeeds. */
 export interface PreparedSnapshot {
@@ -37,7 +45,12 @@ export class AggregateSnapshots {
    * The aggregate restored from its latest snapshot, with the events after it replayed; undefined
    * when the class has no policy, or there is no usable snapshot (then the caller replays in full).
    */
-  async load<A extends AggregateRoot>(type: AggregateClass<A>, id: string, streamName: string): Promise<A | undefined> {
+  async load<A extends AggregateRoot>(
+    type: AggregateClass<A>,
+    id: string,
+    streamName: string,
+    observe?: ReplayObserver,
+  ): Promise<A | undefined> {
     const policy = snapshotPolicyOf(type);
     if (!policy) return undefined;
     const companion = snapshotStreamName(categoryOf(aggregateDefinition(type)), id);
@@ -45,6 +58,8 @@ export class AggregateSnapshots {
     try {
       snapshot = await this.store.readLatest(companion);
     } catch (error) {
+      // The store being unreachable is not a bad snapshot: the command's transient policy retries.
+      if (EventStoreUnavailableError.is(error)) throw error;
       this.#report(UnreadableSnapshotError.is(error) ? error : new UnreadableSnapshotError(companion, undefined, 'it could not be read', { cause: error }), type, id);
       return undefined;
     }
@@ -62,15 +77,26 @@ export class AggregateSnapshots {
     aggregateInternals.markSaved(aggregate, snapshot.revision);
 
     // Read from the covered event itself: it must still be there, with the same id, or the stream
-    // was recreated since and the snapshot belongs to its old life.
+    // was recreated since and the snapshot belongs to its old life. An observer (command-id
+    // deduplication) also sees the COMMAND_LOOKBACK events before it, which are not applied.
+    const lookbackFrom = observe ? snapshot.revision - BigInt(COMMAND_LOOKBACK) : snapshot.revision;
+    const lookback: RecordedEvent[] = [];
     let checked = false;
-    for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: snapshot.revision })) {
+    for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: lookbackFrom < 0n ? 0n : lookbackFrom })) {
       if (!checked) {
+        if (recorded.revision < snapshot.revision) {
+          lookback.push(recorded);
+          continue;
+        }
         if (recorded.revision !== snapshot.revision || (snapshot.eventId !== undefined && recorded.id !== snapshot.eventId)) break;
         checked = true;
+        // Observed only once the snapshot is known to be good: otherwise the caller replays in full.
+        for (const seen of [...lookback, recorded]) observe?.(seen, () => deserializeEvent(seen));
         continue;
       }
-      aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
+      const event = deserializeEvent(recorded);
+      aggregateInternals.replayed(aggregate, event, recorded.revision);
+      observe?.(recorded, () => event);
     }
     if (!checked) {
       const reason = `the event at revision ${snapshot.revision} it covers is missing from stream '${streamName}' or has another id (was the stream recreated?)`;

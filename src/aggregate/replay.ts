@@ -19,6 +19,12 @@ export async function replayStream(
   return version;
 }
 
+/**
+ * Sees the recorded events a load reads: every event replayed, and with a snapshot also the events
+ * it covers that are read for command-id deduplication. `event()` turns one into its instance.
+ */
+export type ReplayObserver = (recorded: RecordedEvent, event: () => object) => void;
+
 /** The expected revision for appending after having read up to `version`. */
 export function expectedRevisionAfter(version: bigint): ExpectedRevision {
   return version < 0n ? NO_STREAM : version;

@@ -3,12 +3,11 @@ import type { AggregateRepository } from '../aggregate/aggregate-repository.js';
 import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/aggregate-errors.js';
 import { serializeEvent } from '../events/event-serializer.js';
 import type { CommandContext, CommandInterceptor, CommandResult } from './command-interceptor.js';
+import { resolveCommandStamp, type CommandOptions } from './command-options.js';
 import type { CommandRouter } from './command-router.js';
 
-export interface ExecuteOptions {
-  /** Added to the metadata of every event this command appends. */
-  metadata?: Record<string, unknown>;
-}
+/** Options of one `CommandBus.execute` call: the command's id, correlation, causation and metadata. */
+export type ExecuteOptions = CommandOptions;
 
 /**
  * Dispatches commands to their aggregate's handler: load, decide, save, through the interceptor
@@ -22,15 +21,23 @@ export class CommandBus {
     private readonly interceptors: readonly CommandInterceptor[],
   ) {}
 
-  async execute<C extends object>(command: C, options: ExecuteOptions = {}): Promise<CommandResult> {
+  /**
+   * Runs the command once: if the aggregate's stream already holds events of this command id (a
+   * re-sent command), resolves to them and writes nothing. Options are checked before anything is read.
+   */
+  async execute<C extends object>(command: C, options?: ExecuteOptions): Promise<CommandResult> {
     const { route, aggregateId, streamName } = this.router.route(command);
+    const stamp = resolveCommandStamp(options);
     const context: CommandContext<C> = {
       command,
+      commandId: stamp.commandId,
+      correlationId: stamp.correlationId,
+      causationId: stamp.causationId,
       aggregateType: route.aggregateType,
       aggregateId,
       streamName,
       handlerName: route.handler.name,
-      metadata: { ...options.metadata },
+      metadata: { ...stamp.metadata },
       attempt: 1,
     };
     const dispatch = (index: number): Promise<CommandResult> => {
@@ -44,7 +51,16 @@ export class CommandBus {
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
   async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route']): Promise<CommandResult> {
     const { handler } = route;
-    const aggregate = await this.repository.load(route.aggregateType, context.aggregateId);
+    const result = (events: readonly object[], nextExpectedVersion: bigint): CommandResult => ({
+      aggregateId: context.aggregateId,
+      streamName: context.streamName,
+      events,
+      nextExpectedVersion,
+      attempts: context.attempt,
+    });
+    const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
+    if (stored) return result(stored.events, stored.lastRevision);
+
     const expects = handler.options.expects ?? 'any';
     if (expects === 'existing' && aggregate.version < 0n) {
       throw new AggregateNotFoundError(route.aggregateType.name, context.aggregateId, context.streamName);
@@ -53,20 +69,19 @@ export class CommandBus {
       throw new AggregateAlreadyExistsError(route.aggregateType.name, context.aggregateId, context.streamName, aggregate.version);
     }
 
-    const returned = await handler.method.call(aggregate, context.command);
+    // Handlers take (command, context); the context is optional for them to declare.
+    const returned = await Reflect.apply(handler.method, aggregate, [context.command, context]);
     // Validate and serialize every returned event before applying any of them.
     const decided = toEventList(returned).map((event) => ({ data: serializeEvent(event), event: event as object }));
     aggregateInternals.record(aggregate, decided);
 
-    const hasMetadata = Object.keys(context.metadata).length > 0;
-    const saved = await this.repository.save(aggregate, hasMetadata ? { metadata: context.metadata } : {});
-    return {
-      aggregateId: context.aggregateId,
-      streamName: context.streamName,
-      events: saved.events,
-      nextExpectedVersion: saved.nextExpectedVersion,
-      attempts: context.attempt,
-    };
+    const saved = await this.repository.save(aggregate, {
+      metadata: context.metadata,
+      commandId: context.commandId,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+    });
+    return result(saved.events, saved.nextExpectedVersion);
   }
 }
 

@@ -1,11 +1,12 @@
 import { CommandInterceptor, type CommandContext, type CommandResult } from './command-interceptor.js';
-import { retryOnConflict, type RetryHooks } from './retry-on-conflict.js';
+import { retryCommand, type RetryHooks } from './retry-loop.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /**
- * Re-runs load + decide + save when the save loses a race (`ConcurrencyError`), with exponential
- * backoff and full jitter; gives up with `MaxRetriesExceededError`. Each attempt replays a fresh
- * aggregate, so no state is applied twice.
+ * Re-runs load + decide + save when the save loses a race (`ConcurrencyError`) or the store is
+ * briefly unavailable (`EventStoreUnavailableError`), each with its own exponential backoff with
+ * full jitter (see `retryCommand`). Each attempt replays a fresh aggregate, so no state is applied
+ * twice, and keeps the command id, so no event is stored twice.
  */
 export class ConcurrencyRetryInterceptor extends CommandInterceptor {
   readonly policy: RetryPolicy;
@@ -19,7 +20,7 @@ export class ConcurrencyRetryInterceptor extends CommandInterceptor {
   }
 
   intercept(context: CommandContext, next: () => Promise<CommandResult>): Promise<CommandResult> {
-    return retryOnConflict(
+    return retryCommand(
       this.policy,
       (attempt) => {
         context.attempt = attempt;

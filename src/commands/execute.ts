@@ -1,16 +1,31 @@
+import { stampEvents, writtenBy, type CommandStamp } from '../aggregate/command-stamp.js';
 import { expectedRevisionAfter, replayStream } from '../aggregate/replay.js';
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
+import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { serializeEvent } from '../events/event-serializer.js';
 import type { EventStore } from '../store/event-store.js';
 import { cloneState } from './clone-state.js';
-import { retryOnConflict, type RetryHooks } from './retry-on-conflict.js';
-import { resolveRetryPolicy, type RetryOptions } from './retry-policy.js';
+import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
+import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
+import { retryCommand, type RetryHooks } from './retry-loop.js';
+import { RETRY_OPTION_KEYS, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /** State folded from a stream's events (the Rust crate's `AggregateState`). */
 export interface AggregateState<E> {
   /** Evolves the state by one event; returns the state (usually `this`). */
   apply(event: E): this;
+}
+
+/** What `handle()` may read about the command under way. */
+export interface ExecuteContext {
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  /** Users' metadata added to every event (under the system keys). */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** The attempt under way (1-based). */
+  readonly attempt: number;
 }
 
 /** A command of the functional core (the Rust crate's `Command`). */
@@ -21,25 +36,29 @@ export interface Command<E, S extends AggregateState<E>> {
   /** Receives the state folded from the stream before `handle()` is called. */
   setState(state: S): void;
   /** Decides the new events from the state given to `setState`; throw to reject the command. */
-  handle(): E[] | Promise<E[]>;
+  handle(context: ExecuteContext): E[] | Promise<E[]>;
 }
 
-/** Retry settings of `execute` (the Rust crate's `ExecuteConfig`). */
-export type ExecuteConfig = RetryOptions;
+/** Retry settings and command options of `execute` (the Rust crate's `ExecuteConfig`, plus ids). */
+export interface ExecuteConfig extends RetryOptions, CommandOptions {}
 
 export interface ExecuteResult<E> {
   streamName: string;
-  /** The events appended by the successful attempt. */
+  /** The events appended by the successful attempt (for a re-sent command: the events it stored then). */
   events: E[];
-  /** Revision of the stream's last event afterwards (`-1n` if still empty). */
+  /** Revision of the stream's last event afterwards (`-1n` if still empty); for a re-sent command, of its last event. */
   nextExpectedVersion: bigint;
   attempts: number;
 }
 
+const EXECUTE_CONFIG_KEYS = [...RETRY_OPTION_KEYS, ...COMMAND_OPTION_KEYS];
+
 /**
  * The functional core: read the stream, fold it into the state, let the command decide, append
  * with the revision read (`no_stream` for an empty stream), and retry the whole thing when another
- * writer got there first. Throws `MaxRetriesExceededError` when the retries run out.
+ * writer got there first or the store was briefly unavailable. If the stream already holds events
+ * of this `commandId`, resolves to them without deciding again. Throws `MaxRetriesExceededError` or
+ * `TransientRetriesExceededError` when the retries run out.
  */
 export async function execute<E extends object, S extends AggregateState<E>>(
   command: Command<E, S>,
@@ -47,25 +66,36 @@ export async function execute<E extends object, S extends AggregateState<E>>(
   config: ExecuteConfig = {},
   hooks?: RetryHooks,
 ): Promise<ExecuteResult<E>> {
-  const policy = resolveRetryPolicy(config);
+  const { policy, stamp } = resolveExecuteConfig(config);
   const streamName = command.eventStreamId();
   const problem = InvalidAggregateIdError.check(streamName);
   if (problem) throw new InvalidAggregateIdError(`eventStreamId() returned an invalid stream id: ${problem}`, { value: streamName });
   const initialState = cloneState(command.getState());
 
-  return retryOnConflict(
+  return retryCommand(
     policy,
     async (attempts) => {
       let state = cloneState(initialState);
-      const version = await replayStream(eventStore, streamName, (event) => {
+      let stored: E[] | undefined;
+      let storedLast = -1n;
+      const version = await replayStream(eventStore, streamName, (event, recorded) => {
         state = state.apply(event as E) ?? state;
+        if (writtenBy(recorded, stamp.commandId)) {
+          (stored ??= []).push(event as E);
+          storedLast = recorded.revision;
+        }
       });
       command.setState(state);
-      const events = await command.handle();
+      if (stored) return { streamName, events: stored, nextExpectedVersion: storedLast, attempts };
+
+      const events = await command.handle({ ...stamp, attempt: attempts });
       if (!Array.isArray(events)) {
         throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : typeof events}`);
       }
-      const data = events.map((event) => serializeEvent(event));
+      const data = stampEvents(
+        events.map((event) => serializeEvent(event)),
+        stamp,
+      );
       if (data.length === 0) return { streamName, events, nextExpectedVersion: version, attempts };
       const { nextExpectedRevision } = await eventStore.appendToStream(streamName, data, {
         expectedRevision: expectedRevisionAfter(version),
@@ -76,4 +106,14 @@ export async function execute<E extends object, S extends AggregateState<E>>(
     },
     hooks,
   );
+}
+
+/** Splits the one config object into the retry policy and the command's stamp, rejecting unknown keys. */
+function resolveExecuteConfig(config: ExecuteConfig): { policy: RetryPolicy; stamp: CommandStamp } {
+  if (!isPlainObject(config)) throw new InvalidConfigurationError('config', `expected an options object, got ${describeValue(config)}`);
+  checkKnownKeys(config, EXECUTE_CONFIG_KEYS, 'config');
+  const retry: Record<string, unknown> = {};
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) (RETRY_OPTION_KEYS.includes(key) ? retry : options)[key] = value;
+  return { policy: resolveRetryPolicy(retry, 'config'), stamp: resolveCommandStamp(options, 'config') };
 }

@@ -27,7 +27,11 @@ export interface MnemeModuleOptions {
    * omitted for an `InMemoryEventStore`.
    */
   eventStore?: EventStoreOption;
-  /** Concurrency-retry settings, or `false` to turn the retry interceptor off. */
+  /**
+   * Retry settings: the top-level fields retry concurrency conflicts, `transient` retries a store
+   * that is briefly unavailable (`transient: false` turns that off). `false` turns all retries off.
+   * Unknown keys, non-objects and delays above 2^31-1 ms fail `container.load`.
+   */
   retry?: RetryOptions | false;
   /** Users' interceptors, outermost first; they run once per `execute`, outside the retry loop. */
   interceptors?: (CommandInterceptor | Newable<CommandInterceptor>)[];
@@ -49,7 +53,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   return new ContainerModule(({ bind, isBound }) => {
     const router = new CommandRouter(options.aggregates ?? []);
     for (const aggregate of options.aggregates ?? []) checkSnapshotState(aggregate);
-    const retryInterceptor = options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry ?? {});
+    const retryInterceptor = options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry);
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);

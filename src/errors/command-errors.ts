@@ -1,6 +1,7 @@
 import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 import type { ConcurrencyError } from './concurrency-error.js';
+import { EventStoreUnavailableError } from './store-errors.js';
 
 /** Every attempt of a command lost the race for its stream; the last conflict is the `cause`. */
 export class MaxRetriesExceededError extends MnemeError {
@@ -17,6 +18,30 @@ export class MaxRetriesExceededError extends MnemeError {
         `other writers kept appending first. Raise retry.maxRetries, or reduce contention on this stream.`,
       { cause },
     );
+  }
+}
+
+/**
+ * The event store stayed unavailable through every transient retry of a command. Still an
+ * `EventStoreUnavailableError` (transient: sending the command again later is safe, with the same
+ * command id); the last failure is the `cause`.
+ */
+export class TransientRetriesExceededError extends EventStoreUnavailableError {
+  static override readonly code: MnemeErrorCode = 'MNEME_TRANSIENT_RETRIES_EXCEEDED';
+  declare readonly cause: EventStoreUnavailableError;
+
+  constructor(
+    readonly attempts: number,
+    cause: EventStoreUnavailableError,
+  ) {
+    const stream = cause.streamName === undefined ? '' : ` on stream '${cause.streamName}'`;
+    super(cause.operation, cause.streamName, cause.target, cause.reason, {
+      cause,
+      message:
+        `Gave up${stream} after ${attempts} attempt${attempts === 1 ? '' : 's'}: the event store at ${cause.target} ` +
+        `stayed unavailable (${cause.reason.trim().replace(/\.+$/, '')}). Check that the server is running and reachable; ` +
+        `re-send the command later with the same commandId, which cannot store its events twice, or raise retry.transient.maxRetries.`,
+    });
   }
 }
 

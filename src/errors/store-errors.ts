@@ -76,11 +76,13 @@ export class EventStoreUnavailableError extends EventStoreError {
     /** The server, as a connection string without its password. */
     readonly target: string,
     reason: string,
-    options: { cause?: unknown } = {},
+    /** `message` replaces the generated one (subclasses word their own). */
+    options: { cause?: unknown; message?: string } = {},
   ) {
     super(operation, streamName, reason, {
-      ...options,
+      cause: options.cause,
       message:
+        options.message ??
         `Could not ${action(operation, streamName)}: the event store at ${target} is unavailable ` +
         `(${trimPeriod(reason)}). This is transient: retry later, and check that the server is running and ` +
         `reachable with this connection string. Re-sending an append with the same event ids will not write them twice.`,

@@ -1,6 +1,7 @@
 import { describe, it } from '@jest/globals';
 import { InMemoryEventStore } from 'mneme';
 import { bankScenarios } from '../support/bank-scenarios.js';
+import { resendScenarios } from '../support/resend-scenarios.js';
 
 describe.each([
   ['racing and retrying', false],
@@ -18,5 +19,11 @@ describe.each([
 describe('two containers on the InMemoryEventStore', () => {
   it('sharing one store conflict and retry correctly', async () => {
     await bankScenarios.twoContainersSharingAStore(new InMemoryEventStore(), 'acc-shared');
+  });
+});
+
+describe('one command sent many times at once on the InMemoryEventStore', () => {
+  it('is stored once, and every send resolves to its one event', async () => {
+    await resendScenarios.concurrentSendsOfOneCommand(new InMemoryEventStore(), 'acc-resend');
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { bankScenarios } from '../support/bank-scenarios.js';
+import { resendScenarios } from '../support/resend-scenarios.js';
 import { appendPaths, useKurrentTarget } from '../support/kurrent-target.js';
 
 describe.each(appendPaths())('concurrent commands through KurrentEventStore (%s)', (_label, emulatorOptions) => {
@@ -28,5 +29,9 @@ describe.each(appendPaths())('concurrent commands through KurrentEventStore (%s)
 
   it('two containers sharing one server conflict and retry correctly', async () => {
     await bankScenarios.twoContainersSharingAStore(store, account());
+  });
+
+  it('one command sent 12 times at once from 4 containers is stored once', async () => {
+    await resendScenarios.concurrentSendsOfOneCommand(store, account());
   });
 });

@@ -7,6 +7,7 @@ import {
   CommandInterceptor,
   ConcurrencyError,
   ConcurrencyRetryInterceptor,
+  DEFAULT_TRANSIENT_RETRY_POLICY,
   EventStore,
   InMemoryEventStore,
   InvalidConfigurationError,
@@ -70,7 +71,13 @@ describe(mnemeModule.name, () => {
 
   it('passes retry options to the concurrency-retry interceptor', async () => {
     const container = await containerWith({ retry: { maxRetries: 3, maxDelayMs: 7 } });
-    expect(container.get(ConcurrencyRetryInterceptor).policy).toEqual({ maxRetries: 3, initialDelayMs: 1, maxDelayMs: 7, backoffFactor: 2 });
+    expect(container.get(ConcurrencyRetryInterceptor).policy).toEqual({
+      maxRetries: 3,
+      initialDelayMs: 1,
+      maxDelayMs: 7,
+      backoffFactor: 2,
+      transient: DEFAULT_TRANSIENT_RETRY_POLICY,
+    });
   });
 
   it('with retry: false surfaces the first conflict as ConcurrencyError', async () => {
@@ -124,7 +131,7 @@ describe(mnemeModule.name, () => {
       'audit:after:attempts=1',
     ]);
     const events = await collect(store.readStream('BankAccount-a'));
-    expect(events[1]!.metadata).toEqual({ auditedBy: 'audit', schemaVersion: 2 });
+    expect(events[1]!.metadata).toMatchObject({ auditedBy: 'audit', schemaVersion: 2, commandId: expect.any(String) });
   });
 
   it('refuses an interceptor that is not one', () => {

@@ -11,12 +11,14 @@ const ROOT_ERRORS = [
   'InvalidAggregateError', 'InvalidAggregateIdError', 'InvalidConfigurationError', 'InvalidConnectionStringError',
   'InvalidEventError', 'InvalidExpectedRevisionError', 'InvalidStreamNameError', 'MaxRetriesExceededError', 'MnemeError',
   'StreamDeletedError', 'UnknownEventTypeError',
-  'EventDeserializationError', 'InvalidEventSchemaError', 'SnapshotStateError', 'UnreadableSnapshotError',
+  'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError', 'SnapshotStateError', 'UnreadableSnapshotError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
   'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'deserializeEvent',
   'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
+  'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
+  'DEFAULT_TRANSIENT_RETRY_POLICY', 'MAX_DELAY_MS',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
   'mnemeModule',

@@ -14,7 +14,7 @@ import {
   type AppendOptions,
 } from 'mneme';
 import { backoffDelayMs, resolveRetryPolicy } from '../../src/commands/retry-policy.js';
-import { retryOnConflict } from '../../src/commands/retry-on-conflict.js';
+import { retryCommand as retryOnConflict } from '../../src/commands/retry-loop.js';
 import { OpenAccount } from '../../examples/bank-account/domain.js';
 import { bankContainer } from '../support/bank-scenarios.js';
 
@@ -22,7 +22,7 @@ const conflict = () => new ConcurrencyError('S-1', 3n, 4n);
 
 describe('retry policy', () => {
   it('defaults to 10 retries, 1 ms initial, 50 ms max, factor 2', () => {
-    expect(resolveRetryPolicy()).toEqual({ maxRetries: 10, initialDelayMs: 1, maxDelayMs: 50, backoffFactor: 2 });
+    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: 10, initialDelayMs: 1, maxDelayMs: 50, backoffFactor: 2 });
     expect(resolveRetryPolicy({ maxRetries: 3 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 3 });
   });
 
@@ -52,7 +52,7 @@ describe('retry policy', () => {
   );
 });
 
-describe(retryOnConflict.name, () => {
+describe('retryCommand on conflicts', () => {
   const noSleep = { sleep: async () => {} };
 
   it('retries conflicts until an attempt succeeds', async () => {

@@ -1,0 +1,53 @@
+import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
+import type { EventData, RecordedEvent } from '../store/event-store.js';
+
+/**
+ * The UUID v5 namespace of Mneme's event ids: event `index` (0-based) of command `commandId` has id
+ * `uuidv5(`${commandId}:${index}`, MNEME_EVENT_ID_NAMESPACE)`. Fixed forever: changing it would
+ * make a command re-sent across versions write its events again.
+ */
+export const MNEME_EVENT_ID_NAMESPACE = '4e39f84a-7a21-498e-8e53-216ed35fe7f2';
+const namespaceBytes = parseUuid(MNEME_EVENT_ID_NAMESPACE);
+
+/** Metadata keys Mneme writes on every event a command appends (written last: users cannot override them). */
+export const COMMAND_ID_KEY = 'commandId';
+export const CORRELATION_ID_KEY = '$correlationId';
+export const CAUSATION_ID_KEY = '$causationId';
+
+/** Who caused the events of one command, stamped on each of them. */
+export interface CommandStamp {
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  /** Users' metadata, under the system keys. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** The deterministic id of a command's `index`-th event. */
+export function eventIdFor(commandId: string, index: number): string {
+  return uuidv5(`${commandId}:${index}`, namespaceBytes);
+}
+
+/**
+ * Gives each event its deterministic id and the command's metadata: users' metadata, then the
+ * event's own, then the system keys. A re-sent append then carries the very same ids, which the
+ * store recognises and does not write twice.
+ */
+export function stampEvents(events: readonly EventData[], stamp: CommandStamp): EventData[] {
+  return events.map((event, index) => ({
+    ...event,
+    id: eventIdFor(stamp.commandId, index),
+    metadata: {
+      ...stamp.metadata,
+      ...event.metadata,
+      [COMMAND_ID_KEY]: stamp.commandId,
+      [CORRELATION_ID_KEY]: stamp.correlationId,
+      [CAUSATION_ID_KEY]: stamp.causationId,
+    },
+  }));
+}
+
+/** True when a stored event was appended by command `commandId` (one property read per event). */
+export function writtenBy(recorded: RecordedEvent, commandId: string): boolean {
+  return recorded.metadata?.[COMMAND_ID_KEY] === commandId;
+}

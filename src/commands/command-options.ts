@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { CommandStamp } from '../aggregate/command-stamp.js';
+import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
+
+/** Per-command options of `CommandBus.execute` and `execute()`. */
+export interface CommandOptions {
+  /**
+   * Names this command: re-sending it with the same id after it succeeded writes nothing and
+   * returns its events. Default: a new UUID per call, kept across the call's retries.
+   */
+  commandId?: string;
+  /** Stored as `$correlationId`; defaults to the command id. */
+  correlationId?: string;
+  /** Stored as `$causationId`; defaults to the command id. */
+  causationId?: string;
+  /** Added to every event's metadata, under the system keys (which it cannot override). */
+  metadata?: Record<string, unknown>;
+}
+
+export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlationId', 'causationId', 'metadata'];
+
+/** Checks the options and fills in the defaults; throws `InvalidConfigurationError` naming the option. */
+export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options'): CommandStamp {
+  if (options === undefined) options = {};
+  if (!isPlainObject(options)) throw new InvalidConfigurationError(path, `expected an options object, got ${describeValue(options)}`);
+  checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
+  const commandId = optionalId(options.commandId, `${path}.commandId`) ?? randomUUID();
+  const metadata = options.metadata === undefined ? {} : options.metadata;
+  if (!isPlainObject(metadata)) {
+    throw new InvalidConfigurationError(`${path}.metadata`, `expected a plain object, got ${describeValue(metadata)}`);
+  }
+  return {
+    commandId,
+    correlationId: optionalId(options.correlationId, `${path}.correlationId`) ?? commandId,
+    causationId: optionalId(options.causationId, `${path}.causationId`) ?? commandId,
+    metadata: { ...metadata },
+  };
+}
+
+function optionalId(value: unknown, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidConfigurationError(path, `expected a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
+}

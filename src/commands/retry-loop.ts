@@ -1,0 +1,51 @@
+import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { MaxRetriesExceededError, TransientRetriesExceededError } from '../errors/command-errors.js';
+import { EventStoreUnavailableError } from '../errors/store-errors.js';
+import { backoffDelayMs, type BackoffPolicy, type RetryPolicy, type RetryReason } from './retry-policy.js';
+
+export interface RetryHooks {
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The one retry loop behind both `execute()` and the command bus. Runs `attempt` (a whole
+ * load + decide + append) until it succeeds, retrying two kinds of failure, each on its own
+ * schedule and count:
+ * - `ConcurrencyError` (the stream moved under us): gives up with `MaxRetriesExceededError`;
+ * - `EventStoreUnavailableError` (a transient fault on a read or an append): gives up with
+ *   `TransientRetriesExceededError`. Safe because appends carry deterministic ids and each attempt
+ *   first looks for the command's events in the stream it replays.
+ * Any other error propagates unchanged, at once.
+ */
+export async function retryCommand<T>(
+  policy: RetryPolicy,
+  attempt: (attemptNumber: number) => Promise<T>,
+  hooks: RetryHooks = {},
+): Promise<T> {
+  const sleep = hooks.sleep ?? sleepFor;
+  const retries: Record<RetryReason, number> = { conflict: 0, transient: 0 };
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      let reason: RetryReason;
+      let backoff: BackoffPolicy;
+      if (ConcurrencyError.is(error)) {
+        if (retries.conflict >= policy.maxRetries) throw new MaxRetriesExceededError(error.streamName, attemptNumber, error);
+        [reason, backoff] = ['conflict', policy];
+      } else if (policy.transient !== false && EventStoreUnavailableError.is(error)) {
+        if (retries.transient >= policy.transient.maxRetries) throw new TransientRetriesExceededError(attemptNumber, error);
+        [reason, backoff] = ['transient', policy.transient];
+      } else {
+        throw error;
+      }
+      const retry = ++retries[reason];
+      const delayMs = backoffDelayMs(backoff, retry - 1, hooks.random);
+      policy.onRetry?.({ reason, attempt: attemptNumber, retry, delayMs, error: error as Error });
+      await sleep(delayMs);
+    }
+  }
+}
