@@ -6,7 +6,10 @@ export { DomainError, type DomainErrorOptions } from './errors/domain-error.js';
 export { ConcurrencyError } from './errors/concurrency-error.js';
 export { MaxRetriesExceededError, HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
-export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError } from './errors/event-errors.js';
+export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
+export { InvalidDecoratorError } from './errors/decorator-error.js';
+export { InvalidCommandError } from './errors/invalid-command-error.js';
+export { StateNotCopyableError } from './errors/state-copy-error.js';
 export {
   InvalidExpectedRevisionError,
   InvalidStreamNameError,

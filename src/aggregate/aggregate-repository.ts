@@ -1,7 +1,7 @@
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import { EventStore } from '../store/event-store.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
-import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
 import { expectedRevisionAfter, replayStream } from './replay.js';
 
 export interface SaveOptions {
@@ -22,6 +22,7 @@ export class AggregateRepository {
 
   /** A fresh aggregate with its stream replayed; a missing stream gives a new aggregate (version -1n). */
   async load<A extends AggregateRoot>(type: new () => A, id: string): Promise<A> {
+    assertAggregateClass(type);
     const problem = InvalidAggregateIdError.check(id);
     if (problem) throw new InvalidAggregateIdError(problem, { value: id });
     const streamName = streamNameFor(aggregateDefinition(type), id);

@@ -53,3 +53,27 @@ export class DuplicateEventTypeError extends MnemeError {
     );
   }
 }
+
+/**
+ * A stored event cannot be turned back into its `@EventType` class: its data is not a JSON object,
+ * or a field holds what the class's `@Type` cannot convert, or the class's constructor fails.
+ * Nothing was applied.
+ */
+export class EventDeserializationError extends MnemeError {
+  static override readonly code: string = 'MNEME_EVENT_DESERIALIZATION';
+
+  constructor(
+    readonly streamName: string,
+    readonly revision: bigint,
+    readonly eventType: string,
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `Stream '${streamName}' holds an event of type '${eventType}' at revision ${revision} that cannot be ` +
+        `turned back into its class: ${reason}. The data was written by another producer or another version ` +
+        `of the class: make the class accept it (@Type, constructor parameters with defaults), or correct the stream.`,
+      options,
+    );
+  }
+}
