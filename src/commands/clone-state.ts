@@ -139,16 +139,18 @@ const TYPED_ARRAYS: readonly TypedArrayConstructor[] = [
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 ] as unknown as TypedArrayConstructor[];
 
+const TYPED_ARRAY_BY_NAME = new Map(TYPED_ARRAYS.map((base) => [base.name, base]));
+
+/** The built-in typed array a value is, by its brand (which holds across realms, unlike instanceof). */
 function typedArrayBase(value: object): TypedArrayConstructor {
-  return TYPED_ARRAYS.find((base) => value instanceof base)!;
+  return TYPED_ARRAY_BY_NAME.get(Object.prototype.toString.call(value).slice(8, -1)) ?? Uint8Array;
 }
 
-/** Constructors whose instances this copy reproduces (it knows their hidden state). */
-const SUPPORTED_BUILTINS = new Set<Function>([
-  Object, Array, Map, Set, Date, RegExp, ArrayBuffer, DataView, Number, String, Boolean,
-  Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, AggregateError,
-  ...(TYPED_ARRAYS as unknown as Function[]),
-  Object.getPrototypeOf(Int8Array) as Function, // %TypedArray%
+/** Built-ins whose instances this copy reproduces; by name, so a built-in of another realm counts too. */
+const SUPPORTED_BUILTINS = new Set<string>([
+  'Object', 'Array', 'Map', 'Set', 'Date', 'RegExp', 'ArrayBuffer', 'DataView', 'Number', 'String', 'Boolean',
+  'Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'AggregateError',
+  'TypedArray', ...TYPED_ARRAY_BY_NAME.keys(),
 ]);
 
 const verdicts = new WeakMap<object, string | null>();
@@ -170,7 +172,7 @@ function checkClasses(prototype: object, path: string): void {
 
 function classProblem(prototype: object): string | null {
   const ctor = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
-  if (typeof ctor !== 'function' || SUPPORTED_BUILTINS.has(ctor)) return null;
+  if (typeof ctor !== 'function') return null;
   let source: string;
   try {
     source = Function.prototype.toString.call(ctor);
@@ -179,6 +181,7 @@ function classProblem(prototype: object): string | null {
   }
   const name = ctor.name || 'an anonymous class';
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    if (SUPPORTED_BUILTINS.has(ctor.name)) return null;
     return `it is a ${name}, a built-in object whose hidden state a copy cannot carry`;
   }
   if (hasPrivateMembers(source)) {
