@@ -39,6 +39,7 @@ export class AggregateRepository {
    * loaded (`no_stream` for a new one): a concurrent writer makes this throw `ConcurrencyError`.
    */
   async save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<SaveResult> {
+    assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
     const pending = aggregateInternals.pendingData(aggregate);
     const events = [...aggregate.pendingEvents];
     if (pending.length === 0) return { nextExpectedVersion: aggregate.version, events };

@@ -231,3 +231,13 @@ describe('decorator misuse', () => {
     expect((error as MnemeError).code).toBe('MNEME_INVALID_DECORATOR');
   });
 });
+
+describe(AggregateRepository.name, () => {
+  it.each([
+    ['a class that does not extend AggregateRoot', () => new AggregateRepository(new InMemoryEventStore()).load(class Plain {} as never, 'x')],
+    ['null given to save()', () => new AggregateRepository(new InMemoryEventStore()).save(null as never)],
+    ['a plain object given to save()', () => new AggregateRepository(new InMemoryEventStore()).save({ id: 'x' } as never)],
+  ])('refuses %s with InvalidAggregateError', async (_label, call) => {
+    await expect(call()).rejects.toBeInstanceOf(InvalidAggregateError);
+  });
+});
