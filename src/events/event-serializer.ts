@@ -74,7 +74,9 @@ function compileCodec(eventClass: Class): EventCodec | null {
       const fields = checkIsObject(data) as Record<string, unknown>;
       const instance = new eventClass() as Record<string, unknown>;
       for (const key of Object.keys(fields)) {
-        if (!UNSAFE_KEYS.has(key) && !skipped.has(key)) instance[key] = safeJsonCopy(fields[key]);
+        if (UNSAFE_KEYS.has(key) || (skipped.size > 0 && skipped.has(key))) continue;
+        const value = fields[key];
+        instance[key] = typeof value === 'object' && value !== null ? safeJsonCopy(value) : value;
       }
       return instance;
     },

@@ -30,13 +30,13 @@ export type DateHandling = 'refuse' | 'iso-string';
  * class instances, which replay could not give back (no `@Type` to say what they were).
  */
 export function toJsonObject(object: object, dates: DateHandling): Record<string, unknown> {
-  const ancestors = new Set<object>();
-  return copyFields(object, dates, ancestors);
+  return copyFields(object, dates, []);
 }
 
-function copyFields(object: object, dates: DateHandling, ancestors: Set<object>): Record<string, unknown> {
-  if (ancestors.has(object)) throw new JsonProblem('a cycle (the value contains itself)');
-  ancestors.add(object);
+/** `ancestors` is the path from the root: short, so a list is cheaper than a Set. */
+function copyFields(object: object, dates: DateHandling, ancestors: object[]): Record<string, unknown> {
+  if (ancestors.includes(object)) throw new JsonProblem('a cycle (the value contains itself)');
+  ancestors.push(object);
   const out: Record<string, unknown> = {};
   let key = '';
   try {
@@ -44,20 +44,21 @@ function copyFields(object: object, dates: DateHandling, ancestors: Set<object>)
       if (UNSAFE_KEYS.has(key)) {
         throw new JsonProblem(`a field named '${key}' is dropped on replay (it could change prototypes): rename it`);
       }
-      const value = copyValue((object as Record<string, unknown>)[key], dates, ancestors);
+      const field = (object as Record<string, unknown>)[key];
+      const value = typeof field === 'string' || typeof field === 'boolean' ? field : copyValue(field, dates, ancestors);
       if (value !== undefined) out[key] = value;
     }
   } catch (problem) {
     if (problem instanceof JsonProblem) problem.path = `.${key}${problem.path}`;
     throw problem;
   }
-  ancestors.delete(object);
+  ancestors.pop();
   return out;
 }
 
-function copyArray(array: readonly unknown[], dates: DateHandling, ancestors: Set<object>): unknown[] {
-  if (ancestors.has(array)) throw new JsonProblem('a cycle (the value contains itself)');
-  ancestors.add(array);
+function copyArray(array: readonly unknown[], dates: DateHandling, ancestors: object[]): unknown[] {
+  if (ancestors.includes(array)) throw new JsonProblem('a cycle (the value contains itself)');
+  ancestors.push(array);
   const out = new Array<unknown>(array.length);
   let i = 0;
   try {
@@ -66,11 +67,11 @@ function copyArray(array: readonly unknown[], dates: DateHandling, ancestors: Se
     if (problem instanceof JsonProblem) problem.path = `[${i}]${problem.path}`;
     throw problem;
   }
-  ancestors.delete(array);
+  ancestors.pop();
   return out;
 }
 
-function copyValue(value: unknown, dates: DateHandling, ancestors: Set<object>): unknown {
+function copyValue(value: unknown, dates: DateHandling, ancestors: object[]): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
