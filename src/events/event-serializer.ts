@@ -19,12 +19,15 @@ export interface EventCodec {
   readonly eventClass: Class;
   /** True when class-transformer converts this class (it has @Type, @Transform, @Expose or @Exclude). */
   readonly usesClassTransformer: boolean;
-  /** The plain JSON snapshot of an instance, sharing nothing with it. Throws `JsonProblem`. */
-  toData(event: object): Record<string, unknown>;
+  /**
+   * The plain JSON snapshot of an instance, sharing nothing with it, and its shape: what the
+   * round-trip check must have seen once (which top-level fields held Dates). Throws `JsonProblem`.
+   */
+  toData(event: object): { data: Record<string, unknown>; shape: string };
   /** A new instance from stored data; shares nothing with `data`. Throws on data it cannot take. */
   fromData(data: unknown): object;
-  /** Set once an instance of the class has been seen to come back from its data unchanged. */
-  verified: boolean;
+  /** The shapes of instances that were seen to come back from their data unchanged. */
+  readonly verified: Set<string>;
 }
 
 const codecs = new WeakMap<Function, EventCodec | null>();
@@ -46,11 +49,12 @@ function compileCodec(eventClass: Class): EventCodec | null {
       type: metadata.name,
       eventClass,
       usesClassTransformer: true,
-      verified: false,
+      verified: new Set(),
       toData: (event) => {
         const problem = findJsonProblem(event, ''); // class-transformer overflows on cycles: check first
         if (problem) throw JsonProblem.at(problem);
-        return toJsonObject(instanceToPlain(event), 'iso-string');
+        const plain = instanceToPlain(event);
+        return { shape: dateFields(plain), data: toJsonObject(plain, 'iso-string') };
       },
       fromData: (data) => {
         const instance = plainToInstance(eventClass, safeJsonCopy(checkIsObject(data)) as object) as object;
@@ -68,8 +72,8 @@ function compileCodec(eventClass: Class): EventCodec | null {
     type: metadata.name,
     eventClass,
     usesClassTransformer: false,
-    verified: false,
-    toData: (event) => toJsonObject(event, 'refuse'),
+    verified: new Set(),
+    toData: (event) => ({ shape: '', data: toJsonObject(event, 'refuse') }),
     fromData: (data) => {
       const fields = checkIsObject(data) as Record<string, unknown>;
       const instance = new eventClass() as Record<string, unknown>;
@@ -81,6 +85,19 @@ function compileCodec(eventClass: Class): EventCodec | null {
       return instance;
     },
   };
+}
+
+/**
+ * The top-level fields holding a Date (or Dates): a field that was empty in the instance checked
+ * first may hold one later, and then needs checking too (does it have @Type(() => Date)?).
+ */
+function dateFields(plain: Record<string, unknown>): string {
+  let shape = '';
+  for (const key in plain) {
+    const value = plain[key];
+    if (value instanceof Date || (Array.isArray(value) && value[0] instanceof Date)) shape += `${key},`;
+  }
+  return shape;
 }
 
 function checkIsObject(data: unknown): object {
@@ -120,7 +137,8 @@ export function eventTypeOf(event: unknown): string | undefined {
  * Validates an event a handler produced and turns it into what a store appends: `data` is a plain
  * JSON snapshot taken now, so later changes to the event (or to what it references) change nothing
  * stored. Throws `InvalidEventError` for anything that is not an @EventType instance JSON can hold,
- * or (checked the first time a class is serialized) that would not come back equal on replay.
+ * or (checked the first time a class is serialized, and again when a Date first appears in another
+ * top-level field) that would not come back equal on replay.
  */
 export function serializeEvent(event: unknown, metadata?: Record<string, unknown>): EventData {
   if (typeof event !== 'object' || event === null) {
@@ -132,15 +150,15 @@ export function serializeEvent(event: unknown, metadata?: Record<string, unknown
     const name = describeValue(event).replace(/^an? /, '');
     throw new InvalidEventError(`${name === 'plain object' ? 'Object' : name} has no @EventType: decorate the class with @EventType('Stable.Name')`);
   }
-  let data: Record<string, unknown>;
+  let snapshot: { data: Record<string, unknown>; shape: string };
   try {
-    data = codec.toData(event);
+    snapshot = codec.toData(event);
   } catch (error) {
     if (error instanceof JsonProblem) throw new InvalidEventError(error.describe(codec.eventClass.name), codec.type);
     throw error;
   }
-  if (!codec.verified) verifyRoundTrip(codec, event, data);
-  return { id: uuidv4(), type: codec.type, data, ...(metadata ? { metadata } : {}) };
+  if (!codec.verified.has(snapshot.shape)) verifyRoundTrip(codec, event, snapshot);
+  return { id: uuidv4(), type: codec.type, data: snapshot.data, ...(metadata ? { metadata } : {}) };
 }
 
 /**
@@ -175,7 +193,7 @@ export function deserializeEvent(recorded: RecordedEvent): object {
  * The first time a class is serialized: build it back from its snapshot, as replay will, and
  * compare. A class that cannot come back equal is refused now, before anything is written.
  */
-function verifyRoundTrip(codec: EventCodec, event: object, data: Record<string, unknown>): void {
+function verifyRoundTrip(codec: EventCodec, event: object, { data, shape }: { data: Record<string, unknown>; shape: string }): void {
   const name = codec.eventClass.name;
   let replayed: object;
   try {
@@ -185,7 +203,7 @@ function verifyRoundTrip(codec: EventCodec, event: object, data: Record<string, 
   }
   const difference = findReplayDifference(codec, event, replayed, name);
   if (difference) throw new InvalidEventError(difference, codec.type);
-  codec.verified = true;
+  codec.verified.add(shape);
 }
 
 function constructionProblem(codec: EventCodec, error: unknown): string {

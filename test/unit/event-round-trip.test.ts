@@ -234,3 +234,17 @@ describe('stored data with __proto__, constructor or prototype keys', () => {
     expect(() => serializeEvent(event)).toThrow(/'__proto__' is dropped on replay/);
   });
 });
+
+describe('the round-trip check on the class-transformer path', () => {
+  @EventType('Round.MaybeDated')
+  class MaybeDated {
+    @Type(() => Item) item = new Item();
+    due?: Date;
+  }
+
+  it('checks again when a Date first appears in a field that was empty when the class was checked', () => {
+    expect(() => serializeEvent(new MaybeDated())).not.toThrow();
+    const dated = Object.assign(new MaybeDated(), { due: new Date() });
+    expect(() => serializeEvent(dated)).toThrow(/MaybeDated\.due is a Date.*@Type\(\(\) => Date\)/);
+  });
+});
