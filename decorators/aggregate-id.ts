@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Class } from './class-types.js';
 import { COMMAND_KEY } from './metadata-keys.js';
+import { InvalidDecoratorError } from '../src/errors/decorator-error.js';
 
 export interface CommandMetadata {
   /** The property of the command that holds the aggregate id. */
@@ -10,7 +11,20 @@ export interface CommandMetadata {
 /** Marks the command property whose value is the target aggregate's id. */
 export function AggregateId(): PropertyDecorator {
   return (prototype, property) => {
-    Reflect.defineMetadata(COMMAND_KEY, Object.freeze({ aggregateIdProperty: property }), prototype.constructor);
+    if (typeof prototype === 'function') {
+      throw new InvalidDecoratorError('@AggregateId()', 'it goes on an instance property, not a static one', `${prototype.name}.${String(property)}`);
+    }
+    const command = prototype.constructor;
+    const own = Reflect.getOwnMetadata(COMMAND_KEY, command) as CommandMetadata | undefined;
+    if (own && own.aggregateIdProperty !== property) {
+      throw new InvalidDecoratorError(
+        '@AggregateId()',
+        `${command.name} already has @AggregateId() on ${String(own.aggregateIdProperty)}; a command targets one ` +
+          `aggregate, so mark exactly one property (or give @Handles(${command.name}, { id: (cmd) => ... }))`,
+        `${command.name}.${String(property)}`,
+      );
+    }
+    Reflect.defineMetadata(COMMAND_KEY, Object.freeze({ aggregateIdProperty: property }), command);
   };
 }
 

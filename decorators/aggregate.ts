@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { classLineage, type AggregateClass, type Class } from './class-types.js';
 import { AGGREGATE_KEY } from './metadata-keys.js';
 import { checkSnapshotOptions, type SnapshotOptions } from './snapshot-options.js';
+import { InvalidDecoratorError } from '../src/errors/decorator-error.js';
 
 export type ExpectedAggregateState = 'new' | 'existing' | 'any';
 
@@ -48,11 +49,12 @@ function ownRecord(target: Function): AggregateMetadata {
 
 /** Names the aggregate's stream category: streams are `<category>-<id>`. */
 export function Aggregate(options: AggregateOptions): ClassDecorator {
-  const category = options?.category;
+  const category: unknown = typeof options === 'object' && options !== null ? options.category : undefined;
   if (typeof category !== 'string' || category.trim() === '' || category.includes('-')) {
-    throw new TypeError(
-      `@Aggregate({ category }) needs a non-empty category without '-' (KurrentDB takes a stream's category ` +
-        `from the text before its first '-'); got ${JSON.stringify(category)}.`,
+    throw new InvalidDecoratorError(
+      '@Aggregate',
+      `it needs { category: '<Name>' }, a non-empty category without '-' (KurrentDB takes a stream's category ` +
+        `from the text before its first '-'); got ${typeof category === 'string' ? JSON.stringify(category) : typeof category}`,
     );
   }
   return (target) => {
@@ -63,21 +65,44 @@ export function Aggregate(options: AggregateOptions): ClassDecorator {
 
 /** Marks a method as the decider for a command class. */
 export function Handles<C extends object>(command: Class<C>, options: HandlesOptions<C> = {}): MethodDecorator {
-  if (typeof command !== 'function') throw new TypeError('@Handles(Command) needs the command class.');
-  if (options.expects !== undefined && !['new', 'existing', 'any'].includes(options.expects)) {
-    throw new TypeError(`@Handles(${command.name}, { expects }) must be 'new', 'existing' or 'any'.`);
+  if (typeof command !== 'function') {
+    throw new InvalidDecoratorError('@Handles', `it needs the command class, got ${typeof command} (is the class imported before use?)`);
   }
-  return (prototype, method) => {
+  const decorator = `@Handles(${command.name})`;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidDecoratorError(decorator, `its options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  if (options.expects !== undefined && !['new', 'existing', 'any'].includes(options.expects)) {
+    throw new InvalidDecoratorError(decorator, `{ expects } must be 'new', 'existing' or 'any', got ${String(options.expects)}`);
+  }
+  if (options.id !== undefined && typeof options.id !== 'function') {
+    throw new InvalidDecoratorError(decorator, '{ id } must be a function of the command, e.g. { id: (cmd) => cmd.accountId }');
+  }
+  return (prototype, method, descriptor) => {
+    checkMethod(decorator, prototype, method, descriptor);
     ownRecord(prototype.constructor).handlers.push({ command, method, options: options as HandlesOptions });
   };
 }
 
 /** Marks a method as the state transition for an event class. */
 export function Apply(event: Class): MethodDecorator {
-  if (typeof event !== 'function') throw new TypeError('@Apply(Event) needs the event class.');
-  return (prototype, method) => {
+  if (typeof event !== 'function') {
+    throw new InvalidDecoratorError('@Apply', `it needs the event class, got ${typeof event} (is the class imported before use?)`);
+  }
+  return (prototype, method, descriptor) => {
+    checkMethod(`@Apply(${event.name})`, prototype, method, descriptor);
     ownRecord(prototype.constructor).appliers.push({ event, method });
   };
+}
+
+/** @Handles and @Apply go on instance methods: the engine calls them on an aggregate instance. */
+function checkMethod(decorator: string, prototype: object, method: string | symbol, descriptor: PropertyDescriptor | undefined): void {
+  if (typeof prototype === 'function') {
+    throw new InvalidDecoratorError(decorator, 'it goes on an instance method, not a static one', `${prototype.name}.${String(method)}`);
+  }
+  if (typeof descriptor?.value !== 'function') {
+    throw new InvalidDecoratorError(decorator, 'it goes on a method, not on a field or an accessor', `${prototype.constructor.name}.${String(method)}`);
+  }
 }
 
 /** The records of `aggregate` and its base classes, base first. */

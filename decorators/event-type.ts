@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { DuplicateEventTypeError } from '../src/errors/event-errors.js';
+import { InvalidDecoratorError } from '../src/errors/decorator-error.js';
 import type { Class } from './class-types.js';
 import { EVENT_TYPE_KEY, EVENT_TYPE_REGISTRY_KEY } from './metadata-keys.js';
 import { eventSchemaOf, type EventTypeOptions } from './upcast.js';
@@ -25,7 +26,7 @@ function registry(): Map<string, Class> {
  */
 export function EventType(name: string, options?: EventTypeOptions): ClassDecorator {
   if (typeof name !== 'string' || name.trim() === '') {
-    throw new TypeError('@EventType(name) needs a non-empty stored type name, e.g. @EventType(\'BankAccount.Deposited\').');
+    throw new InvalidDecoratorError('@EventType', "it needs a non-empty stored type name, e.g. @EventType('BankAccount.Deposited')");
   }
   return (target) => {
     const eventClass = target as unknown as Class;

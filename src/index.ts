@@ -13,6 +13,9 @@ export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/ag
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
 export { InvalidEventSchemaError } from './errors/schema-errors.js';
 export { SnapshotStateError, UnreadableSnapshotError } from './errors/snapshot-errors.js';
+export { InvalidDecoratorError } from './errors/decorator-error.js';
+export { InvalidCommandError } from './errors/invalid-command-error.js';
+export { StateNotCopyableError } from './errors/state-copy-error.js';
 export {
   InvalidExpectedRevisionError,
   InvalidStreamNameError,

@@ -2,7 +2,7 @@ import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { EventStore, type EventData } from '../store/event-store.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
-import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
 import { AggregateSnapshots } from './aggregate-snapshots.js';
 import { stampEvents, writtenBy } from './command-stamp.js';
 import { expectedRevisionAfter, replayStream, type ReplayObserver } from './replay.js';
@@ -84,6 +84,7 @@ export class AggregateRepository {
    * loaded (`no_stream` for a new one): a concurrent writer makes this throw `ConcurrencyError`.
    */
   async save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<SaveResult> {
+    assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
     const pending = aggregateInternals.pendingData(aggregate);
     const events = [...aggregate.pendingEvents];
     if (pending.length === 0) return { nextExpectedVersion: aggregate.version, events };
@@ -100,6 +101,7 @@ export class AggregateRepository {
   }
 
   async #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {
+    assertAggregateClass(type);
     const problem = InvalidAggregateIdError.check(id);
     if (problem) throw new InvalidAggregateIdError(problem, { value: id });
     const streamName = streamNameFor(aggregateDefinition(type), id);

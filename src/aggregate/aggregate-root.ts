@@ -1,5 +1,7 @@
 import type { EventData } from '../store/event-store.js';
-import { serializeEvent } from '../events/event-serializer.js';
+import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
+import { InvalidAggregateError } from '../errors/aggregate-errors.js';
+import { describeValue } from '../errors/describe-value.js';
 import { applierFor } from './aggregate-definition.js';
 
 /** Set by AggregateRoot's static block; declared first so the block can assign it. */
@@ -32,17 +34,23 @@ export abstract class AggregateRoot {
   }
 
   /**
-   * Records a new event: validates and serializes it first (an invalid one throws
+   * Records a new event: validates it and takes its snapshot first (an invalid one throws
    * `InvalidEventError` and changes nothing), then applies it and adds it to `pendingEvents`.
+   * Later changes to `event`, or to anything it references, change neither.
    */
   raise(event: object): void {
-    this.#record(event, serializeEvent(event));
+    this.#record(serializeEvent(event));
   }
 
-  /** Applies an event already validated and serialized, and keeps it for the next save. */
-  #record(event: object, data: EventData): void {
-    applyEvent(this, event);
-    this.#pending.push(event);
+  /**
+   * Applies a snapshot taken when the event was decided and keeps it for the next save. The applier
+   * gets an instance rebuilt from the snapshot, as replay will give it, and `pendingEvents` another
+   * one, so nothing an applier does to its event (or to state the event referenced) reaches either
+   * what is stored or what is reported.
+   */
+  #record(data: EventData): void {
+    applyEvent(this, rebuildEvent(data));
+    this.#pending.push(rebuildEvent(data));
     this.#pendingData.push(data);
   }
 
@@ -56,7 +64,7 @@ export abstract class AggregateRoot {
         aggregate.#version = revision;
       },
       record(aggregate, events) {
-        for (const { event, data } of events) aggregate.#record(event, data);
+        for (const { data } of events) aggregate.#record(data);
       },
       pendingData(aggregate) {
         return aggregate.#pendingData;
@@ -71,7 +79,26 @@ export abstract class AggregateRoot {
 }
 
 function applyEvent(aggregate: AggregateRoot, event: object): void {
-  applierFor(aggregate.constructor, event.constructor)?.call(aggregate, event);
+  const applier = applierFor(aggregate.constructor, event.constructor);
+  if (!applier) return;
+  const result: unknown = applier.method.call(aggregate, event);
+  if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+    // Its rejection would be unhandled and could end the process: observe it, and refuse the applier.
+    Promise.resolve(result).catch(() => undefined);
+    throw new InvalidAggregateError(
+      aggregate.constructor.name,
+      `@Apply method ${applier.name} returned a promise: appliers must be synchronous (state is evolved ` +
+        `event by event during replay); do the asynchronous work in the @Handles method`,
+    );
+  }
+}
+
+/** Refuses a class listed as an aggregate that does not extend AggregateRoot. */
+export function assertAggregateClass(type: unknown): void {
+  if (typeof type !== 'function' || !(type.prototype instanceof AggregateRoot)) {
+    const name = typeof type === 'function' && type.name ? type.name : describeValue(type);
+    throw new InvalidAggregateError(name, `it does not extend AggregateRoot: declare it as class ${name} extends AggregateRoot`);
+  }
 }
 
 /** What the engine (repository, bus) may do to an aggregate that users may not. */
@@ -79,8 +106,11 @@ export interface AggregateInternals {
   initialize(aggregate: AggregateRoot, id: string): void;
   /** Applies a stored event and moves the version to its revision. */
   replayed(aggregate: AggregateRoot, event: object, revision: bigint): void;
-  /** Applies and records events already validated and serialized. */
-  record(aggregate: AggregateRoot, events: readonly { event: object; data: EventData }[]): void;
+  /**
+   * Applies and records events already validated and serialized. `event` is ignored: what is applied
+   * and reported is rebuilt from `data`, the snapshot taken when the event was decided.
+   */
+  record(aggregate: AggregateRoot, events: readonly { event?: object; data: EventData }[]): void;
   pendingData(aggregate: AggregateRoot): readonly EventData[];
   markSaved(aggregate: AggregateRoot, version: bigint): void;
 }

@@ -1,8 +1,8 @@
 import { getCommandMetadata, type AggregateClass, type Class } from '../../decorators/index.js';
 import { aggregateDefinition, categoryOf, streamNameFor, type HandlerDefinition } from '../aggregate/aggregate-definition.js';
-import type { AggregateRoot } from '../aggregate/aggregate-root.js';
+import { assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { DuplicateHandlerError, HandlerNotFoundError, InvalidAggregateIdError } from '../errors/command-errors.js';
-import { InvalidAggregateError } from '../errors/aggregate-errors.js';
+import { InvalidCommandError } from '../errors/invalid-command-error.js';
 
 /** Where a command goes: its handler and how to find its aggregate id, resolved once per command class. */
 export interface CommandRoute {
@@ -27,9 +27,7 @@ export class CommandRouter {
 
   constructor(aggregates: readonly AggregateClass<AggregateRoot>[]) {
     for (const aggregateType of aggregates) {
-      if (typeof aggregateType !== 'function') {
-        throw new InvalidAggregateError(String(aggregateType), 'aggregates must be classes that extend AggregateRoot');
-      }
+      assertAggregateClass(aggregateType);
       const definition = aggregateDefinition(aggregateType);
       categoryOf(definition); // an aggregate without a category fails here, not on first use
       for (const handler of definition.handlers.values()) {
@@ -44,9 +42,9 @@ export class CommandRouter {
 
   /** Finds the handler and the aggregate id; nothing is read or written before this succeeds. */
   route(command: object): RoutedCommand {
-    const commandType = typeof command === 'object' && command !== null ? command.constructor : undefined;
-    const route = commandType && this.#routes.get(commandType);
-    if (!route) throw new HandlerNotFoundError(commandType?.name ?? String(command));
+    const commandType = commandClassOf(command);
+    const route = this.#routes.get(commandType);
+    if (!route) throw new HandlerNotFoundError(commandType.name);
     const id = route.idOf(command);
     const problem = InvalidAggregateIdError.check(id);
     if (problem) throw new InvalidAggregateIdError(problem, { commandName: route.handler.command.name, value: id });
@@ -65,4 +63,19 @@ function idResolver(handler: HandlerDefinition): (command: object) => unknown {
     };
   }
   return (command) => (command as Record<string | symbol, unknown>)[property];
+}
+
+/** The class of a command, read from its prototype (an own `constructor` key cannot reroute it). */
+function commandClassOf(command: unknown): Function {
+  if (typeof command !== 'object' || command === null) {
+    throw new InvalidCommandError(command, 'a command is an object, an instance of its command class');
+  }
+  const prototype: unknown = Object.getPrototypeOf(command);
+  if (prototype === null) throw new InvalidCommandError(command, 'it has no prototype (Object.create(null)), so it has no command class');
+  if (prototype === Object.prototype) {
+    throw new InvalidCommandError(command, 'a plain object has no command class; create the command with new');
+  }
+  const commandType = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
+  if (typeof commandType !== 'function') throw new InvalidCommandError(command, 'its prototype names no class');
+  return commandType;
 }

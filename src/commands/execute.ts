@@ -3,7 +3,7 @@ import { expectedRevisionAfter, replayStream } from '../aggregate/replay.js';
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { InvalidEventError } from '../errors/event-errors.js';
-import { serializeEvent } from '../events/event-serializer.js';
+import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import type { EventStore } from '../store/event-store.js';
 import { cloneState } from './clone-state.js';
 import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
@@ -92,17 +92,16 @@ export async function execute<E extends object, S extends AggregateState<E>>(
       if (!Array.isArray(events)) {
         throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : typeof events}`);
       }
-      const data = stampEvents(
-        events.map((event) => serializeEvent(event)),
-        stamp,
-      );
-      if (data.length === 0) return { streamName, events, nextExpectedVersion: version, attempts };
-      const { nextExpectedRevision } = await eventStore.appendToStream(streamName, data, {
+      const serialized = events.map((event) => serializeEvent(event));
+      if (serialized.length === 0) return { streamName, events: [], nextExpectedVersion: version, attempts };
+      const { nextExpectedRevision } = await eventStore.appendToStream(streamName, stampEvents(serialized, stamp), {
         expectedRevision: expectedRevisionAfter(version),
       });
-      for (const event of events) state = state.apply(event) ?? state;
+      // What was stored, rebuilt as replay will build it: later changes to the handler's objects do not count.
+      const decided = serialized.map((event) => rebuildEvent(event) as E);
+      for (const event of decided) state = state.apply(event) ?? state;
       command.setState(state);
-      return { streamName, events, nextExpectedVersion: nextExpectedRevision, attempts };
+      return { streamName, events: decided, nextExpectedVersion: nextExpectedRevision, attempts };
     },
     hooks,
   );

@@ -56,8 +56,9 @@ export class DuplicateEventTypeError extends MnemeError {
 }
 
 /**
- * A stored event could not be turned back into an instance of its class: an upcaster threw or
- * returned nothing usable, or its schema version is unknown to the code. Nothing was applied.
+ * A stored event cannot be turned back into its `@EventType` class: its data is not a JSON object,
+ * a field holds what the class's `@Type` cannot convert, the class's constructor fails, an upcaster
+ * threw or returned nothing usable, or its schema version is unknown to the code. Nothing was applied.
  */
 export class EventDeserializationError extends MnemeError {
   static override readonly code: MnemeErrorCode = 'MNEME_EVENT_DESERIALIZATION';
@@ -71,7 +72,8 @@ export class EventDeserializationError extends MnemeError {
   ) {
     super(
       `Cannot read the event at revision ${revision} of stream '${streamName}' (type '${eventType}'): ${reason}. ` +
-        `Fix the event class or its upcasters; the stored event is left as it is.`,
+        `It was written by another producer or another version of the class: make the class accept it (@Type, ` +
+        `constructor parameters with defaults, an @Upcast step), or correct the stream; the stored event is left as it is.`,
       options,
     );
   }

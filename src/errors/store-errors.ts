@@ -1,13 +1,14 @@
 import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
 import { InvalidEventError } from './event-errors.js';
+import { describeValue } from './describe-value.js';
 
 /** A stream name that no store can hold: not a string, or empty. Nothing was written. */
 export class InvalidStreamNameError extends MnemeError {
   static override readonly code: MnemeErrorCode = 'MNEME_INVALID_STREAM_NAME';
 
   constructor(readonly streamName: unknown) {
-    super(`Invalid stream name ${JSON.stringify(streamName) ?? String(streamName)}: a stream name must be a non-empty string.`);
+    super(`Invalid stream name ${describeValue(streamName)}: a stream name must be a non-empty string.`);
   }
 }
 
@@ -17,7 +18,7 @@ export class InvalidExpectedRevisionError extends MnemeError {
 
   constructor(readonly expectedRevision: unknown) {
     super(
-      `Invalid expectedRevision ${String(expectedRevision)}: use ANY, NO_STREAM, STREAM_EXISTS or the ` +
+      `Invalid expectedRevision ${typeof expectedRevision === 'bigint' ? `${expectedRevision}n` : describeValue(expectedRevision)}: use ANY, NO_STREAM, STREAM_EXISTS or the ` +
         `revision of the stream's last event as a bigint (>= 0n).`,
     );
   }

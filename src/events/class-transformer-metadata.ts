@@ -1,8 +1,16 @@
 import { createRequire } from 'node:module';
 import { classLineage } from '../../decorators/class-types.js';
 
+/** class-transformer's record of one `@Type(() => X)`. */
+export interface TypeMetadata {
+  readonly propertyName: string;
+  readonly reflectedType: unknown;
+  readonly typeFunction?: (options?: unknown) => unknown;
+  readonly options?: { discriminator?: unknown };
+}
+
 interface MetadataMaps {
-  _typeMetadatas: Map<Function, unknown>;
+  _typeMetadatas: Map<Function, Map<string, TypeMetadata>>;
   _transformMetadatas: Map<Function, unknown>;
   _exposeMetadatas: Map<Function, unknown>;
   _excludeMetadatas: Map<Function, unknown>;
@@ -41,4 +49,16 @@ export function needsClassTransformer(eventClass: Function): boolean {
     }
   }
   return false;
+}
+
+/** The `@Type` records of a class and its bases (a subclass's record of a property wins). */
+export function typeMetadataOf(type: Function): TypeMetadata[] {
+  if (!storage) return [];
+  const byProperty = new Map<string, TypeMetadata>();
+  for (const target of classLineage(type)) {
+    for (const [property, metadata] of storage._typeMetadatas.get(target) ?? []) {
+      if (!byProperty.has(property)) byProperty.set(property, metadata);
+    }
+  }
+  return [...byProperty.values()];
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { findJsonProblem } from './json-check.js';
 import { InvalidExpectedRevisionError, InvalidStreamNameError } from '../errors/store-errors.js';
@@ -8,27 +9,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Rejects what a store cannot write, before anything is written: every store runs this first, so
- * they agree on what is valid. KurrentDB needs a type, a UUID id and JSON data.
+ * they agree on what is valid, hostile arguments included (each gets a typed error, never a raw
+ * TypeError). KurrentDB needs a type, a UUID id, JSON data and a JSON object as metadata.
  */
 export function validateEventsToAppend(streamName: string, events: readonly EventData[]): void {
   validateStreamName(streamName);
   if (!Array.isArray(events)) {
-    throw new InvalidEventError('events must be an array');
+    throw new InvalidEventError(`events must be an array, got ${describeValue(events)}`);
   }
-  events.forEach((event, index) => {
+  // A for loop, not forEach: a sparse array's holes are events too.
+  for (let index = 0; index < events.length; index++) {
+    const event: unknown = events[index];
     if (typeof event !== 'object' || event === null) {
-      throw new InvalidEventError(`event #${index} is not an object`);
+      throw new InvalidEventError(`event #${index} is ${describeValue(event)}, not an object`);
     }
-    if (typeof event.type !== 'string' || event.type.trim() === '') {
+    const { type, id, data, metadata } = event as Partial<Record<keyof EventData, unknown>>;
+    if (typeof type !== 'string' || type.trim() === '') {
       throw new InvalidEventError(`event #${index} has no type (a non-empty string is required)`);
     }
-    if (event.id !== undefined && (typeof event.id !== 'string' || !UUID.test(event.id))) {
-      throw new InvalidEventError(`event #${index} has id ${JSON.stringify(event.id)}, which is not a UUID`, event.type);
+    if (id !== undefined && (typeof id !== 'string' || !UUID.test(id))) {
+      throw new InvalidEventError(`event #${index} has id ${describeValue(id)}, which is not a UUID string`, type);
     }
-    const problem = findJsonProblem(event.data, `event #${index} data`) ?? findJsonProblem(event.metadata, `event #${index} metadata`);
-    if (problem) throw new InvalidEventError(problem, event.type);
-    if (event.data === undefined) throw new InvalidEventError(`event #${index} has no data`, event.type);
-  });
+    if (metadata !== undefined && !isPlainObject(metadata)) {
+      throw new InvalidEventError(`event #${index} metadata must be a plain object, got ${describeValue(metadata)}`, type);
+    }
+    const problem = findJsonProblem(data, `event #${index} data`) ?? findJsonProblem(metadata, `event #${index} metadata`);
+    if (problem) throw new InvalidEventError(problem, type);
+    if (data === undefined) throw new InvalidEventError(`event #${index} has no data`, type);
+  }
 }
 
 export function validateExpectedRevision(expected: ExpectedRevision): void {
@@ -42,4 +50,10 @@ export function validateExpectedRevision(expected: ExpectedRevision): void {
 /** Stores refuse what no store can name, for reads as for appends. */
 export function validateStreamName(streamName: string): void {
   if (typeof streamName !== 'string' || streamName.trim() === '') throw new InvalidStreamNameError(streamName);
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ANY, ConcurrencyError, InvalidEventError, NO_STREAM, STREAM_EXISTS, type EventData, type EventStore } from 'mneme';
+import { ANY, ConcurrencyError, InvalidEventError, MnemeError, NO_STREAM, STREAM_EXISTS, type EventData, type EventStore } from 'mneme';
 import { collect } from '../support/collect.js';
 
 /** What a contract run needs: a store, and how to release it. */
@@ -10,6 +10,48 @@ export interface StoreUnderTest {
 }
 
 const event = (type: string, data: unknown = {}, id?: string): EventData => ({ type, data, ...(id ? { id } : {}) });
+
+const cyclic: Record<string, unknown> = {};
+cyclic.self = cyclic;
+const noPrototype = Object.create(null) as object;
+
+/**
+ * Arguments of the wrong type, as JavaScript callers (or `as any`) pass them. Every store answers
+ * each with the same typed Mneme error, before writing anything; never a raw TypeError.
+ */
+const hostileAppends: [label: string, code: string, call: (store: EventStore, stream: string) => Promise<unknown>][] = [
+  ['a BigInt stream name', 'MNEME_INVALID_STREAM_NAME', (store) => store.appendToStream(10n as never, [event('A')])],
+  ['an object stream name', 'MNEME_INVALID_STREAM_NAME', (store) => store.appendToStream({ name: 's' } as never, [event('A')])],
+  ['a cyclic object stream name', 'MNEME_INVALID_STREAM_NAME', (store) => store.appendToStream(cyclic as never, [event('A')])],
+  ['a stream name with no prototype', 'MNEME_INVALID_STREAM_NAME', (store) => store.appendToStream(noPrototype as never, [event('A')])],
+  ['a symbol stream name', 'MNEME_INVALID_STREAM_NAME', (store) => store.appendToStream(Symbol('s') as never, [event('A')])],
+  ['a numeric event id', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), id: 42 as never }])],
+  ['a BigInt event id', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), id: 42n as never }])],
+  ['an object event id', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), id: cyclic as never }])],
+  ['an event id that is not a UUID', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [event('A', {}, 'evt-1')])],
+  ['a number as expectedRevision', 'MNEME_INVALID_EXPECTED_REVISION', (store, s) => store.appendToStream(s, [event('A')], { expectedRevision: 0 as never })],
+  ['a string as expectedRevision', 'MNEME_INVALID_EXPECTED_REVISION', (store, s) => store.appendToStream(s, [event('A')], { expectedRevision: '0' as never })],
+  ['an object as expectedRevision', 'MNEME_INVALID_EXPECTED_REVISION', (store, s) => store.appendToStream(s, [event('A')], { expectedRevision: noPrototype as never })],
+  ['a negative expectedRevision', 'MNEME_INVALID_EXPECTED_REVISION', (store, s) => store.appendToStream(s, [event('A')], { expectedRevision: -2n })],
+  ['metadata that is an array', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), metadata: ['x'] as never }])],
+  ['metadata that is a string', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), metadata: 'x' as never }])],
+  ['metadata that is null', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), metadata: null as never }])],
+  ['metadata that is a Date', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), metadata: new Date() as never }])],
+  ['metadata holding a BigInt', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), metadata: { n: 1n } }])],
+  ['events that is not an array', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, event('A') as never)],
+  ['an event that is null', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [event('A'), null as never])],
+  // eslint-disable-next-line no-sparse-arrays
+  ['a sparse events array', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [event('A'), , event('B')] as never)],
+  ['an event whose type is a number', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ type: 7 as never, data: {} }])],
+];
+
+const hostileReads: [label: string, stream: unknown][] = [
+  ['a BigInt', 10n],
+  ['an object', { name: 's' }],
+  ['a cyclic object', cyclic],
+  ['an object with no prototype', noPrototype],
+  ['undefined', undefined],
+];
 
 
 /**
@@ -99,6 +141,22 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         const s = stream('bad-id');
         await expect(store.appendToStream(s, [event('A', {}, 'not-a-uuid')])).rejects.toThrow(InvalidEventError);
         expect(await collect(store.readStream(s))).toEqual([]);
+      });
+    });
+
+    describe('hostile input', () => {
+      it.each(hostileAppends)('rejects an append with %s with %s and writes nothing', async (_label, code, call) => {
+        const s = stream('hostile');
+        const error = await call(store, s).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(MnemeError);
+        expect((error as MnemeError).code).toBe(code);
+        expect(await collect(store.readStream(s))).toEqual([]);
+      });
+
+      it.each(hostileReads)('rejects a read of %s as stream name with MNEME_INVALID_STREAM_NAME', async (_label, name) => {
+        const error = await collect(store.readStream(name as never)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(MnemeError);
+        expect((error as MnemeError).code).toBe('MNEME_INVALID_STREAM_NAME');
       });
     });
 

@@ -22,7 +22,8 @@ describe('a KurrentDB server that stays down', () => {
       );
       const error = await container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransientRetriesExceededError);
-      expect(error).toMatchObject({ attempts: 3, operation: 'read', streamName: 'BankAccount-acc-1' });
+      // BankAccount has a snapshot policy: each attempt's first read is of its snapshot stream.
+      expect(error).toMatchObject({ attempts: 3, operation: 'read', streamName: 'BankAccount_snapshot-acc-1' });
       expect((error as TransientRetriesExceededError).cause).toBeInstanceOf(EventStoreUnavailableError);
       expect(notices.map((n) => [n.reason, n.delayMs <= [10, 20][n.retry - 1]!])).toEqual([
         ['transient', true],

@@ -7,14 +7,19 @@ import {
   DuplicateEventTypeError,
   DuplicateHandlerError,
   EventStoreUnavailableError,
+  EventDeserializationError,
   HandlerNotFoundError,
+  InvalidCommandError,
+  InvalidDecoratorError,
+  InvalidExpectedRevisionError,
+  InvalidStreamNameError,
+  StateNotCopyableError,
   InvalidAggregateIdError,
   InvalidEventError,
   MaxRetriesExceededError,
   MnemeError,
   TransientRetriesExceededError,
   UnknownEventTypeError,
-  EventDeserializationError,
   InvalidEventSchemaError,
   SnapshotStateError,
   UnreadableSnapshotError,
@@ -40,9 +45,34 @@ const examples: [string, MnemeError][] = [
   ['MNEME_INVALID_EVENT_SCHEMA', new InvalidEventSchemaError('Paid', 'no upcaster from version 2', 'Shop.Paid')],
   ['MNEME_SNAPSHOT_STATE', new SnapshotStateError('Wallet', 'Wallet.index', 'a Map comes back as a plain object')],
   ['MNEME_UNREADABLE_SNAPSHOT', new UnreadableSnapshotError('Wallet_snapshot-1', 3n, 'its state is not a JSON object')],
+  ['MNEME_INVALID_DECORATOR', new InvalidDecoratorError('@Apply', 'it needs the event class', 'Cart.on')],
+  ['MNEME_INVALID_COMMAND', new InvalidCommandError(null, 'a command is an object')],
+  ['MNEME_STATE_NOT_COPYABLE', new StateNotCopyableError('state.link', 'it is a URL')],
 ];
 
 describe(MnemeError.name, () => {
+  it.each([
+    ['a BigInt', 10n],
+    ['a cyclic object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
+    ['an object with no prototype', Object.create(null)],
+    ['a symbol', Symbol('s')],
+  ])('describes %s in its message without throwing', (_label, value) => {
+    for (const make of [() => new InvalidStreamNameError(value), () => new InvalidExpectedRevisionError(value), () => new InvalidCommandError(value, 'r')]) {
+      expect(make()).toBeInstanceOf(MnemeError);
+    }
+  });
+
+  it('carries the facts of an undeserializable event', () => {
+    const cause = new TypeError('x');
+    expect(new EventDeserializationError('S-1', 2n, 'T', 'why', { cause })).toMatchObject({
+      streamName: 'S-1',
+      revision: 2n,
+      eventType: 'T',
+      reason: 'why',
+      cause,
+    });
+  });
+
   it.each(examples)('%s is a MnemeError with its stable code and its own name', (code, error) => {
     expect(error).toBeInstanceOf(MnemeError);
     expect(error).toBeInstanceOf(Error);

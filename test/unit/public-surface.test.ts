@@ -11,7 +11,8 @@ const ROOT_ERRORS = [
   'InvalidAggregateError', 'InvalidAggregateIdError', 'InvalidConfigurationError', 'InvalidConnectionStringError',
   'InvalidEventError', 'InvalidExpectedRevisionError', 'InvalidStreamNameError', 'MaxRetriesExceededError', 'MnemeError',
   'StreamDeletedError', 'UnknownEventTypeError',
-  'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError', 'SnapshotStateError', 'UnreadableSnapshotError',
+  'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError',
+  'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'SnapshotStateError', 'UnreadableSnapshotError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
