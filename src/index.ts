@@ -12,6 +12,7 @@ export {
   InvalidStreamNameError,
   EventStoreError,
   EventStoreUnavailableError,
+  EventStoreTimeoutError,
   EventTooLargeError,
   StreamDeletedError,
   InvalidConnectionStringError,
@@ -33,6 +34,7 @@ export { InMemoryEventStore } from './store/in-memory-event-store.js';
 export {
   KurrentEventStore,
   DEFAULT_READ_PAGE_SIZE,
+  DEFAULT_DEADLINE_MS,
   createKurrentEventStore,
   CONNECTION_STRING_VARIABLE,
   redactConnectionString,

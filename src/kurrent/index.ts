@@ -1,4 +1,4 @@
-export { KurrentEventStore, DEFAULT_READ_PAGE_SIZE, type KurrentEventStoreOptions } from './kurrent-event-store.js';
+export { KurrentEventStore, DEFAULT_READ_PAGE_SIZE, DEFAULT_DEADLINE_MS, type KurrentEventStoreOptions } from './kurrent-event-store.js';
 export { createKurrentEventStore, type KurrentEventStoreConfig } from './create-kurrent-event-store.js';
 export { CONNECTION_STRING_VARIABLE } from './connection-settings.js';
 export { redactConnectionString } from './redaction.js';
