@@ -38,13 +38,22 @@ export function withDeadline<T>(work: Promise<T>, deadlineMs: number): Promise<T
  * The items of `source`, each awaited for at most `deadlineMs` (a slow consumer never counts).
  * When the deadline passes, the source iterator is told to stop (without waiting for it: a stuck
  * iterator only stops once its pending step settles) and DeadlinePassed is thrown.
+ * One timer per read, re-armed per item: a timer per item would cost more than the read itself.
  */
 export async function* eachWithin<T>(source: AsyncIterable<T>, deadlineMs: number): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
+  let expire: (() => void) | undefined;
+  const timer = setTimeout(() => expire?.(), deadlineMs);
   let finished = false;
   try {
     while (true) {
-      const step = await withDeadline(iterator.next(), deadlineMs);
+      timer.refresh();
+      const step = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        expire = () => reject(new DeadlinePassed(deadlineMs));
+        // A step that settles after the deadline settles nothing; the handler keeps it from going unhandled.
+        iterator.next().then(resolve, reject);
+      });
+      expire = undefined;
       if (step.done) {
         finished = true;
         return;
@@ -56,6 +65,7 @@ export async function* eachWithin<T>(source: AsyncIterable<T>, deadlineMs: numbe
     if (error instanceof DeadlinePassed) void iterator.return?.().catch(() => undefined);
     throw error;
   } finally {
+    clearTimeout(timer);
     // The consumer stopped early (break, return, or an error while handling an item).
     if (!finished) await iterator.return?.();
   }

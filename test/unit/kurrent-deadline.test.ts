@@ -104,6 +104,19 @@ describe(eachWithin.name, () => {
     expect(out).toEqual([1, 2, 3]);
   });
 
+  it('never counts the time the consumer spends on an item', async () => {
+    async function* quick() {
+      yield 1;
+      yield 2;
+    }
+    const out: number[] = [];
+    for await (const item of eachWithin(quick(), 5)) {
+      await new Promise((resolve) => setTimeout(resolve, 30)); // the timer fires meanwhile, to no effect
+      out.push(item);
+    }
+    expect(out).toEqual([1, 2]);
+  });
+
   it('fails a step that takes longer than the deadline and tells the source to stop', async () => {
     const source = stuckSource();
     const iterator = eachWithin(source, 5);
