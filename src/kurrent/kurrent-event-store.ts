@@ -157,8 +157,9 @@ export class KurrentEventStore extends EventStore {
     operation: StoreOperation,
   ): AsyncGenerator<KurrentRecordedEvent> {
     try {
-      const reading = this.client.readStream(streamName, { fromRevision: from, direction: forwards ? FORWARDS : BACKWARDS, maxCount: pageSize });
-      // The bridge takes no deadline: each wait for the next event is bounded here.
+      const direction = forwards ? FORWARDS : BACKWARDS;
+      const reading = this.client.readStream(streamName, { fromRevision: from, direction, maxCount: pageSize, deadline: this.#deadlineMs });
+      // The native bridge behind readStream ignores `deadline`: each wait for the next event is bounded here.
       for await (const resolved of eachWithin(reading, this.#deadlineMs)) if (resolved.event) yield resolved.event;
     } catch (error) {
       if (isStreamNotFound(error)) return;
@@ -181,7 +182,7 @@ export class KurrentEventStore extends EventStore {
     const mapped = this.#failure(error, 'append', streamName, expected);
     if (expected === STREAM_EXISTS && mapped.code === 'MNEME_STREAM_DELETED') {
       const current = await this.#lastRevision(streamName, 'append').catch(() => undefined);
-      if (current === NO_STREAM) return new ConcurrencyError(streamName, expected, NO_STREAM, { cause: error });
+      if (current === NO_STREAM) return new ConcurrencyError(streamName, expected, NO_STREAM, { cause: mapped.cause });
     }
     return mapped;
   }
@@ -248,7 +249,7 @@ function isStreamNotFound(error: unknown): boolean {
 
 function checkOptionNames(options: KurrentEventStoreOptions): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidConfigurationError('KurrentEventStore options', `they must be an object, got ${String(options)}`);
+    throw new InvalidConfigurationError('KurrentEventStore options', `they must be an object, got ${shown(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
@@ -259,14 +260,24 @@ function checkOptionNames(options: KurrentEventStoreOptions): void {
 
 function checkDeadline(deadlineMs: number): number {
   if (!Number.isSafeInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > MAX_DEADLINE_MS) {
-    throw new InvalidConfigurationError('deadlineMs', `it must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}, got ${String(deadlineMs)}`);
+    throw new InvalidConfigurationError('deadlineMs', `it must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}, got ${shown(deadlineMs)}`);
   }
   return deadlineMs;
 }
 
 function checkPageSize(size: number): number {
   if (!Number.isSafeInteger(size) || size < 1) {
-    throw new InvalidConfigurationError('readPageSize', `it must be a positive integer, got ${String(size)}`);
+    throw new InvalidConfigurationError('readPageSize', `it must be a positive integer, got ${shown(size)}`);
   }
   return size;
+}
+
+/** A value for a message, whatever it is (`String()` throws on objects without a prototype). */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    return `an ${typeof value}`;
+  }
 }
