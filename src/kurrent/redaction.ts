@@ -8,8 +8,13 @@
  * test/unit/kurrent-redaction.test.ts checks this against the client's parser.
  */
 
-/** `scheme://user:password@`, the user possibly empty (the client rejects that, then echoes it). */
-const CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^:]*):([^@]*)@/gi;
+/**
+ * `scheme://user:password@` for the schemes the client accepts (not `file://`, which stack traces are
+ * full of), the user possibly empty (the client rejects that, then echoes it).
+ */
+const CREDENTIALS = /((?:kurrentdb|kurrent|kdb|esdb)(?:\+discover)?:\/\/)([^:]*):([^@]*)@/gi;
+/** A whole string that is a connection string, whatever its scheme (a misspelt one the client rejects). */
+const LEADING_CREDENTIALS = /^(\s*[^:/\s]+:\/\/)([^:]*):([^@]*)@/;
 const MASK = '***';
 /** Shorter secrets are masked only inside connection strings: masking every 'ab' would garble messages. */
 export const MIN_SECRET_LENGTH = 3;
@@ -19,7 +24,8 @@ export const MIN_SECRET_LENGTH = 3;
  * other occurrence of the given secrets (e.g. a password a client echoed on its own).
  */
 export function redactConnectionString(text: string, secrets: readonly string[] = []): string {
-  let redacted = text.replace(CREDENTIALS, (_match, scheme: string, user: string) => `${scheme}${user}:${MASK}@`);
+  const mask = (_match: string, scheme: string, user: string) => `${scheme}${user}:${MASK}@`;
+  let redacted = text.replace(LEADING_CREDENTIALS, mask).replace(CREDENTIALS, mask);
   // Longest first, so that a secret containing another is masked whole.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length >= MIN_SECRET_LENGTH) redacted = redacted.split(secret).join(MASK);

@@ -30,6 +30,8 @@ export const HOSTILE_CONNECTION_STRINGS: readonly HostileConnectionString[] = [
   },
   { label: 'an unknown option (the client warns with the whole string)', template: 'kurrentdb://admin:Warn-S3cret@HOST?tls=false&colour=blue' },
   { label: 'a malformed option', template: 'kurrentdb://admin:Bad-S3cret@HOST?tls=maybe' },
+  { label: 'a misspelt scheme', template: 'kurentdb://admin:Typo-S3cret@HOST?tls=false' },
+  { label: 'an upper-case scheme', template: 'KurrentDB://admin:Upper-S3cret@HOST?tls=false' },
 ];
 
 export function fill(template: string, host: string, host2 = host): string {
@@ -38,15 +40,14 @@ export function fill(template: string, host: string, host2 = host): string {
 
 /**
  * The password the client sends for `connectionString`. When the client rejects the string (an
- * empty user name, a bad option), the password it would send for the same credentials with a user
- * name, alone before a plain host.
+ * empty user name, a bad option, a misspelt scheme), the password it would send for the same
+ * credentials with a user name, alone in a plain kurrentdb:// string.
  */
 export function clientPassword(connectionString: string): string {
   try {
     return parseQuietly(connectionString).defaultCredentials!.password;
   } catch {
-    const scheme = connectionString.slice(0, connectionString.indexOf('://'));
-    const userInfo = `${scheme}://someone${writtenUser(connectionString)}:${writtenPassword(connectionString)}@localhost`;
+    const userInfo = `kurrentdb://someone${writtenUser(connectionString)}:${writtenPassword(connectionString)}@localhost`;
     return parseQuietly(userInfo).defaultCredentials!.password;
   }
 }

@@ -26,9 +26,14 @@ describe(redactConnectionString.name, () => {
     );
   });
 
-  it('masks every connection string inside a longer message, whatever the scheme', () => {
+  it('masks every connection string inside a longer message, whatever the KurrentDB scheme', () => {
     const text = 'tried kurrentdb+discover://ops:p%40ss@a:2113,b:2113 then esdb://u:hunter22@c:1113/';
     expect(redactConnectionString(text)).toBe('tried kurrentdb+discover://ops:***@a:2113,b:2113 then esdb://u:***@c:1113/');
+  });
+
+  it('leaves stack traces alone: file:// URLs hold no password', () => {
+    const stack = 'Error: x\n    at run (file:///app/main.js:10:3)\n    at async file:///app/node_modules/@scope/pkg/index.js:5:1';
+    expect(redactConnectionString(stack)).toBe(stack);
   });
 
   it('leaves strings without credentials alone', () => {
