@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FORWARDS, KurrentDBClient, START, jsonEvent } from '@kurrent/kurrentdb-client';
-import { KurrentEventStore } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import { startKurrentEmulator } from 'mneme/testing';
 import { compare, report } from './measure.js';
 

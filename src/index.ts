@@ -21,6 +21,7 @@ export {
   InvalidStreamNameError,
   EventStoreError,
   EventStoreUnavailableError,
+  EventStoreTimeoutError,
   EventTooLargeError,
   StreamDeletedError,
   InvalidConnectionStringError,

@@ -91,6 +91,32 @@ export class EventStoreUnavailableError extends EventStoreError {
   }
 }
 
+/**
+ * The event store did not answer within the store's deadline (`deadlineMs`). A subclass of
+ * EventStoreUnavailableError, so it is transient: retry later. An append that timed out may or may
+ * not have been written: retry it with the same event ids, which KurrentDB does not write twice.
+ */
+export class EventStoreTimeoutError extends EventStoreUnavailableError {
+  static override readonly code: MnemeErrorCode = 'MNEME_EVENT_STORE_TIMEOUT';
+
+  constructor(
+    operation: StoreOperation,
+    streamName: string | undefined,
+    target: string,
+    /** The deadline that passed, in milliseconds. */
+    readonly deadlineMs: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      operation,
+      streamName,
+      target,
+      `no answer within the deadline of ${deadlineMs} ms; raise the store's deadlineMs if calls are legitimately this slow`,
+      options,
+    );
+  }
+}
+
 /** The stream was tombstoned (hard-deleted): it can never be written or read again. */
 export class StreamDeletedError extends EventStoreError {
   static override readonly code: MnemeErrorCode = 'MNEME_STREAM_DELETED';
@@ -111,14 +137,16 @@ export class EventTooLargeError extends InvalidEventError {
 
   constructor(
     readonly streamName: string,
-    /** The server's limit in bytes for one append. */
-    readonly maxAppendSize: number,
+    /** The server's limit in bytes for one append, when the server said (a gRPC RESOURCE_EXHAUSTED may not). */
+    readonly maxAppendSize: number | undefined,
     options: { cause?: unknown } = {},
   ) {
-    super(`the append to stream '${streamName}' exceeds the server's maximum append size of ${maxAppendSize} bytes`, undefined, {
+    const limit = maxAppendSize === undefined ? 'size limit' : `maximum append size of ${maxAppendSize} bytes`;
+    super(`the append to stream '${streamName}' exceeds the server's ${limit}`, undefined, {
       ...options,
       message:
-        `Append to stream '${streamName}' is larger than the server accepts (${maxAppendSize} bytes per append): ` +
+        `Append to stream '${streamName}' is larger than the server accepts ` +
+        `(${maxAppendSize === undefined ? 'it refused the request as too large' : `${maxAppendSize} bytes per append`}): ` +
         `nothing was written. Split the events over several appends, keep large payloads outside the event ` +
         `(store a reference), or raise the server's MaxAppendSize.`,
     });

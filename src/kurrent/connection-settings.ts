@@ -1,7 +1,7 @@
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidConnectionStringError } from '../errors/store-errors.js';
 import { kurrentClient } from './kurrent-client.js';
-import { passwordsIn, redactConnectionString, scrubError } from './redaction.js';
+import { passwordsIn, redactConnectionString, scrubbedCause } from './redaction.js';
 
 /** The environment variable `KurrentEventStore.fromEnvironment` reads. */
 export const CONNECTION_STRING_VARIABLE = 'KURRENTDB_CONNECTION_STRING';
@@ -26,9 +26,9 @@ export function connect(connectionString: string): Connection {
     const client = withRedactedWarnings(secrets, () => kurrentClient().KurrentDBClient.connectionString(connectionString));
     return { client, target, secrets };
   } catch (error) {
-    scrubError(error, secrets);
-    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new InvalidConnectionStringError(redactConnectionString(reason, secrets), target, { cause: error });
+    const cause = scrubbedCause(error, secrets);
+    const reason = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause);
+    throw new InvalidConnectionStringError(redactConnectionString(reason, secrets), target, { cause });
   }
 }
 

@@ -1,22 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
-import { EventStoreError, StreamDeletedError } from '../errors/store-errors.js';
+import type { MnemeError } from '../errors/mneme-error.js';
+import { EventStoreError, EventStoreTimeoutError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from '../store/event-store.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './connection-settings.js';
+import { DeadlinePassed, MAX_DEADLINE_MS, eachWithin, withDeadline } from './deadline.js';
 import { mapKurrentError } from './error-mapping.js';
 import { kurrentClient } from './kurrent-client.js';
 
 export interface KurrentEventStoreOptions {
   /** Events asked for per read request (default 4096); events are passed on as they arrive. */
   readPageSize?: number;
+  /**
+   * The longest any one wait on the server may take, in milliseconds (default 10 000): an append,
+   * or the next event of a read. Past it the call fails with EventStoreTimeoutError (transient).
+   */
+  deadlineMs?: number;
 }
 
 /** Large enough that the per-request latency (~25 ms through the client's bridge) is amortised. */
 export const DEFAULT_READ_PAGE_SIZE = 4096;
+
+/** The client's own default deadline. */
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+const OPTION_NAMES: ReadonlySet<string> = new Set(['readPageSize', 'deadlineMs'] satisfies (keyof KurrentEventStoreOptions)[]);
 
 /** Where a client we were handed lives: we cannot see its connection string. */
 const SUPPLIED_CLIENT_TARGET = 'the server of the KurrentDBClient given to KurrentEventStore';
@@ -32,12 +45,16 @@ export class KurrentEventStore extends EventStore {
   readonly #target: string;
   readonly #secrets: readonly string[];
   readonly #readPageSize: number;
+  readonly #deadlineMs: number;
   #closing?: Promise<void>;
 
   /** From a connection string (the store owns and closes the client) or an existing client (you close it). */
   constructor(connection: string | KurrentDBClient, options: KurrentEventStoreOptions = {}) {
     super();
-    this.#readPageSize = checkPageSize(options.readPageSize ?? DEFAULT_READ_PAGE_SIZE);
+    checkOptionNames(options);
+    // `undefined` means the default; `null` is a mistake like any other wrong value.
+    this.#readPageSize = checkPageSize(options.readPageSize === undefined ? DEFAULT_READ_PAGE_SIZE : options.readPageSize);
+    this.#deadlineMs = checkDeadline(options.deadlineMs === undefined ? DEFAULT_DEADLINE_MS : options.deadlineMs);
     if (typeof connection === 'string') {
       const { client, target, secrets } = connect(connection);
       this.client = client;
@@ -70,12 +87,15 @@ export class KurrentEventStore extends EventStore {
     );
     let result;
     try {
-      result = await this.client.appendToStream(streamName, prepared, { streamState: expected });
+      // The client's deadline covers the Append call itself; ours also covers the server-features
+      // probe before it and BatchAppend replies, which the client waits for without a timer.
+      const appending = this.client.appendToStream(streamName, prepared, { streamState: expected, deadline: this.#deadlineMs });
+      result = await withDeadline(appending, this.#deadlineMs);
     } catch (error) {
       throw await this.#appendFailure(error, streamName, expected);
     }
     // `throwOnAppendFailure=false` in the connection string turns conflicts into results.
-    if (!result.success) throw new ConcurrencyError(streamName, expected, await this.#lastRevision(streamName));
+    if (!result.success) throw new ConcurrencyError(streamName, expected, await this.#lastRevision(streamName, 'append'));
     return { nextExpectedRevision: result.nextExpectedRevision };
   }
 
@@ -95,7 +115,7 @@ export class KurrentEventStore extends EventStore {
       const pageSize = Math.min(this.#readPageSize, remaining);
       let read = 0;
       let last: bigint | undefined;
-      for await (const event of this.#readPage(streamName, from, forwards, pageSize)) {
+      for await (const event of this.#readPage(streamName, from, forwards, pageSize, 'read')) {
         read++;
         last = event.revision;
         yield toRecordedEvent(event);
@@ -116,7 +136,7 @@ export class KurrentEventStore extends EventStore {
     try {
       await this.client.setStreamMetadata(streamName, { maxCount });
     } catch (error) {
-      throw mapKurrentError(error, this.#context('append', `$$${streamName}`));
+      throw this.#failure(error, 'append', `$$${streamName}`);
     }
   }
 
@@ -130,20 +150,31 @@ export class KurrentEventStore extends EventStore {
     return this.close();
   }
 
-  /** One page of events; nothing when the stream does not exist (never written, or soft-deleted). */
-  async *#readPage(streamName: string, from: ReadRevision, forwards: boolean, pageSize: number): AsyncGenerator<KurrentRecordedEvent> {
+  /**
+   * One page of events; nothing when the stream does not exist (never written, or soft-deleted).
+   * `operation` is what the caller is doing (an empty append reads the stream's end).
+   */
+  async *#readPage(
+    streamName: string,
+    from: ReadRevision,
+    forwards: boolean,
+    pageSize: number,
+    operation: StoreOperation,
+  ): AsyncGenerator<KurrentRecordedEvent> {
     try {
-      const reading = this.client.readStream(streamName, { fromRevision: from, direction: forwards ? kurrentClient().FORWARDS : kurrentClient().BACKWARDS, maxCount: pageSize });
-      for await (const resolved of reading) if (resolved.event) yield resolved.event;
+      const direction = forwards ? kurrentClient().FORWARDS : kurrentClient().BACKWARDS;
+      const reading = this.client.readStream(streamName, { fromRevision: from, direction, maxCount: pageSize, deadline: this.#deadlineMs });
+      // The native bridge behind readStream ignores `deadline`: each wait for the next event is bounded here.
+      for await (const resolved of eachWithin(reading, this.#deadlineMs)) if (resolved.event) yield resolved.event;
     } catch (error) {
       if (isStreamNotFound(error)) return;
-      throw mapKurrentError(error, this.#context('read', streamName));
+      throw this.#failure(error, operation, streamName);
     }
   }
 
   /** An empty append writes nothing, so the server has nothing to check: decide as the contract does. */
   async #appendNothing(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
-    const current = await this.#lastRevision(streamName);
+    const current = await this.#lastRevision(streamName, 'append');
     if (!expectedRevisionMatches(expected, current)) throw new ConcurrencyError(streamName, expected, current);
     return { nextExpectedRevision: current === NO_STREAM ? -1n : current };
   }
@@ -153,21 +184,29 @@ export class KurrentEventStore extends EventStore {
    * reads a soft-deleted stream as empty, so that is a conflict with NO_STREAM unless it is tombstoned.
    */
   async #appendFailure(error: unknown, streamName: string, expected: ExpectedRevision): Promise<Error> {
-    const mapped = mapKurrentError(error, this.#context('append', streamName, expected));
+    const mapped = this.#failure(error, 'append', streamName, expected);
     if (expected === STREAM_EXISTS && StreamDeletedError.is(mapped)) {
-      const current = await this.#lastRevision(streamName).catch(() => undefined);
-      if (current === NO_STREAM) return new ConcurrencyError(streamName, expected, NO_STREAM, { cause: error });
+      const current = await this.#lastRevision(streamName, 'append').catch(() => undefined);
+      if (current === NO_STREAM) return new ConcurrencyError(streamName, expected, NO_STREAM, { cause: mapped.cause });
     }
     return mapped;
   }
 
-  async #lastRevision(streamName: string): Promise<bigint | typeof NO_STREAM> {
-    for await (const event of this.#readPage(streamName, kurrentClient().END, false, 1)) return event.revision;
+  async #lastRevision(streamName: string, operation: StoreOperation): Promise<bigint | typeof NO_STREAM> {
+    for await (const event of this.#readPage(streamName, kurrentClient().END, false, 1, operation)) return event.revision;
     return NO_STREAM;
   }
 
-  #context(operation: 'append' | 'read', streamName: string, expected?: ExpectedRevision) {
-    return { operation, streamName, expected, target: this.#target, secrets: this.#secrets };
+  /** The Mneme error for what a client call threw, or for our deadline passing first. */
+  #failure(error: unknown, operation: StoreOperation, streamName: string, expected?: ExpectedRevision): MnemeError {
+    if (error instanceof DeadlinePassed) return new EventStoreTimeoutError(operation, streamName, this.#target, error.deadlineMs);
+    return mapKurrentError(error, { operation, streamName, expected, target: this.#target, secrets: this.#secrets, deadlineMs: this.#deadlineMs });
+  }
+
+  /** What `util.inspect` and `console.log` show: the client holds the password, so it is left out. */
+  [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    const facts = { target: this.#target, readPageSize: this.#readPageSize, deadlineMs: this.#deadlineMs, closed: this.#closing !== undefined };
+    return `${KurrentEventStore.name} ${show(facts, options)}`;
   }
 
   #assertOpen(operation: 'append' | 'read', streamName: string): void {
@@ -213,9 +252,37 @@ function isStreamNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'stream-not-found';
 }
 
+function checkOptionNames(options: KurrentEventStoreOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidConfigurationError('KurrentEventStore options', `they must be an object, got ${shown(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new InvalidConfigurationError(name, `KurrentEventStore has no such option; the options are ${[...OPTION_NAMES].join(', ')}`);
+    }
+  }
+}
+
+function checkDeadline(deadlineMs: number): number {
+  if (!Number.isSafeInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > MAX_DEADLINE_MS) {
+    throw new InvalidConfigurationError('deadlineMs', `it must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}, got ${shown(deadlineMs)}`);
+  }
+  return deadlineMs;
+}
+
 function checkPageSize(size: number): number {
   if (!Number.isSafeInteger(size) || size < 1) {
-    throw new InvalidConfigurationError('readPageSize', `it must be a positive integer, got ${String(size)}`);
+    throw new InvalidConfigurationError('readPageSize', `it must be a positive integer, got ${shown(size)}`);
   }
   return size;
+}
+
+/** A value for a message, whatever it is (`String()` throws on objects without a prototype). */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    return `an ${typeof value}`;
+  }
 }

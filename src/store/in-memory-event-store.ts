@@ -19,6 +19,9 @@ interface Stream {
   readonly revisionById: Map<string, number>;
 }
 
+/** A long read lets timers and I/O run this often (events), as a server read would between pages. */
+const READ_YIELD_INTERVAL = 4096;
+
 type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'conflict' };
 
 /**
@@ -73,11 +76,13 @@ export class InMemoryEventStore extends EventStore {
       const from = options.fromRevision === undefined ? 0 : Number(options.fromRevision);
       for (let revision = Math.max(from, 0); revision <= last && taken < maxCount; revision++, taken++) {
         yield toRecorded(streamName, revision, stream.events[revision]!);
+        if ((taken + 1) % READ_YIELD_INTERVAL === 0) await yieldToEventLoop();
       }
     } else {
       const from = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
       for (let revision = from; revision >= 0 && taken < maxCount; revision--, taken++) {
         yield toRecorded(streamName, revision, stream.events[revision]!);
+        if ((taken + 1) % READ_YIELD_INTERVAL === 0) await yieldToEventLoop();
       }
     }
   }

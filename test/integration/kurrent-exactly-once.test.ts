@@ -4,13 +4,13 @@ import { Container } from 'inversify';
 import {
   CommandBus,
   EventStoreUnavailableError,
-  KurrentEventStore,
   TransientRetriesExceededError,
   execute,
   mnemeModule,
   type RetryNotice,
   type RetryOptions,
 } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import type { FaultSpec } from 'mneme/testing';
 import { BankAccount, Deposit, OpenAccount } from '../../examples/bank-account/domain.js';
 import { collect } from '../support/collect.js';

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { CommandBus, EventStoreUnavailableError, KurrentEventStore, TransientRetriesExceededError, mnemeModule, type RetryNotice } from 'mneme';
+import {
+  CommandBus,
+  EventStoreUnavailableError,
+  TransientRetriesExceededError,
+  mnemeModule,
+  type RetryNotice,
+} from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import { startKurrentEmulator } from 'mneme/testing';
 import { BankAccount, OpenAccount } from '../../examples/bank-account/domain.js';
 

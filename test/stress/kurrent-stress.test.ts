@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KurrentEventStore } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
 import type { EmulatorMethod, FaultKind } from 'mneme/testing';
 import { pick } from '../support/prng.js';
 import { appendPaths, useKurrentTarget } from '../support/kurrent-target.js';

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe } from '@jest/globals';
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
+import { redactConnectionString } from 'mneme/kurrent';
 import { startKurrentEmulator, type KurrentEmulator, type KurrentEmulatorOptions } from 'mneme/testing';
 
 const realConnectionString = process.env.KURRENTDB_CONNECTION_STRING?.trim() || undefined;
@@ -16,7 +17,7 @@ export interface KurrentTarget {
   close(): Promise<void>;
 }
 
-const redacted = (connectionString: string) => connectionString.replace(/\/\/[^@/]*@/, '//***@');
+const redacted = (connectionString: string) => redactConnectionString(connectionString);
 
 /** Emulator options are ignored against a real server (it has its own configuration). */
 export async function startKurrentTarget(options: KurrentEmulatorOptions = {}): Promise<KurrentTarget> {

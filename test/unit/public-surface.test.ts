@@ -12,7 +12,7 @@ const ROOT_ERRORS = [
   'InvalidEventError', 'InvalidExpectedRevisionError', 'InvalidStreamNameError', 'MaxRetriesExceededError', 'MnemeError',
   'StreamDeletedError', 'UnknownEventTypeError',
   'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError',
-  'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'SnapshotStateError', 'UnreadableSnapshotError',
+  'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError', 'SnapshotStateError', 'UnreadableSnapshotError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
@@ -35,7 +35,7 @@ describe('the public surface', () => {
   });
 
   it('mneme/kurrent exports the Kurrent store and its helpers', () => {
-    expect(sorted(Object.keys(kurrent))).toEqual(sorted(['CONNECTION_STRING_VARIABLE', 'KurrentEventStore', 'createKurrentEventStore', 'redactConnectionString']));
+    expect(sorted(Object.keys(kurrent))).toEqual(sorted(['CONNECTION_STRING_VARIABLE', 'DEFAULT_DEADLINE_MS', 'KurrentEventStore', 'createKurrentEventStore', 'redactConnectionString']));
   });
 
   it('mneme/testing exports the emulator', () => {
