@@ -19,6 +19,7 @@ import type { FaultInjector } from './faults.js';
 import { guarded, type BugReporter } from './call-guard.js';
 import { appendWrongExpectedVersion, batchWrongExpectedVersion, expectedOf, expectedOfBatch } from './expected-revision.js';
 import type { ProposedEvent, WriteOutcome } from './records.js';
+import { deadlineTimer, timeLeftMs } from './batch-deadline.js';
 import { readAll, readStream } from './reads.js';
 import { failStream } from './response-writer.js';
 import { subscribe } from './subscriptions.js';
@@ -48,6 +49,7 @@ export type StreamsHandlers = IStreamsServer;
 
 // google.rpc.Code values used in BatchAppend errors.
 const INVALID_ARGUMENT = 3;
+const DEADLINE_EXCEEDED = 4;
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 
@@ -121,20 +123,25 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
 
   const batchAppend: StreamsHandlers['batchAppend'] = (call) => {
     interface PendingAppend {
+      readonly correlationId: UUID;
       readonly stream: string;
       readonly expected: number;
       readonly events: ProposedEvent[];
       size: number;
+      readonly cancelTimer: () => void;
     }
     const pending = new Map<string, PendingAppend>();
     let failed = false;
+    let ended = false;
     // A fault or bug ends the whole bidi stream; the client rejects every append in flight.
     const fail = (error: RpcError) => {
       if (failed) return;
       failed = true;
+      settleAll();
       call.emit('error', error);
     };
     const respond = (correlationId: UUID | undefined, stream: string, result: BatchAppendResp.Success | Status) => {
+      if (failed || ended || call.cancelled || call.writableEnded) return;
       const response = new streamsPb.BatchAppendResp()
         .setCorrelationId(correlationId)
         .setStreamIdentifier(streamIdentifier(stream));
@@ -142,6 +149,21 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
       else response.setSuccess(result);
       call.write(response);
     };
+    /** Removes an append from `pending` and stops its deadline timer. */
+    const settle = (key: string): PendingAppend | undefined => {
+      const append = pending.get(key);
+      if (!append) return undefined;
+      pending.delete(key);
+      append.cancelTimer();
+      return append;
+    };
+    const settleAll = () => [...pending.keys()].forEach(settle);
+    // Like the server's timer: an append whose final request has not arrived by its deadline times out.
+    const expire = (key: string) =>
+      guarded('BatchAppend', reportBug, fail, () => {
+        const append = settle(key);
+        if (append) respond(append.correlationId, append.stream, timeoutStatus());
+      });
 
     call.on('data', (request: BatchAppendReq) =>
       guarded('BatchAppend', reportBug, fail, () => {
@@ -152,14 +174,29 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
         const options = request.getOptions();
         if (options) {
           const stream = streamNameOf(options.getStreamIdentifier());
+          // The server checks the deadline first: an expired request is answered Timeout, unwritten.
+          const timeLeft = timeLeftMs(options);
+          if (timeLeft <= 0) {
+            settle(key);
+            return respond(correlationId!, stream, timeoutStatus());
+          }
           const expected = expectedOfBatch(options);
           if (expected === undefined) {
+            settle(key);
             return respond(correlationId, stream, badRequest('An expected stream position is required.'));
           }
-          pending.set(key, { stream, expected, events: [], size: 0 });
+          settle(key);
+          pending.set(key, {
+            correlationId: correlationId!,
+            stream,
+            expected,
+            events: [],
+            size: 0,
+            cancelTimer: deadlineTimer(timeLeft, () => expire(key)),
+          });
         }
         const append = pending.get(key);
-        if (!append) return;
+        if (!append) return; // never opened, already answered, or timed out: the server ignores it
         try {
           for (const message of request.getProposedMessagesList()) {
             const event = parseProposedEvent(message);
@@ -168,16 +205,16 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
           }
         } catch (error) {
           if (!(error instanceof InvalidEventError)) throw error;
-          pending.delete(key);
+          settle(key);
           // BatchAppend catches the exception and answers BadRequest in-band.
           return respond(correlationId, append.stream, badRequest(error.message));
         }
         if (append.size > maxAppendSize) {
-          pending.delete(key);
+          settle(key);
           return respond(correlationId, append.stream, maxAppendSizeStatus(maxAppendSize));
         }
         if (!request.getIsFinal()) return;
-        pending.delete(key);
+        settle(key);
 
         const fault = faults.before('BatchAppend');
         if (fault) return fail(fault);
@@ -190,9 +227,14 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
       }),
     );
     call.on('end', () => {
+      settleAll();
       if (!failed) call.end();
+      ended = true;
     });
-    call.on('error', () => undefined); // the client went away; nothing to clean up beyond `pending`
+    // The client went away: stop the deadline timers of its unfinished appends.
+    call.on('error', settleAll);
+    call.on('cancelled', settleAll);
+    call.on('close', settleAll);
   };
 
   /** Delete and Tombstone differ only in `hard` and in their response class. */
@@ -307,6 +349,10 @@ function batchResult(stream: string, expected: number, outcome: WriteOutcome): B
 
 const badRequest = (message: string): Status =>
   rpcStatus(INVALID_ARGUMENT, message, new sharedPb.BadRequest().setMessage(message), 'event_store.client.BadRequest');
+
+/** The server's `Status.Timeout`: an append whose deadline passed before it was written. */
+const timeoutStatus = (): Status =>
+  rpcStatus(DEADLINE_EXCEEDED, 'Timeout', new sharedPb.Timeout(), 'event_store.client.Timeout');
 
 const maxAppendSizeStatus = (maxAppendSize: number): Status =>
   rpcStatus(
