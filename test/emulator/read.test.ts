@@ -122,5 +122,16 @@ describe('readStream and readAll', () => {
     it('stops after maxCount', async () => {
       expect(await collect(kurrent.client.readAll({ maxCount: 2 }))).toHaveLength(2);
     });
+
+    it('starts with the system records of a node, all in $ streams, $settings and $users among them', async () => {
+      const first = await collect(kurrent.client.readAll({ fromPosition: START, maxCount: 5 }));
+      const system = await collect(
+        kurrent.client.readAll({ fromPosition: START, filter: streamNameFilter({ prefixes: ['$settings', '$users'] }) }),
+      );
+
+      expect(first).toHaveLength(5);
+      expect(first.map(({ event }) => event!.streamId).filter((streamId) => !streamId.startsWith('$'))).toEqual([]);
+      expect(new Set(system.map(({ event }) => event!.streamId))).toEqual(new Set(['$settings', '$users']));
+    });
   });
 });
