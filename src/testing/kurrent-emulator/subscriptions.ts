@@ -7,7 +7,7 @@ import type { LogRecord } from './records.js';
 import { allFilter } from './all-filter.js';
 import { firstAtOrAfter } from './reads.js';
 import { failStream, isGone, writeAll, type ReadCall } from './response-writer.js';
-import { caughtUpResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
+import { caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
 
 const { RevisionOptionCase } = streamsPb.ReadReq.Options.StreamOptions;
 const { AllOptionCase } = streamsPb.ReadReq.Options.AllOptions;
@@ -146,17 +146,51 @@ function allSource(
       cursor = 0;
   }
   const filter = allFilter(filterOptions);
-  function* responses() {
+  // Only filtered subscriptions report checkpoints, counting every record considered, matched or not.
+  const interval = filterOptions ? checkpointInterval(filterOptions) : undefined;
+  let considered = 0;
+  // A subscription that starts at the head goes live at once, without a catch-up checkpoint.
+  let catchUpCheckpoint = interval !== undefined && cursor < all.length;
+  // Like the server, never the same checkpoint twice (the end of catch-up can repeat the last one).
+  let lastCheckpoint = -1;
+  function* checkpointAt(position: number) {
+    if (position <= lastCheckpoint) return;
+    lastCheckpoint = position;
+    yield checkpointResponse(position);
+  }
+
+  function* responses(catchingUp: boolean) {
     for (; cursor < all.length; cursor += 1) {
       const record = all[cursor]!;
       if (filter(record)) yield eventResponse(record, structured);
+      if (interval === undefined) continue;
+      considered += 1;
+      if (considered >= interval) {
+        considered = 0;
+        yield* checkpointAt(record.position);
+      }
+    }
+    // The server always checkpoints when a catch-up ends, so a sparse filter still advances.
+    if (catchingUp && catchUpCheckpoint) {
+      catchUpCheckpoint = false;
+      considered = 0;
+      yield* checkpointAt(all[all.length - 1]!.position);
     }
   }
   return {
-    next: () => ({
-      responses: responses(),
+    next: (catchingUp) => ({
+      responses: responses(catchingUp),
       caughtUp: () => caughtUpResponse({ position: all[all.length - 1]?.position }),
       error: () => undefined,
     }),
   };
+}
+
+const READ_BATCH_SIZE = 32;
+
+/** The server's check window: `max` records per filtered read (else its read batch size), times the
+ * client's `checkpointIntervalMultiplier`. */
+function checkpointInterval(filterOptions: ReadReq.Options.FilterOptions): number {
+  const window = filterOptions.hasMax() ? filterOptions.getMax() : READ_BATCH_SIZE;
+  return Math.max(1, window) * Math.max(1, filterOptions.getCheckpointintervalmultiplier());
 }

@@ -123,6 +123,11 @@ export function caughtUpResponse(at: { revision?: number; position?: number }): 
   return new streamsPb.ReadResp().setCaughtUp(caughtUp);
 }
 
+export const checkpointResponse = (position: number): ReadResp =>
+  new streamsPb.ReadResp().setCheckpoint(
+    new streamsPb.ReadResp.Checkpoint().setCommitPosition(String(position)).setPreparePosition(String(position)),
+  );
+
 function trailers(entries: Record<string, string>): Metadata {
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
