@@ -5,6 +5,7 @@ import { streamsPb, type ReadReq, type ReadResp } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import type { LogRecord } from './records.js';
 import { allFilter } from './all-filter.js';
+import { linkResolver } from './links.js';
 import { firstAtOrAfter } from './reads.js';
 import { failStream, isGone, writeAll, type ReadCall } from './response-writer.js';
 import { caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
@@ -20,6 +21,9 @@ interface Batch {
   error(): RpcError | undefined;
 }
 
+/** A record as the subscriber receives it, links resolved if it asked. */
+type ToResponse = (record: LogRecord) => ReadResp;
+
 interface Source {
   next(catchingUp: boolean): Batch;
 }
@@ -32,9 +36,11 @@ export function subscribe(
   onBug: (error: unknown) => void,
 ): Promise<void> {
   const structured = options.getUuidOption()?.hasStructured() ?? false;
+  const resolve = linkResolver(log, options.getResolveLinks());
+  const toResponse = (record: LogRecord) => eventResponse(resolve(record), structured);
   const source = options.hasStream()
-    ? streamSource(log, options.getStream()!, structured)
-    : allSource(log, options.getAll()!, options.hasFilter() ? options.getFilter() : undefined, structured);
+    ? streamSource(log, options.getStream()!, toResponse)
+    : allSource(log, options.getAll()!, options.hasFilter() ? options.getFilter() : undefined, toResponse);
 
   let caughtUp = false;
   let pumping = false;
@@ -84,7 +90,7 @@ export function subscribe(
   return writeAll(call, [confirmationResponse(randomUUID())]).then((open) => (open ? pump() : close()));
 }
 
-function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOptions, structured: boolean): Source {
+function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOptions, toResponse: ToResponse): Source {
   const stream = streamNameOf(streamOptions.getStreamIdentifier());
   let cursor: number;
   switch (streamOptions.getRevisionOptionCase()) {
@@ -115,7 +121,7 @@ function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOpt
         const events = log.events(stream);
         for (; cursor < events.length; cursor += 1) {
           const record = events[cursor]!;
-          if (!hidden(record)) yield eventResponse(record, structured);
+          if (!hidden(record)) yield toResponse(record);
         }
       }
       return { responses: responses(), caughtUp, error };
@@ -127,7 +133,7 @@ function allSource(
   log: InMemoryLog,
   allOptions: ReadReq.Options.AllOptions,
   filterOptions: ReadReq.Options.FilterOptions | undefined,
-  structured: boolean,
+  toResponse: ToResponse,
 ): Source {
   const all = log.all;
   let cursor: number;
@@ -162,7 +168,7 @@ function allSource(
   function* responses(catchingUp: boolean) {
     for (; cursor < all.length; cursor += 1) {
       const record = all[cursor]!;
-      if (filter(record)) yield eventResponse(record, structured);
+      if (filter(record)) yield toResponse(record);
       if (interval === undefined) continue;
       considered += 1;
       if (considered >= interval) {
