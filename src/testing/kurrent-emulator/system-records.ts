@@ -42,7 +42,7 @@ export function systemRecords(host = '127.0.0.1:2113'): Array<[stream: string, e
     ['$$$settings', json('$metadata', { $maxCount: 1, $acl: adminsOnly })],
     [
       '$settings',
-      json('update-default-acl', {
+      json('$settings', {
         $userStreamAcl: { $r: '$all', $w: '$all', $d: '$all', $mr: '$all', $mw: '$all' },
         $systemStreamAcl: adminsOnly,
       }),
