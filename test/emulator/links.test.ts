@@ -19,6 +19,8 @@ describe('resolveLinkTos', () => {
   let target: string;
   let links: string;
   let deleted: string;
+  let tombstoned: string;
+  let truncated: string;
 
   beforeAll(async () => {
     prefix = uniqueStream('links');
@@ -28,6 +30,12 @@ describe('resolveLinkTos', () => {
     await kurrent.client.appendToStream(target, testEvents(3));
     await kurrent.client.appendToStream(deleted, testEvents(1));
     await kurrent.client.deleteStream(deleted);
+    tombstoned = `${prefix}-tombstoned`;
+    truncated = `${prefix}-truncated`;
+    await kurrent.client.appendToStream(tombstoned, testEvents(1));
+    await kurrent.client.tombstoneStream(tombstoned);
+    await kurrent.client.appendToStream(truncated, testEvents(2));
+    await kurrent.client.setStreamMetadata(truncated, { maxCount: 1 });
     await kurrent.client.appendToStream(links, [linkTo(2n, target), linkTo(0n, deleted)]);
   });
 
@@ -59,6 +67,20 @@ describe('resolveLinkTos', () => {
 
   it('resolves links on a stream read, leaving event unset for a link to a deleted stream', async () => {
     await expectResolved(await collect(kurrent.client.readStream(links, { resolveLinkTos: true })));
+  });
+
+  it('leaves event unset for links to a tombstoned stream, an event hidden by $maxCount and a missing revision', async () => {
+    const stream = `${prefix}-unreadable-links`;
+    await kurrent.client.appendToStream(stream, [linkTo(0n, tombstoned), linkTo(0n, truncated), linkTo(1n, truncated), linkTo(9n, target)]);
+
+    const events = await collect(kurrent.client.readStream(stream, { resolveLinkTos: true }));
+
+    expect(events.map(({ event, link }) => [event?.streamId, event?.revision, link?.revision])).toEqual([
+      [undefined, undefined, 0n],
+      [undefined, undefined, 1n],
+      [truncated, 1n, 2n],
+      [undefined, undefined, 3n],
+    ]);
   });
 
   it('resolves links on a $all read', async () => {
