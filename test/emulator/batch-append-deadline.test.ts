@@ -1,8 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { DeadlineExceededError, StreamNotFoundError } from '@kurrent/kurrentdb-client';
-import { sharedPb, streamsGrpc, streamsPb, timestampPb, type BatchAppendResp } from '../../src/testing/kurrent-emulator/protocol.js';
+import { durationPb, sharedPb, streamsGrpc, streamsPb, timestampPb, type BatchAppendResp } from '../../src/testing/kurrent-emulator/protocol.js';
 import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { collect, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
 
@@ -34,55 +34,104 @@ describe('BatchAppend deadlines', () => {
   });
 });
 
-/** Drives BatchAppend by hand: the client always sends every request of an append at once. */
-describeEmulatorOnly('BatchAppend deadline of an append still waiting for its final request', () => {
-  const kurrent = useKurrentTarget({ batchAppend: true });
-
-  it('is answered Timeout (DEADLINE_EXCEEDED, event_store.client.Timeout) when the deadline passes, and the late final request writes nothing', async () => {
-    const stream = uniqueStream('deadline-pending');
-    const raw = new streamsGrpc.StreamsClient(`127.0.0.1:${kurrent.emulator.port}`, credentials.createInsecure());
-    const call = raw.batchAppend();
-    const responses: BatchAppendResp[] = [];
-    call.on('error', () => undefined); // cancelled when the test ends early; the assertions report it
-    const firstResponse = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no BatchAppend response within 3 s')), 3000);
-      call.on('data', (response: BatchAppendResp) => {
-        responses.push(response);
-        clearTimeout(timer);
-        resolve();
+/** One BatchAppend call driven by hand: the client always sends every request of an append at once. */
+function rawBatchAppend(port: number) {
+  const raw = new streamsGrpc.StreamsClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const call = raw.batchAppend();
+  const responses: BatchAppendResp[] = [];
+  const waiters: Array<() => void> = [];
+  let closed: Promise<void> | undefined;
+  call.on('error', () => undefined); // cancelled when a test ends early; its assertions report why
+  call.on('data', (response: BatchAppendResp) => {
+    responses.push(response);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const event = () => {
+    const message = new streamsPb.BatchAppendReq.ProposedMessage()
+      .setId(new sharedPb.UUID().setString(randomUUID()))
+      .setData(Buffer.from('{}'));
+    message.getMetadataMap().set('type', 'TestEvent').set('content-type', 'application/json');
+    return message;
+  };
+  return {
+    responses,
+    /** Sends one request of the append `correlationId`, with options when given. */
+    send(correlationId: string, isFinal: boolean, options?: InstanceType<typeof streamsPb.BatchAppendReq.Options>) {
+      const request = new streamsPb.BatchAppendReq()
+        .setCorrelationId(new sharedPb.UUID().setString(correlationId))
+        .setProposedMessagesList([event()])
+        .setIsFinal(isFinal);
+      if (options) request.setOptions(options);
+      call.write(request);
+    },
+    async nextResponse(): Promise<BatchAppendResp> {
+      const seen = responses.length;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no BatchAppend response within 3 s')), 3000);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
-    });
-    const correlationId = new sharedPb.UUID().setString(randomUUID());
-    const message = () => {
-      const event = new streamsPb.BatchAppendReq.ProposedMessage()
-        .setId(new sharedPb.UUID().setString(randomUUID()))
-        .setData(Buffer.from('{}'));
-      event.getMetadataMap().set('type', 'TestEvent').set('content-type', 'application/json');
-      return event;
-    };
-    const options = new streamsPb.BatchAppendReq.Options()
-      .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream)))
-      .setAny(new sharedPb.Empty())
-      .setDeadline21100(timestampPb.Timestamp.fromDate(new Date(Date.now() + 150)));
+      return responses[seen]!;
+    },
+    /** Ends the call and waits for the server to end it too (idempotent). */
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        call.on('end', resolve);
+        call.on('error', () => resolve());
+        call.end();
+      }).then(() => raw.close())),
+  };
+}
 
-    call.write(
-      new streamsPb.BatchAppendReq().setCorrelationId(correlationId).setOptions(options).setProposedMessagesList([message()]).setIsFinal(false),
-    );
-    await firstResponse.catch((error: unknown) => {
-      call.cancel();
-      raw.close();
-      throw error;
-    });
-    call.write(new streamsPb.BatchAppendReq().setCorrelationId(correlationId).setProposedMessagesList([message()]).setIsFinal(true));
-    call.end();
-    await new Promise((resolve) => call.on('end', resolve));
-    raw.close();
+const optionsFor = (stream: string) =>
+  new streamsPb.BatchAppendReq.Options()
+    .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream)))
+    .setAny(new sharedPb.Empty());
 
-    expect(responses).toHaveLength(1);
-    const error = responses[0]!.getError()!;
-    expect(error.getCode()).toBe(DEADLINE_EXCEEDED);
-    expect(error.getDetails()!.getTypeName()).toBe('event_store.client.Timeout');
-    expect(Buffer.from(responses[0]!.getStreamIdentifier()!.getStreamName_asU8()).toString()).toBe(stream);
+const expectTimeout = (response: BatchAppendResp, stream: string) => {
+  const error = response.getError()!;
+  expect(error.getCode()).toBe(DEADLINE_EXCEEDED);
+  expect(error.getDetails()!.getTypeName()).toBe('event_store.client.Timeout');
+  expect(Buffer.from(response.getStreamIdentifier()!.getStreamName_asU8()).toString()).toBe(stream);
+};
+
+describeEmulatorOnly('BatchAppend deadlines, driven by hand', () => {
+  const kurrent = useKurrentTarget({ batchAppend: true });
+  let batch: ReturnType<typeof rawBatchAppend>;
+
+  beforeEach(() => {
+    batch = rawBatchAppend(kurrent.emulator.port);
+  });
+  afterEach(async () => {
+    await batch.close();
+  });
+
+  it('answers Timeout when an append is still waiting for its final request at its deadline, and ignores that request later', async () => {
+    const stream = uniqueStream('deadline-pending');
+    const correlationId = randomUUID();
+
+    batch.send(correlationId, false, optionsFor(stream).setDeadline21100(timestampPb.Timestamp.fromDate(new Date(Date.now() + 150))));
+    expectTimeout(await batch.nextResponse(), stream);
+    batch.send(correlationId, true);
+    await batch.close();
+
+    expect(batch.responses).toHaveLength(1);
     await expect(collect(kurrent.client.readStream(stream))).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('reads a Duration deadline too: zero times out at once, time left writes', async () => {
+    const late = uniqueStream('deadline-duration-zero');
+    const inTime = uniqueStream('deadline-duration-ok');
+
+    batch.send(randomUUID(), true, optionsFor(late).setDeadline(new durationPb.Duration().setSeconds(0)));
+    expectTimeout(await batch.nextResponse(), late);
+    batch.send(randomUUID(), true, optionsFor(inTime).setDeadline(new durationPb.Duration().setSeconds(5)));
+    const written = await batch.nextResponse();
+
+    expect(written.hasSuccess()).toBe(true);
+    expect(await readRevisions(kurrent.client, inTime)).toEqual([0n]);
+    await expect(collect(kurrent.client.readStream(late))).rejects.toBeInstanceOf(StreamNotFoundError);
   });
 });
