@@ -1,4 +1,5 @@
 /** `event_store.client.streams.Streams`: Append, BatchAppend, Read, Delete, Tombstone. */
+import { status } from '@grpc/grpc-js';
 import type { IStreamsServer } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
 import {
   anyPb,
@@ -217,6 +218,8 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
         settle(key);
 
         const fault = faults.before('BatchAppend');
+        // A server that runs out of time answers that append alone, in-band; other faults drop the call.
+        if (fault?.code === status.DEADLINE_EXCEEDED) return respond(correlationId, append.stream, timeoutStatus());
         if (fault) return fail(fault);
         const outcome = log.append(append.stream, append.expected, append.events);
         if (outcome.kind === 'success') {
