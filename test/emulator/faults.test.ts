@@ -4,6 +4,7 @@ import {
   NO_STREAM,
   NotLeaderError,
   StreamDeletedError,
+  StreamNotFoundError,
   UnavailableError,
 } from '@kurrent/kurrentdb-client';
 import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
@@ -28,6 +29,18 @@ describeEmulatorOnly('fault injection', () => {
       await expect(kurrent.client.appendToStream(uniqueStream('fault-deadline'), testEvent())).rejects.toBeInstanceOf(
         DeadlineExceededError,
       );
+    });
+
+    it('times out only the faulted append, writing nothing, while the other one goes through', async () => {
+      const streams = [uniqueStream('fault-deadline-a'), uniqueStream('fault-deadline-b')];
+      kurrent.emulator.injectFaults({ kind: 'deadline-exceeded', methods: ['Append', 'BatchAppend'] });
+
+      const outcomes = await Promise.allSettled(streams.map((stream) => kurrent.client.appendToStream(stream, testEvent())));
+
+      const timedOut = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+      expect(outcomes[timedOut]).toMatchObject({ reason: expect.any(DeadlineExceededError) });
+      expect(outcomes[1 - timedOut]).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 0n } });
+      await expect(collect(kurrent.client.readStream(streams[timedOut]!))).rejects.toBeInstanceOf(StreamNotFoundError);
     });
 
     it('fails with NotLeaderError naming the leader endpoint, and the client reconnects there', async () => {

@@ -122,5 +122,20 @@ describe('readStream and readAll', () => {
     it('stops after maxCount', async () => {
       expect(await collect(kurrent.client.readAll({ maxCount: 2 }))).toHaveLength(2);
     });
+
+    it('starts with the system records of a node, all in $ streams, $settings and $users among them', async () => {
+      const first = await collect(kurrent.client.readAll({ fromPosition: START, maxCount: 5 }));
+      const system = await collect(
+        kurrent.client.readAll({ fromPosition: START, filter: streamNameFilter({ prefixes: ['$settings', '$users'] }) }),
+      );
+      const types = system.map(({ event }) => event!.type);
+
+      expect(first).toHaveLength(5);
+      expect(first.map(({ event }) => event!.streamId).filter((streamId) => !streamId.startsWith('$'))).toEqual([]);
+      // Consumers also skip system records by event type, so their types are `$` ones too.
+      expect(first.map(({ event }) => event!.type).filter((type) => !type.startsWith('$'))).toEqual([]);
+      expect(new Set(system.map(({ event }) => event!.streamId))).toEqual(new Set(['$settings', '$users']));
+      expect(types.filter((type) => !type.startsWith('$'))).toEqual([]);
+    });
   });
 });

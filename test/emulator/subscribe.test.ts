@@ -11,6 +11,14 @@ import {
 import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { SubscriptionProbe, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
 
+/** Polls `condition` until it holds (for callbacks the probe does not see), failing after 3 s. */
+async function eventually(condition: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 3000; !condition(); ) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('subscribeToStream and subscribeToAll', () => {
   const kurrent = useKurrentTarget();
   const probes: Array<SubscriptionProbe<unknown>> = [];
@@ -126,6 +134,61 @@ describe('subscribeToStream and subscribeToAll', () => {
         [second, 0n],
         [first, 2n],
       ]);
+    });
+
+    describe('checkpoints of a filtered subscription', () => {
+      /** Subscribes with a filter that matches nothing, recording the checkpoints it reports. */
+      const probeCheckpoints = (fromPosition: Position | typeof START | typeof END, window: Partial<Record<'maxSearchWindow' | 'checkpointInterval', number>> = {}) => {
+        const checkpoints: Position[] = [];
+        const filter = streamNameFilter({
+          prefixes: [uniqueStream('matches-nothing')],
+          ...window,
+          checkpointReached: (_subscription, position) => {
+            checkpoints.push(position);
+          },
+        });
+        const probe = track(new SubscriptionProbe<AllStreamResolvedEvent>(kurrent.client.subscribeToAll({ fromPosition, filter })));
+        return { probe, checkpoints };
+      };
+
+      it('reports a checkpoint at the end of catch-up even when nothing matched', async () => {
+        const written = await kurrent.client.appendToStream(uniqueStream('unmatched'), testEvent());
+
+        // A one-record window makes a server's last catch-up page end at the last record.
+        const { probe, checkpoints } = probeCheckpoints(START, { maxSearchWindow: 1 });
+        await probe.untilCaughtUp();
+        await eventually(() => checkpoints.length > 0, 'a checkpoint');
+
+        expect(probe.events).toEqual([]);
+        expect(checkpoints.at(-1)!.commit).toBeGreaterThanOrEqual(written.position!.commit);
+      });
+
+      it('reports catch-up checkpoints every maxSearchWindow × checkpointInterval records considered', async () => {
+        const start = await kurrent.client.appendToStream(uniqueStream('unmatched'), testEvent());
+        const other = uniqueStream('unmatched');
+        for (let i = 0; i < 6; i += 1) await kurrent.client.appendToStream(other, testEvent());
+
+        const { probe, checkpoints } = probeCheckpoints(start.position!, { maxSearchWindow: 1, checkpointInterval: 2 });
+        await probe.untilCaughtUp();
+        await eventually(() => checkpoints.length >= 3, 'three checkpoints');
+
+        const commits = checkpoints.map(({ commit }) => commit);
+        expect(commits.every((commit, index) => index === 0 || commit > commits[index - 1]!)).toBe(true);
+        expect(commits[0]).toBeGreaterThan(start.position!.commit);
+      });
+
+      it('keeps reporting checkpoints while live records do not match', async () => {
+        const before = await kurrent.client.appendToStream(uniqueStream('unmatched'), testEvent());
+        const { probe, checkpoints } = probeCheckpoints(END, { maxSearchWindow: 2, checkpointInterval: 2 });
+        await probe.untilCaughtUp();
+
+        const written = await kurrent.client.appendToStream(uniqueStream('unmatched'), testEvents(4));
+        await eventually(() => checkpoints.some(({ commit }) => commit > before.position!.commit), 'a live checkpoint');
+
+        expect(probe.events).toEqual([]);
+        const live = checkpoints.filter(({ commit }) => commit > before.position!.commit);
+        expect(live[0]!.commit).toBeLessThanOrEqual(written.position!.commit);
+      });
     });
 
     it('replays from the start, then reports caught-up', async () => {

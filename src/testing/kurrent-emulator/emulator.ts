@@ -6,6 +6,7 @@ import { InMemoryLog } from './log.js';
 import { serverFeaturesGrpc, streamsGrpc } from './protocol.js';
 import { recordRpcCalls } from './rpc-log.js';
 import { getSupportedMethods } from './server-features.js';
+import { seedSystemRecords } from './system-records.js';
 import { streamsService } from './streams-service.js';
 
 export interface KurrentEmulatorOptions {
@@ -61,9 +62,11 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     rpcLog.push(path);
     if (!implemented) unimplementedCalls.push(path);
   });
+  const log = new InMemoryLog();
+  seedSystemRecords(log);
   server.addService(
     streamsGrpc.StreamsService,
-    streamsService({ log: new InMemoryLog(), faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
+    streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
   );
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),

@@ -4,7 +4,9 @@ import { notLeader, type RpcError } from './wire.js';
 
 /**
  * - `unavailable`: UNAVAILABLE before anything is done (node down or not ready).
- * - `deadline-exceeded`: DEADLINE_EXCEEDED before anything is done.
+ * - `deadline-exceeded`: DEADLINE_EXCEEDED before anything is done. On BatchAppend, that append
+ *   alone is answered in-band with the server's Timeout status and the shared call stays open, as a
+ *   server does when a write runs out of time (the client raises DeadlineExceededError either way).
  * - `not-leader`: NOT_FOUND with the `exception: not-leader` and `leader-endpoint-*` trailers the
  *   server sends from a follower; the endpoint is the emulator itself, so the client reconnects here.
  * - `drop-after-write`: the write is applied, then the reply is lost (UNAVAILABLE). Only write
@@ -22,7 +24,7 @@ export interface FaultSpec {
   /**
    * Which methods count. Default: every Streams method (for `drop-after-write`: every write method).
    * A BatchAppend "call" is one append request on the shared bidi stream; the fault fails the whole
-   * bidi stream, as a dropped connection would.
+   * bidi stream, as a dropped connection would (except `deadline-exceeded`, answered in-band).
    */
   readonly methods?: readonly EmulatorMethod[];
 }

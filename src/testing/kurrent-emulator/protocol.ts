@@ -11,6 +11,7 @@ import type * as ServerFeaturesGrpc from '@kurrent/kurrentdb-client/generated/ku
 import type * as EmptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import type * as TimestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import type * as AnyPb from 'google-protobuf/google/protobuf/any_pb.js';
+import type * as DurationPb from 'google-protobuf/google/protobuf/duration_pb.js';
 
 const projectRequire = createRequire(import.meta.url);
 // Resolve relative to the client package so npm nesting can never hand us a different copy.
@@ -26,6 +27,7 @@ export const serverFeaturesGrpc = clientRequire(`${generated}serverfeatures_grpc
 export const emptyPb = clientRequire('google-protobuf/google/protobuf/empty_pb.js') as typeof EmptyPb;
 export const timestampPb = clientRequire('google-protobuf/google/protobuf/timestamp_pb.js') as typeof TimestampPb;
 export const anyPb = clientRequire('google-protobuf/google/protobuf/any_pb.js') as typeof AnyPb;
+export const durationPb = clientRequire('google-protobuf/google/protobuf/duration_pb.js') as typeof DurationPb;
 
 export type {
   ReadReq,

@@ -3,6 +3,7 @@ import { streamsPb, type ReadReq } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import type { LogRecord } from './records.js';
 import { allFilter } from './all-filter.js';
+import { linkResolver } from './links.js';
 import { failStream, writeAll, type ReadCall } from './response-writer.js';
 import { eventResponse, streamDeleted, streamNameOf, streamNotFoundResponse } from './wire.js';
 
@@ -36,6 +37,7 @@ export async function readStream(call: ReadCall, log: InMemoryLog, options: Read
   const now = Date.now();
   const visible = (record: LogRecord) => maxAgeMs === undefined || now - record.createdMs <= maxAgeMs;
   const structured = options.getUuidOption()?.hasStructured() ?? false;
+  const resolve = linkResolver(log, options.getResolveLinks());
   const count = Number(options.getCount());
 
   function* responses() {
@@ -46,7 +48,7 @@ export async function readStream(call: ReadCall, log: InMemoryLog, options: Read
       const record = events[revision]!;
       if (!visible(record)) continue;
       sent += 1;
-      yield eventResponse(record, structured);
+      yield eventResponse(resolve(record), structured);
     }
   }
   if (await writeAll(call, responses())) call.end();
@@ -72,6 +74,7 @@ export async function readAll(call: ReadCall, log: InMemoryLog, options: ReadReq
   }
   const filter = allFilter(options.hasFilter() ? options.getFilter() : undefined);
   const structured = options.getUuidOption()?.hasStructured() ?? false;
+  const resolve = linkResolver(log, options.getResolveLinks());
   const count = Number(options.getCount());
   const end = all.length; // a snapshot: records committed while streaming are not part of this read
 
@@ -81,7 +84,7 @@ export async function readAll(call: ReadCall, log: InMemoryLog, options: ReadReq
       const record = all[index]!;
       if (!filter(record)) continue;
       sent += 1;
-      yield eventResponse(record, structured);
+      yield eventResponse(resolve(record), structured);
     }
   }
   if (await writeAll(call, responses())) call.end();

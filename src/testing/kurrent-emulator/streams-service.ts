@@ -1,24 +1,12 @@
 /** `event_store.client.streams.Streams`: Append, BatchAppend, Read, Delete, Tombstone. */
 import type { IStreamsServer } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
-import {
-  anyPb,
-  emptyPb,
-  sharedPb,
-  statusPb,
-  streamsPb,
-  type AppendReq,
-  type AppendResp,
-  type BatchAppendReq,
-  type BatchAppendResp,
-  type DeleteReq,
-  type TombstoneReq,
-  type UUID,
-} from './protocol.js';
+import { sharedPb, streamsPb, type AppendReq, type AppendResp, type DeleteReq, type TombstoneReq } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import type { FaultInjector } from './faults.js';
 import { guarded, type BugReporter } from './call-guard.js';
-import { appendWrongExpectedVersion, batchWrongExpectedVersion, expectedOf, expectedOfBatch } from './expected-revision.js';
+import { appendWrongExpectedVersion, expectedOf } from './expected-revision.js';
 import type { ProposedEvent, WriteOutcome } from './records.js';
+import { batchAppendHandler } from './batch-append.js';
 import { readAll, readStream } from './reads.js';
 import { failStream } from './response-writer.js';
 import { subscribe } from './subscriptions.js';
@@ -29,9 +17,7 @@ import {
   maxAppendSizeExceeded,
   parseProposedEvent,
   streamDeleted,
-  streamIdentifier,
   streamNameOf,
-  uuidOf,
   wrongExpectedVersion,
   type RpcError,
 } from './wire.js';
@@ -45,11 +31,6 @@ export interface StreamsContext {
 
 /** The generated server interface: read, append, batchAppend, delete, tombstone. */
 export type StreamsHandlers = IStreamsServer;
-
-// google.rpc.Code values used in BatchAppend errors.
-const INVALID_ARGUMENT = 3;
-const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
 
 export function streamsService(context: StreamsContext): StreamsHandlers {
   const { log, faults, maxAppendSize, reportBug } = context;
@@ -119,81 +100,7 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
     );
   };
 
-  const batchAppend: StreamsHandlers['batchAppend'] = (call) => {
-    interface PendingAppend {
-      readonly stream: string;
-      readonly expected: number;
-      readonly events: ProposedEvent[];
-      size: number;
-    }
-    const pending = new Map<string, PendingAppend>();
-    let failed = false;
-    // A fault or bug ends the whole bidi stream; the client rejects every append in flight.
-    const fail = (error: RpcError) => {
-      if (failed) return;
-      failed = true;
-      call.emit('error', error);
-    };
-    const respond = (correlationId: UUID | undefined, stream: string, result: BatchAppendResp.Success | Status) => {
-      const response = new streamsPb.BatchAppendResp()
-        .setCorrelationId(correlationId)
-        .setStreamIdentifier(streamIdentifier(stream));
-      if (result instanceof statusPb.Status) response.setError(result);
-      else response.setSuccess(result);
-      call.write(response);
-    };
-
-    call.on('data', (request: BatchAppendReq) =>
-      guarded('BatchAppend', reportBug, fail, () => {
-        if (failed) return;
-        const correlationId = request.getCorrelationId();
-        const key = uuidOf(correlationId);
-        if (key === undefined) return fail(invalidArgument('BatchAppendReq.correlation_id must be a valid UUID.'));
-        const options = request.getOptions();
-        if (options) {
-          const stream = streamNameOf(options.getStreamIdentifier());
-          const expected = expectedOfBatch(options);
-          if (expected === undefined) {
-            return respond(correlationId, stream, badRequest('An expected stream position is required.'));
-          }
-          pending.set(key, { stream, expected, events: [], size: 0 });
-        }
-        const append = pending.get(key);
-        if (!append) return;
-        try {
-          for (const message of request.getProposedMessagesList()) {
-            const event = parseProposedEvent(message);
-            append.size += eventSize(event);
-            append.events.push(event);
-          }
-        } catch (error) {
-          if (!(error instanceof InvalidEventError)) throw error;
-          pending.delete(key);
-          // BatchAppend catches the exception and answers BadRequest in-band.
-          return respond(correlationId, append.stream, badRequest(error.message));
-        }
-        if (append.size > maxAppendSize) {
-          pending.delete(key);
-          return respond(correlationId, append.stream, maxAppendSizeStatus(maxAppendSize));
-        }
-        if (!request.getIsFinal()) return;
-        pending.delete(key);
-
-        const fault = faults.before('BatchAppend');
-        if (fault) return fail(fault);
-        const outcome = log.append(append.stream, append.expected, append.events);
-        if (outcome.kind === 'success') {
-          const dropped = faults.afterWrite('BatchAppend');
-          if (dropped) return fail(dropped);
-        }
-        respond(correlationId, append.stream, batchResult(append.stream, append.expected, outcome));
-      }),
-    );
-    call.on('end', () => {
-      if (!failed) call.end();
-    });
-    call.on('error', () => undefined); // the client went away; nothing to clean up beyond `pending`
-  };
+  const batchAppend = batchAppendHandler(context);
 
   /** Delete and Tombstone differ only in `hard` and in their response class. */
   const deleteStream = (
@@ -246,8 +153,6 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
   };
 }
 
-type Status = InstanceType<typeof statusPb.Status>;
-
 /** Invalid events fail an Append call with the RPC error the server throws. */
 function rejectInvalidEvents(fail: (error: RpcError) => void) {
   return (error: unknown): boolean => {
@@ -270,55 +175,4 @@ function appendSuccess(outcome: Extract<WriteOutcome, { kind: 'success' }>): App
     );
   }
   return success;
-}
-
-function batchResult(stream: string, expected: number, outcome: WriteOutcome): BatchAppendResp.Success | Status {
-  switch (outcome.kind) {
-    case 'success': {
-      const success = new streamsPb.BatchAppendResp.Success();
-      if (outcome.lastRevision < 0) success.setNoStream(new emptyPb.Empty());
-      else success.setCurrentRevision(String(outcome.lastRevision));
-      if (outcome.position < 0) success.setNoPosition(new emptyPb.Empty());
-      else {
-        success.setPosition(
-          new sharedPb.AllStreamPosition()
-            .setCommitPosition(String(outcome.position))
-            .setPreparePosition(String(outcome.position)),
-        );
-      }
-      return success;
-    }
-    case 'wrong-expected-version':
-      return rpcStatus(
-        ALREADY_EXISTS,
-        'WrongExpectedVersion',
-        batchWrongExpectedVersion(expected, outcome.currentRevision),
-        'event_store.client.WrongExpectedVersion',
-      );
-    case 'stream-deleted':
-      return rpcStatus(
-        NOT_FOUND,
-        'StreamDeleted',
-        new sharedPb.StreamDeleted().setStreamIdentifier(streamIdentifier(stream)),
-        'event_store.client.StreamDeleted',
-      );
-  }
-}
-
-const badRequest = (message: string): Status =>
-  rpcStatus(INVALID_ARGUMENT, message, new sharedPb.BadRequest().setMessage(message), 'event_store.client.BadRequest');
-
-const maxAppendSizeStatus = (maxAppendSize: number): Status =>
-  rpcStatus(
-    INVALID_ARGUMENT,
-    'MaximumAppendSizeExceeded',
-    new sharedPb.MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize),
-    'event_store.client.MaximumAppendSizeExceeded',
-  );
-
-/** google.rpc.Status with its detail packed as `type.googleapis.com/<name>`, as the server's Any.Pack does. */
-function rpcStatus(code: number, message: string, detail: { serializeBinary(): Uint8Array }, typeName: string): Status {
-  const details = new anyPb.Any();
-  details.pack(detail.serializeBinary(), typeName);
-  return new statusPb.Status().setCode(code).setMessage(message).setDetails(details);
 }

@@ -5,9 +5,10 @@ import { streamsPb, type ReadReq, type ReadResp } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import type { LogRecord } from './records.js';
 import { allFilter } from './all-filter.js';
+import { linkResolver } from './links.js';
 import { firstAtOrAfter } from './reads.js';
 import { failStream, isGone, writeAll, type ReadCall } from './response-writer.js';
-import { caughtUpResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
+import { caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
 
 const { RevisionOptionCase } = streamsPb.ReadReq.Options.StreamOptions;
 const { AllOptionCase } = streamsPb.ReadReq.Options.AllOptions;
@@ -19,6 +20,9 @@ interface Batch {
   caughtUp(): ReadResp;
   error(): RpcError | undefined;
 }
+
+/** A record as the subscriber receives it, links resolved if it asked. */
+type ToResponse = (record: LogRecord) => ReadResp;
 
 interface Source {
   next(catchingUp: boolean): Batch;
@@ -32,9 +36,11 @@ export function subscribe(
   onBug: (error: unknown) => void,
 ): Promise<void> {
   const structured = options.getUuidOption()?.hasStructured() ?? false;
+  const resolve = linkResolver(log, options.getResolveLinks());
+  const toResponse = (record: LogRecord) => eventResponse(resolve(record), structured);
   const source = options.hasStream()
-    ? streamSource(log, options.getStream()!, structured)
-    : allSource(log, options.getAll()!, options.hasFilter() ? options.getFilter() : undefined, structured);
+    ? streamSource(log, options.getStream()!, toResponse)
+    : allSource(log, options.getAll()!, options.hasFilter() ? options.getFilter() : undefined, toResponse);
 
   let caughtUp = false;
   let pumping = false;
@@ -84,7 +90,7 @@ export function subscribe(
   return writeAll(call, [confirmationResponse(randomUUID())]).then((open) => (open ? pump() : close()));
 }
 
-function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOptions, structured: boolean): Source {
+function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOptions, toResponse: ToResponse): Source {
   const stream = streamNameOf(streamOptions.getStreamIdentifier());
   let cursor: number;
   switch (streamOptions.getRevisionOptionCase()) {
@@ -115,7 +121,7 @@ function streamSource(log: InMemoryLog, streamOptions: ReadReq.Options.StreamOpt
         const events = log.events(stream);
         for (; cursor < events.length; cursor += 1) {
           const record = events[cursor]!;
-          if (!hidden(record)) yield eventResponse(record, structured);
+          if (!hidden(record)) yield toResponse(record);
         }
       }
       return { responses: responses(), caughtUp, error };
@@ -127,7 +133,7 @@ function allSource(
   log: InMemoryLog,
   allOptions: ReadReq.Options.AllOptions,
   filterOptions: ReadReq.Options.FilterOptions | undefined,
-  structured: boolean,
+  toResponse: ToResponse,
 ): Source {
   const all = log.all;
   let cursor: number;
@@ -146,17 +152,51 @@ function allSource(
       cursor = 0;
   }
   const filter = allFilter(filterOptions);
-  function* responses() {
+  // Only filtered subscriptions report checkpoints, counting every record considered, matched or not.
+  const interval = filterOptions ? checkpointInterval(filterOptions) : undefined;
+  let considered = 0;
+  // A subscription that starts at the head goes live at once, without a catch-up checkpoint.
+  let catchUpCheckpoint = interval !== undefined && cursor < all.length;
+  // Like the server, never the same checkpoint twice (the end of catch-up can repeat the last one).
+  let lastCheckpoint = -1;
+  function* checkpointAt(position: number) {
+    if (position <= lastCheckpoint) return;
+    lastCheckpoint = position;
+    yield checkpointResponse(position);
+  }
+
+  function* responses(catchingUp: boolean) {
     for (; cursor < all.length; cursor += 1) {
       const record = all[cursor]!;
-      if (filter(record)) yield eventResponse(record, structured);
+      if (filter(record)) yield toResponse(record);
+      if (interval === undefined) continue;
+      considered += 1;
+      if (considered >= interval) {
+        considered = 0;
+        yield* checkpointAt(record.position);
+      }
+    }
+    // The server always checkpoints when a catch-up ends, so a sparse filter still advances.
+    if (catchingUp && catchUpCheckpoint) {
+      catchUpCheckpoint = false;
+      considered = 0;
+      yield* checkpointAt(all[all.length - 1]!.position);
     }
   }
   return {
-    next: () => ({
-      responses: responses(),
+    next: (catchingUp) => ({
+      responses: responses(catchingUp),
       caughtUp: () => caughtUpResponse({ position: all[all.length - 1]?.position }),
       error: () => undefined,
     }),
   };
+}
+
+const READ_BATCH_SIZE = 32;
+
+/** The server's check window: `max` records per filtered read (else its read batch size), times the
+ * client's `checkpointIntervalMultiplier`. */
+function checkpointInterval(filterOptions: ReadReq.Options.FilterOptions): number {
+  const window = filterOptions.hasMax() ? filterOptions.getMax() : READ_BATCH_SIZE;
+  return Math.max(1, window) * Math.max(1, filterOptions.getCheckpointintervalmultiplier());
 }

@@ -2,6 +2,7 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import { sharedPb, streamsPb, timestampPb, type ReadResp, type StreamIdentifier, type UUID } from './protocol.js';
 import { TOMBSTONE_REVISION, type LogRecord, type ProposedEvent } from './records.js';
+import type { ResolvedRecord } from './links.js';
 
 /** What handlers fail a call with: grpc-js turns it into status + trailers. */
 export type RpcError = Pick<StatusObject, 'code' | 'details'> & { metadata?: Metadata };
@@ -95,10 +96,13 @@ export function recordedEvent(record: LogRecord, structuredIds: boolean): ReadRe
   return event;
 }
 
-export function eventResponse(record: LogRecord, structuredIds: boolean): ReadResp {
-  const readEvent = new streamsPb.ReadResp.ReadEvent()
-    .setEvent(recordedEvent(record, structuredIds))
-    .setCommitPosition(String(record.position));
+/** A ReadEvent: with a resolved link, `event` is the target (absent if unreadable) and `link` the `$>`
+ * record; each carries its own position, the ReadEvent the position of the record read. */
+export function eventResponse({ event, link }: ResolvedRecord, structuredIds: boolean): ReadResp {
+  const original = (link ?? event)!;
+  const readEvent = new streamsPb.ReadResp.ReadEvent().setCommitPosition(String(original.position));
+  if (event) readEvent.setEvent(recordedEvent(event, structuredIds));
+  if (link) readEvent.setLink(recordedEvent(link, structuredIds));
   return new streamsPb.ReadResp().setEvent(readEvent);
 }
 
@@ -122,6 +126,11 @@ export function caughtUpResponse(at: { revision?: number; position?: number }): 
   }
   return new streamsPb.ReadResp().setCaughtUp(caughtUp);
 }
+
+export const checkpointResponse = (position: number): ReadResp =>
+  new streamsPb.ReadResp().setCheckpoint(
+    new streamsPb.ReadResp.Checkpoint().setCommitPosition(String(position)).setPreparePosition(String(position)),
+  );
 
 function trailers(entries: Record<string, string>): Metadata {
   const metadata = new Metadata();
