@@ -27,7 +27,13 @@ export {
   type AppendResult,
   type ReadStreamOptions,
   type ReadDirection,
+  type PositionedEvent,
+  type AllFilter,
+  type ReadAllOptions,
+  type SubscribeToAllOptions,
 } from './store/event-store.js';
+export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
+export { InvalidReadAllOptionsError } from './errors/read-all-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore } from './store/in-memory-event-store.js';
 export {

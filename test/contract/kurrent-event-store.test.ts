@@ -16,7 +16,7 @@ for (const batchAppend of [true, false]) {
         await emulator.close();
       },
     };
-  });
+  }, { noCheckpoints: 'the emulator sends no checkpoints on filtered $all subscriptions yet (emulator-fidelity fixes it)' });
 }
 
 const realServer = process.env.KURRENTDB_CONNECTION_STRING;

@@ -1,0 +1,14 @@
+import { MnemeError } from './mneme-error.js';
+
+/** `readAll` or `subscribeToAll` was given an option no store can honour. Nothing was read. */
+export class InvalidReadAllOptionsError extends MnemeError {
+  static override readonly code: string = 'MNEME_INVALID_READ_ALL_OPTIONS';
+
+  constructor(
+    /** The option at fault, e.g. `filter.streamNamePrefixes`. */
+    readonly option: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid '${option}' for reading the global log: ${reason}.`);
+  }
+}
