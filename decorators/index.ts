@@ -15,3 +15,12 @@ export {
 } from './aggregate.js';
 export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
 export { classLineage, type Class, type AggregateClass } from './class-types.js';
+export {
+  Projection,
+  On,
+  getProjectionMetadataChain,
+  type ProjectionOptions,
+  type ProjectionSource,
+  type ProjectionMetadata,
+  type OnRecord,
+} from './projection.js';

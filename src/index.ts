@@ -67,5 +67,17 @@ export { execute, type Command, type AggregateState, type ExecuteConfig, type Ex
 // Events
 export { serializeEvent, deserializeEvent, eventTypeOf } from './events/event-serializer.js';
 
+// Projections
+export { Projection, On } from '../decorators/index.js';
+export type { ProjectionOptions, ProjectionSource } from '../decorators/index.js';
+export { ProjectionRunner, type ProjectionRunnerConfig, type ProjectionStatus, type ProjectionRunnerEvents } from './projections/projection-runner.js';
+export type { ProjectionRunnerOptions } from './projections/projection-options.js';
+export type { ProjectionState } from './projections/projection-worker.js';
+export { CheckpointStore, EventStoreCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
+export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunningError, InvalidCheckpointError } from './errors/projection-errors.js';
+
+// Logging
+export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
+
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';

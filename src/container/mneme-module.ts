@@ -12,6 +12,11 @@ import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
 import { createKurrentEventStore, type KurrentEventStoreConfig } from '../kurrent/index.js';
+import { Logger, SilentLogger } from '../logging/logger.js';
+import { CheckpointStore, EventStoreCheckpointStore } from '../projections/checkpoint-store.js';
+import { ProjectionRunner } from '../projections/projection-runner.js';
+import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
+import { projectionDefinition } from '../projections/projection-definition.js';
 
 /** Which event store the container uses: an instance, a class, or a KurrentDB connection. */
 export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: KurrentEventStoreConfig };
@@ -34,6 +39,17 @@ export interface MnemeModuleOptions {
    * conflicts with other writers are still retried. `false` lets them race and retry.
    */
   inProcessStreamQueue?: boolean;
+  /**
+   * `@Projection` classes, resolved from the container (so they can inject their own dependencies)
+   * and run by `container.get(ProjectionRunner)`.
+   */
+  projections?: Newable<object>[];
+  /** Checkpoint interval, handler retries and resubscription backoff of the projection runner. */
+  projectionRunner?: ProjectionRunnerOptions;
+  /** Where projections keep checkpoints; default: streams in the event store (`mneme_checkpoint-<name>`). */
+  checkpointStore?: CheckpointStore | Newable<CheckpointStore>;
+  /** Where Mneme logs (bound as `Logger`); default: nowhere. `console` fits. */
+  logger?: Logger;
 }
 
 /**
@@ -65,6 +81,8 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       throw new InvalidConfigurationError('interceptors', `item #${index} is neither a CommandInterceptor nor a class extending it`);
     });
 
+    bindProjections(bind, isBound, options);
+
     bind(CommandBus)
       .toDynamicValue((context) => {
         const chain = userInterceptors.map((resolve) => resolve(context));
@@ -74,6 +92,54 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       })
       .inSingletonScope();
   });
+}
+
+function bindProjections(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  options: MnemeModuleOptions,
+): void {
+  const logger = options.logger ?? new SilentLogger();
+  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
+    throw new InvalidConfigurationError('logger', 'give an object with debug, info, warn and error methods (console fits)');
+  }
+  bind(Logger).toConstantValue(logger);
+
+  const checkpointStore = options.checkpointStore;
+  if (checkpointStore === undefined) {
+    bind(CheckpointStore)
+      .toDynamicValue((context) => new EventStoreCheckpointStore(context.get(EventStore)))
+      .inSingletonScope();
+  } else if (checkpointStore instanceof CheckpointStore) {
+    bind(CheckpointStore).toConstantValue(checkpointStore);
+  } else if (typeof checkpointStore === 'function' && checkpointStore.prototype instanceof CheckpointStore) {
+    bind(CheckpointStore).to(checkpointStore).inSingletonScope();
+  } else {
+    throw new InvalidConfigurationError('checkpointStore', 'give a CheckpointStore instance or a class extending CheckpointStore');
+  }
+
+  const projections = options.projections ?? [];
+  if (!Array.isArray(projections)) throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
+  projections.forEach((projection, index) => {
+    if (typeof projection !== 'function') {
+      throw new InvalidConfigurationError('projections', `item #${index} is not a class`);
+    }
+    projectionDefinition(projection); // a class without @Projection or @On fails container.load
+    if (!isBound(projection)) bind(projection).toSelf().inSingletonScope();
+  });
+  const runnerOptions = options.projectionRunner ?? {};
+  resolveProjectionOptions(runnerOptions); // bad settings fail container.load
+  bind(ProjectionRunner)
+    .toDynamicValue(
+      (context) =>
+        new ProjectionRunner(
+          context.get(EventStore),
+          projections.map((projection) => context.get(projection)),
+          { ...runnerOptions, checkpointStore: context.get(CheckpointStore), logger: context.get(Logger) },
+        ),
+    )
+    .inSingletonScope()
+    .onDeactivation((runner) => runner.stop());
 }
 
 function bindEventStore(bind: ContainerModuleLoadOptions['bind'], option: EventStoreOption | undefined): void {
