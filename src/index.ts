@@ -73,7 +73,7 @@ export type { ProjectionOptions, ProjectionSource } from '../decorators/index.js
 export { ProjectionRunner, type ProjectionRunnerConfig, type ProjectionStatus, type ProjectionRunnerEvents } from './projections/projection-runner.js';
 export type { ProjectionRunnerOptions } from './projections/projection-options.js';
 export type { ProjectionState } from './projections/projection-worker.js';
-export { CheckpointStore, EventStoreCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
+export { CheckpointStore, EventStoreCheckpointStore, InMemoryCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
 export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunningError, InvalidCheckpointError } from './errors/projection-errors.js';
 
 // Logging

@@ -59,3 +59,19 @@ export class EventStoreCheckpointStore extends CheckpointStore {
     await this.eventStore.appendToStream(streamName, [{ type: CHECKPOINT_EVENT_TYPE, data: { position: positionToJSON(position) } }]);
   }
 }
+
+/**
+ * Checkpoints in process memory: for read models that live in memory too, which are rebuilt from
+ * the start at every launch (a durable checkpoint would make them skip what they lost).
+ */
+export class InMemoryCheckpointStore extends CheckpointStore {
+  readonly #positions = new Map<string, GlobalPosition>();
+
+  async load(projection: string): Promise<GlobalPosition | undefined> {
+    return this.#positions.get(projection);
+  }
+
+  async save(projection: string, position: GlobalPosition): Promise<void> {
+    this.#positions.set(projection, position);
+  }
+}
