@@ -79,7 +79,10 @@ export class ProjectionWorker {
     if (!this.#loop) return;
     this.#stopping = true;
     this.#signalStop();
-    this.#iterator?.return?.()?.catch(noop);
+    const current = this.#iterator;
+    Promise.resolve()
+      .then(() => current?.return?.())
+      .catch(noop);
     await this.#loop;
     this.#loop = undefined;
     clearInterval(this.#timer);
@@ -105,11 +108,12 @@ export class ProjectionWorker {
     let drops = 0;
     while (!this.#stopping) {
       let dropped: unknown;
-      const iterator = this.store
-        .subscribeToAll({ fromPosition: this.position, filter: this.definition.filter, onCheckpoint: (position) => this.#advance(position) })
-        [Symbol.asyncIterator]();
-      this.#iterator = iterator;
+      let iterator: AsyncIterator<PositionedEvent> | undefined;
       try {
+        iterator = this.store
+          .subscribeToAll({ fromPosition: this.position, filter: this.definition.filter, onCheckpoint: (position) => this.#advance(position) })
+          [Symbol.asyncIterator]();
+        this.#iterator = iterator;
         while (!this.#stopping) {
           const pending = iterator.next();
           pending.catch(noop); // if stop() wins the race, a late failure is of no interest
@@ -132,7 +136,10 @@ export class ProjectionWorker {
         dropped = error;
       } finally {
         this.#iterator = undefined;
-        iterator.return?.()?.catch(noop);
+        const closing = iterator;
+        Promise.resolve()
+          .then(() => closing?.return?.())
+          .catch(noop);
       }
       if (this.#stopping || dropped === undefined) break;
       drops += 1;

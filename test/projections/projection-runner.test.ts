@@ -226,6 +226,27 @@ describe(ProjectionRunner.name, () => {
     await runner.stop();
   });
 
+  it('survives a store that refuses to subscribe, and resubscribes until it accepts', async () => {
+    const inner = new InMemoryEventStore();
+    await inner.appendToStream('List-a', [added('a', 'milk')]);
+    let refusals = 2;
+    const store = new DroppingStore(inner, 0, 0);
+    const subscribe = store.subscribeToAll.bind(store);
+    store.subscribeToAll = (options) => {
+      if (refusals-- > 0) throw new Error('not connected');
+      return subscribe(options);
+    };
+    const projection = new ItemsPerList();
+    const runner = new ProjectionRunner(store, [projection], fast);
+    const attempts: number[] = [];
+    runner.on('resubscribing', ({ attempt }) => attempts.push(attempt));
+    await runner.start();
+    await runner.catchUp();
+    expect(projection.lists.get('a')).toEqual(['milk']);
+    expect(attempts).toEqual([1, 2]);
+    await runner.stop();
+  });
+
   it('advances the position of a sparse projection past events it does not read', async () => {
     const store = new InMemoryEventStore();
     const pings = new PingCounter();
