@@ -3,7 +3,7 @@ import { ProjectionFailedError, ProjectionRunnerNotRunningError } from '../error
 import type { Logger } from '../logging/logger.js';
 import type { EventStore, PositionedEvent } from '../store/event-store.js';
 import { comparePositions, type GlobalPosition } from '../store/global-position.js';
-import type { CheckpointStore } from './checkpoint-store.js';
+import { CHECKPOINT_STREAM_PREFIX, type CheckpointStore } from './checkpoint-store.js';
 import type { ProjectionDefinition } from './projection-definition.js';
 import { backoffMs, type ResolvedProjectionOptions } from './projection-options.js';
 
@@ -69,7 +69,9 @@ export class ProjectionWorker {
     this.#sinceSave = 0;
     this.state = 'running';
     this.logger.info('projection starting', { projection: this.name, from: this.position ? String(this.position.commit) : 'start' });
-    this.#timer = setInterval(() => void this.#save('interval'), this.options.checkpointMs);
+    this.#timer = setInterval(() => {
+      if (this.#sinceSave > 0) void this.#save('interval');
+    }, this.options.checkpointMs);
     this.#timer.unref?.();
     this.#loop = this.#run();
   }
@@ -183,14 +185,16 @@ export class ProjectionWorker {
         }
       }
     }
-    this.#advance(recorded.position);
+    // A checkpoint event (seen by a projection whose type prefixes happen to match it) moves the
+    // position but does not call for a save: saving it would write the next one, forever.
+    this.#advance(recorded.position, !(handler === undefined && recorded.streamName.startsWith(CHECKPOINT_STREAM_PREFIX)));
     if (this.#sinceSave >= this.options.checkpointEvents) await this.#save('events');
   }
 
-  #advance(position: GlobalPosition): void {
+  #advance(position: GlobalPosition, counts = true): void {
     if (this.position && comparePositions(position, this.position) <= 0) return;
     this.position = position;
-    this.#sinceSave += 1;
+    if (counts) this.#sinceSave += 1;
     if (this.#waiters.length === 0) return;
     this.#waiters = this.#waiters.filter((waiter) => {
       if (!this.#reached(waiter.target)) return true;

@@ -348,6 +348,20 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(seen.map((e) => e.streamName)).toEqual([`${c}-1`, `${c}-1`, `${c}-2`, `${c}-1`]);
       });
 
+      it('a slow subscriber gets every event of a long catch-up, in order', async () => {
+        const c = category();
+        for (let batch = 0; batch < 6; batch++) {
+          await store.appendToStream(`${c}-1`, Array.from({ length: 200 }, (_, i) => event('N', { n: batch * 200 + i })));
+        }
+        const seen: number[] = [];
+        for await (const recorded of store.subscribeToAll(byStream(`${c}-`))) {
+          seen.push((recorded.data as { n: number }).n);
+          if (seen.length % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the consumer lags
+          if (seen.length === 1200) break;
+        }
+        expect(seen).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+      });
+
       it('a subscription resumes just after a position', async () => {
         const c = category();
         await store.appendToStream(`${c}-1`, [event('A'), event('B'), event('C')]);

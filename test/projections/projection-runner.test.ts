@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   CHECKPOINT_STREAM_PREFIX,
   CheckpointStore,
+  EventType,
   InMemoryEventStore,
   InvalidProjectionError,
   On,
@@ -259,6 +260,24 @@ describe(ProjectionRunner.name, () => {
     const noise = await collect(store.readAll({ filter: { streamNamePrefixes: ['Noise-'] } }));
     await runner.stop();
     expect(comparePositions(checkpoints.saved.get('pings')!, noise.at(-1)!.position)).toBe(0);
+  });
+
+  it('does not feed on its own checkpoints when its event-type prefixes match them', async () => {
+    @EventType('mneme')
+    class Mneme {}
+    @Projection({ name: 'greedy', from: 'all' })
+    class Greedy {
+      @On(Mneme) on() {}
+    }
+    const store = new InMemoryEventStore();
+    await store.appendToStream('M-1', [{ type: 'mneme', data: {} }]);
+    const runner = new ProjectionRunner(store, [new Greedy()], { ...fast, checkpointEvery: { events: 100, ms: 2 } });
+    await runner.start();
+    await runner.catchUp();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // fifty intervals
+    await runner.stop();
+    const saved = await collect(store.readStream(`${CHECKPOINT_STREAM_PREFIX}greedy`));
+    expect(saved.length).toBeLessThanOrEqual(2);
   });
 
   it('catchUp() rejects before start() and after stop()', async () => {
