@@ -59,7 +59,7 @@ export function subscribeToAllOnKurrent(
     const checkpointReached = async (_: AllStreamSubscription, position: Position) => {
       // The client calls this as it reads the checkpoint message: events before it may still sit in
       // the stream's buffer. Wait until they reached the queue, so the checkpoint stays behind them.
-      while (subscription && subscription.readableLength > 0 && !closed) await new Promise((resolve) => setImmediate(resolve));
+      if (subscription) await drained(subscription);
       queue.push({ checkpoint: position });
       notify();
     };
@@ -86,6 +86,18 @@ export function subscribeToAllOnKurrent(
     });
     return sub;
   };
+
+  /** Resolves once the stream's buffer is empty: every event read before now reached the queue. */
+  const drained = (sub: AllStreamSubscription) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (sub.readableLength > 0 && !closed) return;
+        sub.off('data', check);
+        resolve();
+      };
+      sub.on('data', check); // runs after the queueing listener, which was added first
+      check();
+    });
 
   const close = () => {
     if (closed) return;

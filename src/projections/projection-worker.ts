@@ -113,7 +113,9 @@ export class ProjectionWorker {
       let iterator: AsyncIterator<PositionedEvent> | undefined;
       try {
         iterator = this.store
-          .subscribeToAll({ fromPosition: this.position, filter: this.definition.filter, onCheckpoint: (position) => this.#advance(position) })
+          // A store checkpoint moves the position (for catchUp, and the next save) but never calls for
+          // a save itself: a save writes an event, whose checkpoint would call for the next save.
+          .subscribeToAll({ fromPosition: this.position, filter: this.definition.filter, onCheckpoint: (position) => this.#advance(position, false) })
           [Symbol.asyncIterator]();
         this.#iterator = iterator;
         while (!this.#stopping) {

@@ -132,6 +132,7 @@ export class InMemoryEventStore extends EventStore {
     const listeners = this.#appendListeners;
     let cursor = options.fromPosition === undefined ? 0 : Number(options.fromPosition.commit) + 1;
     let closed = false;
+    let sinceYield = 0;
     let wake: (() => void) | undefined;
     const listener = () => wake?.();
     const close = () => {
@@ -144,7 +145,11 @@ export class InMemoryEventStore extends EventStore {
       async next(): Promise<IteratorResult<PositionedEvent>> {
         if (closed) return { value: undefined, done: true };
         listeners.add(listener);
-        await yieldToEventLoop();
+        // Asynchronous like a server, without paying a macrotask for every event of a long catch-up.
+        if (++sinceYield >= 64 || cursor >= log.length) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
         while (!closed) {
           let skipped: number | undefined;
           while (cursor < log.length) {

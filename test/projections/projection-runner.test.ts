@@ -12,6 +12,7 @@ import {
   ProjectionRunner,
   ProjectionRunnerNotRunningError,
   comparePositions,
+  positionFromJSON,
   type GlobalPosition,
   type Logger,
 } from 'mneme';
@@ -90,7 +91,9 @@ describe(ProjectionRunner.name, () => {
     const checkpoints = await collect(store.readStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`));
     expect(checkpoints.length).toBeGreaterThanOrEqual(2); // after 3 and 6 events, and on stop
     const all = await collect(store.readAll({ filter: { streamNamePrefixes: ['List-'] } }));
-    expect(checkpoints.at(-1)!.data).toEqual({ position: { commit: String(all.at(-1)!.position.commit), prepare: String(all.at(-1)!.position.prepare) } });
+    // At the last list event, or past it (the store may report having looked past the checkpoint events).
+    const saved = positionFromJSON((checkpoints.at(-1)!.data as { position: unknown }).position)!;
+    expect(comparePositions(saved, all.at(-1)!.position)).toBeGreaterThanOrEqual(0);
 
     await store.appendToStream('List-a', [added('a', 'new')]);
     const second = new ItemsPerList();
@@ -262,7 +265,7 @@ describe(ProjectionRunner.name, () => {
     expect(comparePositions(checkpoints.saved.get('pings')!, noise.at(-1)!.position)).toBe(0);
   });
 
-  it('does not feed on its own checkpoints when its event-type prefixes match them', async () => {
+  it('writes no checkpoints while idle, even when its event-type prefixes match checkpoint events', async () => {
     @EventType('mneme')
     class Mneme {}
     @Projection({ name: 'greedy', from: 'all' })
@@ -271,13 +274,16 @@ describe(ProjectionRunner.name, () => {
     }
     const store = new InMemoryEventStore();
     await store.appendToStream('M-1', [{ type: 'mneme', data: {} }]);
-    const runner = new ProjectionRunner(store, [new Greedy()], { ...fast, checkpointEvery: { events: 100, ms: 2 } });
+    await store.appendToStream('List-a', [added('a', 'milk')]);
+    const runner = new ProjectionRunner(store, [new Greedy(), new ItemsPerList()], { ...fast, checkpointEvery: { events: 100, ms: 2 } });
     await runner.start();
     await runner.catchUp();
     await new Promise((resolve) => setTimeout(resolve, 100)); // fifty intervals
     await runner.stop();
-    const saved = await collect(store.readStream(`${CHECKPOINT_STREAM_PREFIX}greedy`));
-    expect(saved.length).toBeLessThanOrEqual(2);
+    // Idle projections write no checkpoint per interval (one after the first events, maybe one on stop).
+    for (const name of ['greedy', 'items-per-list']) {
+      expect((await collect(store.readStream(`${CHECKPOINT_STREAM_PREFIX}${name}`))).length).toBeLessThanOrEqual(2);
+    }
   });
 
   it('catchUp() rejects before start() and after stop()', async () => {
