@@ -320,13 +320,19 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(latest!.streamName.startsWith('$')).toBe(false);
       });
 
-      it('rejects a filter it cannot apply, before reading', async () => {
+      it('rejects a filter, position or count it cannot use, before reading', async () => {
         await expect(collect(store.readAll({ filter: { streamNamePrefixes: [] } }))).rejects.toThrow(InvalidReadAllOptionsError);
         await expect(collect(store.readAll({ filter: { streamNamePrefixes: ['$ce-'] } }))).rejects.toMatchObject({
           code: 'MNEME_INVALID_READ_ALL_OPTIONS',
           option: 'filter.streamNamePrefixes',
         });
         expect(() => store.subscribeToAll({ filter: { eventTypePrefixes: [''] } })).toThrow(InvalidReadAllOptionsError);
+        const both = { streamNamePrefixes: ['a-'], eventTypePrefixes: ['A'] } as unknown as { streamNamePrefixes: string[] };
+        await expect(collect(store.readAll({ filter: both }))).rejects.toMatchObject({ option: 'filter' });
+        const numbers = { commit: 1, prepare: 1 } as unknown as GlobalPosition;
+        await expect(collect(store.readAll({ fromPosition: numbers }))).rejects.toMatchObject({ option: 'fromPosition' });
+        expect(() => store.subscribeToAll({ fromPosition: numbers })).toThrow(InvalidReadAllOptionsError);
+        await expect(collect(store.readAll({ maxCount: -1 }))).rejects.toMatchObject({ option: 'maxCount' });
       });
 
       it('a subscription from the past catches up, then follows live appends until closed', async () => {
