@@ -99,25 +99,48 @@ function bindProjections(
   isBound: ContainerModuleLoadOptions['isBound'],
   options: MnemeModuleOptions,
 ): void {
-  const logger = options.logger ?? new SilentLogger();
-  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
+  // A Logger or CheckpointStore the application bound itself is used when the option is absent.
+  bindLogger(bind, isBound, options.logger);
+  bindCheckpointStore(bind, isBound, options.checkpointStore);
+  bindRunner(bind, isBound, options);
+}
+
+function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: ContainerModuleLoadOptions['isBound'], logger: Logger | undefined): void {
+  if (logger === undefined) {
+    if (!isBound(Logger)) bind(Logger).toConstantValue(new SilentLogger());
+    return;
+  }
+  const methods = ['debug', 'info', 'warn', 'error'] as const;
+  if (typeof logger !== 'object' || logger === null || methods.some((method) => typeof logger[method] !== 'function')) {
     throw new InvalidConfigurationError('logger', 'give an object with debug, info, warn and error methods (console fits)');
   }
   bind(Logger).toConstantValue(logger);
+}
 
-  const checkpointStore = options.checkpointStore;
-  if (checkpointStore === undefined) {
+function bindCheckpointStore(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  option: MnemeModuleOptions['checkpointStore'],
+): void {
+  if (option === undefined) {
+    if (isBound(CheckpointStore)) return;
     bind(CheckpointStore)
       .toDynamicValue((context) => new EventStoreCheckpointStore(context.get(EventStore)))
       .inSingletonScope();
-  } else if (checkpointStore instanceof CheckpointStore) {
-    bind(CheckpointStore).toConstantValue(checkpointStore);
-  } else if (typeof checkpointStore === 'function' && checkpointStore.prototype instanceof CheckpointStore) {
-    bind(CheckpointStore).to(checkpointStore).inSingletonScope();
+  } else if (option instanceof CheckpointStore) {
+    bind(CheckpointStore).toConstantValue(option);
+  } else if (typeof option === 'function' && option.prototype instanceof CheckpointStore) {
+    bind(CheckpointStore).to(option).inSingletonScope();
   } else {
     throw new InvalidConfigurationError('checkpointStore', 'give a CheckpointStore instance or a class extending CheckpointStore');
   }
+}
 
+function bindRunner(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  options: MnemeModuleOptions,
+): void {
   const projections = options.projections ?? [];
   if (!Array.isArray(projections)) throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
   projections.forEach((projection, index) => {

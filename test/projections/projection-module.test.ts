@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container, inject, injectable } from 'inversify';
-import { EventStore, InvalidProjectionError, On, Projection, ProjectionRunner, mnemeModule, type Logger } from 'mneme';
+import { CheckpointStore, EventStore, InvalidProjectionError, Logger, On, Projection, ProjectionRunner, mnemeModule } from 'mneme';
 import { ItemAdded, added } from './projection-fixtures.js';
 
 /** The read model's own database client, bound by the application. */
@@ -48,6 +48,31 @@ describe('mnemeModule({ projections })', () => {
     expect(lines).toContain('projection starting');
   });
 
+  it("uses the application's own CheckpointStore and Logger bindings when the options are absent", async () => {
+    const saved: string[] = [];
+    const lines: string[] = [];
+    class TableCheckpoints extends CheckpointStore {
+      async load() {
+        return undefined;
+      }
+      async save(projection: string) {
+        saved.push(projection);
+      }
+    }
+    const container = new Container();
+    container.bind(ListsTable).toSelf().inSingletonScope();
+    container.bind(CheckpointStore).toConstantValue(new TableCheckpoints());
+    container.bind(Logger).toConstantValue({ debug() {}, info: (message: string) => void lines.push(message), warn() {}, error() {} });
+    await container.load(mnemeModule({ projections: [ListSizes] }));
+    await container.get(EventStore).appendToStream('List-a', [added('a', 'milk')]);
+    const runner = container.get(ProjectionRunner);
+    await runner.start();
+    await runner.catchUp();
+    await runner.stop();
+    expect(saved).toContain('list-sizes');
+    expect(lines).toContain('projection starting');
+  });
+
   it('fails container.load for a class that is not a projection, and for bad runner settings', async () => {
     class NotAProjection {}
     await expect(Promise.resolve().then(() => new Container().load(mnemeModule({ projections: [NotAProjection] })))).rejects.toThrow(
@@ -56,5 +81,7 @@ describe('mnemeModule({ projections })', () => {
     await expect(
       Promise.resolve().then(() => new Container().load(mnemeModule({ projectionRunner: { handlerRetry: { maxAttempts: 0 } } }))),
     ).rejects.toMatchObject({ code: 'MNEME_INVALID_CONFIGURATION' });
+    const notALogger = { info() {} } as unknown as Logger;
+    await expect(Promise.resolve().then(() => new Container().load(mnemeModule({ logger: notALogger })))).rejects.toMatchObject({ option: 'logger' });
   });
 });
