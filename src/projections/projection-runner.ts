@@ -42,6 +42,8 @@ export class ProjectionRunner {
     resubscribing: new Set(),
   };
   #state: 'idle' | 'running' | 'stopped' = 'idle';
+  /** The current start(), so that concurrent callers all wait for the checkpoints to load. */
+  #starting: Promise<void> = Promise.resolve();
 
   /** `projections` are instances of `@Projection` classes (the DI module resolves them from the container). */
   constructor(store: EventStore, projections: readonly object[], config: ProjectionRunnerConfig = {}) {
@@ -66,15 +68,18 @@ export class ProjectionRunner {
   }
 
   /** Loads every checkpoint and starts following; rejects if a checkpoint cannot be loaded. */
-  async start(): Promise<void> {
-    if (this.#state === 'running') return;
+  start(): Promise<void> {
+    if (this.#state === 'running') return this.#starting;
     this.#state = 'running';
-    try {
-      await Promise.all(this.#workers.map((worker) => worker.start()));
-    } catch (error) {
-      await this.stop();
-      throw error;
-    }
+    this.#starting = Promise.all(this.#workers.map((worker) => worker.start())).then(
+      () => undefined,
+      async (error: unknown) => {
+        this.#state = 'stopped';
+        await Promise.all(this.#workers.map((worker) => worker.stop()));
+        throw error;
+      },
+    );
+    return this.#starting;
   }
 
   /**
@@ -83,6 +88,7 @@ export class ProjectionRunner {
    */
   async catchUp(): Promise<void> {
     if (this.#state !== 'running') throw new ProjectionRunnerNotRunningError(this.#state === 'idle' ? 'not-started' : 'stopped');
+    await this.#starting;
     await Promise.all(this.#workers.map((worker) => worker.catchUp()));
   }
 
@@ -90,6 +96,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     if (this.#state !== 'running') return;
     this.#state = 'stopped';
+    await this.#starting.catch(() => undefined);
     await Promise.all(this.#workers.map((worker) => worker.stop()));
   }
 

@@ -17,7 +17,7 @@ import {
   type Logger,
 } from 'mneme';
 import { collect } from '../support/collect.js';
-import { DroppingStore } from '../support/flaky-store.js';
+import { DroppingStore } from '../support/dropping-store.js';
 import { ItemAdded, ItemsPerList, PingCounter, added, removed } from './projection-fixtures.js';
 
 const fast = { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 1, maxDelayMs: 4 } };
@@ -284,6 +284,18 @@ describe(ProjectionRunner.name, () => {
     for (const name of ['greedy', 'items-per-list']) {
       expect((await collect(store.readStream(`${CHECKPOINT_STREAM_PREFIX}${name}`))).length).toBeLessThanOrEqual(2);
     }
+  });
+
+  it('start() rejects when a checkpoint cannot be loaded, and can be called again', async () => {
+    const store = new InMemoryEventStore();
+    await store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`, [{ type: 'mneme.checkpoint', data: { position: 'garbage' } }]);
+    const runner = new ProjectionRunner(store, [new ItemsPerList()], fast);
+    await expect(runner.start()).rejects.toMatchObject({ code: 'MNEME_INVALID_CHECKPOINT', projection: 'items-per-list' });
+    await expect(runner.catchUp()).rejects.toThrow(ProjectionRunnerNotRunningError);
+    await store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`, [{ type: 'mneme.checkpoint', data: { position: { commit: '0', prepare: '0' } } }]);
+    await Promise.all([runner.start(), runner.start()]);
+    await runner.catchUp();
+    await runner.stop();
   });
 
   it('catchUp() rejects before start() and after stop()', async () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { CHECKPOINT_STREAM_PREFIX, KurrentEventStore, On, Projection, ProjectionRunner, type GlobalPosition } from 'mneme';
-import { DroppingStore } from '../support/flaky-store.js';
+import { DroppingStore } from '../support/dropping-store.js';
 import { describeEmulatorOnly, useKurrentTarget } from '../support/kurrent-target.js';
 import { ItemAdded, added } from './projection-fixtures.js';
 
