@@ -17,3 +17,12 @@ export {
 export { checkSnapshotOptions, type SnapshotOptions, type EverySnapshotOptions, type WhenSnapshotOptions } from './snapshot-options.js';
 export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
 export { classLineage, type Class, type AggregateClass } from './class-types.js';
+export {
+  Projection,
+  On,
+  getProjectionMetadataChain,
+  type ProjectionOptions,
+  type ProjectionSource,
+  type ProjectionMetadata,
+  type OnRecord,
+} from './projection.js';

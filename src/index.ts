@@ -37,7 +37,13 @@ export {
   type AppendResult,
   type ReadStreamOptions,
   type ReadDirection,
+  type PositionedEvent,
+  type AllFilter,
+  type ReadAllOptions,
+  type SubscribeToAllOptions,
 } from './store/event-store.js';
+export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
+export { InvalidReadAllOptionsError } from './errors/read-all-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore } from './store/in-memory-event-store.js';
 /**
@@ -76,7 +82,6 @@ export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateR
 // Snapshots
 export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/snapshot-store.js';
 export { snapshotStreamName, SNAPSHOT_EVENT_TYPE, SNAPSHOTS_KEPT } from './snapshots/snapshot-stream.js';
-export type { SnapshotLogger } from './snapshots/snapshot-logger.js';
 
 // Commands
 export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
@@ -113,6 +118,18 @@ export {
 
 // Reading stored events yourself (readStream, readAll): a recorded event as an instance of its class, upcast
 export { deserializeEvent } from './events/event-serializer.js';
+
+// Projections
+export { Projection, On } from '../decorators/index.js';
+export type { ProjectionOptions, ProjectionSource } from '../decorators/index.js';
+export { ProjectionRunner, type ProjectionRunnerConfig, type ProjectionStatus, type ProjectionRunnerEvents } from './projections/projection-runner.js';
+export type { ProjectionRunnerOptions } from './projections/projection-options.js';
+export type { ProjectionState } from './projections/projection-worker.js';
+export { CheckpointStore, EventStoreCheckpointStore, InMemoryCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
+export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunningError, InvalidCheckpointError } from './errors/projection-errors.js';
+
+// Logging
+export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
 
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';

@@ -5,13 +5,16 @@ import {
   CommandBus,
   DomainError,
   EventStore,
+  InMemoryCheckpointStore,
   InMemoryEventStore,
+  ProjectionRunner,
   SnapshotStore,
   deserializeEvent,
   mnemeModule,
   snapshotStreamName,
   type MnemeModuleOptions,
 } from 'mneme';
+import { AccountsByOwner } from './accounts-by-owner.js';
 import { BankAccount, Deposit, Deposited, OpenAccount, Withdraw } from './domain.js';
 
 /**
@@ -31,7 +34,18 @@ export async function runBankAccountExample(
   // Two containers on one store stand for two processes: their commands really race.
   const eventStore = storeOptions.eventStore ?? new InMemoryEventStore();
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
+  await container.load(
+    mnemeModule({
+      aggregates: [BankAccount],
+      retry: { maxRetries: 50 },
+      eventStore,
+      projections: [AccountsByOwner],
+      // This read model lives in memory and is rebuilt at every launch, so its checkpoint does too.
+      checkpointStore: new InMemoryCheckpointStore(),
+    }),
+  );
+  const projections = container.get(ProjectionRunner);
+  await projections.start();
   const otherProcess = new Container();
   await otherProcess.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
   const bus = container.get(CommandBus);
@@ -84,7 +98,17 @@ export async function runBankAccountExample(
 
   const account = await repository.load(BankAccount, accountId);
   say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.version}`);
+
+  // The read model: Ada opens a savings account too; the projection sees every account's events.
+  const savingsId = `${accountId}s`;
+  await bus.execute(new OpenAccount(savingsId, 'Ada'));
+  await bus.execute(new Deposit(savingsId, 250));
+  await projections.catchUp();
+  const ours = new Set([accountId, savingsId]); // a shared server also holds other runs' accounts
+  const adas = container.get(AccountsByOwner).accountsOf('Ada').filter((summary) => ours.has(summary.accountId));
+  say(`Accounts by owner (read model): Ada -> ${adas.map((a) => `${a.accountId}: ${a.balance}`).join(', ')}`);
   // Unbinding deactivates the bindings: a KurrentEventStore the module created closes its client.
+  await projections.stop();
   await Promise.all([container.unbindAllAsync(), otherProcess.unbindAllAsync()]);
   return { balance: account.balance, lines };
 }

@@ -9,11 +9,15 @@ import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-inter
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
 import { createKurrentEventStore, type KurrentEventStoreConfig } from '../kurrent/index.js';
+import { Logger, SilentLogger } from '../logging/logger.js';
+import { CheckpointStore, EventStoreCheckpointStore } from '../projections/checkpoint-store.js';
+import { ProjectionRunner } from '../projections/projection-runner.js';
+import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
+import { projectionDefinition } from '../projections/projection-definition.js';
 
 /** Which event store the container uses: an instance, a class, or a KurrentDB connection. */
 export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: KurrentEventStoreConfig };
@@ -40,8 +44,20 @@ export interface MnemeModuleOptions {
    * conflicts with other writers are still retried. `false` lets them race and retry.
    */
   inProcessStreamQueue?: boolean;
-  /** Where snapshot problems (which never fail a command) are reported; silent by default. */
-  logger?: SnapshotLogger;
+  /**
+   * `@Projection` classes, resolved from the container (so they can inject their own dependencies)
+   * and run by `container.get(ProjectionRunner)`.
+   */
+  projections?: Newable<object>[];
+  /** Checkpoint interval, handler retries and resubscription backoff of the projection runner. */
+  projectionRunner?: ProjectionRunnerOptions;
+  /** Where projections keep checkpoints; default: streams in the event store (`mneme_checkpoint-<name>`). */
+  checkpointStore?: CheckpointStore | Newable<CheckpointStore>;
+  /**
+   * Where Mneme logs (bound as `Logger`): snapshot problems (which never fail a command), projection
+   * retries and resubscriptions. Default: nowhere. `console` fits.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -58,7 +74,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
 
     bindEventStore(bind, options.eventStore);
     bind(AggregateRepository)
-      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), { logger: options.logger }))
+      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), { logger: context.get(Logger) }))
       .inSingletonScope();
     bind(CommandRouter).toConstantValue(router);
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);
@@ -74,6 +90,8 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       throw new InvalidConfigurationError('interceptors', `item #${index} is neither a CommandInterceptor nor a class extending it`);
     });
 
+    bindProjections(bind, isBound, options);
+
     bind(CommandBus)
       .toDynamicValue((context) => {
         const chain = userInterceptors.map((resolve) => resolve(context));
@@ -83,6 +101,77 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       })
       .inSingletonScope();
   });
+}
+
+function bindProjections(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  options: MnemeModuleOptions,
+): void {
+  // A Logger or CheckpointStore the application bound itself is used when the option is absent.
+  bindLogger(bind, isBound, options.logger);
+  bindCheckpointStore(bind, isBound, options.checkpointStore);
+  bindRunner(bind, isBound, options);
+}
+
+function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: ContainerModuleLoadOptions['isBound'], logger: Logger | undefined): void {
+  if (logger === undefined) {
+    if (!isBound(Logger)) bind(Logger).toConstantValue(new SilentLogger());
+    return;
+  }
+  const methods = ['debug', 'info', 'warn', 'error'] as const;
+  if (typeof logger !== 'object' || logger === null || methods.some((method) => typeof logger[method] !== 'function')) {
+    throw new InvalidConfigurationError('logger', 'give an object with debug, info, warn and error methods (console fits)');
+  }
+  bind(Logger).toConstantValue(logger);
+}
+
+function bindCheckpointStore(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  option: MnemeModuleOptions['checkpointStore'],
+): void {
+  if (option === undefined) {
+    if (isBound(CheckpointStore)) return;
+    bind(CheckpointStore)
+      .toDynamicValue((context) => new EventStoreCheckpointStore(context.get(EventStore)))
+      .inSingletonScope();
+  } else if (option instanceof CheckpointStore) {
+    bind(CheckpointStore).toConstantValue(option);
+  } else if (typeof option === 'function' && option.prototype instanceof CheckpointStore) {
+    bind(CheckpointStore).to(option).inSingletonScope();
+  } else {
+    throw new InvalidConfigurationError('checkpointStore', 'give a CheckpointStore instance or a class extending CheckpointStore');
+  }
+}
+
+function bindRunner(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  options: MnemeModuleOptions,
+): void {
+  const projections = options.projections ?? [];
+  if (!Array.isArray(projections)) throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
+  projections.forEach((projection, index) => {
+    if (typeof projection !== 'function') {
+      throw new InvalidConfigurationError('projections', `item #${index} is not a class`);
+    }
+    projectionDefinition(projection); // a class without @Projection or @On fails container.load
+    if (!isBound(projection)) bind(projection).toSelf().inSingletonScope();
+  });
+  const runnerOptions = options.projectionRunner ?? {};
+  resolveProjectionOptions(runnerOptions); // bad settings fail container.load
+  bind(ProjectionRunner)
+    .toDynamicValue(
+      (context) =>
+        new ProjectionRunner(
+          context.get(EventStore),
+          projections.map((projection) => context.get(projection)),
+          { ...runnerOptions, checkpointStore: context.get(CheckpointStore), logger: context.get(Logger) },
+        ),
+    )
+    .inSingletonScope()
+    .onDeactivation((runner) => runner.stop());
 }
 
 function bindEventStore(bind: ContainerModuleLoadOptions['bind'], option: EventStoreOption | undefined): void {

@@ -5,7 +5,20 @@ import { ConcurrencyError } from '../errors/concurrency-error.js';
 import type { MnemeError } from '../errors/mneme-error.js';
 import { EventStoreError, EventStoreTimeoutError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from '../store/event-store.js';
+import {
+  EventStore,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type PositionedEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from '../store/event-store.js';
+import { validateReadAllOptions } from '../store/all-filter.js';
+import { comparePositions } from '../store/global-position.js';
+import { isDeliverable, kurrentFilter, positionedEvent, subscribeToAllOnKurrent } from './all-stream.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './connection-settings.js';
@@ -126,7 +139,64 @@ export class KurrentEventStore extends EventStore {
     }
   }
 
-  /** Keeps only the latest `maxCount` events of the stream: sets its `$maxCount` stream metadata. */
+  /**
+   * Pages through `$all` with the filter applied on the server. The server starts a forward read
+   * *at* a position; the contract starts after it, so the event at `fromPosition` is skipped.
+   */
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {
+    validateReadAllOptions(options);
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    let remaining = Math.ceil(options.maxCount ?? Number.MAX_SAFE_INTEGER);
+    let from = options.fromPosition;
+    this.#assertOpen('read', '$all');
+    while (remaining > 0) {
+      // One extra, for the event at `from` that a forward page returns first.
+      const pageSize = Math.min(this.#readPageSize, remaining) + (forwards && from ? 1 : 0);
+      let read = 0;
+      let last: PositionedEvent['position'] | undefined;
+      try {
+        const reading = this.client.readAll({
+          fromPosition: from ?? (forwards ? kurrentClient().START : kurrentClient().END),
+          direction: forwards ? kurrentClient().FORWARDS : kurrentClient().BACKWARDS,
+          maxCount: pageSize,
+          filter: kurrentFilter(options.filter),
+        });
+        // The native bridge ignores deadlines: each wait for the next event is bounded here.
+        for await (const resolved of eachWithin(reading, this.#deadlineMs)) {
+          read++;
+          const event = resolved.event;
+          if (!event?.position) continue;
+          last = event.position;
+          if (from && comparePositions(event.position, from) === 0) continue;
+          if (!isDeliverable(event, options.filter)) continue;
+          remaining--;
+          yield positionedEvent(event, toRecordedEvent);
+          if (remaining <= 0) return;
+        }
+      } catch (error) {
+        throw this.#failure(error, 'read', '$all');
+      }
+      if (read < pageSize || last === undefined) return;
+      from = last;
+    }
+  }
+
+  /** A catch-up subscription to `$all` with a server-side filter; see `EventStore.subscribeToAll`. */
+  subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterableIterator<PositionedEvent> {
+    validateReadAllOptions(options);
+    this.#assertOpen('read', '$all');
+    return subscribeToAllOnKurrent(
+      this.client,
+      options,
+      (event) => positionedEvent(event, toRecordedEvent),
+      (error) => this.#failure(error, 'read', '$all'),
+    );
+  }
+
+  /**
+   * Keeps only the last `maxCount` events of a stream (the server scavenges the rest), through the
+   * stream's `$maxCount` metadata. The default checkpoint store uses it for its streams.
+   */
   override async setStreamMaxCount(streamName: string, maxCount: number): Promise<void> {
     validateStreamName(streamName);
     if (!Number.isSafeInteger(maxCount) || maxCount < 1) {

@@ -1,10 +1,9 @@
+import type { Logger } from '../logging/logger.js';
+
 /**
- * Where snapshot problems are reported (an unreadable snapshot, a failed snapshot write): they never
- * fail a command, so they must be seen somewhere. Any `{ warn(message, fields) }` fits (pino, a
- * console wrapper...). The default is silent.
+ * What snapshots need of a `Logger`: problems that never fail a command (an unreadable snapshot, a
+ * failed snapshot write) are reported as warnings, so they are seen somewhere.
  */
-export interface SnapshotLogger {
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type SnapshotLogger = Pick<Logger, 'warn'>;
 
 export const silentLogger: SnapshotLogger = { warn: () => undefined };

@@ -1,4 +1,5 @@
 import type { ExpectedRevision } from './expected-revision.js';
+import type { GlobalPosition } from './global-position.js';
 
 /** An event to append. `id` (a UUID) is generated when absent; keeping it makes retries idempotent. */
 export interface EventData {
@@ -38,6 +39,37 @@ export interface ReadStreamOptions {
   maxCount?: number;
 }
 
+/** An event read from the global log: a recorded event and its place in that log. */
+export interface PositionedEvent extends RecordedEvent {
+  position: GlobalPosition;
+}
+
+/**
+ * Selects events of the global log, by stream-name prefixes or by event-type prefixes (one of the
+ * two). System streams (`$…`) are always left out, filter or not.
+ */
+export type AllFilter = { streamNamePrefixes: readonly string[] } | { eventTypePrefixes: readonly string[] };
+
+export interface ReadAllOptions {
+  /** Exclusive: the read starts just after (forwards) or just before (backwards) this position. */
+  fromPosition?: GlobalPosition;
+  direction?: ReadDirection;
+  maxCount?: number;
+  filter?: AllFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: the subscription delivers what comes after it. Default: the start of the log. */
+  fromPosition?: GlobalPosition;
+  filter?: AllFilter;
+  /**
+   * Called, in order with the events, when the store has looked past events the filter left out:
+   * every event before `position` has been delivered, none after it. Lets a sparse subscription
+   * advance its checkpoint. Awaited before the next event is delivered.
+   */
+  onCheckpoint?: (position: GlobalPosition) => void | Promise<void>;
+}
+
 /**
  * The contract every event store honours, with KurrentDB's semantics (see the contract suite in
  * test/contract). Also the dependency-injection token.
@@ -58,4 +90,14 @@ export abstract class EventStore {
    * stores without it keep every event.
    */
   setStreamMaxCount?(streamName: string, maxCount: number): Promise<void>;
+
+  /** Streams the global log in store order (what was there when the read began), without system streams. */
+  abstract readAll(options?: ReadAllOptions): AsyncIterable<PositionedEvent>;
+
+  /**
+   * Delivers the global log from `fromPosition` on, then follows new appends until the consumer
+   * stops (break out of `for await`, or call the iterator's `return()`, even while it waits).
+   * Fails the iteration when the store's connection drops: resubscribe from the last position seen.
+   */
+  abstract subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<PositionedEvent>;
 }

@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
-import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from './event-store.js';
+import {
+  EventStore,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type PositionedEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from './event-store.js';
+import { isSystemStream, matchesAllFilter, validateReadAllOptions } from './all-filter.js';
+import type { GlobalPosition } from './global-position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from './event-validation.js';
 
@@ -22,6 +34,13 @@ interface Stream {
 /** A long read lets timers and I/O run this often (events), as a server read would between pages. */
 const READ_YIELD_INTERVAL = 4096;
 
+/** One record of the global log: its index is its position. */
+interface LogEntry {
+  readonly streamName: string;
+  readonly revision: number;
+  readonly event: StoredEvent;
+}
+
 type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'conflict' };
 
 /**
@@ -31,6 +50,10 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
+  /** Every event in commit order (KurrentDB's `$all`). */
+  readonly #log: LogEntry[] = [];
+  /** Live subscriptions waiting for the next append. */
+  readonly #appendListeners = new Set<() => void>();
 
   async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? ANY;
@@ -58,8 +81,11 @@ export class InMemoryEventStore extends EventStore {
     const createdAt = Date.now();
     for (const event of prepared) {
       target.revisionById.set(event.id, target.events.length);
-      target.events.push({ ...event, createdAt });
+      const stored = { ...event, createdAt };
+      target.events.push(stored);
+      this.#log.push({ streamName, revision: target.events.length - 1, event: stored });
     }
+    for (const listener of this.#appendListeners) listener();
     return { nextExpectedRevision: BigInt(target.events.length - 1) };
   }
 
@@ -85,6 +111,78 @@ export class InMemoryEventStore extends EventStore {
         if ((taken + 1) % READ_YIELD_INTERVAL === 0) await yieldToEventLoop();
       }
     }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {
+    validateReadAllOptions(options);
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER, filter } = options;
+    await yieldToEventLoop();
+    const log = this.#log;
+    const end = log.length; // a snapshot, as a server-side read
+    const forwards = direction === 'forwards';
+    const from = options.fromPosition === undefined ? undefined : Number(options.fromPosition.commit);
+    let index = forwards ? (from === undefined ? 0 : from + 1) : from === undefined ? end - 1 : Math.min(from - 1, end - 1);
+    for (let taken = 0; taken < maxCount && index >= 0 && index < end; index += forwards ? 1 : -1) {
+      const entry = log[index]!;
+      if (isSystemStream(entry.streamName) || !matchesAllFilter(filter, entry.streamName, entry.event.type)) continue;
+      taken++;
+      yield toPositioned(entry, index);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterableIterator<PositionedEvent> {
+    validateReadAllOptions(options);
+    const { filter, onCheckpoint } = options;
+    const log = this.#log;
+    const listeners = this.#appendListeners;
+    let cursor = options.fromPosition === undefined ? 0 : Number(options.fromPosition.commit) + 1;
+    let closed = false;
+    let sinceYield = 0;
+    let wake: (() => void) | undefined;
+    const listener = () => wake?.();
+    const close = () => {
+      closed = true;
+      listeners.delete(listener);
+      wake?.();
+    };
+    // Pull-based: nothing is buffered, and return() ends even a next() that waits for an append.
+    return {
+      async next(): Promise<IteratorResult<PositionedEvent>> {
+        if (closed) return { value: undefined, done: true };
+        listeners.add(listener);
+        // Asynchronous like a server, without paying a macrotask for every event of a long catch-up.
+        if (++sinceYield >= 64 || cursor >= log.length) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
+        while (!closed) {
+          let skipped: number | undefined;
+          while (cursor < log.length) {
+            const index = cursor++;
+            const entry = log[index]!;
+            if (!isSystemStream(entry.streamName) && matchesAllFilter(filter, entry.streamName, entry.event.type)) {
+              return { value: toPositioned(entry, index), done: false };
+            }
+            skipped = index;
+          }
+          // Like a server's checkpoint: everything up to here was looked at, nothing more matched.
+          if (skipped !== undefined && onCheckpoint) {
+            await onCheckpoint(positionAt(skipped));
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+        return { value: undefined, done: true };
+      },
+      async return(): Promise<IteratorResult<PositionedEvent>> {
+        close();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   #createStream(streamName: string): Stream {
@@ -143,6 +241,14 @@ function toRecorded(streamName: string, revision: number, event: StoredEvent): R
     metadata: JSON.parse(event.metadataJson),
     createdAt: new Date(event.createdAt),
   };
+}
+
+function toPositioned(entry: LogEntry, index: number): PositionedEvent {
+  return { ...toRecorded(entry.streamName, entry.revision, entry.event), position: positionAt(index) };
+}
+
+function positionAt(index: number): GlobalPosition {
+  return { commit: BigInt(index), prepare: BigInt(index) };
 }
 
 function yieldToEventLoop(): Promise<void> {

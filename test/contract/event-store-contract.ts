@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ANY, ConcurrencyError, InvalidEventError, MnemeError, NO_STREAM, STREAM_EXISTS, type EventData, type EventStore } from 'mneme';
+import {
+  ANY,
+  ConcurrencyError,
+  InvalidEventError,
+  InvalidReadAllOptionsError,
+  MnemeError,
+  NO_STREAM,
+  STREAM_EXISTS,
+  comparePositions,
+  type EventData,
+  type EventStore,
+  type GlobalPosition,
+  type PositionedEvent,
+} from 'mneme';
 import { collect } from '../support/collect.js';
 
 /** What a contract run needs: a store, and how to release it. */
@@ -312,6 +325,144 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         await expect(store.appendToStream(s, [event('X', {}, randomUUID())], { expectedRevision: 0n })).rejects.toThrow(
           ConcurrencyError,
         );
+      });
+    });
+
+    describe('the global log', () => {
+      const category = () => `contract_all${randomUUID().replace(/-/g, '')}`;
+      const byStream = (prefix: string) => ({ filter: { streamNamePrefixes: [prefix] } });
+
+      it('reads appended events in store order, with increasing positions', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-a`, [event('A1'), event('A2')]);
+        await store.appendToStream(`${c}-b`, [event('B1')]);
+        await store.appendToStream(`${c}-a`, [event('A3')]);
+        const events = await collect(store.readAll(byStream(`${c}-`)));
+        expect(events.map((e) => `${e.streamName.slice(-1)}:${e.type}@${e.revision}`)).toEqual(['a:A1@0', 'a:A2@1', 'b:B1@0', 'a:A3@2']);
+        for (let i = 1; i < events.length; i++) expect(comparePositions(events[i - 1]!.position, events[i]!.position)).toBeLessThan(0);
+      });
+
+      it('starts after fromPosition, limits the count and reads backwards', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-x`, ['E0', 'E1', 'E2', 'E3'].map((t) => event(t)));
+        const all = await collect(store.readAll(byStream(`${c}-`)));
+        const types = async (options: Parameters<EventStore['readAll']>[0]) =>
+          (await collect(store.readAll({ ...byStream(`${c}-`), ...options }))).map((e) => e.type);
+        expect(await types({ fromPosition: all[1]!.position })).toEqual(['E2', 'E3']);
+        expect(await types({ maxCount: 2 })).toEqual(['E0', 'E1']);
+        expect(await types({ fromPosition: all[0]!.position, maxCount: 1 })).toEqual(['E1']);
+        expect(await types({ direction: 'backwards' })).toEqual(['E3', 'E2', 'E1', 'E0']);
+        expect(await types({ direction: 'backwards', fromPosition: all[2]!.position })).toEqual(['E1', 'E0']);
+        expect(await types({ fromPosition: all[3]!.position })).toEqual([]);
+      });
+
+      it('filters by event-type prefix', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-x`, [event(`${c}.Opened`), event('Other.Thing'), event(`${c}.Closed`)]);
+        const events = await collect(store.readAll({ filter: { eventTypePrefixes: [`${c}.`] } }));
+        expect(events.map((e) => e.type)).toEqual([`${c}.Opened`, `${c}.Closed`]);
+      });
+
+      it('never yields events of system streams', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-user`, [event(`${c}.Visible`)]);
+        await store.appendToStream(`$${c}-system`, [event(`${c}.Hidden`)]);
+        const byType = await collect(store.readAll({ filter: { eventTypePrefixes: [`${c}.`] } }));
+        expect(byType.map((e) => e.type)).toEqual([`${c}.Visible`]);
+        const [latest] = await collect(store.readAll({ direction: 'backwards', maxCount: 1 }));
+        expect(latest!.streamName.startsWith('$')).toBe(false);
+      });
+
+      it('rejects a filter, position or count it cannot use, before reading', async () => {
+        await expect(collect(store.readAll({ filter: { streamNamePrefixes: [] } }))).rejects.toThrow(InvalidReadAllOptionsError);
+        await expect(collect(store.readAll({ filter: { streamNamePrefixes: ['$ce-'] } }))).rejects.toMatchObject({
+          code: 'MNEME_INVALID_READ_ALL_OPTIONS',
+          option: 'filter.streamNamePrefixes',
+        });
+        expect(() => store.subscribeToAll({ filter: { eventTypePrefixes: [''] } })).toThrow(InvalidReadAllOptionsError);
+        const both = { streamNamePrefixes: ['a-'], eventTypePrefixes: ['A'] } as unknown as { streamNamePrefixes: string[] };
+        await expect(collect(store.readAll({ filter: both }))).rejects.toMatchObject({ option: 'filter' });
+        const numbers = { commit: 1, prepare: 1 } as unknown as GlobalPosition;
+        await expect(collect(store.readAll({ fromPosition: numbers }))).rejects.toMatchObject({ option: 'fromPosition' });
+        expect(() => store.subscribeToAll({ fromPosition: numbers })).toThrow(InvalidReadAllOptionsError);
+        await expect(collect(store.readAll({ maxCount: -1 }))).rejects.toMatchObject({ option: 'maxCount' });
+      });
+
+      it('a subscription from the past catches up, then follows live appends until closed', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-1`, [event('Past1'), event('Past2')]);
+        const seen: PositionedEvent[] = [];
+        let appendedLive = false;
+        for await (const recorded of store.subscribeToAll(byStream(`${c}-`))) {
+          seen.push(recorded);
+          if (seen.length === 2 && !appendedLive) {
+            appendedLive = true;
+            // Written after the catch-up reached the end: only the live part can deliver these.
+            await store.appendToStream(`${c}-2`, [event('Live1')]);
+            await store.appendToStream(`${c}-1`, [event('Live2')]);
+          }
+          if (seen.length === 4) break;
+        }
+        expect(seen.map((e) => e.type)).toEqual(['Past1', 'Past2', 'Live1', 'Live2']);
+        expect(seen.map((e) => e.streamName)).toEqual([`${c}-1`, `${c}-1`, `${c}-2`, `${c}-1`]);
+      });
+
+      it('a slow subscriber gets every event of a long catch-up, in order', async () => {
+        const c = category();
+        for (let batch = 0; batch < 6; batch++) {
+          await store.appendToStream(`${c}-1`, Array.from({ length: 200 }, (_, i) => event('N', { n: batch * 200 + i })));
+        }
+        const seen: number[] = [];
+        for await (const recorded of store.subscribeToAll(byStream(`${c}-`))) {
+          seen.push((recorded.data as { n: number }).n);
+          if (seen.length % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the consumer lags
+          if (seen.length === 1200) break;
+        }
+        expect(seen).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+      });
+
+      it('a subscription resumes just after a position', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-1`, [event('A'), event('B'), event('C')]);
+        const [first] = await collect(store.readAll({ ...byStream(`${c}-`), maxCount: 1 }));
+        const iterator = store.subscribeToAll({ ...byStream(`${c}-`), fromPosition: first!.position })[Symbol.asyncIterator]();
+        expect((await iterator.next()).value?.type).toBe('B');
+        expect((await iterator.next()).value?.type).toBe('C');
+        await iterator.return?.();
+      });
+
+      it('return() ends a subscription that is waiting for appends', async () => {
+        const c = category();
+        const iterator = store.subscribeToAll(byStream(`${c}-`))[Symbol.asyncIterator]();
+        const waiting = iterator.next();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await iterator.return?.();
+        await expect(waiting).resolves.toMatchObject({ done: true });
+        // Closed for good: an append afterwards is not delivered.
+        await store.appendToStream(`${c}-1`, [event('After')]);
+        await expect(iterator.next()).resolves.toMatchObject({ done: true });
+      });
+
+      it('reports checkpoints past events a sparse filter leaves out', async () => {
+        const c = category();
+        const checkpoints: GlobalPosition[] = [];
+        const iterator = store
+          .subscribeToAll({ filter: { eventTypePrefixes: [`${c}.Wanted`] }, onCheckpoint: (position) => void checkpoints.push(position) })
+          [Symbol.asyncIterator]();
+        const next = iterator.next();
+        // Enough unwanted events for a server's checkpoint window (32 x the interval multiplier).
+        for (let i = 0; i < 4; i++) await store.appendToStream(`${c}-noise`, Array.from({ length: 50 }, () => event(`${c}.Noise`)));
+        const noise = await collect(store.readAll(byStream(`${c}-`)));
+        const lastNoise = noise.at(-1)!.position;
+        await store.appendToStream(`${c}-1`, [event(`${c}.Wanted`)]);
+        const wanted = await next;
+        expect(wanted.value?.type).toBe(`${c}.Wanted`);
+        await iterator.return?.();
+        // A checkpoint came in past some of the noise, and before the wanted event.
+        expect(checkpoints.length).toBeGreaterThan(0);
+        expect(comparePositions(checkpoints.at(-1)!, noise[0]!.position)).toBeGreaterThanOrEqual(0);
+        expect(comparePositions(checkpoints.at(-1)!, wanted.value!.position)).toBeLessThan(0);
+        expect(comparePositions(lastNoise, wanted.value!.position)).toBeLessThan(0);
       });
     });
 

@@ -19,7 +19,7 @@ import {
   mnemeModule,
   snapshotStreamName,
   type EventStore,
-  type SnapshotLogger,
+  SilentLogger,
 } from 'mneme';
 import { collect } from '../support/collect.js';
 import { CountingEventStore } from '../support/counting-event-store.js';
@@ -119,9 +119,9 @@ class Tally extends AggregateRoot {
   }
 }
 
-class RecordingLogger implements SnapshotLogger {
+class RecordingLogger extends SilentLogger {
   readonly warnings: { message: string; fields?: Record<string, unknown> }[] = [];
-  warn(message: string, fields?: Record<string, unknown>): void {
+  override warn(message: string, fields?: Record<string, unknown>): void {
     this.warnings.push({ message, ...(fields ? { fields } : {}) });
   }
 }

@@ -1,4 +1,14 @@
-import { EventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from 'mneme';
+import {
+  EventStore,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type PositionedEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from 'mneme';
 
 /**
  * Wraps a store: counts the events read from each stream (as handed to the reader) and can make
@@ -34,5 +44,13 @@ export class CountingEventStore extends EventStore {
       this.eventsRead.set(streamName, this.readsOf(streamName) + 1);
       yield event;
     }
+  }
+
+  readAll(options?: ReadAllOptions): AsyncIterable<PositionedEvent> {
+    return this.inner.readAll(options);
+  }
+
+  subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<PositionedEvent> {
+    return this.inner.subscribeToAll(options);
   }
 }

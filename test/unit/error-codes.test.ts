@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import * as mneme from 'mneme';
+import * as mnemeTesting from 'mneme/testing';
 import { MnemeError, type MnemeErrorCode } from 'mneme';
 import { MNEME_ERROR_CODES } from '../../src/errors/error-codes.js';
 
-const exportedErrorClasses = Object.values(mneme).filter(
+const exportedErrorClasses = [...Object.values(mneme), ...Object.values(mnemeTesting)].filter(
   (value): value is typeof MnemeError => value === MnemeError || (typeof value === 'function' && value.prototype instanceof MnemeError),
 );
 

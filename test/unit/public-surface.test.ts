@@ -12,7 +12,8 @@ const ROOT_ERRORS = [
   'InvalidEventError', 'InvalidExpectedRevisionError', 'InvalidStreamNameError', 'MaxRetriesExceededError', 'MnemeError',
   'StreamDeletedError', 'UnknownEventTypeError',
   'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError',
-  'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError', 'SnapshotStateError', 'UnreadableSnapshotError',
+  'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError',
+  'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
@@ -20,6 +21,9 @@ const ROOT_API = [
   'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
   'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
   'DEFAULT_TRANSIENT_RETRY_POLICY', 'MAX_DELAY_MS',
+  'comparePositions', 'positionFromJSON', 'positionToJSON',
+  'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',
+  'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
   'mnemeModule',
@@ -38,8 +42,10 @@ describe('the public surface', () => {
     expect(sorted(Object.keys(kurrent))).toEqual(sorted(['CONNECTION_STRING_VARIABLE', 'DEFAULT_DEADLINE_MS', 'KurrentEventStore', 'createKurrentEventStore', 'redactConnectionString']));
   });
 
-  it('mneme/testing exports the emulator', () => {
-    expect(sorted(Object.keys(testing))).toEqual(['startKurrentEmulator']);
+  it('mneme/testing exports the emulator and the aggregate test helpers', () => {
+    expect(sorted(Object.keys(testing))).toEqual(
+      sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError']),
+    );
   });
 
   it("keeps mneme's deprecated Kurrent exports identical to mneme/kurrent's", () => {

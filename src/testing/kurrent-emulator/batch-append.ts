@@ -15,7 +15,7 @@ import { guarded } from './call-guard.js';
 import { batchWrongExpectedVersion, expectedOfBatch } from './expected-revision.js';
 import type { ProposedEvent, WriteOutcome } from './records.js';
 import { deadlineTimer, timeLeftMs } from './batch-deadline.js';
-import type { StreamsContext, StreamsHandlers } from './streams-service.js';
+import type { StreamsContext, StreamsHandlers } from './streams-context.js';
 import {
   InvalidEventError,
   eventSize,

@@ -1,9 +1,7 @@
 /** `event_store.client.streams.Streams`: Append, BatchAppend, Read, Delete, Tombstone. */
-import type { IStreamsServer } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
 import { sharedPb, streamsPb, type AppendReq, type AppendResp, type DeleteReq, type TombstoneReq } from './protocol.js';
-import type { InMemoryLog } from './log.js';
-import type { FaultInjector } from './faults.js';
-import { guarded, type BugReporter } from './call-guard.js';
+import type { StreamsContext, StreamsHandlers } from './streams-context.js';
+import { guarded } from './call-guard.js';
 import { appendWrongExpectedVersion, expectedOf } from './expected-revision.js';
 import type { ProposedEvent, WriteOutcome } from './records.js';
 import { batchAppendHandler } from './batch-append.js';
@@ -21,16 +19,6 @@ import {
   wrongExpectedVersion,
   type RpcError,
 } from './wire.js';
-
-export interface StreamsContext {
-  readonly log: InMemoryLog;
-  readonly faults: FaultInjector;
-  readonly maxAppendSize: number;
-  readonly reportBug: BugReporter;
-}
-
-/** The generated server interface: read, append, batchAppend, delete, tombstone. */
-export type StreamsHandlers = IStreamsServer;
 
 export function streamsService(context: StreamsContext): StreamsHandlers {
   const { log, faults, maxAppendSize, reportBug } = context;

@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import { classLineage, type Class } from './class-types.js';
+import { PROJECTION_KEY } from './metadata-keys.js';
+
+/** Which part of the global log a projection reads: whole aggregate categories, or everything. */
+export type ProjectionSource = { readonly categories: readonly string[] } | 'all';
+
+export interface ProjectionOptions {
+  /** Stable: it names the projection's checkpoint. Renaming it rebuilds the projection from the start. */
+  name: string;
+  from: ProjectionSource;
+}
+
+export interface OnRecord {
+  readonly event: Class;
+  readonly method: string | symbol;
+}
+
+/** What the decorators wrote on one projection class (its own members; bases are merged on read). */
+export interface ProjectionMetadata {
+  options?: ProjectionOptions;
+  readonly handlers: OnRecord[];
+}
+
+function ownRecord(target: Function): ProjectionMetadata {
+  let record = Reflect.getOwnMetadata(PROJECTION_KEY, target) as ProjectionMetadata | undefined;
+  if (!record) {
+    record = { handlers: [] };
+    Reflect.defineMetadata(PROJECTION_KEY, record, target);
+  }
+  return record;
+}
+
+/** Makes a class a projection: its @On methods receive the events of `from`, in order. */
+export function Projection(options: ProjectionOptions): ClassDecorator {
+  const name = options?.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new TypeError(`@Projection({ name }) needs a non-empty, stable name; got ${JSON.stringify(name)}.`);
+  }
+  const from = options.from;
+  if (from !== 'all') {
+    const categories: unknown = (from as { categories?: unknown } | undefined)?.categories;
+    if (!Array.isArray(categories) || categories.length === 0) {
+      throw new TypeError(`@Projection({ name: '${name}', from }) needs 'all' or { categories: ['Category', ...] }.`);
+    }
+    for (const category of categories) {
+      if (typeof category !== 'string' || category.trim() === '' || category.includes('-') || category.startsWith('$')) {
+        throw new TypeError(
+          `@Projection({ name: '${name}' }): category ${JSON.stringify(category)} must be a non-empty aggregate ` +
+            `category without '-' and not a system ('$') category.`,
+        );
+      }
+    }
+  }
+  const frozen = Object.freeze({ name, from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }) });
+  return (target) => {
+    ownRecord(target).options = frozen;
+  };
+}
+
+/** Marks a projection method as the handler of an event class: `(event, recorded) => void | Promise<void>`. */
+export function On(event: Class): MethodDecorator {
+  if (typeof event !== 'function') throw new TypeError('@On(Event) needs the event class.');
+  return (prototype, method) => {
+    ownRecord(prototype.constructor).handlers.push({ event, method });
+  };
+}
+
+/** The records of `projection` and its base classes, base first. */
+export function getProjectionMetadataChain(projection: Function): ProjectionMetadata[] {
+  const chain: ProjectionMetadata[] = [];
+  for (const c of classLineage(projection)) {
+    const record = Reflect.getOwnMetadata(PROJECTION_KEY, c) as ProjectionMetadata | undefined;
+    if (record) chain.unshift(record);
+  }
+  return chain;
+}

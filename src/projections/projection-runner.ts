@@ -1,0 +1,117 @@
+import { InvalidProjectionError, ProjectionRunnerNotRunningError, type ProjectionFailedError } from '../errors/projection-errors.js';
+import { Logger, SilentLogger } from '../logging/logger.js';
+import type { EventStore } from '../store/event-store.js';
+import type { GlobalPosition } from '../store/global-position.js';
+import { CheckpointStore, EventStoreCheckpointStore } from './checkpoint-store.js';
+import { projectionDefinition } from './projection-definition.js';
+import { resolveProjectionOptions, type ProjectionRunnerOptions } from './projection-options.js';
+import { ProjectionWorker, type ProjectionState } from './projection-worker.js';
+
+export interface ProjectionRunnerConfig extends ProjectionRunnerOptions {
+  /** Default: an `EventStoreCheckpointStore` on the same event store. */
+  checkpointStore?: CheckpointStore;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly state: ProjectionState;
+  /** The last event handled (or looked past); undefined before the first. */
+  readonly position: GlobalPosition | undefined;
+  readonly error: ProjectionFailedError | undefined;
+}
+
+/** What the runner reports to listeners; a listener that throws is logged and ignored. */
+export interface ProjectionRunnerEvents {
+  /** A projection stopped on an event its handler kept failing on. The others go on. */
+  failed: (error: ProjectionFailedError) => void;
+  /** A projection's subscription dropped; it resubscribes from its checkpoint after `delayMs`. */
+  resubscribing: (info: { projection: string; error: unknown; attempt: number; delayMs: number }) => void;
+}
+
+/**
+ * Runs projections: each one catches up from its last checkpoint, then follows new events. Delivery
+ * is at least once, in log order (so in order per stream); checkpoints are saved every N events or
+ * T ms, on stop, and before a resubscription.
+ */
+export class ProjectionRunner {
+  readonly #workers: ProjectionWorker[];
+  readonly #listeners: { [K in keyof ProjectionRunnerEvents]: Set<ProjectionRunnerEvents[K]> } = {
+    failed: new Set(),
+    resubscribing: new Set(),
+  };
+  #state: 'idle' | 'running' | 'stopped' = 'idle';
+  /** The current start(), so that concurrent callers all wait for the checkpoints to load. */
+  #starting: Promise<void> = Promise.resolve();
+
+  /** `projections` are instances of `@Projection` classes (the DI module resolves them from the container). */
+  constructor(store: EventStore, projections: readonly object[], config: ProjectionRunnerConfig = {}) {
+    const options = resolveProjectionOptions(config);
+    const checkpoints = config.checkpointStore ?? new EventStoreCheckpointStore(store);
+    const logger = config.logger ?? new SilentLogger();
+    const names = new Set<string>();
+    this.#workers = projections.map((instance) => {
+      if (typeof instance !== 'object' || instance === null) {
+        throw new InvalidProjectionError(String(instance), 'expected an instance of a @Projection class');
+      }
+      const definition = projectionDefinition(instance.constructor);
+      if (names.has(definition.name)) {
+        throw new InvalidProjectionError(definition.name, 'two projections have this name; names key the checkpoints and must be unique');
+      }
+      names.add(definition.name);
+      return new ProjectionWorker(definition, instance, store, checkpoints, options, logger, {
+        failed: (error) => this.#emit('failed', error),
+        resubscribing: (projection, error, attempt, delayMs) => this.#emit('resubscribing', { projection, error, attempt, delayMs }),
+      });
+    });
+  }
+
+  /** Loads every checkpoint and starts following; rejects if a checkpoint cannot be loaded. */
+  start(): Promise<void> {
+    if (this.#state === 'running') return this.#starting;
+    this.#state = 'running';
+    this.#starting = Promise.all(this.#workers.map((worker) => worker.start())).then(
+      () => undefined,
+      async (error: unknown) => {
+        this.#state = 'stopped';
+        await Promise.all(this.#workers.map((worker) => worker.stop()));
+        throw error;
+      },
+    );
+    return this.#starting;
+  }
+
+  /**
+   * Resolves when every projection has handled every event written before the call; rejects with
+   * the `ProjectionFailedError` of a projection that stopped, or if the runner is not running.
+   */
+  async catchUp(): Promise<void> {
+    if (this.#state !== 'running') throw new ProjectionRunnerNotRunningError(this.#state === 'idle' ? 'not-started' : 'stopped');
+    await this.#starting;
+    await Promise.all(this.#workers.map((worker) => worker.catchUp()));
+  }
+
+  /** Lets in-flight handlers finish, closes the subscriptions and saves every checkpoint. */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopped';
+    await this.#starting.catch(() => undefined);
+    await Promise.all(this.#workers.map((worker) => worker.stop()));
+  }
+
+  status(): ProjectionStatus[] {
+    return this.#workers.map((worker) => ({ name: worker.name, state: worker.state, position: worker.position, error: worker.failure }));
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends keyof ProjectionRunnerEvents>(event: K, listener: ProjectionRunnerEvents[K]): () => void {
+    const listeners = this.#listeners[event] as Set<ProjectionRunnerEvents[K]>;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  #emit<K extends keyof ProjectionRunnerEvents>(event: K, ...args: Parameters<ProjectionRunnerEvents[K]>): void {
+    for (const listener of this.#listeners[event]) (listener as (...a: typeof args) => void)(...args);
+  }
+}

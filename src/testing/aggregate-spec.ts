@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import type { AggregateClass, Class } from '../../decorators/index.js';
+import type { AggregateRoot } from '../aggregate/aggregate-root.js';
+import { CommandBus } from '../commands/command-bus.js';
+import { CommandRouter } from '../commands/command-router.js';
+import { mnemeModule } from '../container/mneme-module.js';
+import { AggregateSpecFailedError } from '../errors/testing-errors.js';
+import { serializeEvent } from '../events/event-serializer.js';
+import { InMemoryEventStore } from '../store/in-memory-event-store.js';
+import { describeEvent, diffEvents, diffFields } from './event-diff.js';
+
+type Outcome = { events: readonly object[] } | { error: unknown };
+
+/**
+ * Given/when/then for a decorator aggregate: `given` events are stored in the aggregate's stream of
+ * an in-memory store, `when` runs the command through a real command bus (its handler and appliers,
+ * no retry), `thenEmits` / `thenThrows` check the outcome and reject with a readable diff.
+ * No method is named `then`: a spec is never accidentally awaited.
+ */
+export function aggregateSpec<A extends AggregateRoot>(aggregate: AggregateClass<A>): AggregateSpecGiven {
+  return new AggregateSpecGiven(aggregate, []);
+}
+
+export class AggregateSpecGiven {
+  constructor(
+    private readonly aggregate: AggregateClass<AggregateRoot>,
+    private readonly history: readonly object[],
+  ) {}
+
+  /** Events already in the aggregate's stream, oldest first (instances of @EventType classes). */
+  given(...events: object[]): AggregateSpecGiven {
+    return new AggregateSpecGiven(this.aggregate, [...this.history, ...events]);
+  }
+
+  /** The command under test; its aggregate id picks the stream the `given` events go to. */
+  when(command: object): AggregateSpecWhen {
+    return new AggregateSpecWhen(this.aggregate, this.history, command);
+  }
+}
+
+export class AggregateSpecWhen {
+  constructor(
+    private readonly aggregate: AggregateClass<AggregateRoot>,
+    private readonly history: readonly object[],
+    private readonly command: object,
+  ) {}
+
+  /** Resolves when the command emitted exactly these events (same classes, same fields, same order). */
+  async thenEmits(...expected: object[]): Promise<void> {
+    const outcome = await this.#run();
+    if ('error' in outcome) {
+      throw this.#failure(expected.map(describeEvent).join(', ') || 'no events', `threw ${describeError(outcome.error)}`,
+        `expected ${expected.length} event(s) but it threw ${describeError(outcome.error)}`, outcome.error);
+    }
+    const lines = diffEvents(expected, outcome.events);
+    if (lines.length === 0) return;
+    throw this.#failure(
+      expected.map(describeEvent).join(', ') || 'no events',
+      outcome.events.map(describeEvent).join(', ') || 'no events',
+      `the emitted events differ (expected ${expected.length}, got ${outcome.events.length}):\n${lines.join('\n')}`,
+    );
+  }
+
+  /** Resolves when the command threw an `ErrorClass` (with these fields, when given) and emitted nothing. */
+  async thenThrows<E extends Error>(errorClass: Class<E>, fields: Partial<Record<keyof E, unknown>> = {}): Promise<void> {
+    const outcome = await this.#run();
+    const expected = `${errorClass.name}${Object.keys(fields).length ? ` ${JSON.stringify(fields, bigintSafe)}` : ''}`;
+    if (!('error' in outcome)) {
+      const emitted = outcome.events.map(describeEvent).join(', ') || 'no events';
+      throw this.#failure(expected, emitted, `expected it to throw ${errorClass.name} but it emitted ${emitted}`);
+    }
+    if (!(outcome.error instanceof errorClass)) {
+      throw this.#failure(expected, describeError(outcome.error), `expected ${errorClass.name} but it threw ${describeError(outcome.error)}`, outcome.error);
+    }
+    const lines = diffFields(fields as Record<string, unknown>, outcome.error as unknown as Record<string, unknown>, true);
+    if (lines.length > 0) {
+      throw this.#failure(expected, describeError(outcome.error), `${errorClass.name} was thrown with other fields:\n${lines.map((l) => `  ${l}`).join('\n')}`, outcome.error);
+    }
+  }
+
+  async #run(): Promise<Outcome> {
+    const store = new InMemoryEventStore();
+    const { streamName } = new CommandRouter([this.aggregate]).route(this.command);
+    if (this.history.length > 0) await store.appendToStream(streamName, this.history.map((event) => serializeEvent(event)));
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [this.aggregate], eventStore: store, retry: false }));
+    try {
+      const result = await container.get(CommandBus).execute(this.command);
+      return { events: result.events };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  #failure(expected: string, actual: string, diff: string, cause?: unknown): AggregateSpecFailedError {
+    return new AggregateSpecFailedError(this.aggregate.name, this.command.constructor.name, expected, actual, diff, cause === undefined ? {} : { cause });
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+}
+
+function bigintSafe(_: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? `${value}n` : value;
+}
