@@ -6,9 +6,9 @@
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { formatReport, markdownReport, type ScenarioReport } from './results.js';
+import { formatReport, markdownReport, round, type ScenarioReport } from './results.js';
 import { commandsScenario } from './scenarios/commands.js';
 import { contentionScenario } from './scenarios/contention.js';
 import { kurrentScenarios } from './scenarios/kurrent.js';
@@ -41,8 +41,11 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
   gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
   quick: settings.quick,
+  /** Other processes share the cores: the 1-minute load average before and after says how much. */
+  loadAverageBefore: round(loadavg()[0]!, 2),
+  loadAverageAfter: 0,
 };
-console.log(`Mneme benchmarks: Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, ${machine.date}${settings.quick ? ', --quick' : ''}`);
+console.log(`Mneme benchmarks: Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadAverageBefore}, ${machine.date}${settings.quick ? ', --quick' : ''}`);
 if (!machine.gcExposed) console.log('(run with node --expose-gc, as npm run bench does, to collect garbage between variants)');
 console.log('Ratios are time over the reference (2 = twice as slow); each block alternates its variants in one process.\n');
 
@@ -58,9 +61,10 @@ for (const [name, run] of scenarios) {
   }
   console.log(`  (${name}: ${((performance.now() - began) / 1000).toFixed(1)} s)\n`);
 }
+machine.loadAverageAfter = round(loadavg()[0]!, 2);
 const targets = checkTargets(reports);
 console.log(formatTargets(targets));
-console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${machine.loadAverageAfter}`);
 
 const resultsDir = new URL('../../bench/results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
