@@ -57,7 +57,7 @@ async function appends(settings: BenchSettings, client: KurrentDBClient, store: 
       }
     },
   };
-  const times = await alternateBatches<void>([raw, ours], settings.rounds);
+  const times = await alternateBatches<void>([raw, ours], settings.kurrentRounds);
   return scenarioReport(
     'kurrent-appends',
     `4a. ${count} sequential single-event appends (Kurrent emulator)`,
@@ -93,7 +93,7 @@ async function reads(settings: BenchSettings, client: KurrentDBClient, store: Ku
         },
       },
     ],
-    settings.rounds,
+    settings.kurrentRounds,
     settings.sliceMs,
   );
   return scenarioReport('kurrent-reads', `4b. Read a ${length.toLocaleString('en-US')}-event stream (Kurrent emulator)`, 'event', length, times, [RAW_READ]);
@@ -151,7 +151,7 @@ async function commands(settings: BenchSettings, client: KurrentDBClient, store:
       for (let i = 0; i < count; i++) await bus.execute(new Deposit(id, 1));
     },
   };
-  const times = await alternateBatches<void>([raw, ours], settings.rounds);
+  const times = await alternateBatches<void>([raw, ours], settings.kurrentRounds);
   return scenarioReport(
     'kurrent-commands',
     `4c. ${count} sequential Deposits on one account (Kurrent emulator; the stream grows to ${count + 1})`,
