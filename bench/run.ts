@@ -1,118 +1,75 @@
-import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { Container } from 'inversify';
-import { AggregateRepository, CommandBus, InMemoryEventStore, NO_STREAM, mnemeModule, type EventStore } from 'mneme';
-import { BankAccount, Deposit, OpenAccount, Withdraw } from '../examples/bank-account/domain.js';
-import { kurrentAdapter } from './kurrent.js';
-import { compare, report } from './measure.js';
-
 /**
- * `npm run bench`: Mneme against hand-written code doing the same work on the same store, in the
- * same process. Ratios, not absolute times, are what to compare between machines and commits.
+ * `npm run bench [-- --quick] [-- --only=replay,commands,contention,kurrent,memory]`: Mneme next to
+ * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
+ * alternating in one process. Prints a table per scenario and the issue's targets; a full run writes
+ * bench/results/latest.json and latest.md, a partial one bench/results/partial.json.
  */
-const REPLAY_EVENTS = 10_000;
-const COMMANDS = 500;
-const CONTENDED = 20;
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { formatReport, markdownReport, round, type ScenarioReport } from './results.js';
+import { commandsScenario } from './scenarios/commands.js';
+import { contentionScenario } from './scenarios/contention.js';
+import { kurrentScenarios } from './scenarios/kurrent.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { replayScenario } from './scenarios/replay.js';
+import { benchSettings } from './settings.js';
+import { checkTargets, formatTargets } from './targets.js';
 
-async function seedAccount(store: EventStore, id: string, deposits: number): Promise<void> {
-  await store.appendToStream(`BankAccount-${id}`, [
-    { type: 'BankAccount.Opened', data: { accountId: id, owner: 'Ada' } },
-    ...Array.from({ length: deposits }, () => ({ type: 'BankAccount.Deposited', data: { accountId: id, amount: 1 } })),
-  ]);
+const settings = benchSettings(process.argv.slice(2));
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+
+const scenarios: [string, () => Promise<ScenarioReport | ScenarioReport[]>][] = [
+  ['replay', () => replayScenario(settings)],
+  ['commands', () => commandsScenario(settings)],
+  ['contention', () => contentionScenario(settings)],
+  ['kurrent', () => kurrentScenarios(settings)],
+  ['memory', () => memoryScenario(settings)],
+];
+if (only) {
+  const unknown = [...only].filter((name) => !scenarios.some(([n]) => n === name));
+  if (unknown.length > 0) throw new Error(`Unknown scenario(s) ${unknown.join(', ')}; choose from ${scenarios.map(([n]) => n).join(', ')}`);
 }
 
-/** The hand-written fold: a switch over plain JSON, no classes, no metadata. */
-async function handWrittenBalance(store: EventStore, stream: string): Promise<{ balance: number; version: bigint }> {
-  let balance = 0;
-  let version = -1n;
-  for await (const event of store.readStream(stream)) {
-    const data = event.data as { amount?: number };
-    switch (event.type) {
-      case 'BankAccount.Deposited':
-        balance += data.amount!;
-        break;
-      case 'BankAccount.Withdrawn':
-        balance -= data.amount!;
-        break;
-    }
-    version = event.revision;
+const machine = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  platform: `${process.platform} ${process.arch}`,
+  gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+  quick: settings.quick,
+  /** Other processes share the cores: the 1-minute load average before and after says how much. */
+  loadAverageBefore: round(loadavg()[0]!, 2),
+  loadAverageAfter: 0,
+};
+console.log(`Mneme benchmarks: Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadAverageBefore}, ${machine.date}${settings.quick ? ', --quick' : ''}`);
+if (!machine.gcExposed) console.log('(run with node --expose-gc, as npm run bench does, to collect garbage between variants)');
+console.log('Ratios are time over the reference (2 = twice as slow); each block alternates its variants in one process.\n');
+
+const reports: ScenarioReport[] = [];
+const started = performance.now();
+for (const [name, run] of scenarios) {
+  if (only && !only.has(name)) continue;
+  const began = performance.now();
+  const produced = await run();
+  for (const report of Array.isArray(produced) ? produced : [produced]) {
+    reports.push(report);
+    console.log(`${formatReport(report)}\n`);
   }
-  return { balance, version };
+  console.log(`  (${name}: ${((performance.now() - began) / 1000).toFixed(1)} s)\n`);
 }
+machine.loadAverageAfter = round(loadavg()[0]!, 2);
+const targets = checkTargets(reports);
+console.log(formatTargets(targets));
+console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${machine.loadAverageAfter}`);
 
-async function replay(): Promise<string> {
-  const store = new InMemoryEventStore();
-  await seedAccount(store, 'replay', REPLAY_EVENTS - 1);
-  const repository = new AggregateRepository(store);
-  const measured = await compare(
-    { name: 'switch over JSON', run: () => handWrittenBalance(store, 'BankAccount-replay') },
-    { name: 'repository.load', run: () => repository.load(BankAccount, 'replay') },
-  );
-  return report(`Replay of a ${REPLAY_EVENTS}-event stream`, measured, 'event', REPLAY_EVENTS);
-}
-
-async function commands(): Promise<string> {
-  const baselineStore = new InMemoryEventStore();
-  const handWritten = async () => {
-    const id = randomUUID();
-    await seedAccount(baselineStore, id, 0);
-    for (let i = 0; i < COMMANDS; i++) {
-      const stream = `BankAccount-${id}`;
-      const { version } = await handWrittenBalance(baselineStore, stream);
-      await baselineStore.appendToStream(stream, [{ id: randomUUID(), type: 'BankAccount.Deposited', data: { accountId: id, amount: 1 } }], {
-        expectedRevision: version < 0n ? NO_STREAM : version,
-      });
-    }
-  };
-  const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount] }));
-  const bus = container.get(CommandBus);
-  const throughTheBus = async () => {
-    const id = randomUUID();
-    await bus.execute(new OpenAccount(id, 'Ada'));
-    for (let i = 0; i < COMMANDS; i++) await bus.execute(new Deposit(id, 1));
-  };
-  const measured = await compare(
-    { name: 'read, fold, decide, append', run: handWritten },
-    { name: 'bus.execute(Deposit)', run: throughTheBus },
-    5,
-  );
-  return report(`${COMMANDS} sequential commands on one growing stream`, measured, 'command', COMMANDS);
-}
-
-async function contention(inProcessStreamQueue: boolean): Promise<string> {
-  const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 100 }, inProcessStreamQueue }));
-  const bus = container.get(CommandBus);
-  let attempts = 0;
-  const concurrent = async () => {
-    const id = randomUUID();
-    await bus.execute(new OpenAccount(id, 'Ada'));
-    await bus.execute(new Deposit(id, CONTENDED));
-    const results = await Promise.all(Array.from({ length: CONTENDED }, () => bus.execute(new Withdraw(id, 1))));
-    attempts = results.reduce((sum, r) => sum + r.attempts, 0);
-  };
-  const sequential = async () => {
-    const id = randomUUID();
-    await bus.execute(new OpenAccount(id, 'Ada'));
-    await bus.execute(new Deposit(id, CONTENDED));
-    for (let i = 0; i < CONTENDED; i++) await bus.execute(new Withdraw(id, 1));
-  };
-  const measured = await compare(
-    { name: `${CONTENDED} sequential withdrawals`, run: sequential },
-    { name: `${CONTENDED} concurrent withdrawals`, run: concurrent },
-  );
-  return (
-    report(
-      `${CONTENDED} withdrawals on one account, concurrent vs sequential (inProcessStreamQueue: ${inProcessStreamQueue})`,
-      measured,
-      'command',
-      CONTENDED,
-    ) +
-    `\n  attempts in the last concurrent run: ${attempts} for ${CONTENDED} commands (default backoff)`
-  );
-}
-
-console.log(`Mneme benchmarks (Node ${process.version})\n`);
-for (const bench of [replay, commands, () => contention(true), () => contention(false)]) console.log(`${await bench()}\n`);
-for (const line of await kurrentAdapter()) console.log(`${line}\n`);
+const resultsDir = new URL('../../bench/results/', import.meta.url);
+mkdirSync(resultsDir, { recursive: true });
+const full = !only && !settings.quick;
+const results = { machine, settings, results: reports.flatMap((r) => r.entries), targets };
+writeFileSync(new URL(full ? 'latest.json' : 'partial.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
+if (full) writeFileSync(new URL('latest.md', resultsDir), `${markdownReport(reports)}\n`);
+console.log(`Wrote bench/results/${full ? 'latest.json and latest.md' : 'partial.json'}`);

@@ -7,7 +7,7 @@ import { AccountOpened, BankAccount, Deposited } from '../examples/bank-account/
 /**
  * Loading a 100,000-event BankAccount: a full replay against a load from its latest snapshot (the
  * example's policy: one every 50 events). Standalone for now:
- *   tsc -p tsconfig.run.json && node dist/bench/snapshot-load.js
+ *   tsc -p tsconfig.run.json && node build/bench/snapshot-load.js
  * `measureSnapshotLoad(store)` runs it on any store (KurrentDB included) for a suite to call.
  */
 const EVENTS = 100_000;
