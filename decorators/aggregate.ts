@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { classLineage, type AggregateClass, type Class } from './class-types.js';
+import { classLineage } from './class-lineage.js';
+import type { AggregateClass, Class } from './class-types.js';
 import { AGGREGATE_KEY } from './metadata-keys.js';
 import { checkSnapshotOptions, type SnapshotOptions } from './snapshot-options.js';
 import { InvalidDecoratorError } from '../src/errors/decorator-error.js';

@@ -16,7 +16,8 @@ export {
 } from './aggregate.js';
 export { checkSnapshotOptions, type SnapshotOptions, type EverySnapshotOptions, type WhenSnapshotOptions } from './snapshot-options.js';
 export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
-export { classLineage, type Class, type AggregateClass } from './class-types.js';
+export { classLineage } from './class-lineage.js';
+export type { Class, AggregateClass } from './class-types.js';
 export {
   Projection,
   On,

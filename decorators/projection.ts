@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { classLineage, type Class } from './class-types.js';
+import { classLineage } from './class-lineage.js';
+import type { Class } from './class-types.js';
 import { PROJECTION_KEY } from './metadata-keys.js';
 
 /** Which part of the global log a projection reads: whole aggregate categories, or everything. */

@@ -55,7 +55,7 @@ export {
   createKurrentEventStore,
   CONNECTION_STRING_VARIABLE,
   type KurrentEventStoreOptions,
-  type KurrentEventStoreConfig,
+  type KurrentConnection,
 } from './kurrent/index.js';
 export { InvalidAggregateError } from './errors/aggregate-errors.js';
 export { InvalidConfigurationError } from './errors/configuration-error.js';
@@ -84,7 +84,7 @@ export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/s
 export { snapshotStreamName, SNAPSHOT_EVENT_TYPE, SNAPSHOTS_KEPT } from './snapshots/snapshot-stream.js';
 
 // Commands
-export { CommandBus, type ExecuteOptions } from './commands/command-bus.js';
+export { CommandBus } from './commands/command-bus.js';
 export { type CommandOptions } from './commands/command-options.js';
 export {
   MNEME_EVENT_ID_NAMESPACE,

@@ -54,9 +54,9 @@ export async function runBankAccountExample(
   const accountId = `acc-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
   const opened = await bus.execute(new OpenAccount(accountId, 'Ada'));
-  say(`Opened ${opened.streamName} for Ada (revision ${opened.nextExpectedVersion})`);
+  say(`Opened ${opened.streamName} for Ada (revision ${opened.nextExpectedRevision})`);
   const deposited = await bus.execute(new Deposit(accountId, 100));
-  say(`Deposited 100 (revision ${deposited.nextExpectedVersion})`);
+  say(`Deposited 100 (revision ${deposited.nextExpectedRevision})`);
   await bus.execute(new Withdraw(accountId, 30));
   say(`Withdrew 30, balance ${(await repository.load(BankAccount, accountId)).balance}`);
 
@@ -93,11 +93,11 @@ export async function runBankAccountExample(
   const snapshot = await new SnapshotStore(store).readLatest(snapshotStreamName('BankAccount', saverId));
   say(
     `61 events, a snapshot every 50: loading ${saver.owner}'s account (balance ${saver.balance}) replayed ` +
-      `${saver.version - (snapshot?.revision ?? -1n)} event(s) after the snapshot at revision ${snapshot?.revision}`,
+      `${saver.revision - (snapshot?.revision ?? -1n)} event(s) after the snapshot at revision ${snapshot?.revision}`,
   );
 
   const account = await repository.load(BankAccount, accountId);
-  say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.version}`);
+  say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.revision}`);
 
   // The read model: Ada opens a savings account too; the projection sees every account's events.
   const savingsId = `${accountId}s`;

@@ -23,7 +23,7 @@ export interface SaveOptions {
 
 export interface SaveResult {
   /** Revision of the stream's last event after the save. */
-  nextExpectedVersion: bigint;
+  nextExpectedRevision: bigint;
   /** The events written, in order. */
   events: readonly object[];
 }
@@ -87,17 +87,17 @@ export class AggregateRepository {
     assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
     const pending = aggregateInternals.pendingData(aggregate);
     const events = [...aggregate.pendingEvents];
-    if (pending.length === 0) return { nextExpectedVersion: aggregate.version, events };
+    if (pending.length === 0) return { nextExpectedRevision: aggregate.revision, events };
     const streamName = streamNameFor(aggregateDefinition(aggregate.constructor), aggregate.id);
     const data = toAppend(pending, options);
     // Decided (and the state checked) before anything is written; written only after the append.
-    const snapshot = this.#snapshots?.prepare(aggregate, aggregate.version + BigInt(data.length), data.at(-1)?.id);
+    const snapshot = this.#snapshots?.prepare(aggregate, aggregate.revision + BigInt(data.length), data.at(-1)?.id);
     const { nextExpectedRevision } = await this.eventStore.appendToStream(streamName, data, {
-      expectedRevision: expectedRevisionAfter(aggregate.version),
+      expectedRevision: expectedRevisionAfter(aggregate.revision),
     });
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
     if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
-    return { nextExpectedVersion: nextExpectedRevision, events };
+    return { nextExpectedRevision: nextExpectedRevision, events };
   }
 
   async #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {

@@ -14,7 +14,7 @@ export let aggregateInternals: AggregateInternals;
  */
 export abstract class AggregateRoot {
   #id: string | undefined;
-  #version = -1n;
+  #revision = -1n;
   readonly #pending: object[] = [];
   readonly #pendingData: EventData[] = [];
 
@@ -24,8 +24,13 @@ export abstract class AggregateRoot {
   }
 
   /** Revision of the last stored event applied (`-1n` for a new aggregate). */
+  get revision(): bigint {
+    return this.#revision;
+  }
+
+  /** @deprecated Renamed `revision` (one name for one number across Mneme); goes in 0.2. */
   get version(): bigint {
-    return this.#version;
+    return this.#revision;
   }
 
   /** Events decided since the aggregate was loaded, in order, not yet saved. */
@@ -61,7 +66,7 @@ export abstract class AggregateRoot {
       },
       replayed(aggregate, event, revision) {
         applyEvent(aggregate, event);
-        aggregate.#version = revision;
+        aggregate.#revision = revision;
       },
       record(aggregate, events) {
         for (const { data } of events) aggregate.#record(data);
@@ -72,7 +77,7 @@ export abstract class AggregateRoot {
       markSaved(aggregate, version) {
         aggregate.#pending.length = 0;
         aggregate.#pendingData.length = 0;
-        aggregate.#version = version;
+        aggregate.#revision = version;
       },
     };
   }

@@ -6,9 +6,6 @@ import type { CommandContext, CommandInterceptor, CommandResult } from './comman
 import { resolveCommandStamp, type CommandOptions } from './command-options.js';
 import type { CommandRouter } from './command-router.js';
 
-/** Options of one `CommandBus.execute` call: the command's id, correlation, causation and metadata. */
-export type ExecuteOptions = CommandOptions;
-
 /**
  * Dispatches commands to their aggregate's handler: load, decide, save, through the interceptor
  * chain mnemeModule builds: users' interceptors, then the per-stream queue, then the
@@ -25,7 +22,7 @@ export class CommandBus {
    * Runs the command once: if the aggregate's stream already holds events of this command id (a
    * re-sent command), resolves to them and writes nothing. Options are checked before anything is read.
    */
-  async execute<C extends object>(command: C, options?: ExecuteOptions): Promise<CommandResult> {
+  async execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
     const { route, aggregateId, streamName } = this.router.route(command);
     const stamp = resolveCommandStamp(options);
     const context: CommandContext<C> = {
@@ -51,22 +48,22 @@ export class CommandBus {
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
   async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route']): Promise<CommandResult> {
     const { handler } = route;
-    const result = (events: readonly object[], nextExpectedVersion: bigint): CommandResult => ({
+    const result = (events: readonly object[], nextExpectedRevision: bigint): CommandResult => ({
       aggregateId: context.aggregateId,
       streamName: context.streamName,
       events,
-      nextExpectedVersion,
+      nextExpectedRevision,
       attempts: context.attempt,
     });
     const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
     if (stored) return result(stored.events, stored.lastRevision);
 
     const expects = handler.options.expects ?? 'any';
-    if (expects === 'existing' && aggregate.version < 0n) {
+    if (expects === 'existing' && aggregate.revision < 0n) {
       throw new AggregateNotFoundError(route.aggregateType.name, context.aggregateId, context.streamName);
     }
-    if (expects === 'new' && aggregate.version >= 0n) {
-      throw new AggregateAlreadyExistsError(route.aggregateType.name, context.aggregateId, context.streamName, aggregate.version);
+    if (expects === 'new' && aggregate.revision >= 0n) {
+      throw new AggregateAlreadyExistsError(route.aggregateType.name, context.aggregateId, context.streamName, aggregate.revision);
     }
 
     // Handlers take (command, context); the context is optional for them to declare.
@@ -81,7 +78,7 @@ export class CommandBus {
       correlationId: context.correlationId,
       causationId: context.causationId,
     });
-    return result(saved.events, saved.nextExpectedVersion);
+    return result(saved.events, saved.nextExpectedRevision);
   }
 }
 

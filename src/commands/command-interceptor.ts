@@ -14,7 +14,7 @@ export interface CommandResult {
    * Revision of the stream's last event afterwards (`-1n` if the stream is still empty); for a
    * re-sent command, the revision of the last event it stored.
    */
-  nextExpectedVersion: bigint;
+  nextExpectedRevision: bigint;
   /** 1 when the first attempt succeeded. */
   attempts: number;
 }

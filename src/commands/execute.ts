@@ -47,7 +47,7 @@ export interface ExecuteResult<E> {
   /** The events appended by the successful attempt (for a re-sent command: the events it stored then). */
   events: E[];
   /** Revision of the stream's last event afterwards (`-1n` if still empty); for a re-sent command, of its last event. */
-  nextExpectedVersion: bigint;
+  nextExpectedRevision: bigint;
   attempts: number;
 }
 
@@ -86,14 +86,14 @@ export async function execute<E extends object, S extends AggregateState<E>>(
         }
       });
       command.setState(state);
-      if (stored) return { streamName, events: stored, nextExpectedVersion: storedLast, attempts };
+      if (stored) return { streamName, events: stored, nextExpectedRevision: storedLast, attempts };
 
       const events = await command.handle({ ...stamp, attempt: attempts });
       if (!Array.isArray(events)) {
         throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : typeof events}`);
       }
       const serialized = events.map((event) => serializeEvent(event));
-      if (serialized.length === 0) return { streamName, events: [], nextExpectedVersion: version, attempts };
+      if (serialized.length === 0) return { streamName, events: [], nextExpectedRevision: version, attempts };
       const { nextExpectedRevision } = await eventStore.appendToStream(streamName, stampEvents(serialized, stamp), {
         expectedRevision: expectedRevisionAfter(version),
       });
@@ -101,7 +101,7 @@ export async function execute<E extends object, S extends AggregateState<E>>(
       const decided = serialized.map((event) => rebuildEvent(event) as E);
       for (const event of decided) state = state.apply(event) ?? state;
       command.setState(state);
-      return { streamName, events: decided, nextExpectedVersion: nextExpectedRevision, attempts };
+      return { streamName, events: decided, nextExpectedRevision: nextExpectedRevision, attempts };
     },
     hooks,
   );

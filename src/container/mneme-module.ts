@@ -12,7 +12,7 @@ import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
-import { createKurrentEventStore, type KurrentEventStoreConfig } from '../kurrent/index.js';
+import { createKurrentEventStore, type KurrentConnection } from '../kurrent/index.js';
 import { Logger, SilentLogger } from '../logging/logger.js';
 import { CheckpointStore, EventStoreCheckpointStore } from '../projections/checkpoint-store.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
@@ -20,7 +20,7 @@ import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../proje
 import { projectionDefinition } from '../projections/projection-definition.js';
 
 /** Which event store the container uses: an instance, a class, or a KurrentDB connection. */
-export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: KurrentEventStoreConfig };
+export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: KurrentConnection };
 
 export interface MnemeModuleOptions {
   /** Aggregate classes whose @Handles methods the bus dispatches to. */

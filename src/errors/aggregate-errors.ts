@@ -25,10 +25,11 @@ export class AggregateAlreadyExistsError extends MnemeError {
     readonly aggregateType: string,
     readonly aggregateId: string,
     readonly streamName: string,
-    readonly version: bigint,
+    /** Revision of the stream's last event. */
+    readonly revision: bigint,
   ) {
     super(
-      `${aggregateType} '${aggregateId}' already exists (stream '${streamName}' is at revision ${version}). ` +
+      `${aggregateType} '${aggregateId}' already exists (stream '${streamName}' is at revision ${revision}). ` +
         `Use another id, or send a command that acts on the existing aggregate.`,
     );
   }

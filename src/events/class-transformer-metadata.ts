@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { classLineage } from '../../decorators/class-types.js';
+import { classLineage } from '../../decorators/class-lineage.js';
 
 /** class-transformer's record of one `@Type(() => X)`. */
 export interface TypeMetadata {

@@ -5,7 +5,7 @@ import { KurrentEventStore, type KurrentEventStoreOptions } from './kurrent-even
  * How `mnemeModule({ eventStore: { kurrent: ... } })` names the server: a connection string, an
  * existing client, or an object with one of them (neither: read KURRENTDB_CONNECTION_STRING from `env`).
  */
-export type KurrentEventStoreConfig =
+export type KurrentConnection =
   | string
   | KurrentDBClient
   | (KurrentEventStoreOptions & {
@@ -16,7 +16,7 @@ export type KurrentEventStoreConfig =
     });
 
 /** Builds the store for the DI module. Whoever owns the container closes it with `close()`. */
-export function createKurrentEventStore(config: KurrentEventStoreConfig): KurrentEventStore {
+export function createKurrentEventStore(config: KurrentConnection): KurrentEventStore {
   if (typeof config === 'string' || isClient(config)) return new KurrentEventStore(config);
   const { connectionString, client, env, ...options } = config;
   if (connectionString !== undefined) return new KurrentEventStore(connectionString, options);

@@ -21,7 +21,7 @@ import { comparePositions } from '../store/global-position.js';
 import { isDeliverable, kurrentFilter, positionedEvent, subscribeToAllOnKurrent } from './all-stream.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
-import { connect, connectionStringFromEnvironment } from './connection-settings.js';
+import { connect, connectionStringFromEnvironment } from './kurrent-connection.js';
 import { DeadlinePassed, MAX_DEADLINE_MS, eachWithin, withDeadline } from './deadline.js';
 import { mapKurrentError } from './error-mapping.js';
 import { kurrentClient } from './kurrent-client.js';
@@ -214,10 +214,6 @@ export class KurrentEventStore extends EventStore {
   close(): Promise<void> {
     this.#closing ??= this.#ownsClient ? this.client.dispose() : Promise.resolve();
     return this.#closing;
-  }
-
-  dispose(): Promise<void> {
-    return this.close();
   }
 
   /**

@@ -84,7 +84,7 @@ class Ledger extends AggregateRoot {
   post(cmd: Post) {
     this.lastNote = `posting ${cmd.amount}`;
     const at = new Date(Date.UTC(2024, 0, 1, 0, 0, this.postings)).toISOString();
-    return this.version < 0n ? [new LedgerOpened(at), new Posted(cmd.amount, 'first', at)] : [new Posted(cmd.amount, `#${this.postings}`, at)];
+    return this.revision < 0n ? [new LedgerOpened(at), new Posted(cmd.amount, 'first', at)] : [new Posted(cmd.amount, `#${this.postings}`, at)];
   }
 
   @Apply(LedgerOpened) onOpened(e: LedgerOpened) {
@@ -160,7 +160,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       for (let i = 0; i < times; i++) await bus.execute(new Post(id, i + 1));
     };
     const snapshotsOf = (id: string) => collect(subject.store.readStream(snapshotStreamName('SnapLedger', id)));
-    const stateOf = (ledger: Ledger) => ({ plain: instanceToPlain(ledger), version: ledger.version, id: ledger.id, ledger });
+    const stateOf = (ledger: Ledger) => ({ plain: instanceToPlain(ledger), version: ledger.revision, id: ledger.id, ledger });
 
     it('writes the state to <category>_snapshot-<id>, its own category, after the save that crosses the threshold', async () => {
       const id = randomUUID();
@@ -195,7 +195,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       expect(stateOf(loaded)).toEqual(stateOf(replayed));
       expect(loaded.recent[0]).toBeInstanceOf(Entry);
       expect(loaded.recent[0]!.at).toBeInstanceOf(Date);
-      expect(loaded.version).toBe(8n);
+      expect(loaded.revision).toBe(8n);
       expect(logger.warnings).toEqual([]);
     });
 
@@ -232,7 +232,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       await subject.store.appendToStream(companion, [{ type: SNAPSHOT_EVENT_TYPE, data: { version: 1, revision: 'four', state: {} } }]);
       const loaded = await repository.load(Ledger, id);
       expect(loaded.balance).toBe(10);
-      expect(loaded.version).toBe(4n);
+      expect(loaded.revision).toBe(4n);
       expect(logger.warnings).toHaveLength(1);
       expect(logger.warnings[0]!.fields).toMatchObject({ code: 'MNEME_UNREADABLE_SNAPSHOT', streamName: companion, revision: 1n, aggregateType: 'Ledger', aggregateId: id });
       expect(logger.warnings[0]!.message).toContain('not a decimal string');
@@ -249,7 +249,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       });
       const loaded = await repository.load(Ledger, id);
       expect(loaded.balance).toBe(3);
-      expect(loaded.version).toBe(2n);
+      expect(loaded.revision).toBe(2n);
       expect(logger.warnings[0]!.message).toMatch(/revision 40 it covers is missing from stream/);
     });
 
@@ -272,7 +272,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       const id = randomUUID();
       store.failAppends = (stream) => stream.includes('_snapshot-');
       await post(id, 4); // the fifth event should have taken a snapshot
-      expect((await repository.load(Ledger, id)).version).toBe(4n);
+      expect((await repository.load(Ledger, id)).revision).toBe(4n);
       expect(await snapshotsOf(id)).toEqual([]);
       expect(logger.warnings).toHaveLength(1);
       expect(logger.warnings[0]!.message).toMatch(/Writing the snapshot of Ledger '.*' at revision 4 failed; the command succeeded/);

@@ -139,11 +139,11 @@ describe(KurrentEventStore.name, () => {
   });
 
   describe('construction and closing', () => {
-    it('closes a client it created', async () => {
+    it('closes a client it created, once however often it is closed', async () => {
       const own = new KurrentEventStore(connectionString());
       const dispose = jest.spyOn(own.client, 'dispose');
       await own.close();
-      await own.dispose();
+      await own.close();
       expect(dispose).toHaveBeenCalledTimes(1);
     });
 

@@ -55,7 +55,7 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
       const { id, stream } = await openAccount();
       inject({ kind, count: 2 });
       const result = await bus.execute(new Deposit(id, 10));
-      expect(result).toMatchObject({ attempts: 3, nextExpectedVersion: 1n });
+      expect(result).toMatchObject({ attempts: 3, nextExpectedRevision: 1n });
       expect(notices.map((n) => n.reason)).toEqual(['transient', 'transient']);
       expect(kurrent.emulator.pendingFaults).toBe(0);
       expect((await collect(store.readStream(stream))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited']);
@@ -64,14 +64,14 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
     it('retries a failed read of the stream, then succeeds', async () => {
       const { id } = await openAccount();
       inject({ kind: 'unavailable', count: 2, methods: ['Read'] });
-      await expect(bus.execute(new Deposit(id, 10))).resolves.toMatchObject({ attempts: 3, nextExpectedVersion: 1n });
+      await expect(bus.execute(new Deposit(id, 10))).resolves.toMatchObject({ attempts: 3, nextExpectedRevision: 1n });
     });
 
     it('resolves a command whose append was applied but whose reply was lost, with its events stored once', async () => {
       const { id, stream } = await openAccount();
       inject({ kind: 'drop-after-write' });
       const result = await bus.execute(new Deposit(id, 25), { commandId: `dep-${id}` });
-      expect(result).toMatchObject({ attempts: 2, nextExpectedVersion: 1n, events: [{ amount: 25 }] });
+      expect(result).toMatchObject({ attempts: 2, nextExpectedRevision: 1n, events: [{ amount: 25 }] });
       const stored = await collect(store.readStream(stream));
       expect(stored.filter((e) => e.metadata.commandId === `dep-${id}`)).toHaveLength(1);
       expect(stored).toHaveLength(2);
@@ -87,7 +87,7 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
       await expect(impatient.execute(new Deposit(id, 25), { commandId: `dep-${id}` })).rejects.toBeInstanceOf(EventStoreUnavailableError);
       kurrent.emulator.clearRpcLog();
       const again = await impatient.execute(new Deposit(id, 25), { commandId: `dep-${id}` });
-      expect(again).toMatchObject({ attempts: 1, nextExpectedVersion: 1n, events: [{ amount: 25 }] });
+      expect(again).toMatchObject({ attempts: 1, nextExpectedRevision: 1n, events: [{ amount: 25 }] });
       expect(kurrent.emulator.rpcLog.filter((path) => /Append/.test(path))).toEqual([]);
       expect(await collect(store.readStream(stream))).toHaveLength(2);
     });
@@ -109,9 +109,9 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
       const stream = `Ledger-${randomUUID()}`;
       inject({ kind: 'drop-after-write' });
       const first = await execute(ledger(stream, 5), store, { commandId: 'credit-1', ...retry });
-      expect(first).toMatchObject({ attempts: 2, nextExpectedVersion: 0n });
+      expect(first).toMatchObject({ attempts: 2, nextExpectedRevision: 0n });
       const again = await execute(ledger(stream, 5), store, { commandId: 'credit-1' });
-      expect(again).toMatchObject({ attempts: 1, nextExpectedVersion: 0n, events: [{ amount: 5 }] });
+      expect(again).toMatchObject({ attempts: 1, nextExpectedRevision: 0n, events: [{ amount: 5 }] });
       expect(await collect(store.readStream(stream))).toHaveLength(1);
     });
   });

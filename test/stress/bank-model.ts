@@ -11,7 +11,7 @@ export interface BankCommand {
 }
 
 /** How each send of a command ended. */
-export type Outcome = { accepted: true; nextExpectedVersion: bigint; events: number } | { accepted: false; code: string };
+export type Outcome = { accepted: true; nextExpectedRevision: bigint; events: number } | { accepted: false; code: string };
 
 export const streamOf = (account: string) => `BankAccount-${account}`;
 
@@ -65,7 +65,7 @@ export async function checkAgainstModel(
     // Every send that was accepted (the first, or a re-send) reports the one stored event and its revision.
     for (const outcome of outcomes.get(command.commandId) ?? []) {
       if (!outcome.accepted) continue;
-      const reported = { command: command.commandId, events: outcome.events, revision: outcome.nextExpectedVersion };
+      const reported = { command: command.commandId, events: outcome.events, revision: outcome.nextExpectedRevision };
       expect(reported).toEqual({ command: command.commandId, events: 1, revision: revisionOf.get(command.commandId) });
     }
   }

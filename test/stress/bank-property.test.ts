@@ -86,7 +86,7 @@ async function runScenario(steps: readonly Step[], store: FlakyStore): Promise<v
       group.map(async (step, i): Promise<Outcome> => {
         try {
           const result = await buses[i % 2]!.execute(toCommand(step.command), { commandId: step.command.commandId });
-          return { accepted: true, nextExpectedVersion: result.nextExpectedVersion, events: result.events.length };
+          return { accepted: true, nextExpectedRevision: result.nextExpectedRevision, events: result.events.length };
         } catch (error) {
           if (!MnemeError.is(error)) throw error;
           return { accepted: false, code: (error as MnemeError).code };

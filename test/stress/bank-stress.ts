@@ -102,7 +102,7 @@ export async function runBankStress(options: StressOptions): Promise<StressRepor
       try {
         const result = await bus.execute(toCommand(command), { commandId: command.commandId });
         counts.maxAttempts = Math.max(counts.maxAttempts, result.attempts);
-        outcome = { accepted: true, nextExpectedVersion: result.nextExpectedVersion, events: result.events.length };
+        outcome = { accepted: true, nextExpectedRevision: result.nextExpectedRevision, events: result.events.length };
         counts.accepted++;
       } catch (error) {
         const code = MnemeError.is(error) ? (error as MnemeError).code : String(error);

@@ -32,10 +32,10 @@ export const bankScenarios = {
     else expect(results.some((r) => r.attempts > 1)).toBe(true); // the race really happened
     const account = await repository.load(BankAccount, accountId);
     expect(account.balance).toBe(0);
-    expect(account.version).toBe(21n);
+    expect(account.revision).toBe(21n);
     const revisions = (await collect(store.readStream(`BankAccount-${accountId}`))).map((e) => e.revision);
     expect(revisions).toEqual(Array.from({ length: 22 }, (_, i) => BigInt(i)));
-    expect(new Set(results.map((r) => r.nextExpectedVersion)).size).toBe(20);
+    expect(new Set(results.map((r) => r.nextExpectedRevision)).size).toBe(20);
   },
 
   async concurrentOpens(store: EventStore, accountId: string, inProcessStreamQueue: boolean): Promise<void> {

@@ -19,7 +19,7 @@ export const resendScenarios = {
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => containers[i % 4]!.bus.execute(new Withdraw(accountId, 60), { commandId })),
     );
-    expect(new Set(results.map((r) => r.nextExpectedVersion))).toEqual(new Set([2n]));
+    expect(new Set(results.map((r) => r.nextExpectedRevision))).toEqual(new Set([2n]));
     expect(results.every((r) => r.events.length === 1)).toBe(true);
     const stored = await collect(store.readStream(`BankAccount-${accountId}`));
     expect(stored.map((e) => [e.type, e.metadata.commandId === commandId])).toEqual([

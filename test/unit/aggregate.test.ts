@@ -57,10 +57,18 @@ class LoudCounter extends Counter {
 }
 
 describe(AggregateRoot.name, () => {
-  it('starts new at version -1n with no pending events', () => {
+  it('starts new at revision -1n with no pending events', () => {
     const counter = new Counter();
-    expect(counter.version).toBe(-1n);
+    expect(counter.revision).toBe(-1n);
     expect(counter.pendingEvents).toEqual([]);
+  });
+
+  it('keeps version as a deprecated alias of revision', async () => {
+    const store = new InMemoryEventStore();
+    await store.appendToStream('Counter-c', [{ type: 'Counter.Incremented', data: { by: 1 } }, { type: 'Counter.Incremented', data: { by: 1 } }]);
+    const counter = await new AggregateRepository(store).load(Counter, 'c');
+    expect(counter.revision).toBe(1n);
+    expect(counter.version).toBe(counter.revision);
   });
 
   it('raise() applies the event and records it as pending', () => {
@@ -171,7 +179,7 @@ describe(AggregateRepository.name, () => {
     ]);
     const account = await new AggregateRepository(store).load(BankAccount, 'a');
     expect(account).toBeInstanceOf(BankAccount);
-    expect(account).toMatchObject({ id: 'a', opened: true, owner: 'Ada', balance: 25, version: 2n });
+    expect(account).toMatchObject({ id: 'a', opened: true, owner: 'Ada', balance: 25, revision: 2n });
     expect(account.pendingEvents).toEqual([]);
   });
 
@@ -190,8 +198,8 @@ describe(AggregateRepository.name, () => {
     const account = await repository.load(BankAccount, 'a');
     account.raise(new AccountOpened('a', 'Ada'));
     account.raise(new Deposited('a', 10));
-    expect((await repository.save(account)).nextExpectedVersion).toBe(1n);
-    expect(account.version).toBe(1n);
+    expect((await repository.save(account)).nextExpectedRevision).toBe(1n);
+    expect(account.revision).toBe(1n);
     expect(account.pendingEvents).toEqual([]);
     const stale = await repository.load(BankAccount, 'a');
     account.raise(new Withdrawn('a', 5));

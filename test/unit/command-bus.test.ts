@@ -37,7 +37,7 @@ describe(CommandBus.name, () => {
       aggregateId: 'acc-1',
       streamName: 'BankAccount-acc-1',
       events: [new AccountOpened('acc-1', 'Ada')],
-      nextExpectedVersion: 0n,
+      nextExpectedRevision: 0n,
       attempts: 1,
     });
     expect(result.events[0]).toBeInstanceOf(AccountOpened);
@@ -60,7 +60,7 @@ describe(CommandBus.name, () => {
     expect((await bus.execute(new Deposit('acc-1', 50))).events).toEqual([new Deposited('acc-1', 50)]);
     const withdrawn = await bus.execute(new Withdraw('acc-1', 20));
     expect(withdrawn.events).toEqual([new Withdrawn('acc-1', 20)]);
-    expect(withdrawn.nextExpectedVersion).toBe(2n);
+    expect(withdrawn.nextExpectedRevision).toBe(2n);
   });
 
   it('rejects a withdrawal above the balance with the domain error, unchanged, and writes nothing', async () => {
@@ -190,7 +190,7 @@ describe(CommandBus.name, () => {
     await bus.execute(new Issue('t-1'));
     const error = await bus.execute(new Issue('t-1')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AggregateAlreadyExistsError);
-    expect(error).toMatchObject({ aggregateId: 't-1', streamName: 'Ticket-t-1', version: 0n });
+    expect(error).toMatchObject({ aggregateId: 't-1', streamName: 'Ticket-t-1', revision: 0n });
   });
 
   describe('handler results', () => {
@@ -258,7 +258,7 @@ describe(CommandBus.name, () => {
     it('decides nothing without writing anything', async () => {
       const { bus, store } = await cart();
       const result = await bus.execute(new AddItems('nothing'));
-      expect(result).toMatchObject({ events: [], nextExpectedVersion: -1n, attempts: 1 });
+      expect(result).toMatchObject({ events: [], nextExpectedRevision: -1n, attempts: 1 });
       expect(await collect(store.readStream('Cart-cart-1'))).toEqual([]);
     });
 

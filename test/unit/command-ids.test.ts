@@ -177,7 +177,7 @@ describe('a re-sent command', () => {
     const again = await bus.execute(new Deposit('acc-1', 30), { commandId: 'dep-1' });
     expect(again).toEqual({ ...first, attempts: 1 });
     expect(again.events[0]).toBeInstanceOf(Deposited);
-    expect(again.nextExpectedVersion).toBe(1n);
+    expect(again.nextExpectedRevision).toBe(1n);
     expect(await collect(store.readStream('BankAccount-acc-1'))).toHaveLength(3);
   });
 
@@ -185,7 +185,7 @@ describe('a re-sent command', () => {
     const { bus, store } = await setUp();
     await bus.execute(new OpenAccount('acc-1', 'Ada'), { commandId: 'open-1' });
     const again = await bus.execute(new OpenAccount('acc-1', 'Ada'), { commandId: 'open-1' });
-    expect(again).toMatchObject({ events: [new AccountOpened('acc-1', 'Ada')], nextExpectedVersion: 0n });
+    expect(again).toMatchObject({ events: [new AccountOpened('acc-1', 'Ada')], nextExpectedRevision: 0n });
     await expect(bus.execute(new OpenAccount('acc-1', 'Ada'))).rejects.toThrow('Account already open');
     expect(await collect(store.readStream('BankAccount-acc-1'))).toHaveLength(1);
   });
@@ -195,7 +195,7 @@ describe('a re-sent command', () => {
     await bus.execute(new OpenAccount('acc-1', 'Ada'));
     await expect(bus.execute(new Withdraw('acc-1', 10), { commandId: 'w-1' })).rejects.toThrow('Insufficient funds');
     await bus.execute(new Deposit('acc-1', 10));
-    await expect(bus.execute(new Withdraw('acc-1', 10), { commandId: 'w-1' })).resolves.toMatchObject({ nextExpectedVersion: 2n });
+    await expect(bus.execute(new Withdraw('acc-1', 10), { commandId: 'w-1' })).resolves.toMatchObject({ nextExpectedRevision: 2n });
   });
 
   it('in execute() writes nothing and resolves to its stored events', async () => {
@@ -229,7 +229,7 @@ describe('AggregateRepository.save with a command id', () => {
     for (const account of decisions) account.raise(new AccountOpened('acc-1', 'Ada'));
     const save = (index: number) => repository.save(decisions[index]!, { commandId: 'open-1', metadata: { by: 'ada' } });
     const [first, second] = [await save(0), await save(1)];
-    expect(second.nextExpectedVersion).toBe(first.nextExpectedVersion);
+    expect(second.nextExpectedRevision).toBe(first.nextExpectedRevision);
     const stored = await collect(store.readStream('BankAccount-acc-1'));
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ id: eventIdFor('open-1', 0), metadata: { by: 'ada', commandId: 'open-1', $correlationId: 'open-1' } });

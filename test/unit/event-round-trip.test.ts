@@ -139,7 +139,7 @@ describe('an event that was accepted can always be replayed', () => {
     expect(() => cart.raise(new Totalled([{ sku: 'a', price: 1 }]))).toThrow(InvalidEventError);
     expect(cart.pendingEvents).toEqual([]);
     await repository.save(cart);
-    expect(cart.version).toBe(-1n);
+    expect(cart.revision).toBe(-1n);
   });
 });
 

@@ -77,7 +77,7 @@ describe(execute.name, () => {
   it('creates the stream with no_stream and reports the result', async () => {
     const store = new InMemoryEventStore();
     const result = await execute(new Credit('l1', 50), store);
-    expect(result).toEqual({ streamName: 'Ledger-l1', events: [new Credited(50)], nextExpectedVersion: 0n, attempts: 1 });
+    expect(result).toEqual({ streamName: 'Ledger-l1', events: [new Credited(50)], nextExpectedRevision: 0n, attempts: 1 });
     const [stored] = await collect(store.readStream('Ledger-l1'));
     expect(stored).toMatchObject({ type: 'Ledger.Credited', data: { amount: 50 } });
   });
@@ -87,7 +87,7 @@ describe(execute.name, () => {
     await execute(new Credit('l1', 50), store);
     const debit = new Debit('l1', 20);
     const result = await execute(debit, store);
-    expect(result.nextExpectedVersion).toBe(1n);
+    expect(result.nextExpectedRevision).toBe(1n);
     expect(debit.state.balance).toBe(30); // the state after the new events too
     expect(debit.state.applied).toEqual(['Credited', 'Debited']);
   });

@@ -54,7 +54,7 @@ describe(mnemeModule.name, () => {
     const three = await containerWith({ eventStore: shared });
     const four = await containerWith({ eventStore: shared });
     await three.get(CommandBus).execute(new OpenAccount('b', 'Bob'));
-    await expect(four.get(CommandBus).execute(new Deposit('b', 1))).resolves.toMatchObject({ nextExpectedVersion: 1n });
+    await expect(four.get(CommandBus).execute(new Deposit('b', 1))).resolves.toMatchObject({ nextExpectedRevision: 1n });
   });
 
   it('accepts an event store class, one instance per container', async () => {

@@ -56,7 +56,7 @@ describe('a 100,000-event aggregate with a snapshot policy', () => {
     const replayed = await new AggregateRepository(store, { snapshots: false }).load(Counter, 'big');
     expect(store.readsOf(stream)).toBe(3 + EVENTS + 3);
     expect(replayed.count).toBe(EVENTS + 3);
-    expect(fromSnapshot.version).toBe(replayed.version);
+    expect(fromSnapshot.revision).toBe(replayed.revision);
     expect(instanceToPlain(fromSnapshot)).toEqual(instanceToPlain(replayed));
   }, 120_000);
 });

@@ -167,6 +167,6 @@ describe('AggregateRepository({ snapshots: false })', () => {
     notebookInstance.raise(new Noted('a'));
     await repository.save(notebookInstance);
     expect(await collect(store.readStream(snapshotStreamName('NoSnapshots', 'p-1')))).toEqual([]);
-    expect((await repository.load(plain, 'p-1')).version).toBe(0n);
+    expect((await repository.load(plain, 'p-1')).revision).toBe(0n);
   });
 });

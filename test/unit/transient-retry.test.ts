@@ -142,7 +142,7 @@ describe('the command bus on a store with transient faults', () => {
     await bus.execute(new OpenAccount('acc-1', 'Ada'));
     store.failNext('append', 'drop-after-write');
     const result = await bus.execute(new Deposit('acc-1', 10), { commandId: 'dep-1' });
-    expect(result).toMatchObject({ attempts: 2, nextExpectedVersion: 1n, events: [{ amount: 10 }] });
+    expect(result).toMatchObject({ attempts: 2, nextExpectedRevision: 1n, events: [{ amount: 10 }] });
     const stored = await collect(store.readStream('BankAccount-acc-1'));
     expect(stored.filter((e) => e.metadata.commandId === 'dep-1')).toHaveLength(1);
     expect(store.faults['drop-after-write']).toBe(1);
@@ -173,7 +173,7 @@ describe('the command bus on a store with transient faults', () => {
       }
     };
     const result = await bus.execute(new Deposit('acc-1', 10));
-    expect(result).toMatchObject({ attempts: 2, nextExpectedVersion: 1n });
+    expect(result).toMatchObject({ attempts: 2, nextExpectedRevision: 1n });
     expect((await collect(store.readStream('BankAccount-acc-1'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited']);
   });
 
@@ -220,7 +220,7 @@ describe('execute() on a store with transient faults', () => {
     const store = new FlakyStore().failNext('append', 'drop-after-write').failNext('read', 'unavailable');
     const command = ledger('L-1', 7);
     const result = await execute(command, store, { commandId: 'c-1', ...fast });
-    expect(result).toMatchObject({ attempts: 3, nextExpectedVersion: 0n, events: [{ amount: 7 }] });
+    expect(result).toMatchObject({ attempts: 3, nextExpectedRevision: 0n, events: [{ amount: 7 }] });
     expect(command.handled).toBe(1);
     expect(await collect(store.readStream('L-1'))).toHaveLength(1);
   });

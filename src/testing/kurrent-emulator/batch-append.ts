@@ -17,7 +17,7 @@ import type { ProposedEvent, WriteOutcome } from './records.js';
 import { deadlineTimer, timeLeftMs } from './batch-deadline.js';
 import type { StreamsContext, StreamsHandlers } from './streams-context.js';
 import {
-  InvalidEventError,
+  WireEventError,
   eventSize,
   invalidArgument,
   parseProposedEvent,
@@ -117,7 +117,7 @@ export function batchAppendHandler({ log, faults, maxAppendSize, reportBug }: St
             append.events.push(event);
           }
         } catch (error) {
-          if (!(error instanceof InvalidEventError)) throw error;
+          if (!(error instanceof WireEventError)) throw error;
           settle(key);
           // BatchAppend catches the exception and answers BadRequest in-band.
           return respond(correlationId, append.stream, badRequest(error.message));

@@ -9,7 +9,7 @@ import {
   type DeleteReq,
   type TombstoneReq,
 } from './protocol.js';
-import { ANY, NO_STREAM, STREAM_EXISTS } from './records.js';
+import { WIRE_ANY, WIRE_NO_STREAM, WIRE_STREAM_EXISTS } from './records.js';
 import type { WrongExpectedVersion } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb.js';
 
 type RevisionOptions = AppendReq.Options | DeleteReq.Options | TombstoneReq.Options;
@@ -22,11 +22,11 @@ export function expectedOf(options: RevisionOptions): number | undefined {
     case Case.REVISION:
       return Number(options.getRevision());
     case Case.NO_STREAM:
-      return NO_STREAM;
+      return WIRE_NO_STREAM;
     case Case.ANY:
-      return ANY;
+      return WIRE_ANY;
     case Case.STREAM_EXISTS:
-      return STREAM_EXISTS;
+      return WIRE_STREAM_EXISTS;
     default:
       return undefined;
   }
@@ -38,11 +38,11 @@ export function expectedOfBatch(options: BatchAppendReq.Options): number | undef
     case Case.STREAM_POSITION:
       return Number(options.getStreamPosition());
     case Case.NO_STREAM:
-      return NO_STREAM;
+      return WIRE_NO_STREAM;
     case Case.ANY:
-      return ANY;
+      return WIRE_ANY;
     case Case.STREAM_EXISTS:
-      return STREAM_EXISTS;
+      return WIRE_STREAM_EXISTS;
     default:
       return undefined;
   }
@@ -52,9 +52,9 @@ export function expectedOfBatch(options: BatchAppendReq.Options): number | undef
 export function appendWrongExpectedVersion(expected: number, current: number): AppendResp.WrongExpectedVersion {
   const wev = new streamsPb.AppendResp.WrongExpectedVersion();
   const empty = () => new sharedPb.Empty();
-  if (expected === ANY) wev.setExpectedAny(empty()).setAny2060(empty());
-  else if (expected === STREAM_EXISTS) wev.setExpectedStreamExists(empty()).setStreamExists2060(empty());
-  else if (expected === NO_STREAM) wev.setExpectedNoStream(empty());
+  if (expected === WIRE_ANY) wev.setExpectedAny(empty()).setAny2060(empty());
+  else if (expected === WIRE_STREAM_EXISTS) wev.setExpectedStreamExists(empty()).setStreamExists2060(empty());
+  else if (expected === WIRE_NO_STREAM) wev.setExpectedNoStream(empty());
   else wev.setExpectedRevision(String(expected)).setExpectedRevision2060(expected);
   if (current < 0) wev.setCurrentNoStream(empty()).setNoStream2060(empty());
   else wev.setCurrentRevision(String(current)).setCurrentRevision2060(current);
@@ -65,9 +65,9 @@ export function appendWrongExpectedVersion(expected: number, current: number): A
 export function batchWrongExpectedVersion(expected: number, current: number): WrongExpectedVersion {
   const wev = new sharedPb.WrongExpectedVersion();
   const empty = () => new emptyPb.Empty();
-  if (expected === ANY) wev.setExpectedAny(empty());
-  else if (expected === STREAM_EXISTS) wev.setExpectedStreamExists(empty());
-  else if (expected === NO_STREAM) wev.setExpectedNoStream(empty());
+  if (expected === WIRE_ANY) wev.setExpectedAny(empty());
+  else if (expected === WIRE_STREAM_EXISTS) wev.setExpectedStreamExists(empty());
+  else if (expected === WIRE_NO_STREAM) wev.setExpectedNoStream(empty());
   else wev.setExpectedStreamPosition(String(expected));
   if (current < 0) wev.setCurrentNoStream(empty());
   else wev.setCurrentStreamRevision(String(current));

@@ -2,9 +2,9 @@
  * server's commit checks (IndexWriter.CheckCommit), soft delete, un-delete and tombstones. */
 import { randomUUID } from 'node:crypto';
 import {
-  ANY,
-  NO_STREAM,
-  STREAM_EXISTS,
+  WIRE_ANY,
+  WIRE_NO_STREAM,
+  WIRE_STREAM_EXISTS,
   type LogRecord,
   type ProposedEvent,
   type WriteOutcome,
@@ -161,13 +161,13 @@ export class InMemoryLog {
     const current = this.lastRevision(stream);
     const softDeleted = this.metadata(stream).softDeleted;
 
-    if (expected === STREAM_EXISTS) {
+    if (expected === WIRE_STREAM_EXISTS) {
       if (softDeleted) return { kind: 'deleted' };
       // A stream with metadata but no events counts as existing.
       if (current < 0 && this.lastRevision(metastreamOf(stream)) < 0) return { kind: 'wrong-expected-version' };
     }
 
-    if (expected === ANY || expected === STREAM_EXISTS) {
+    if (expected === WIRE_ANY || expected === WIRE_STREAM_EXISTS) {
       // Weak idempotency: decided by whether the ids were already written to this stream.
       let lastRevision = -1;
       for (const [index, id] of eventIds.entries()) {
@@ -188,7 +188,7 @@ export class InMemoryLog {
         revision += 1;
         if (events[revision]?.id === id) continue;
         if (revision !== expected + 1) return { kind: 'wrong-expected-version' }; // CorruptedIdempotency
-        if (expected === NO_STREAM && softDeleted) return { kind: 'ok', softDeleted };
+        if (expected === WIRE_NO_STREAM && softDeleted) return { kind: 'ok', softDeleted };
         return { kind: 'wrong-expected-version' };
       }
       return { kind: 'idempotent', lastRevision: revision };

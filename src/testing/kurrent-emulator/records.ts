@@ -1,9 +1,9 @@
 /** What the in-memory log stores, in the server's own vocabulary (expected versions as longs). */
 
 /** Expected-version sentinels, as the server encodes them internally. Exact revisions are N >= 0. */
-export const ANY = -2;
-export const NO_STREAM = -1;
-export const STREAM_EXISTS = -4;
+export const WIRE_ANY = -2;
+export const WIRE_NO_STREAM = -1;
+export const WIRE_STREAM_EXISTS = -4;
 
 /** `$streamDeleted` records carry revision long.MaxValue; it only ever travels as a string. */
 export const TOMBSTONE_REVISION = '9223372036854775807';

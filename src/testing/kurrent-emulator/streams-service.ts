@@ -9,7 +9,7 @@ import { readAll, readStream } from './reads.js';
 import { failStream } from './response-writer.js';
 import { subscribe } from './subscriptions.js';
 import {
-  InvalidEventError,
+  WireEventError,
   eventSize,
   invalidArgument,
   maxAppendSizeExceeded,
@@ -144,7 +144,7 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
 /** Invalid events fail an Append call with the RPC error the server throws. */
 function rejectInvalidEvents(fail: (error: RpcError) => void) {
   return (error: unknown): boolean => {
-    if (!(error instanceof InvalidEventError)) return false;
+    if (!(error instanceof WireEventError)) return false;
     fail(error.rpcError);
     return true;
   };

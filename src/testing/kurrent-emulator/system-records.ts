@@ -3,7 +3,7 @@
  * `$all` consumer that forgets to skip `$` streams fails on the emulator as it does on a server. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { InMemoryLog } from './log.js';
-import { ANY, type ProposedEvent } from './records.js';
+import { WIRE_ANY, type ProposedEvent } from './records.js';
 
 const json = (type: string, data: unknown): ProposedEvent => ({
   id: randomUUID(),
@@ -51,5 +51,5 @@ export function systemRecords(host = '127.0.0.1:2113'): Array<[stream: string, e
 }
 
 export function seedSystemRecords(log: InMemoryLog): void {
-  for (const [stream, event] of systemRecords()) log.append(stream, ANY, [event]);
+  for (const [stream, event] of systemRecords()) log.append(stream, WIRE_ANY, [event]);
 }

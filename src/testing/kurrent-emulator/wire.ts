@@ -46,7 +46,7 @@ export function uuidMessage(id: string, structured: boolean): UUID {
 }
 
 /** Thrown while parsing a proposed event; handlers turn it into the right reply for their RPC. */
-export class InvalidEventError extends Error {
+export class WireEventError extends Error {
   constructor(readonly rpcError: RpcError) {
     super(rpcError.details);
   }
@@ -61,10 +61,10 @@ interface ProposedMessage {
 
 export function parseProposedEvent(message: ProposedMessage): ProposedEvent {
   const id = uuidOf(message.getId());
-  if (id === undefined) throw new InvalidEventError(invalidArgument('Event id must be a valid UUID.'));
+  if (id === undefined) throw new WireEventError(invalidArgument('Event id must be a valid UUID.'));
   const metadata = message.getMetadataMap();
   for (const property of ['type', 'content-type']) {
-    if (!metadata.has(property)) throw new InvalidEventError(requiredMetadataPropertyMissing(property));
+    if (!metadata.has(property)) throw new WireEventError(requiredMetadataPropertyMissing(property));
   }
   return {
     id,
