@@ -97,7 +97,7 @@ export async function runBankAccountExample(
   );
 
   const account = await repository.load(BankAccount, accountId);
-  say(`Final balance of ${account.owner}'s account: ${account.balance} at version ${account.revision}`);
+  say(`Final balance of ${account.owner}'s account: ${account.balance} at revision ${account.revision}`);
 
   // The read model: Ada opens a savings account too; the projection sees every account's events.
   const savingsId = `${accountId}s`;

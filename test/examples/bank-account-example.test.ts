@@ -11,7 +11,7 @@ describe('the bank-account example', () => {
     expect(lines.some((line) => line.includes('Rejected a withdrawal of 1000') && line.includes('BANK_INSUFFICIENT_FUNDS'))).toBe(true);
     expect(lines).toContain('A version-1 Deposited stored without a currency reads as 5 EUR');
     expect(lines).toContain("61 events, a snapshot every 50: loading Grace's account (balance 60) replayed 11 event(s) after the snapshot at revision 49");
-    expect(lines).toContainEqual(expect.stringMatching(/Final balance of Ada's account: 0 at version 9$/));
+    expect(lines).toContainEqual(expect.stringMatching(/Final balance of Ada's account: 0 at revision 9$/));
     expect(lines.at(-1)).toMatch(/^Accounts by owner \(read model\): Ada -> acc-\w+: 0, acc-\w+s: 250$/);
   });
 });

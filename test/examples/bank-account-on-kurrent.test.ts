@@ -9,7 +9,7 @@ describe('the bank-account example on KurrentDB', () => {
     const { balance, lines } = await runBankAccountExample({ eventStore: { kurrent: kurrent.target.connectionString } }, () => {});
     expect(balance).toBe(0);
     expect(lines).toContain('Withdrew 30, balance 70');
-    expect(lines).toContainEqual(expect.stringMatching(/Final balance of Ada's account: 0 at version 9$/));
+    expect(lines).toContainEqual(expect.stringMatching(/Final balance of Ada's account: 0 at revision 9$/));
     expect(lines.at(-1)).toMatch(/^Accounts by owner \(read model\): Ada -> acc-\w+: 0, acc-\w+s: 250$/);
   });
 });
