@@ -53,6 +53,7 @@ const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
 const OUTCOMES: readonly CommandOutcome[] = ['ok', 'rejected', 'conflict-exhausted', 'transient-exhausted', 'error'];
 /** Sub-millisecond in-memory commands up to 10 s Kurrent calls under retry. */
 const MS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+const NOOP_METER_PROTOTYPE: unknown = Object.getPrototypeOf(createNoopMeter());
 const OFF = { tracerProvider: new ProxyTracerProvider(), meterProvider: { getMeter: () => createNoopMeter() } };
 const RETRY_ATTRIBUTES: Record<RetryFacts['reason'], Attributes> = {
   conflict: { [A.retryReason]: 'conflict' },
@@ -75,6 +76,8 @@ export class MnemeTelemetry {
 
   readonly enabled: boolean;
   readonly #tracer: Tracer;
+  /** The meter is the API's no-op one (no SDK registered, or none given): metrics cost nothing to skip. */
+  readonly #noopMeter: boolean;
   readonly #commands: Counter;
   readonly #commandDuration: Histogram;
   readonly #conflicts: Counter;
@@ -95,6 +98,7 @@ export class MnemeTelemetry {
     const { tracerProvider, meterProvider } = options === false ? OFF : resolveTelemetryOptions(options);
     this.#tracer = tracerProvider.getTracer('mneme');
     const meter = meterProvider.getMeter('mneme');
+    this.#noopMeter = Object.getPrototypeOf(meter) === NOOP_METER_PROTOTYPE;
     const counter = (name: string, unit: string, description: string) => meter.createCounter(name, { unit, description });
     const histogram = (name: string, description: string) =>
       meter.createHistogram(name, { unit: 'ms', description, advice: { explicitBucketBoundaries: MS_BUCKETS } });
@@ -111,22 +115,30 @@ export class MnemeTelemetry {
 
   /** Runs one command (all its attempts) in a `mneme.command` span; loads and appends become its children. */
   command<T>(facts: CommandFacts, run: () => Promise<T>): Promise<T> {
-    return this.enabled ? this.#command(facts, run) : run();
+    if (!this.enabled) return run();
+    const span = this.#tracer.startSpan(MNEME_SPANS.command, INTERNAL);
+    return this.#idle(span) ? run() : this.#command(span, facts, run);
   }
 
   /** Runs one aggregate load in a `mneme.load` span; `run` fills the probe in. */
   load<T>(aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
-    return this.enabled ? this.#load(aggregateType, streamName, run) : run(UNUSED_PROBE);
+    if (!this.enabled) return run(UNUSED_PROBE);
+    const span = this.#tracer.startSpan(MNEME_SPANS.load, INTERNAL);
+    return this.#idle(span) ? run(UNUSED_PROBE) : this.#load(span, aggregateType, streamName, run);
   }
 
   /** Runs one append of `events` events in a `mneme.append` span. */
   append<T>(aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
-    return this.enabled ? this.#append(aggregateType, streamName, events, expectedRevision, run) : run();
+    if (!this.enabled) return run();
+    const span = this.#tracer.startSpan(MNEME_SPANS.append, INTERNAL);
+    return this.#idle(span) ? run() : this.#append(span, aggregateType, streamName, events, expectedRevision, run);
   }
 
   /** Runs one projection handler call in a `mneme.projection` span. */
   projection<T>(projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> | T {
-    return this.enabled ? this.#projection(projection, event, attempt, run) : run();
+    if (!this.enabled) return run();
+    const span = this.#tracer.startSpan(MNEME_SPANS.projection, INTERNAL);
+    return this.#idle(span) ? run() : this.#projection(span, projection, event, attempt, run);
   }
 
   /** The retry loop's `onRetry` hook: counts the retry and marks it on the command span. */
@@ -141,9 +153,16 @@ export class MnemeTelemetry {
     span.addEvent(RETRY_SPAN_EVENT, attributes);
   };
 
-  async #command<T>(facts: CommandFacts, run: () => Promise<T>): Promise<T> {
+  /**
+   * Nothing to record: the meter is the API's no-op one and the span neither records nor carries a
+   * context to propagate (no SDK registered). The caller then runs the work as if there were no hook.
+   */
+  #idle(span: Span): boolean {
+    return this.#noopMeter && !span.isRecording() && !isSpanContextValid(span.spanContext());
+  }
+
+  async #command<T>(span: Span, facts: CommandFacts, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
-    const span = this.#tracer.startSpan(MNEME_SPANS.command, INTERNAL);
     if (span.isRecording()) {
       span.setAttributes({
         [A.commandType]: facts.command.constructor.name,
@@ -168,9 +187,8 @@ export class MnemeTelemetry {
     }
   }
 
-  async #load<T>(aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
+  async #load<T>(span: Span, aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
     const started = performance.now();
-    const span = this.#tracer.startSpan(MNEME_SPANS.load, INTERNAL);
     const recording = span.isRecording();
     if (recording) span.setAttributes({ [A.aggregateType]: aggregateType, [A.stream]: streamName });
     const probe: LoadProbe = { eventsRead: 0, fromSnapshot: false };
@@ -190,8 +208,7 @@ export class MnemeTelemetry {
     }
   }
 
-  async #append<T>(aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
-    const span = this.#tracer.startSpan(MNEME_SPANS.append, INTERNAL);
+  async #append<T>(span: Span, aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
     if (span.isRecording()) {
       span.setAttributes({
         [A.aggregateType]: aggregateType,
@@ -214,9 +231,8 @@ export class MnemeTelemetry {
     }
   }
 
-  async #projection<T>(projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> {
+  async #projection<T>(span: Span, projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> {
     const started = performance.now();
-    const span = this.#tracer.startSpan(MNEME_SPANS.projection, INTERNAL);
     if (span.isRecording()) {
       span.setAttributes({
         [A.projectionName]: projection,

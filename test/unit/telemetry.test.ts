@@ -238,6 +238,18 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
     expect(await capture.recorded(M.loadDuration, { [A.loadFromSnapshot]: true })).toBe(snapshotLoadsBefore + 1);
   });
 
+  it('records metrics with only a meter provider, and no spans', async () => {
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [BankAccount], telemetry: { meterProvider: capture.meterProvider } }));
+    const bus = container.get(CommandBus);
+    await bus.execute(new OpenAccount('meter-only', 'Ada'));
+    await bus.execute(new Deposit('meter-only', 3));
+    expect(await capture.counter(M.commands, { [A.commandOutcome]: 'ok' })).toBe(2);
+    expect(await capture.counter(M.eventsAppended)).toBe(2);
+    expect(await capture.recorded(M.loadDuration)).toBe(2);
+    expect(capture.spans()).toEqual([]);
+  });
+
   it("calls both the application's onRetry and its own", async () => {
     const notices: RetryNotice[] = [];
     const { bus } = await busWith({ eventStore: await openedIn('acc-10', 2), retry: { ...NO_DELAYS, onRetry: (notice) => void notices.push(notice) } });
