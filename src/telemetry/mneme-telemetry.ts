@@ -155,7 +155,8 @@ export class MnemeTelemetry {
 
   /**
    * Nothing to record: the meter is the API's no-op one and the span neither records nor carries a
-   * context to propagate (no SDK registered). The caller then runs the work as if there were no hook.
+   * context to propagate (no SDK registered). The caller then runs the work as if there were no hook
+   * (a non-recording span's end() does nothing, so it is not called).
    */
   #idle(span: Span): boolean {
     return this.#noopMeter && !span.isRecording() && !isSpanContextValid(span.spanContext());
