@@ -32,6 +32,11 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (mnemeCommands) {
     const speedup = 1 / mnemeCommands.ratios[commands.EMMETT]!;
     checks.push({ target: '2. commands: Mneme (defaults) throughput / Emmett CommandHandler', measured: x(speedup), limit: '>= 2.00x', met: speedup >= 2 });
+    // Issue 10: the OpenTelemetry hooks, on by default, cost next to nothing while no SDK is registered.
+    const telemetryCost = mnemeCommands.ratios[commands.MNEME_TELEMETRY_OFF];
+    if (telemetryCost !== undefined) {
+      checks.push({ target: '2. commands: telemetry on, no SDK / telemetry: false (issue 10)', measured: x(telemetryCost), limit: '<= 1.05x', met: telemetryCost <= 1.05 });
+    }
   }
   const eight = find(reports, 'contention', contention.EIGHT);
   const hand = find(reports, 'contention', contention.HAND);

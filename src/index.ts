@@ -131,5 +131,10 @@ export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunni
 // Logging
 export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
 
+// Observability (OpenTelemetry)
+export { MnemeTelemetry } from './telemetry/mneme-telemetry.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
+export { MNEME_SPANS, MNEME_ATTRIBUTES, MNEME_METRICS, type CommandOutcome } from './telemetry/telemetry-names.js';
+
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';

@@ -12,6 +12,8 @@ export const HAND = 'hand-written read, fold, decide, append';
 export const EMMETT = 'Emmett CommandHandler';
 export const MNEME_DEFAULTS = 'Mneme CommandBus (defaults)';
 export const MNEME_QUEUE_OFF = 'Mneme CommandBus (queue off)';
+/** The defaults with `telemetry: false`: what the OpenTelemetry hooks cost with no SDK registered (none is, here). */
+export const MNEME_TELEMETRY_OFF = 'Mneme CommandBus (telemetry off)';
 
 /** Command i goes to account i mod N; each account alternates Deposit(2) and Withdraw(1), so none is ever rejected. */
 function plan(settings: BenchSettings) {
@@ -80,11 +82,11 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     },
   };
 
-  const mneme = (name: string, inProcessStreamQueue: boolean): Batch<Container, void> => ({
+  const mneme = (name: string, inProcessStreamQueue: boolean, telemetry = true): Batch<Container, void> => ({
     name,
     setup: async () => {
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [BankAccount], inProcessStreamQueue }));
+      await container.load(mnemeModule({ aggregates: [BankAccount], inProcessStreamQueue, ...(telemetry ? {} : { telemetry: false }) }));
       const bus = container.get(CommandBus);
       for (const id of ids) await bus.execute(new OpenAccount(id, 'Ada'));
       return container;
@@ -101,7 +103,10 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     },
   });
 
-  const times = await alternateBatches<void>([hand, emmett, mneme(MNEME_DEFAULTS, true), mneme(MNEME_QUEUE_OFF, false)], settings.rounds);
+  const times = await alternateBatches<void>(
+    [hand, emmett, mneme(MNEME_DEFAULTS, true), mneme(MNEME_QUEUE_OFF, false), mneme(MNEME_TELEMETRY_OFF, true, false)],
+    settings.rounds,
+  );
   const msPerCommand = new Map([...times].map(([name, t]) => [name, t.medianMs / commands.length]));
   return scenarioReport(
     'commands',
@@ -109,6 +114,6 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     'command',
     1,
     msPerCommand,
-    [HAND, EMMETT],
+    [HAND, EMMETT, MNEME_TELEMETRY_OFF],
   );
 }

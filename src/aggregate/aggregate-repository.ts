@@ -1,6 +1,7 @@
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { EventStore, type EventData } from '../store/event-store.js';
+import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
 import { AggregateSnapshots } from './aggregate-snapshots.js';
@@ -33,6 +34,8 @@ export interface AggregateRepositoryOptions {
   logger?: SnapshotLogger;
   /** `false`: ignore snapshot policies, always replay the whole stream and write no snapshots. */
   snapshots?: boolean;
+  /** Spans and metrics of loads and appends; default: the global OpenTelemetry providers. */
+  telemetry?: MnemeTelemetry;
 }
 
 /** Events a command already stored, found while replaying its aggregate. */
@@ -45,12 +48,14 @@ export interface StoredCommandEvents {
 /** Loads aggregates by replaying their streams; saves their pending events with optimistic concurrency. */
 export class AggregateRepository {
   readonly #snapshots: AggregateSnapshots | undefined;
+  readonly #telemetry: MnemeTelemetry;
 
   constructor(
     readonly eventStore: EventStore,
     options: AggregateRepositoryOptions = {},
   ) {
     this.#snapshots = options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, options.logger);
+    this.#telemetry = options.telemetry ?? new MnemeTelemetry();
   }
 
   /** A fresh aggregate with its stream replayed; a missing stream gives a new aggregate (version -1n). */
@@ -92,25 +97,32 @@ export class AggregateRepository {
     const data = toAppend(pending, options);
     // Decided (and the state checked) before anything is written; written only after the append.
     const snapshot = this.#snapshots?.prepare(aggregate, aggregate.revision + BigInt(data.length), data.at(-1)?.id);
-    const { nextExpectedRevision } = await this.eventStore.appendToStream(streamName, data, {
-      expectedRevision: expectedRevisionAfter(aggregate.revision),
-    });
+    const expectedRevision = expectedRevisionAfter(aggregate.revision);
+    const { nextExpectedRevision } = await this.#telemetry.append(aggregate.constructor.name, streamName, data.length, expectedRevision, () =>
+      this.eventStore.appendToStream(streamName, data, { expectedRevision }),
+    );
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
     if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
-    return { nextExpectedRevision: nextExpectedRevision, events };
+    return { nextExpectedRevision, events };
   }
 
-  async #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {
+  /** Not async (its callers are, so its throws still reject): one promise fewer per load. */
+  #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {
     assertAggregateClass(type);
     const problem = InvalidAggregateIdError.check(id);
     if (problem) throw new InvalidAggregateIdError(problem, { value: id });
     const streamName = streamNameFor(aggregateDefinition(type), id);
+    return this.#telemetry.load(type.name, streamName, (probe) => this.#replay(type, id, streamName, observe, probe));
+  }
+
+  async #replay<A extends AggregateRoot>(type: new () => A, id: string, streamName: string, observe: ReplayObserver | undefined, probe: LoadProbe): Promise<A> {
     // With a snapshot policy: the latest snapshot and the events after it, if there is a usable one.
-    const fromSnapshot = await this.#snapshots?.load(type, id, streamName, observe);
+    const fromSnapshot = await this.#snapshots?.load(type, id, streamName, observe, probe);
     if (fromSnapshot) return fromSnapshot;
     const aggregate = new type();
     aggregateInternals.initialize(aggregate, id);
     await replayStream(this.eventStore, streamName, (event, recorded) => {
+      probe.eventsRead++;
       aggregateInternals.replayed(aggregate, event, recorded.revision);
       observe?.(recorded, () => event);
     });

@@ -8,6 +8,7 @@ import { captureState, restoreState } from '../snapshots/snapshot-state.js';
 import { SnapshotStore, type Snapshot, type StoredSnapshot } from '../snapshots/snapshot-store.js';
 import { snapshotStreamName } from '../snapshots/snapshot-stream.js';
 import type { EventStore, RecordedEvent } from '../store/event-store.js';
+import type { LoadProbe } from '../telemetry/mneme-telemetry.js';
 import type { ReplayObserver } from './replay.js';
 import { aggregateDefinition, categoryOf } from './aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
@@ -50,6 +51,7 @@ export class AggregateSnapshots {
     id: string,
     streamName: string,
     observe?: ReplayObserver,
+    probe?: LoadProbe,
   ): Promise<A | undefined> {
     const policy = snapshotPolicyOf(type);
     if (!policy) return undefined;
@@ -83,6 +85,7 @@ export class AggregateSnapshots {
     const lookback: RecordedEvent[] = [];
     let checked = false;
     for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: lookbackFrom < 0n ? 0n : lookbackFrom })) {
+      if (probe) probe.eventsRead++;
       if (!checked) {
         if (recorded.revision < snapshot.revision) {
           lookback.push(recorded);
@@ -104,6 +107,7 @@ export class AggregateSnapshots {
       return undefined;
     }
     this.#covered.set(aggregate, snapshot.revision);
+    if (probe) probe.fromSnapshot = true;
     return aggregate;
   }
 

@@ -2,6 +2,7 @@ import { aggregateInternals } from '../aggregate/aggregate-root.js';
 import type { AggregateRepository } from '../aggregate/aggregate-repository.js';
 import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/aggregate-errors.js';
 import { serializeEvent } from '../events/event-serializer.js';
+import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import type { CommandContext, CommandInterceptor, CommandResult } from './command-interceptor.js';
 import { resolveCommandStamp, type CommandOptions } from './command-options.js';
 import type { CommandRouter } from './command-router.js';
@@ -16,6 +17,8 @@ export class CommandBus {
     private readonly repository: AggregateRepository,
     private readonly router: CommandRouter,
     private readonly interceptors: readonly CommandInterceptor[],
+    /** The `mneme.command` span and command metrics; default: the global OpenTelemetry providers. */
+    private readonly telemetry: MnemeTelemetry = new MnemeTelemetry(),
   ) {}
 
   /**
@@ -42,7 +45,7 @@ export class CommandBus {
       if (!interceptor) return this.#attempt(context, route);
       return interceptor.intercept(context, () => dispatch(index + 1));
     };
-    return dispatch(0);
+    return this.telemetry.command(context, () => dispatch(0));
   }
 
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */

@@ -1,11 +1,13 @@
 import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { MaxRetriesExceededError, TransientRetriesExceededError } from '../errors/command-errors.js';
 import { EventStoreUnavailableError } from '../errors/store-errors.js';
-import { backoffDelayMs, type BackoffPolicy, type RetryPolicy, type RetryReason } from './retry-policy.js';
+import { backoffDelayMs, type BackoffPolicy, type RetryNotice, type RetryPolicy, type RetryReason } from './retry-policy.js';
 
 export interface RetryHooks {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Mneme's own listener (telemetry), called before the policy's `onRetry`. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -44,7 +46,9 @@ export async function retryCommand<T>(
       }
       const retry = ++retries[reason];
       const delayMs = backoffDelayMs(backoff, retry - 1, hooks.random);
-      policy.onRetry?.({ reason, attempt: attemptNumber, retry, delayMs, error: error as Error });
+      const notice: RetryNotice = { reason, attempt: attemptNumber, retry, delayMs, error: error as Error };
+      hooks.onRetry?.(notice);
+      policy.onRetry?.(notice);
       await sleep(delayMs);
     }
   }

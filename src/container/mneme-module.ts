@@ -18,6 +18,8 @@ import { CheckpointStore, EventStoreCheckpointStore } from '../projections/check
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
 import { projectionDefinition } from '../projections/projection-definition.js';
+import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
+import type { TelemetryOptions } from '../telemetry/telemetry-options.js';
 
 /** Which event store the container uses: an instance, a class, or a KurrentDB connection. */
 export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: KurrentConnection };
@@ -58,6 +60,12 @@ export interface MnemeModuleOptions {
    * retries and resubscriptions. Default: nowhere. `console` fits.
    */
   logger?: Logger;
+  /**
+   * OpenTelemetry spans and metrics (bound as `MnemeTelemetry`). Default: the global providers of
+   * `@opentelemetry/api`, which do nothing until an SDK is registered (register it before loading
+   * this module: the meter is taken now). `false` turns it off.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /**
@@ -69,12 +77,15 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   return new ContainerModule(({ bind, isBound }) => {
     const router = new CommandRouter(options.aggregates ?? []);
     for (const aggregate of options.aggregates ?? []) checkSnapshotState(aggregate);
-    const retryInterceptor = options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry);
+    const telemetry = options.telemetry === false ? MnemeTelemetry.disabled : new MnemeTelemetry(options.telemetry);
+    const retryInterceptor =
+      options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry, { onRetry: telemetry.retried });
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
+    bind(MnemeTelemetry).toConstantValue(telemetry);
     bind(AggregateRepository)
-      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), { logger: context.get(Logger) }))
+      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), { logger: context.get(Logger), telemetry }))
       .inSingletonScope();
     bind(CommandRouter).toConstantValue(router);
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);
@@ -90,14 +101,14 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       throw new InvalidConfigurationError('interceptors', `item #${index} is neither a CommandInterceptor nor a class extending it`);
     });
 
-    bindProjections(bind, isBound, options);
+    bindProjections(bind, isBound, options, telemetry);
 
     bind(CommandBus)
       .toDynamicValue((context) => {
         const chain = userInterceptors.map((resolve) => resolve(context));
         if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
-        return new CommandBus(context.get(AggregateRepository), router, chain);
+        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry);
       })
       .inSingletonScope();
   });
@@ -107,11 +118,12 @@ function bindProjections(
   bind: ContainerModuleLoadOptions['bind'],
   isBound: ContainerModuleLoadOptions['isBound'],
   options: MnemeModuleOptions,
+  telemetry: MnemeTelemetry,
 ): void {
   // A Logger or CheckpointStore the application bound itself is used when the option is absent.
   bindLogger(bind, isBound, options.logger);
   bindCheckpointStore(bind, isBound, options.checkpointStore);
-  bindRunner(bind, isBound, options);
+  bindRunner(bind, isBound, options, telemetry);
 }
 
 function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: ContainerModuleLoadOptions['isBound'], logger: Logger | undefined): void {
@@ -149,6 +161,7 @@ function bindRunner(
   bind: ContainerModuleLoadOptions['bind'],
   isBound: ContainerModuleLoadOptions['isBound'],
   options: MnemeModuleOptions,
+  telemetry: MnemeTelemetry,
 ): void {
   const projections = options.projections ?? [];
   if (!Array.isArray(projections)) throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
@@ -167,7 +180,7 @@ function bindRunner(
         new ProjectionRunner(
           context.get(EventStore),
           projections.map((projection) => context.get(projection)),
-          { ...runnerOptions, checkpointStore: context.get(CheckpointStore), logger: context.get(Logger) },
+          { ...runnerOptions, checkpointStore: context.get(CheckpointStore), logger: context.get(Logger), telemetry },
         ),
     )
     .inSingletonScope()

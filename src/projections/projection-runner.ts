@@ -2,6 +2,7 @@ import { InvalidProjectionError, ProjectionRunnerNotRunningError, type Projectio
 import { Logger, SilentLogger } from '../logging/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
+import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CheckpointStore, EventStoreCheckpointStore } from './checkpoint-store.js';
 import { projectionDefinition } from './projection-definition.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from './projection-options.js';
@@ -12,6 +13,8 @@ export interface ProjectionRunnerConfig extends ProjectionRunnerOptions {
   checkpointStore?: CheckpointStore;
   /** Default: silent. */
   logger?: Logger;
+  /** A `mneme.projection` span per handler call; default: the global OpenTelemetry providers. */
+  telemetry?: MnemeTelemetry;
 }
 
 export interface ProjectionStatus {
@@ -50,6 +53,7 @@ export class ProjectionRunner {
     const options = resolveProjectionOptions(config);
     const checkpoints = config.checkpointStore ?? new EventStoreCheckpointStore(store);
     const logger = config.logger ?? new SilentLogger();
+    const telemetry = config.telemetry ?? new MnemeTelemetry();
     const names = new Set<string>();
     this.#workers = projections.map((instance) => {
       if (typeof instance !== 'object' || instance === null) {
@@ -63,7 +67,7 @@ export class ProjectionRunner {
       return new ProjectionWorker(definition, instance, store, checkpoints, options, logger, {
         failed: (error) => this.#emit('failed', error),
         resubscribing: (projection, error, attempt, delayMs) => this.#emit('resubscribing', { projection, error, attempt, delayMs }),
-      });
+      }, telemetry);
     });
   }
 

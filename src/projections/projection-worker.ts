@@ -3,6 +3,7 @@ import { ProjectionFailedError, ProjectionRunnerNotRunningError } from '../error
 import type { Logger } from '../logging/logger.js';
 import type { EventStore, PositionedEvent } from '../store/event-store.js';
 import { comparePositions, type GlobalPosition } from '../store/global-position.js';
+import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CHECKPOINT_STREAM_PREFIX, type CheckpointStore } from './checkpoint-store.js';
 import type { ProjectionDefinition } from './projection-definition.js';
 import { backoffMs, type ResolvedProjectionOptions } from './projection-options.js';
@@ -52,6 +53,7 @@ export class ProjectionWorker {
     private readonly options: ResolvedProjectionOptions,
     private readonly logger: Logger,
     private readonly hooks: WorkerHooks,
+    private readonly telemetry: MnemeTelemetry = MnemeTelemetry.disabled,
   ) {}
 
   get name(): string {
@@ -166,7 +168,7 @@ export class ProjectionWorker {
     if (handler) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await handler.method.call(this.instance, deserializeEvent(recorded), recorded);
+          await this.telemetry.projection(this.name, recorded, attempt, () => handler.method.call(this.instance, deserializeEvent(recorded), recorded));
           break;
         } catch (error) {
           if (attempt >= this.options.handlerAttempts) {

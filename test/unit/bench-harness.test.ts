@@ -4,6 +4,7 @@ import { foldAccount } from '../../bench/baselines/hand-written.js';
 import { alternateBatches, median, percentile } from '../../bench/harness.js';
 import { scenarioReport } from '../../bench/results.js';
 import { checkTargets } from '../../bench/targets.js';
+import * as commands from '../../bench/scenarios/commands.js';
 import * as replay from '../../bench/scenarios/replay.js';
 
 describe('benchmark harness', () => {
@@ -44,5 +45,20 @@ describe('benchmark harness', () => {
       ['1. replay: Mneme time / Emmett aggregateStream', false],
       ['1. replay: Mneme time / JSON.parse + switch', false],
     ]);
+  });
+
+  it('reports what telemetry costs with no SDK: the defaults over telemetry: false', () => {
+    const check = (defaultsMs: number) => {
+      const times = new Map([
+        [commands.HAND, 1],
+        [commands.EMMETT, 10],
+        [commands.MNEME_DEFAULTS, defaultsMs],
+        [commands.MNEME_TELEMETRY_OFF, 20],
+      ]);
+      const report = scenarioReport('commands', 'commands', 'command', 1, times, [commands.HAND, commands.EMMETT, commands.MNEME_TELEMETRY_OFF]);
+      return checkTargets([report]).find((c) => c.target.includes('telemetry'))!;
+    };
+    expect(check(20.4)).toMatchObject({ measured: '1.02x', met: true });
+    expect(check(24)).toMatchObject({ measured: '1.20x', met: false });
   });
 });

@@ -24,6 +24,7 @@ const ROOT_API = [
   'comparePositions', 'positionFromJSON', 'positionToJSON',
   'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',
   'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger',
+  'MnemeTelemetry', 'MNEME_SPANS', 'MNEME_ATTRIBUTES', 'MNEME_METRICS',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
   'mnemeModule',

@@ -1,0 +1,307 @@
+import {
+  context,
+  createNoopMeter,
+  isSpanContextValid,
+  ProxyTracerProvider,
+  SpanKind,
+  trace,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from '@opentelemetry/api';
+import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { EventStoreUnavailableError } from '../errors/store-errors.js';
+import { commandOutcomeOf, errorCodeOf, recordError } from './span-errors.js';
+import { MNEME_ATTRIBUTES as A, MNEME_METRICS, MNEME_SPANS, RETRY_SPAN_EVENT, type CommandOutcome } from './telemetry-names.js';
+import { resolveTelemetryOptions, type TelemetryOptions } from './telemetry-options.js';
+
+/** What the command span needs of a dispatch (the bus's `CommandContext` fits). */
+export interface CommandFacts {
+  readonly command: object;
+  readonly commandId: string;
+  readonly aggregateType: { readonly name: string };
+  readonly streamName: string;
+  /** Read when the command ends: the attempts made. */
+  readonly attempt: number;
+}
+
+/** Filled in by a load as it reads (a plain counter: nothing is allocated per event). */
+export interface LoadProbe {
+  eventsRead: number;
+  fromSnapshot: boolean;
+}
+
+/** A retry of the command loop (the retry policy's `RetryNotice` fits). */
+export interface RetryFacts {
+  readonly reason: 'conflict' | 'transient';
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: Error;
+}
+
+/** The recorded event a projection handles (`PositionedEvent` fits). */
+export interface HandledEventFacts {
+  readonly type: string;
+  readonly streamName: string;
+  readonly revision: bigint;
+}
+
+const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
+const OUTCOMES: readonly CommandOutcome[] = ['ok', 'rejected', 'conflict-exhausted', 'transient-exhausted', 'error'];
+/** Sub-millisecond in-memory commands up to 10 s Kurrent calls under retry. */
+const MS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+const NOOP_METER_PROTOTYPE: unknown = Object.getPrototypeOf(createNoopMeter());
+const OFF = { tracerProvider: new ProxyTracerProvider(), meterProvider: { getMeter: () => createNoopMeter() } };
+const RETRY_ATTRIBUTES: Record<RetryFacts['reason'], Attributes> = {
+  conflict: { [A.retryReason]: 'conflict' },
+  transient: { [A.retryReason]: 'transient' },
+};
+const LOAD_ATTRIBUTES: Attributes = { [A.storeOperation]: 'load' };
+const APPEND_ATTRIBUTES: Attributes = { [A.storeOperation]: 'append' };
+/** Written by loads while telemetry is off, and never read. */
+const UNUSED_PROBE: LoadProbe = { eventsRead: 0, fromSnapshot: false };
+
+/**
+ * Mneme's OpenTelemetry instrumentation, through `@opentelemetry/api` only: spans for commands,
+ * loads, appends and projection handlers, and the instruments listed in `MNEME_METRICS`. With no
+ * SDK registered every call is a no-op of the API; attributes are computed only for recording
+ * spans, and metric attribute sets are built once per command class, aggregate or projection.
+ */
+export class MnemeTelemetry {
+  /** Records nothing (`mnemeModule({ telemetry: false })`). */
+  static readonly disabled: MnemeTelemetry = new MnemeTelemetry(false);
+
+  readonly enabled: boolean;
+  readonly #tracer: Tracer;
+  /** The meter is the API's no-op one (no SDK registered, or none given): metrics cost nothing to skip. */
+  readonly #noopMeter: boolean;
+  readonly #commands: Counter;
+  readonly #commandDuration: Histogram;
+  readonly #conflicts: Counter;
+  readonly #retries: Counter;
+  readonly #transientFaults: Counter;
+  readonly #eventsAppended: Counter;
+  readonly #loadDuration: Histogram;
+  readonly #projectionEvents: Counter;
+  readonly #projectionDuration: Histogram;
+  /** Metric attributes, built once: per command class and outcome, per aggregate type, per projection. */
+  readonly #commandAttributes = new WeakMap<object, Record<CommandOutcome, Attributes>>();
+  readonly #aggregateAttributes = new Map<string, { readonly type: Attributes; readonly replayed: Attributes; readonly fromSnapshot: Attributes }>();
+  readonly #projectionAttributes = new Map<string, { readonly ok: Attributes; readonly error: Attributes; readonly name: Attributes }>();
+
+  /** `false` turns everything off; the default uses the global providers of `@opentelemetry/api`. */
+  constructor(options: TelemetryOptions | false = {}) {
+    this.enabled = options !== false;
+    const { tracerProvider, meterProvider } = options === false ? OFF : resolveTelemetryOptions(options);
+    this.#tracer = tracerProvider.getTracer('mneme');
+    const meter = meterProvider.getMeter('mneme');
+    this.#noopMeter = Object.getPrototypeOf(meter) === NOOP_METER_PROTOTYPE;
+    const counter = (name: string, unit: string, description: string) => meter.createCounter(name, { unit, description });
+    const histogram = (name: string, description: string) =>
+      meter.createHistogram(name, { unit: 'ms', description, advice: { explicitBucketBoundaries: MS_BUCKETS } });
+    this.#commands = counter(MNEME_METRICS.commands, '{command}', 'Commands executed by the command bus, by type and outcome');
+    this.#commandDuration = histogram(MNEME_METRICS.commandDuration, 'Time of a command, every attempt included');
+    this.#conflicts = counter(MNEME_METRICS.conflicts, '{conflict}', 'Appends that lost a race with another writer (ConcurrencyError)');
+    this.#retries = counter(MNEME_METRICS.retries, '{retry}', 'Command retries, by reason (conflict or transient)');
+    this.#transientFaults = counter(MNEME_METRICS.transientFaults, '{fault}', 'Loads and appends that failed with a transient store fault');
+    this.#eventsAppended = counter(MNEME_METRICS.eventsAppended, '{event}', 'Events appended by commands');
+    this.#loadDuration = histogram(MNEME_METRICS.loadDuration, 'Time to load an aggregate (snapshot and replay)');
+    this.#projectionEvents = counter(MNEME_METRICS.projectionEvents, '{call}', 'Projection handler calls, by outcome (each retry counts)');
+    this.#projectionDuration = histogram(MNEME_METRICS.projectionDuration, 'Time of one projection handler call');
+  }
+
+  /** Runs one command (all its attempts) in a `mneme.command` span; loads and appends become its children. */
+  command<T>(facts: CommandFacts, run: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return run();
+    const span = this.#tracer.startSpan(MNEME_SPANS.command, INTERNAL);
+    return this.#idle(span) ? run() : this.#command(span, facts, run);
+  }
+
+  /** Runs one aggregate load in a `mneme.load` span; `run` fills the probe in. */
+  load<T>(aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
+    if (!this.enabled) return run(UNUSED_PROBE);
+    const span = this.#tracer.startSpan(MNEME_SPANS.load, INTERNAL);
+    return this.#idle(span) ? run(UNUSED_PROBE) : this.#load(span, aggregateType, streamName, run);
+  }
+
+  /** Runs one append of `events` events in a `mneme.append` span. */
+  append<T>(aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return run();
+    const span = this.#tracer.startSpan(MNEME_SPANS.append, INTERNAL);
+    return this.#idle(span) ? run() : this.#append(span, aggregateType, streamName, events, expectedRevision, run);
+  }
+
+  /** Runs one projection handler call in a `mneme.projection` span. */
+  projection<T>(projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> | T {
+    if (!this.enabled) return run();
+    const span = this.#tracer.startSpan(MNEME_SPANS.projection, INTERNAL);
+    return this.#idle(span) ? run() : this.#projection(span, projection, event, attempt, run);
+  }
+
+  /** The retry loop's `onRetry` hook: counts the retry and marks it on the command span. */
+  readonly retried = (notice: RetryFacts): void => {
+    if (!this.enabled) return;
+    this.#retries.add(1, RETRY_ATTRIBUTES[notice.reason]);
+    const span = trace.getActiveSpan();
+    if (!span?.isRecording()) return;
+    const attributes: Attributes = { [A.retryReason]: notice.reason, [A.retryAttempt]: notice.attempt, [A.retryDelayMs]: notice.delayMs };
+    const code = errorCodeOf(notice.error);
+    if (code !== undefined) attributes[A.errorCode] = code;
+    span.addEvent(RETRY_SPAN_EVENT, attributes);
+  };
+
+  /**
+   * Nothing to record: the meter is the API's no-op one and the span neither records nor carries a
+   * context to propagate (no SDK registered). The caller then runs the work as if there were no hook
+   * (a non-recording span's end() does nothing, so it is not called).
+   */
+  #idle(span: Span): boolean {
+    return this.#noopMeter && !span.isRecording() && !isSpanContextValid(span.spanContext());
+  }
+
+  async #command<T>(span: Span, facts: CommandFacts, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    if (span.isRecording()) {
+      span.setAttributes({
+        [A.commandType]: facts.command.constructor.name,
+        [A.aggregateType]: facts.aggregateType.name,
+        [A.stream]: facts.streamName,
+        [A.commandId]: facts.commandId,
+      });
+    }
+    let outcome: CommandOutcome = 'ok';
+    try {
+      return await within(span, run);
+    } catch (error) {
+      outcome = commandOutcomeOf(error);
+      recordError(span, error);
+      throw error;
+    } finally {
+      const attributes = this.#commandMetricAttributes(facts, outcome);
+      this.#commands.add(1, attributes);
+      this.#commandDuration.record(performance.now() - started, attributes);
+      if (span.isRecording()) span.setAttributes({ [A.commandAttempts]: facts.attempt, [A.commandOutcome]: outcome });
+      span.end();
+    }
+  }
+
+  async #load<T>(span: Span, aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const recording = span.isRecording();
+    if (recording) span.setAttributes({ [A.aggregateType]: aggregateType, [A.stream]: streamName });
+    const probe: LoadProbe = { eventsRead: 0, fromSnapshot: false };
+    try {
+      const loaded = await within(span, () => run(probe));
+      const attributes = this.#aggregateMetricAttributes(aggregateType);
+      this.#loadDuration.record(performance.now() - started, probe.fromSnapshot ? attributes.fromSnapshot : attributes.replayed);
+      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot });
+      return loaded;
+    } catch (error) {
+      if (EventStoreUnavailableError.is(error)) this.#transientFaults.add(1, LOAD_ATTRIBUTES);
+      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot });
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #append<T>(span: Span, aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
+    if (span.isRecording()) {
+      span.setAttributes({
+        [A.aggregateType]: aggregateType,
+        [A.stream]: streamName,
+        [A.appendEvents]: events,
+        [A.appendExpectedRevision]: String(expectedRevision),
+      });
+    }
+    try {
+      const appended = await within(span, run);
+      this.#eventsAppended.add(events, this.#aggregateMetricAttributes(aggregateType).type);
+      return appended;
+    } catch (error) {
+      if (ConcurrencyError.is(error)) this.#conflicts.add(1, this.#aggregateMetricAttributes(aggregateType).type);
+      else if (EventStoreUnavailableError.is(error)) this.#transientFaults.add(1, APPEND_ATTRIBUTES);
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #projection<T>(span: Span, projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> {
+    const started = performance.now();
+    if (span.isRecording()) {
+      span.setAttributes({
+        [A.projectionName]: projection,
+        [A.eventType]: event.type,
+        [A.stream]: event.streamName,
+        [A.eventRevision]: Number(event.revision),
+        [A.projectionAttempt]: attempt,
+      });
+    }
+    const attributes = this.#projectionMetricAttributes(projection);
+    let failed = false;
+    try {
+      return await within(span, run);
+    } catch (error) {
+      failed = true;
+      recordError(span, error);
+      throw error;
+    } finally {
+      this.#projectionEvents.add(1, failed ? attributes.error : attributes.ok);
+      this.#projectionDuration.record(performance.now() - started, attributes.name);
+      if (span.isRecording()) span.setAttribute(A.projectionOutcome, failed ? 'error' : 'ok');
+      span.end();
+    }
+  }
+
+  #commandMetricAttributes(facts: CommandFacts, outcome: CommandOutcome): Attributes {
+    const type = facts.command.constructor;
+    let byOutcome = this.#commandAttributes.get(type);
+    if (!byOutcome) {
+      const base = { [A.commandType]: type.name, [A.aggregateType]: facts.aggregateType.name };
+      byOutcome = {} as Record<CommandOutcome, Attributes>;
+      for (const each of OUTCOMES) byOutcome[each] = { ...base, [A.commandOutcome]: each };
+      this.#commandAttributes.set(type, byOutcome);
+    }
+    return byOutcome[outcome];
+  }
+
+  #aggregateMetricAttributes(aggregateType: string) {
+    let attributes = this.#aggregateAttributes.get(aggregateType);
+    if (!attributes) {
+      attributes = {
+        type: { [A.aggregateType]: aggregateType },
+        replayed: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: false },
+        fromSnapshot: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: true },
+      };
+      this.#aggregateAttributes.set(aggregateType, attributes);
+    }
+    return attributes;
+  }
+
+  #projectionMetricAttributes(projection: string) {
+    let attributes = this.#projectionAttributes.get(projection);
+    if (!attributes) {
+      attributes = {
+        name: { [A.projectionName]: projection },
+        ok: { [A.projectionName]: projection, [A.projectionOutcome]: 'ok' },
+        error: { [A.projectionName]: projection, [A.projectionOutcome]: 'error' },
+      };
+      this.#projectionAttributes.set(projection, attributes);
+    }
+    return attributes;
+  }
+}
+
+/**
+ * Runs `run` with `span` as the active span, so the spans started inside are its children. With no
+ * SDK registered the span has no valid context: there is nothing to propagate and nothing is allocated.
+ */
+function within<T>(span: Span, run: () => T): T {
+  return isSpanContextValid(span.spanContext()) ? context.with(trace.setSpan(context.active(), span), run) : run();
+}
