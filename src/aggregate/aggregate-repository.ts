@@ -3,7 +3,10 @@ import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { EventStore, type EventData } from '../store/event-store.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
-import { AggregateSnapshots } from './aggregate-snapshots.js';
+import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { deserializeEvent } from '../events/event-serializer.js';
+import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
+import { AggregateSnapshots, COMMAND_LOOKBACK } from './aggregate-snapshots.js';
 import { stampEvents, writtenBy } from './command-stamp.js';
 import { expectedRevisionAfter, replayStream, type ReplayObserver } from './replay.js';
 
@@ -33,6 +36,12 @@ export interface AggregateRepositoryOptions {
   logger?: SnapshotLogger;
   /** `false`: ignore snapshot policies, always replay the whole stream and write no snapshots. */
   snapshots?: boolean;
+  /**
+   * Commands start from a cached copy of their aggregate and read only the events written since
+   * (default: the last `DEFAULT_AGGREGATE_CACHE_SIZE` aggregates used). `false`: every command
+   * replays its aggregate. See the README's "Aggregate cache".
+   */
+  cache?: AggregateCacheOption;
 }
 
 /** Events a command already stored, found while replaying its aggregate. */
@@ -45,12 +54,19 @@ export interface StoredCommandEvents {
 /** Loads aggregates by replaying their streams; saves their pending events with optimistic concurrency. */
 export class AggregateRepository {
   readonly #snapshots: AggregateSnapshots | undefined;
+  readonly #cache: AggregateCache | undefined;
+  /** Copies handed to commands -> the cache entry they were copied from (to advance it after a save). */
+  readonly #issued = new WeakMap<AggregateRoot, CachedAggregate>();
+  /** Aggregate classes whose state cannot be copied faithfully: never cached. */
+  readonly #uncopyable = new WeakSet<Function>();
 
   constructor(
     readonly eventStore: EventStore,
     options: AggregateRepositoryOptions = {},
   ) {
     this.#snapshots = options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, options.logger);
+    const maxEntries = resolveAggregateCacheSize(options.cache);
+    this.#cache = maxEntries === undefined ? undefined : new AggregateCache(maxEntries);
   }
 
   /** A fresh aggregate with its stream replayed; a missing stream gives a new aggregate (version -1n). */
@@ -69,6 +85,7 @@ export class AggregateRepository {
     id: string,
     commandId: string,
   ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
+    if (this.#cache && !this.#uncopyable.has(type)) return this.#loadCached(this.#cache, type, id, commandId);
     let found: object[] | undefined;
     let lastRevision = -1n;
     const aggregate = await this.#load(type, id, (recorded, event) => {
@@ -95,9 +112,105 @@ export class AggregateRepository {
     const { nextExpectedRevision } = await this.eventStore.appendToStream(streamName, data, {
       expectedRevision: expectedRevisionAfter(aggregate.version),
     });
+    const loadedAt = aggregate.version;
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
+    this.#advanceCache(aggregate, streamName, loadedAt, data);
     if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
     return { nextExpectedVersion: nextExpectedRevision, events };
+  }
+
+  /**
+   * A command's aggregate from the cache: the cached state caught up with the events written since
+   * it was cached (only those are read; a conflict retried lands here too, so it reads only what the
+   * other writer added), and a copy of it handed out, so the cache never holds what a handler did
+   * until it is saved. A re-sent command is recognised among the events the entry remembers.
+   */
+  async #loadCached<A extends AggregateRoot>(
+    cache: AggregateCache,
+    type: new () => A,
+    id: string,
+    commandId: string,
+  ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
+    assertAggregateClass(type);
+    const problem = InvalidAggregateIdError.check(id);
+    if (problem) throw new InvalidAggregateIdError(problem, { value: id });
+    const streamName = streamNameFor(aggregateDefinition(type), id);
+    let entry = cache.get(streamName);
+    if (entry?.type !== type) entry = undefined;
+    try {
+      if (entry) {
+        try {
+          await this.#catchUp(entry, streamName);
+        } catch (error) {
+          if (!(error instanceof StaleCacheError)) throw error;
+          cache.delete(streamName, entry);
+          entry = undefined;
+        }
+      }
+      if (!entry) {
+        const loading = new CachedAggregate(type, COMMAND_LOOKBACK);
+        loading.aggregate = await this.#load(type, id, (recorded) => loading.remember(recorded));
+        entry = loading;
+        const current = cache.peek(streamName);
+        if (!current || current.type !== type || current.aggregate.version < loading.aggregate.version) cache.set(streamName, loading);
+      }
+    } catch (error) {
+      // Never keep an entry a failed read or applier may have left half caught up.
+      if (entry) cache.delete(streamName, entry);
+      throw error;
+    }
+    const written = entry.writtenBy(commandId);
+    const stored = written && { events: written.map((recorded) => deserializeEvent(recorded)), lastRevision: written.at(-1)!.revision };
+    let copy: A;
+    try {
+      copy = copyAggregate(entry.aggregate as A);
+    } catch (error) {
+      if (!StateNotCopyableError.is(error)) throw error;
+      // Such state is not cached: this command keeps the entry's instance, later ones replay.
+      this.#uncopyable.add(type);
+      cache.delete(streamName, entry);
+      return { aggregate: entry.aggregate as A, stored };
+    }
+    this.#snapshots?.inherit(entry.aggregate, copy);
+    this.#issued.set(copy, entry);
+    return { aggregate: copy, stored };
+  }
+
+  /** Applies to the cached aggregate the events after its revision (each once, however many catch up at once). */
+  async #catchUp(entry: CachedAggregate, streamName: string): Promise<void> {
+    const from = entry.aggregate.version + 1n;
+    await replayStream(
+      this.eventStore,
+      streamName,
+      (event, recorded) => {
+        const { aggregate } = entry;
+        if (recorded.revision <= aggregate.version) return; // applied by another catch-up, or saved from here
+        if (recorded.revision !== aggregate.version + 1n) {
+          throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.version}`);
+        }
+        aggregateInternals.replayed(aggregate, event, recorded.revision);
+        entry.remember(recorded);
+      },
+      { fromRevision: from },
+    );
+  }
+
+  /** After a save: a copy the cache handed out, now stored, becomes the cached state. */
+  #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly EventData[]): void {
+    const entry = this.#issued.get(aggregate);
+    if (!entry) return;
+    this.#issued.delete(aggregate);
+    // An idempotent re-append may end elsewhere: only an append right after the copy is known to match it.
+    if (aggregate.version !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return;
+    if (entry.aggregate.version >= aggregate.version) return; // another command's catch-up already read these events
+    if (entry.aggregate.version !== loadedAt) return this.#cache!.delete(streamName, entry);
+    const createdAt = new Date();
+    saved.forEach((data, index) => {
+      const revision = loadedAt + 1n + BigInt(index);
+      entry.remember({ id: data.id!, streamName, revision, type: data.type, data: data.data, metadata: data.metadata ?? {}, createdAt });
+    });
+    // The bus drops its aggregate after the save: from here on the cache is its only user.
+    entry.aggregate = aggregate;
   }
 
   async #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {
@@ -117,6 +230,9 @@ export class AggregateRepository {
     return aggregate;
   }
 }
+
+/** The cache's view of a stream no longer matches the stream (a gap in revisions): it is dropped and the command reloads. */
+class StaleCacheError extends Error {}
 
 function toAppend(pending: readonly EventData[], options: SaveOptions): EventData[] {
   const { metadata, commandId } = options;
