@@ -35,6 +35,9 @@ export class CachedAggregate {
   aggregate!: AggregateRoot;
   /** Events with a command id, oldest first, none more than `window` revisions behind the last. */
   readonly #written: RecordedEvent[] = [];
+  #first = 0;
+  /** The same events by command id. */
+  readonly #byCommand = new Map<string, RecordedEvent[]>();
 
   constructor(
     readonly type: Function,
@@ -43,52 +46,84 @@ export class CachedAggregate {
 
   /** Remembers an event read or saved (in stream order), forgetting what falls out of the window. */
   remember(recorded: RecordedEvent): void {
-    if (typeof recorded.metadata?.[COMMAND_ID_KEY] === 'string') this.#written.push(recorded);
+    const commandId = recorded.metadata?.[COMMAND_ID_KEY];
+    if (typeof commandId === 'string') {
+      this.#written.push(recorded);
+      const same = this.#byCommand.get(commandId);
+      if (same) same.push(recorded);
+      else this.#byCommand.set(commandId, [recorded]);
+    }
     const oldest = recorded.revision - BigInt(this.window);
-    while (this.#written.length > 0 && this.#written[0]!.revision <= oldest) this.#written.shift();
+    const written = this.#written;
+    while (this.#first < written.length && written[this.#first]!.revision <= oldest) {
+      const forgotten = written[this.#first++]!;
+      const id = forgotten.metadata[COMMAND_ID_KEY] as string;
+      const same = this.#byCommand.get(id)!;
+      same.shift();
+      if (same.length === 0) this.#byCommand.delete(id);
+    }
+    if (this.#first > 1024) {
+      written.splice(0, this.#first);
+      this.#first = 0;
+    }
   }
 
   /** The remembered events of command `commandId`, in order. */
-  writtenBy(commandId: string): RecordedEvent[] | undefined {
-    let found: RecordedEvent[] | undefined;
-    for (const recorded of this.#written) if (recorded.metadata[COMMAND_ID_KEY] === commandId) (found ??= []).push(recorded);
-    return found;
+  writtenBy(commandId: string): readonly RecordedEvent[] | undefined {
+    return this.#byCommand.get(commandId);
   }
 }
 
-/** A bounded map of stream name -> cached aggregate, the least recently used dropped first. */
+/**
+ * A bounded map of stream name -> cached aggregate; when full, the least recently used is dropped.
+ * Use is stamped with a counter rather than by reordering the map: a lookup stays one Map read,
+ * and the scan for the oldest happens only when a new aggregate is added to a full cache.
+ */
 export class AggregateCache {
-  readonly #entries = new Map<string, CachedAggregate>();
+  readonly #entries = new Map<string, { entry: CachedAggregate; used: number }>();
+  #clock = 0;
 
   constructor(readonly maxEntries: number) {}
 
   get(streamName: string): CachedAggregate | undefined {
-    const entry = this.#entries.get(streamName);
-    if (entry) {
-      this.#entries.delete(streamName);
-      this.#entries.set(streamName, entry);
-    }
-    return entry;
+    const slot = this.#entries.get(streamName);
+    if (!slot) return undefined;
+    slot.used = ++this.#clock;
+    return slot.entry;
   }
 
-  /** Without touching the order. */
+  /** Without counting as a use. */
   peek(streamName: string): CachedAggregate | undefined {
-    return this.#entries.get(streamName);
+    return this.#entries.get(streamName)?.entry;
   }
 
   set(streamName: string, entry: CachedAggregate): void {
-    this.#entries.delete(streamName);
-    this.#entries.set(streamName, entry);
-    if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    const slot = this.#entries.get(streamName);
+    if (slot) {
+      slot.entry = entry;
+      slot.used = ++this.#clock;
+      return;
+    }
+    if (this.#entries.size >= this.maxEntries) this.#evictOldest();
+    this.#entries.set(streamName, { entry, used: ++this.#clock });
   }
 
   /** Drops the entry, if it is still `entry` (a newer one is kept). */
   delete(streamName: string, entry?: CachedAggregate): void {
-    if (entry === undefined || this.#entries.get(streamName) === entry) this.#entries.delete(streamName);
+    if (entry === undefined || this.#entries.get(streamName)?.entry === entry) this.#entries.delete(streamName);
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  #evictOldest(): void {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [streamName, slot] of this.#entries) {
+      if (slot.used < oldestUse) [oldest, oldestUse] = [streamName, slot.used];
+    }
+    if (oldest !== undefined) this.#entries.delete(oldest);
   }
 }
 

@@ -114,8 +114,8 @@ export class AggregateRepository {
     });
     const loadedAt = aggregate.version;
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
-    this.#advanceCache(aggregate, streamName, loadedAt, data);
     if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
+    this.#advanceCache(aggregate, streamName, loadedAt, data);
     return { nextExpectedVersion: nextExpectedRevision, events };
   }
 
@@ -195,22 +195,31 @@ export class AggregateRepository {
     );
   }
 
-  /** After a save: a copy the cache handed out, now stored, becomes the cached state. */
+  /**
+   * After a save of a copy the cache handed out: the cached state takes the saved events, applied
+   * as replay applies them (not the handler's copy, which may hold changes made outside appliers),
+   * so the cache always equals a full replay.
+   */
   #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly EventData[]): void {
     const entry = this.#issued.get(aggregate);
     if (!entry) return;
     this.#issued.delete(aggregate);
-    // An idempotent re-append may end elsewhere: only an append right after the copy is known to match it.
+    // An idempotent re-append may end elsewhere: only an append right after the copy is known to follow it.
     if (aggregate.version !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return;
-    if (entry.aggregate.version >= aggregate.version) return; // another command's catch-up already read these events
-    if (entry.aggregate.version !== loadedAt) return this.#cache!.delete(streamName, entry);
+    if (entry.aggregate.version !== loadedAt) return; // another command's catch-up already read these events
     const createdAt = new Date();
-    saved.forEach((data, index) => {
-      const revision = loadedAt + 1n + BigInt(index);
-      entry.remember({ id: data.id!, streamName, revision, type: data.type, data: data.data, metadata: data.metadata ?? {}, createdAt });
-    });
-    // The bus drops its aggregate after the save: from here on the cache is its only user.
-    entry.aggregate = aggregate;
+    try {
+      saved.forEach((data, index) => {
+        const revision = loadedAt + 1n + BigInt(index);
+        const recorded = { id: data.id!, streamName, revision, type: data.type, data: data.data, metadata: data.metadata ?? {}, createdAt };
+        aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), revision);
+        entry.remember(recorded);
+      });
+    } catch {
+      this.#cache!.delete(streamName, entry); // the next command replays from the store
+      return;
+    }
+    this.#snapshots?.inherit(aggregate, entry.aggregate);
   }
 
   async #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {

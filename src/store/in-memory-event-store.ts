@@ -63,7 +63,7 @@ export class InMemoryEventStore extends EventStore {
       data: frozenCopy(event.data),
       metadata: frozenCopy(event.metadata ?? {}) as Record<string, unknown>,
     }));
-    await yieldToEventLoop();
+    await nextTurn();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
@@ -98,7 +98,7 @@ export class InMemoryEventStore extends EventStore {
   override async *readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
     const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
     validateStreamName(streamName);
-    await yieldToEventLoop();
+    await nextTurn();
     const stream = this.#streams.get(streamName);
     if (!stream || maxCount <= 0) return;
     // A read sees the stream as it was when the read began, like a server-side read.
@@ -261,9 +261,49 @@ function positionAt(index: number): GlobalPosition {
   return { commit: BigInt(index), prepare: BigInt(index) };
 }
 
-/** A deep copy of JSON-compatible data (validated before), frozen at every level. */
+/**
+ * What JSON.parse(JSON.stringify(value)) gives (validated as JSON before), frozen at every level.
+ * Plain objects, arrays and primitives are copied directly; anything else (a Date, a toJSON) takes
+ * the JSON round trip.
+ */
 function frozenCopy(value: unknown): unknown {
-  return deepFreeze(JSON.parse(JSON.stringify(value)) as unknown);
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'object':
+      break;
+    default:
+      return roundTrip(value);
+  }
+  if (value === null) return null;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Array.prototype) {
+    const array = value as unknown[];
+    const out = new Array<unknown>(array.length);
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      out[i] = item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : frozenCopy(item);
+    }
+    return Object.freeze(out);
+  }
+  if ((prototype !== Object.prototype && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return roundTrip(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+    // defineProperty: a '__proto__' key stays an own key, as JSON.parse makes it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: frozenCopy(field), enumerable: true, writable: true, configurable: true });
+    else out[key] = frozenCopy(field);
+  }
+  return Object.freeze(out);
+}
+
+function roundTrip(value: unknown): unknown {
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : deepFreeze(JSON.parse(json) as unknown);
 }
 
 function deepFreeze(value: unknown): unknown {
@@ -272,6 +312,23 @@ function deepFreeze(value: unknown): unknown {
     Object.freeze(value);
   }
   return value;
+}
+
+/** When the event loop last had a turn (see nextTurn). */
+let lastLoopTurn = 0;
+/** Longest stretch (ms) of appends and reads answered without letting timers and I/O run. */
+const MAX_LOOP_HOLD_MS = 1;
+
+/**
+ * Asynchronous like a server: concurrent callers interleave here. A full event-loop turn costs a
+ * few microseconds, more than the operation itself, so only one every MAX_LOOP_HOLD_MS is a full
+ * turn (timers and I/O run then); the others are a microtask.
+ */
+function nextTurn(): Promise<void> {
+  const now = performance.now();
+  if (now - lastLoopTurn < MAX_LOOP_HOLD_MS) return Promise.resolve();
+  lastLoopTurn = now;
+  return yieldToEventLoop();
 }
 
 function yieldToEventLoop(): Promise<void> {
