@@ -134,7 +134,16 @@ export class AggregateCache {
  * be copied faithfully (functions, instances of classes with #private fields, ...).
  */
 export function copyAggregate<A extends AggregateRoot>(aggregate: A): A {
-  const fields = cloneState({ ...aggregate }) as Record<string, unknown>;
+  const own = { ...aggregate } as Record<string, unknown>;
+  // Primitives are immutable: state made only of them (the common case) needs no deep copy.
+  let fields = own;
+  for (const key in own) {
+    const value = own[key];
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      fields = cloneState(own);
+      break;
+    }
+  }
   const copy = new (aggregate.constructor as new () => A)();
   for (const key of Object.keys(fields)) (copy as Record<string, unknown>)[key] = fields[key];
   aggregateInternals.initialize(copy, aggregate.id);
