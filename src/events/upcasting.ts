@@ -65,3 +65,4 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
   }
   return data;
 }
+
