@@ -65,4 +65,3 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
   }
   return data;
 }
-

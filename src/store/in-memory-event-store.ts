@@ -63,7 +63,9 @@ export class InMemoryEventStore extends EventStore {
       data: frozenCopy(event.data),
       metadata: frozenCopy(event.metadata ?? {}) as Record<string, unknown>,
     }));
-    await nextTurn();
+    // A full turn: concurrent writers that read the same revision all reach here before any writes,
+    // so they conflict as they would on a server.
+    await yieldToEventLoop();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
@@ -325,13 +327,13 @@ function deepFreeze(value: unknown): unknown {
 
 /** When the event loop last had a turn (see nextTurn). */
 let lastLoopTurn = 0;
-/** Longest stretch (ms) of appends and reads answered without letting timers and I/O run. */
+/** Longest stretch (ms) of reads answered without letting timers and I/O run. */
 const MAX_LOOP_HOLD_MS = 1;
 
 /**
- * Asynchronous like a server: concurrent callers interleave here. A full event-loop turn costs a
- * few microseconds, more than the operation itself, so only one every MAX_LOOP_HOLD_MS is a full
- * turn (timers and I/O run then); the others are a microtask.
+ * The start of a read, asynchronous like a server's. A full event-loop turn costs a few microseconds,
+ * more than a short read itself, so only one every MAX_LOOP_HOLD_MS is a full turn (timers and I/O
+ * run then); the others are a microtask. Appends always take a full turn.
  */
 function nextTurn(): Promise<void> {
   const now = performance.now();

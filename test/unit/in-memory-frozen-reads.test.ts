@@ -1,8 +1,29 @@
+import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import { InMemoryEventStore } from 'mneme';
+import { EventType, InMemoryEventStore, Upcast, deserializeEvent } from 'mneme';
 import { collect } from '../support/collect.js';
 
+@EventType('FrozenReads.Renamed', { version: 2 })
+class Renamed {
+  /** Changes its input in place, as upcasters written for freshly parsed JSON may. */
+  @Upcast(1) static fromV1(data: { name?: string; title?: string }) {
+    data.title = data.name;
+    delete data.name;
+    return data;
+  }
+  constructor(readonly title = '') {}
+}
+
 describe('InMemoryEventStore reads', () => {
+  it('gives an upcaster a copy it may change, leaving the stored data as it was', async () => {
+    const store = new InMemoryEventStore();
+    await store.appendToStream('s-1', [{ type: 'FrozenReads.Renamed', data: { name: 'Ada' } }]);
+    const [event] = await collect(store.readStream('s-1'));
+    expect(deserializeEvent(event!)).toEqual(new Renamed('Ada'));
+    const [again] = await collect(store.readStream('s-1'));
+    expect(again!.data).toEqual({ name: 'Ada' });
+  });
+
   it('hands out data and metadata frozen at every level, so no reader changes history', async () => {
     const store = new InMemoryEventStore();
     await store.appendToStream('s-1', [{ type: 'T', data: { lines: [{ sku: 'a' }] }, metadata: { tags: ['x'] } }]);
