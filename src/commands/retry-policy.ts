@@ -59,7 +59,7 @@ export const DEFAULT_TRANSIENT_RETRY_POLICY: BackoffPolicy = Object.freeze({
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetries: 10,
   initialDelayMs: 1,
-  maxDelayMs: 50,
+  maxDelayMs: 20,
   backoffFactor: 2,
   transient: DEFAULT_TRANSIENT_RETRY_POLICY,
 });
