@@ -166,10 +166,11 @@ export class AggregateRepository {
       copy = copyAggregate(entry.aggregate as A);
     } catch (error) {
       if (!StateNotCopyableError.is(error)) throw error;
-      // Such state is not cached: this command keeps the entry's instance, later ones replay.
+      // Such state is never cached: this command and later ones replay (the entry's instance may
+      // already be in another command's hands, so it is not handed out).
       this.#uncopyable.add(type);
       cache.delete(streamName, entry);
-      return { aggregate: entry.aggregate as A, stored };
+      return this.loadForCommand(type, id, commandId);
     }
     this.#snapshots?.inherit(entry.aggregate, copy);
     this.#issued.set(copy, entry);

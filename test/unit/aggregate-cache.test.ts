@@ -79,7 +79,42 @@ class Tally extends AggregateRoot {
   }
 }
 
+class Note {
+  @AggregateId() id: string;
+  constructor(id: string) {
+    this.id = id;
+  }
+}
+@EventType('CacheTest.Noted')
+class Noted {}
+/** State a copy cannot reproduce faithfully (a function): never cached. */
+@Aggregate({ category: 'Notebook' })
+class Notebook extends AggregateRoot {
+  notes = 0;
+  describe = () => `${this.notes} notes`;
+
+  @Handles(Note)
+  note() {
+    return new Noted();
+  }
+  @Apply(Noted) onNoted() {
+    this.notes++;
+  }
+}
+
 describe('aggregate cache', () => {
+  it('replays, and keeps replaying, an aggregate whose state cannot be copied', async () => {
+    const store = new CountingEventStore(new InMemoryEventStore());
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
+    const bus = container.get(CommandBus);
+    for (let i = 0; i < 3; i++) await bus.execute(new Note('n-1'));
+    store.resetCounts();
+    const result = await bus.execute(new Note('n-1'));
+    expect(result.nextExpectedVersion).toBe(3n);
+    expect(store.readsOf('Notebook-n-1')).toBe(3); // the whole stream, as without a cache
+  });
+
   it('reads only the events written since the cached revision', async () => {
     const store = new CountingEventStore(new InMemoryEventStore());
     const bus = await busOn(store);
