@@ -43,8 +43,9 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
 
 /**
  * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
- * of the same event ids) in memory. Every operation yields to the event loop first, so concurrent
- * commands interleave as they would against a server.
+ * of the same event ids) in memory. Every operation is asynchronous, so concurrent commands
+ * interleave as they would against a server: an append waits for the next event-loop turn, a read
+ * starts on a microtask (a full turn at least once a millisecond, see nextTurn).
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
