@@ -78,6 +78,7 @@ export type {
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
 export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './aggregate/aggregate-repository.js';
+export { type AggregateCacheOption } from './aggregate/aggregate-cache.js';
 
 // Snapshots
 export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/snapshot-store.js';

@@ -4,7 +4,10 @@ import { EventStore, type EventData } from '../store/event-store.js';
 import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
-import { AggregateSnapshots } from './aggregate-snapshots.js';
+import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { deserializeEvent } from '../events/event-serializer.js';
+import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
+import { AggregateSnapshots, COMMAND_LOOKBACK } from './aggregate-snapshots.js';
 import { stampEvents, writtenBy } from './command-stamp.js';
 import { expectedRevisionAfter, replayStream, type ReplayObserver } from './replay.js';
 
@@ -34,6 +37,12 @@ export interface AggregateRepositoryOptions {
   logger?: SnapshotLogger;
   /** `false`: ignore snapshot policies, always replay the whole stream and write no snapshots. */
   snapshots?: boolean;
+  /**
+   * Commands start from a cached copy of their aggregate and read only the events written since
+   * (default: the last `DEFAULT_AGGREGATE_CACHE_SIZE` aggregates used). `false`: every command
+   * replays its aggregate. See the README's "Aggregate cache".
+   */
+  cache?: AggregateCacheOption;
   /** Spans and metrics of loads and appends; default: the global OpenTelemetry providers. */
   telemetry?: MnemeTelemetry;
 }
@@ -49,6 +58,11 @@ export interface StoredCommandEvents {
 export class AggregateRepository {
   readonly #snapshots: AggregateSnapshots | undefined;
   readonly #telemetry: MnemeTelemetry;
+  readonly #cache: AggregateCache | undefined;
+  /** Copies handed to commands -> the cache entry they were copied from (to advance it after a save). */
+  readonly #issued = new WeakMap<AggregateRoot, CachedAggregate>();
+  /** Aggregate classes whose state cannot be copied faithfully: never cached. */
+  readonly #uncopyable = new WeakSet<Function>();
 
   constructor(
     readonly eventStore: EventStore,
@@ -56,6 +70,8 @@ export class AggregateRepository {
   ) {
     this.#snapshots = options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, options.logger);
     this.#telemetry = options.telemetry ?? new MnemeTelemetry();
+    const maxEntries = resolveAggregateCacheSize(options.cache);
+    this.#cache = maxEntries === undefined ? undefined : new AggregateCache(maxEntries);
   }
 
   /** A fresh aggregate with its stream replayed; a missing stream gives a new aggregate (version -1n). */
@@ -74,6 +90,7 @@ export class AggregateRepository {
     id: string,
     commandId: string,
   ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
+    if (this.#cache && !this.#uncopyable.has(type)) return this.#loadCached(this.#cache, type, id, commandId);
     let found: object[] | undefined;
     let lastRevision = -1n;
     const aggregate = await this.#load(type, id, (recorded, event) => {
@@ -101,9 +118,118 @@ export class AggregateRepository {
     const { nextExpectedRevision } = await this.#telemetry.append(aggregate.constructor.name, streamName, data.length, expectedRevision, () =>
       this.eventStore.appendToStream(streamName, data, { expectedRevision }),
     );
+    const loadedAt = aggregate.revision;
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
     if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
+    this.#advanceCache(aggregate, streamName, loadedAt, data);
     return { nextExpectedRevision, events };
+  }
+
+  /**
+   * A command's aggregate from the cache: the cached state caught up with the events written since
+   * it was cached (only those are read; a conflict retried lands here too, so it reads only what the
+   * other writer added), and a copy of it handed out, so the cache never holds what a handler did
+   * until it is saved. A re-sent command is recognised among the events the entry remembers.
+   */
+  async #loadCached<A extends AggregateRoot>(
+    cache: AggregateCache,
+    type: new () => A,
+    id: string,
+    commandId: string,
+  ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
+    assertAggregateClass(type);
+    const problem = InvalidAggregateIdError.check(id);
+    if (problem) throw new InvalidAggregateIdError(problem, { value: id });
+    const streamName = streamNameFor(aggregateDefinition(type), id);
+    let entry = cache.get(streamName);
+    if (entry?.type !== type) entry = undefined;
+    try {
+      if (entry) {
+        try {
+          const cached = entry;
+          await this.#telemetry.load(type.name, streamName, (probe) => this.#catchUp(cached, streamName, probe));
+        } catch (error) {
+          if (!(error instanceof StaleCacheError)) throw error;
+          cache.delete(streamName, entry);
+          entry = undefined;
+        }
+      }
+      if (!entry) {
+        const loading = new CachedAggregate(type, COMMAND_LOOKBACK);
+        loading.aggregate = await this.#load(type, id, (recorded) => loading.remember(recorded));
+        entry = loading;
+        const current = cache.peek(streamName);
+        if (!current || current.type !== type || current.aggregate.revision < loading.aggregate.revision) cache.set(streamName, loading);
+      }
+    } catch (error) {
+      // Never keep an entry a failed read or applier may have left half caught up.
+      if (entry) cache.delete(streamName, entry);
+      throw error;
+    }
+    const written = entry.writtenBy(commandId);
+    const stored = written && { events: written.map((recorded) => deserializeEvent(recorded)), lastRevision: written.at(-1)!.revision };
+    let copy: A;
+    try {
+      copy = copyAggregate(entry.aggregate as A);
+    } catch (error) {
+      if (!StateNotCopyableError.is(error)) throw error;
+      // Such state is never cached: this command and later ones replay (the entry's instance may
+      // already be in another command's hands, so it is not handed out).
+      this.#uncopyable.add(type);
+      cache.delete(streamName, entry);
+      return this.loadForCommand(type, id, commandId);
+    }
+    this.#snapshots?.inherit(entry.aggregate, copy);
+    this.#issued.set(copy, entry);
+    return { aggregate: copy, stored };
+  }
+
+  /** Applies to the cached aggregate the events after its revision (each once, however many catch up at once). */
+  async #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<void> {
+    probe.fromCache = true;
+    const from = entry.aggregate.revision + 1n;
+    await replayStream(
+      this.eventStore,
+      streamName,
+      (event, recorded) => {
+        const { aggregate } = entry;
+        probe.eventsRead++;
+        if (recorded.revision <= aggregate.revision) return; // applied by another catch-up, or saved from here
+        if (recorded.revision !== aggregate.revision + 1n) {
+          throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.revision}`);
+        }
+        aggregateInternals.replayed(aggregate, event, recorded.revision);
+        entry.remember(recorded);
+      },
+      { fromRevision: from },
+    );
+  }
+
+  /**
+   * After a save of a copy the cache handed out: the cached state takes the saved events, applied
+   * as replay applies them (not the handler's copy, which may hold changes made outside appliers),
+   * so the cache always equals a full replay.
+   */
+  #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly EventData[]): void {
+    const entry = this.#issued.get(aggregate);
+    if (!entry) return;
+    this.#issued.delete(aggregate);
+    // An idempotent re-append may end elsewhere: only an append right after the copy is known to follow it.
+    if (aggregate.revision !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return;
+    if (entry.aggregate.revision !== loadedAt) return; // another command's catch-up already read these events
+    const createdAt = new Date();
+    try {
+      saved.forEach((data, index) => {
+        const revision = loadedAt + 1n + BigInt(index);
+        const recorded = { id: data.id!, streamName, revision, type: data.type, data: data.data, metadata: data.metadata ?? {}, createdAt };
+        aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), revision);
+        entry.remember(recorded);
+      });
+    } catch {
+      this.#cache!.delete(streamName, entry); // the next command replays from the store
+      return;
+    }
+    this.#snapshots?.inherit(aggregate, entry.aggregate);
   }
 
   /** Not async (its callers are, so its throws still reject): one promise fewer per load. */
@@ -129,6 +255,9 @@ export class AggregateRepository {
     return aggregate;
   }
 }
+
+/** The cache's view of a stream no longer matches the stream (a gap in revisions): it is dropped and the command reloads. */
+class StaleCacheError extends Error {}
 
 function toAppend(pending: readonly EventData[], options: SaveOptions): EventData[] {
   const { metadata, commandId } = options;

@@ -111,6 +111,12 @@ export class AggregateSnapshots {
     return aggregate;
   }
 
+  /** `copy` (of `original`) counts its events since the same snapshot. */
+  inherit(original: AggregateRoot, copy: AggregateRoot): void {
+    const covered = this.#covered.get(original);
+    if (covered !== undefined) this.#covered.set(copy, covered);
+  }
+
   /**
    * Before a save that will leave the stream at `revision`: the snapshot to write afterwards, if
    * the policy asks for one. Throws `SnapshotStateError` (nothing written yet) when the state would

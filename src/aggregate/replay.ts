@@ -1,5 +1,5 @@
 import { deserializeEvent } from '../events/event-serializer.js';
-import type { EventStore, RecordedEvent } from '../store/event-store.js';
+import type { EventStore, ReadStreamOptions, RecordedEvent } from '../store/event-store.js';
 import { NO_STREAM, type ExpectedRevision } from '../store/expected-revision.js';
 
 /**
@@ -10,13 +10,37 @@ export async function replayStream(
   store: EventStore,
   streamName: string,
   apply: (event: object, recorded: RecordedEvent) => void,
+  options?: ReadStreamOptions,
 ): Promise<bigint> {
   let version = -1n;
-  for await (const recorded of store.readStream(streamName)) {
-    apply(deserializeEvent(recorded), recorded);
-    version = recorded.revision;
+  const pages = pagesOf(store);
+  if (!pages) {
+    for await (const recorded of store.readStream(streamName, options)) {
+      apply(deserializeEvent(recorded), recorded);
+      version = recorded.revision;
+    }
+    return version;
+  }
+  for await (const page of pages.call(store, streamName, options)) {
+    for (let i = 0; i < page.length; i++) {
+      const recorded = page[i]!;
+      apply(deserializeEvent(recorded), recorded);
+      version = recorded.revision;
+    }
   }
   return version;
+}
+
+/**
+ * The store's `readStreamPages` when it has one and `readStream` is not overridden below it (a
+ * subclass or a spy on `readStream` must see every read); undefined means: read with `readStream`.
+ */
+export function pagesOf(store: EventStore): EventStore['readStreamPages'] {
+  for (let p: object | null = store; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    if (Object.hasOwn(p, 'readStreamPages')) return Object.hasOwn(p, 'readStream') ? store.readStreamPages : undefined;
+    if (Object.hasOwn(p, 'readStream')) return undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import type { EventStore } from '../store/event-store.js';
-import { cloneState } from './clone-state.js';
+import { cloneState } from '../aggregate/clone-state.js';
 import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
 import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';

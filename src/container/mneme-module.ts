@@ -1,5 +1,6 @@
 import { ContainerModule, type ContainerModuleLoadOptions, type Newable, type ResolutionContext } from 'inversify';
 import type { AggregateClass } from '../../decorators/index.js';
+import { resolveAggregateCacheSize, type AggregateCacheOption } from '../aggregate/aggregate-cache.js';
 import { AggregateRepository } from '../aggregate/aggregate-repository.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { CommandBus } from '../commands/command-bus.js';
@@ -42,6 +43,12 @@ export interface MnemeModuleOptions {
   /** Users' interceptors, outermost first; they run once per `execute`, outside the retry loop. */
   interceptors?: (CommandInterceptor | Newable<CommandInterceptor>)[];
   /**
+   * Commands start from a cached copy of their aggregate and read only the events written since
+   * (default: the 1,000 most recently used aggregates of this container). `{ maxEntries }` sets the
+   * bound; `false` makes every command replay its aggregate. See the README's "Aggregate cache".
+   */
+  aggregateCache?: AggregateCacheOption;
+  /**
    * Queue this container's commands per stream (default `true`), so they do not race each other;
    * conflicts with other writers are still retried. `false` lets them race and retry.
    */
@@ -80,12 +87,17 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
     const telemetry = options.telemetry === false ? MnemeTelemetry.disabled : new MnemeTelemetry(options.telemetry);
     const retryInterceptor =
       options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry, { onRetry: telemetry.retried });
+    resolveAggregateCacheSize(options.aggregateCache); // a bad option fails container.load
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
     bind(MnemeTelemetry).toConstantValue(telemetry);
     bind(AggregateRepository)
-      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), { logger: context.get(Logger), telemetry }))
+      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), {
+          logger: context.get(Logger),
+          telemetry,
+          ...(options.aggregateCache === undefined ? {} : { cache: options.aggregateCache }),
+        }))
       .inSingletonScope();
     bind(CommandRouter).toConstantValue(router);
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);

@@ -69,6 +69,7 @@ function compileCodec(eventClass: Class): EventCodec | null {
   // fields, skipping methods and read-only accessors. Dates and class instances are refused when
   // decided (replay could not tell what they were), so the data is plain JSON both ways.
   const skipped = readOnlyMembers(eventClass);
+  const checkSkipped = skipped.size > 0;
   return {
     type: metadata.name,
     eventClass,
@@ -76,10 +77,14 @@ function compileCodec(eventClass: Class): EventCodec | null {
     verified: new Set(),
     toData: (event) => ({ shape: '', data: toJsonObject(event, 'refuse') }),
     fromData: (data) => {
-      const fields = checkIsObject(data) as Record<string, unknown>;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) checkIsObject(data);
+      const fields = data as Record<string, unknown>;
       const instance = new eventClass() as Record<string, unknown>;
-      for (const key of Object.keys(fields)) {
-        if (UNSAFE_KEYS.has(key) || (skipped.size > 0 && skipped.has(key))) continue;
+      const keys = Object.keys(fields);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        // The unsafe keys spelled out: cheaper than a Set lookup on the per-event path.
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype' || (checkSkipped && skipped.has(key))) continue;
         const value = fields[key];
         instance[key] = typeof value === 'object' && value !== null ? safeJsonCopy(value) : value;
       }
@@ -181,9 +186,17 @@ export function rebuildEvent(event: EventData): object {
  */
 export function deserializeEvent(recorded: RecordedEvent): object {
   const eventClass = getEventClass(recorded.type);
-  const codec = eventClass && codecFor(eventClass);
-  if (!codec) throw new UnknownEventTypeError(recorded.streamName, recorded.revision, recorded.type);
-  const data = upcastData(eventClass, recorded);
+  let decoder = decoders.get(recorded.type);
+  if (decoder === undefined || decoder.eventClass !== eventClass) {
+    const codec = eventClass && codecFor(eventClass);
+    if (!codec) throw new UnknownEventTypeError(recorded.streamName, recorded.revision, recorded.type);
+    decoder = { eventClass: eventClass, codec, version: schemaVersionOf(eventClass) };
+    decoders.set(recorded.type, decoder);
+  }
+  const { codec } = decoder;
+  // The common case, an event at its class's current schema, skips the upcasting machinery.
+  const stored = recorded.metadata?.[SCHEMA_VERSION_KEY] ?? 1;
+  const data = stored === decoder.version ? recorded.data : upcastData(decoder.eventClass, recorded);
   try {
     return codec.fromData(data);
   } catch (error) {
@@ -191,6 +204,9 @@ export function deserializeEvent(recorded: RecordedEvent): object {
     throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason, { cause: error });
   }
 }
+
+/** Stored type name -> its class's codec and schema version, checked against the registry on every use. */
+const decoders = new Map<string, { readonly eventClass: Class; readonly codec: EventCodec; readonly version: number }>();
 
 /**
  * The first time a class is serialized: build it back from its snapshot, as replay will, and

@@ -1,6 +1,7 @@
 import { getEventTypeMetadata, getUpcasters, type Upcaster } from '../../decorators/index.js';
 import { EventDeserializationError } from '../errors/event-errors.js';
 import type { RecordedEvent } from '../store/event-store.js';
+import { safeJsonCopy } from './json-data.js';
 
 /** Metadata key holding the schema version an event was written with; absent means version 1. */
 export const SCHEMA_VERSION_KEY = 'schemaVersion';
@@ -50,7 +51,8 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
         `run the code that declares version ${stored}`,
     );
   }
-  let data = recorded.data;
+  // Upcasters may change what they are given: never the stored (possibly frozen, shared) data.
+  let data: unknown = safeJsonCopy(recorded.data);
   for (let from = stored; from < plan.version; from++) {
     try {
       data = plan.steps[from - 1]!(data);

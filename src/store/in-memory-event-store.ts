@@ -16,14 +16,12 @@ import type { GlobalPosition } from './global-position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
 import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from './event-validation.js';
 
-interface StoredEvent {
-  readonly id: string;
-  readonly type: string;
-  /** Kept as JSON text, as a real store does: readers get fresh copies, writers can't mutate history. */
-  readonly dataJson: string;
-  readonly metadataJson: string;
-  readonly createdAt: number;
-}
+/**
+ * The recorded event every read hands out, built once at append and deep-frozen (its `createdAt`
+ * refuses its setters): writers keep nothing that reaches history and readers cannot change it, so
+ * a read neither parses nor copies. Deserialization copies the data into a fresh instance anyway.
+ */
+type StoredEvent = Readonly<RecordedEvent>;
 
 interface Stream {
   readonly events: StoredEvent[];
@@ -45,8 +43,9 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
 
 /**
  * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
- * of the same event ids) in memory. Every operation yields to the event loop first, so concurrent
- * commands interleave as they would against a server.
+ * of the same event ids) in memory. Every operation is asynchronous, so concurrent commands
+ * interleave as they would against a server: an append waits for the next event-loop turn, a read
+ * starts on a microtask (a full turn at least once a millisecond, see nextTurn).
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
@@ -62,9 +61,11 @@ export class InMemoryEventStore extends EventStore {
     const prepared = events.map((event) => ({
       id: event.id ?? randomUUID(),
       type: event.type,
-      dataJson: JSON.stringify(event.data),
-      metadataJson: JSON.stringify(event.metadata ?? {}),
+      data: frozenCopy(event.data),
+      metadata: frozenCopy(event.metadata ?? {}) as Record<string, unknown>,
     }));
+    // A full turn: concurrent writers that read the same revision all reach here before any writes,
+    // so they conflict as they would on a server.
     await yieldToEventLoop();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
@@ -78,10 +79,19 @@ export class InMemoryEventStore extends EventStore {
     if (prepared.length === 0) return { nextExpectedRevision: current };
 
     const target = stream ?? this.#createStream(streamName);
-    const createdAt = Date.now();
+    const createdAt = new StoredDate(Date.now());
     for (const event of prepared) {
       target.revisionById.set(event.id, target.events.length);
-      const stored = { ...event, createdAt };
+      // A literal, not a spread: every record then shares one object shape, which keeps replay's property reads fast.
+      const stored: StoredEvent = Object.freeze({
+        id: event.id,
+        streamName,
+        revision: BigInt(target.events.length),
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+        createdAt,
+      });
       target.events.push(stored);
       this.#log.push({ streamName, revision: target.events.length - 1, event: stored });
     }
@@ -90,26 +100,38 @@ export class InMemoryEventStore extends EventStore {
   }
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readStreamPages(streamName, options)) yield* page;
+  }
+
+  /**
+   * The events `readStream` gives, in pages of up to 4096 (one event-loop turn between pages, as a
+   * server read between its pages): replay takes a page per step instead of an iterator step per event.
+   */
+  override async *readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
     const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
     validateStreamName(streamName);
-    await yieldToEventLoop();
+    await nextTurn();
     const stream = this.#streams.get(streamName);
     if (!stream || maxCount <= 0) return;
     // A read sees the stream as it was when the read began, like a server-side read.
     const last = stream.events.length - 1;
-    let taken = 0;
-    if (direction === 'forwards') {
-      const from = options.fromRevision === undefined ? 0 : Number(options.fromRevision);
-      for (let revision = Math.max(from, 0); revision <= last && taken < maxCount; revision++, taken++) {
-        yield toRecorded(streamName, revision, stream.events[revision]!);
-        if ((taken + 1) % READ_YIELD_INTERVAL === 0) await yieldToEventLoop();
-      }
+    const forwards = direction === 'forwards';
+    let revision: number;
+    let end: number; // exclusive, in the read's direction
+    if (forwards) {
+      revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
+      end = Math.min(last + 1, revision + maxCount);
     } else {
-      const from = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
-      for (let revision = from; revision >= 0 && taken < maxCount; revision--, taken++) {
-        yield toRecorded(streamName, revision, stream.events[revision]!);
-        if ((taken + 1) % READ_YIELD_INTERVAL === 0) await yieldToEventLoop();
-      }
+      revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
+      end = Math.max(-1, revision - maxCount);
+    }
+    const step = forwards ? 1 : -1;
+    while (forwards ? revision < end : revision > end) {
+      const size = Math.min(READ_YIELD_INTERVAL, Math.abs(end - revision));
+      const page = new Array<RecordedEvent>(size);
+      for (let i = 0; i < size; i++, revision += step) page[i] = stream.events[revision]!;
+      yield page;
+      if (forwards ? revision < end : revision > end) await yieldToEventLoop();
     }
   }
 
@@ -231,24 +253,94 @@ function strongIdempotency(stream: Stream, expected: number, ids: readonly strin
   return { kind: 'idempotent', lastRevision: BigInt(revision) };
 }
 
-function toRecorded(streamName: string, revision: number, event: StoredEvent): RecordedEvent {
-  return {
-    id: event.id,
-    streamName,
-    revision: BigInt(revision),
-    type: event.type,
-    data: JSON.parse(event.dataJson),
-    metadata: JSON.parse(event.metadataJson),
-    createdAt: new Date(event.createdAt),
-  };
+function toPositioned(entry: LogEntry, index: number): PositionedEvent {
+  return { ...entry.event, position: positionAt(index) };
 }
 
-function toPositioned(entry: LogEntry, index: number): PositionedEvent {
-  return { ...toRecorded(entry.streamName, entry.revision, entry.event), position: positionAt(index) };
+/** A stored event's time, shared by every read of it: a Date whose setters refuse to change it. */
+class StoredDate extends Date {}
+for (const key of Object.getOwnPropertyNames(Date.prototype)) {
+  if (!key.startsWith('set')) continue;
+  Object.defineProperty(StoredDate.prototype, key, {
+    value(this: Date): never {
+      throw new TypeError(`Date.${key}: a stored event's createdAt cannot be changed (copy it first: new Date(recorded.createdAt))`);
+    },
+  });
 }
+Object.freeze(StoredDate.prototype);
 
 function positionAt(index: number): GlobalPosition {
   return { commit: BigInt(index), prepare: BigInt(index) };
+}
+
+/**
+ * What JSON.parse(JSON.stringify(value)) gives (validated as JSON before), frozen at every level.
+ * Plain objects, arrays and primitives are copied directly; anything else (a Date, a toJSON) takes
+ * the JSON round trip.
+ */
+function frozenCopy(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'object':
+      break;
+    default:
+      return roundTrip(value);
+  }
+  if (value === null) return null;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Array.prototype) {
+    const array = value as unknown[];
+    const out = new Array<unknown>(array.length);
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      out[i] = item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : frozenCopy(item);
+    }
+    return Object.freeze(out);
+  }
+  if ((prototype !== Object.prototype && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return roundTrip(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+    // defineProperty: a '__proto__' key stays an own key, as JSON.parse makes it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: frozenCopy(field), enumerable: true, writable: true, configurable: true });
+    else out[key] = frozenCopy(field);
+  }
+  return Object.freeze(out);
+}
+
+function roundTrip(value: unknown): unknown {
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : deepFreeze(JSON.parse(json) as unknown);
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** When the event loop last had a turn (see nextTurn). */
+let lastLoopTurn = 0;
+/** Longest stretch (ms) of reads answered without letting timers and I/O run. */
+const MAX_LOOP_HOLD_MS = 1;
+
+/**
+ * The start of a read, asynchronous like a server's. A full event-loop turn costs a few microseconds,
+ * more than a short read itself, so only one every MAX_LOOP_HOLD_MS is a full turn (timers and I/O
+ * run then); the others are a microtask. Appends always take a full turn.
+ */
+function nextTurn(): Promise<void> {
+  const now = performance.now();
+  if (now - lastLoopTurn < MAX_LOOP_HOLD_MS) return Promise.resolve();
+  lastLoopTurn = now;
+  return yieldToEventLoop();
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -32,6 +32,8 @@ export interface CommandFacts {
 export interface LoadProbe {
   eventsRead: number;
   fromSnapshot: boolean;
+  /** Caught up from the aggregate cache: only the events after the cached revision were read. */
+  fromCache?: boolean;
 }
 
 /** A retry of the command loop (the retry policy's `RetryNotice` fits). */
@@ -89,7 +91,10 @@ export class MnemeTelemetry {
   readonly #projectionDuration: Histogram;
   /** Metric attributes, built once: per command class and outcome, per aggregate type, per projection. */
   readonly #commandAttributes = new WeakMap<object, Record<CommandOutcome, Attributes>>();
-  readonly #aggregateAttributes = new Map<string, { readonly type: Attributes; readonly replayed: Attributes; readonly fromSnapshot: Attributes }>();
+  readonly #aggregateAttributes = new Map<
+    string,
+    { readonly type: Attributes; readonly replayed: Attributes; readonly fromSnapshot: Attributes; readonly fromCache: Attributes }
+  >();
   readonly #projectionAttributes = new Map<string, { readonly ok: Attributes; readonly error: Attributes; readonly name: Attributes }>();
 
   /** `false` turns everything off; the default uses the global providers of `@opentelemetry/api`. */
@@ -196,12 +201,15 @@ export class MnemeTelemetry {
     try {
       const loaded = await within(span, () => run(probe));
       const attributes = this.#aggregateMetricAttributes(aggregateType);
-      this.#loadDuration.record(performance.now() - started, probe.fromSnapshot ? attributes.fromSnapshot : attributes.replayed);
-      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot });
+      this.#loadDuration.record(
+        performance.now() - started,
+        probe.fromCache ? attributes.fromCache : probe.fromSnapshot ? attributes.fromSnapshot : attributes.replayed,
+      );
+      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot, [A.loadFromCache]: probe.fromCache === true });
       return loaded;
     } catch (error) {
       if (EventStoreUnavailableError.is(error)) this.#transientFaults.add(1, LOAD_ATTRIBUTES);
-      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot });
+      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot, [A.loadFromCache]: probe.fromCache === true });
       recordError(span, error);
       throw error;
     } finally {
@@ -276,8 +284,9 @@ export class MnemeTelemetry {
     if (!attributes) {
       attributes = {
         type: { [A.aggregateType]: aggregateType },
-        replayed: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: false },
-        fromSnapshot: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: true },
+        replayed: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: false, [A.loadFromCache]: false },
+        fromSnapshot: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: true, [A.loadFromCache]: false },
+        fromCache: { [A.aggregateType]: aggregateType, [A.loadFromSnapshot]: false, [A.loadFromCache]: true },
       };
       this.#aggregateAttributes.set(aggregateType, attributes);
     }

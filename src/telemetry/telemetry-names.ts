@@ -25,6 +25,8 @@ export const MNEME_ATTRIBUTES = Object.freeze({
   /** Events read from the aggregate's stream by one load. */
   loadEvents: 'mneme.load.events',
   loadFromSnapshot: 'mneme.load.from_snapshot',
+  /** The load caught up a cached aggregate: `mneme.load.events` counts only the events after it. */
+  loadFromCache: 'mneme.load.from_cache',
   appendEvents: 'mneme.append.events',
   /** `no_stream`, `any`, `stream_exists` or the revision, as a string. */
   appendExpectedRevision: 'mneme.append.expected_revision',

@@ -21,8 +21,8 @@ import { bankContainer } from '../support/bank-scenarios.js';
 const conflict = () => new ConcurrencyError('S-1', 3n, 4n);
 
 describe('retry policy', () => {
-  it('defaults to 10 retries, 1 ms initial, 50 ms max, factor 2', () => {
-    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: 10, initialDelayMs: 1, maxDelayMs: 50, backoffFactor: 2 });
+  it('defaults to 20 retries, 1 ms initial, 10 ms max, factor 2', () => {
+    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: 20, initialDelayMs: 1, maxDelayMs: 10, backoffFactor: 2 });
     expect(resolveRetryPolicy({ maxRetries: 3 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 3 });
   });
 

@@ -1,0 +1,152 @@
+import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { describeValue } from '../errors/describe-value.js';
+import { cloneState } from './clone-state.js';
+import type { RecordedEvent } from '../store/event-store.js';
+import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { COMMAND_ID_KEY } from './command-stamp.js';
+
+/** Aggregates a container keeps by default (see `mnemeModule`'s `aggregateCache`). */
+export const DEFAULT_AGGREGATE_CACHE_SIZE = 1000;
+
+/** The cache option: `false` (no cache) or `{ maxEntries }`. */
+export type AggregateCacheOption = false | { maxEntries?: number };
+
+/** How many aggregates to keep, undefined for no cache; throws `InvalidConfigurationError` for anything else. */
+export function resolveAggregateCacheSize(option: unknown, path = 'aggregateCache'): number | undefined {
+  if (option === false) return undefined;
+  if (option === undefined || option === true) return DEFAULT_AGGREGATE_CACHE_SIZE;
+  if (typeof option !== 'object' || option === null || Array.isArray(option) || Object.keys(option).some((key) => key !== 'maxEntries')) {
+    throw new InvalidConfigurationError(path, `expected false or { maxEntries?: number }, got ${describeValue(option)}`);
+  }
+  const { maxEntries } = option as { maxEntries?: unknown };
+  if (maxEntries === undefined) return DEFAULT_AGGREGATE_CACHE_SIZE;
+  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    throw new InvalidConfigurationError(`${path}.maxEntries`, `expected an integer >= 1, got ${describeValue(maxEntries)}`);
+  }
+  return maxEntries;
+}
+
+/**
+ * One cached aggregate: its state at `aggregate.revision`, never handed to a handler (commands get
+ * copies), and the events that commands wrote among the last `window` revisions it saw, so a
+ * re-sent command is still recognised without reading the stream from the start.
+ */
+export class CachedAggregate {
+  aggregate!: AggregateRoot;
+  /** Events with a command id, oldest first, none more than `window` revisions behind the last. */
+  readonly #written: RecordedEvent[] = [];
+  #first = 0;
+  /** The same events by command id. */
+  readonly #byCommand = new Map<string, RecordedEvent[]>();
+
+  constructor(
+    readonly type: Function,
+    readonly window: number,
+  ) {}
+
+  /** Remembers an event read or saved (in stream order), forgetting what falls out of the window. */
+  remember(recorded: RecordedEvent): void {
+    const commandId = recorded.metadata?.[COMMAND_ID_KEY];
+    if (typeof commandId === 'string') {
+      this.#written.push(recorded);
+      const same = this.#byCommand.get(commandId);
+      if (same) same.push(recorded);
+      else this.#byCommand.set(commandId, [recorded]);
+    }
+    const oldest = recorded.revision - BigInt(this.window);
+    const written = this.#written;
+    while (this.#first < written.length && written[this.#first]!.revision <= oldest) {
+      const forgotten = written[this.#first++]!;
+      const id = forgotten.metadata[COMMAND_ID_KEY] as string;
+      const same = this.#byCommand.get(id)!;
+      same.shift();
+      if (same.length === 0) this.#byCommand.delete(id);
+    }
+    if (this.#first > 1024) {
+      written.splice(0, this.#first);
+      this.#first = 0;
+    }
+  }
+
+  /** The remembered events of command `commandId`, in order. */
+  writtenBy(commandId: string): readonly RecordedEvent[] | undefined {
+    return this.#byCommand.get(commandId);
+  }
+}
+
+/**
+ * A bounded map of stream name -> cached aggregate; when full, the least recently used is dropped.
+ * Use is stamped with a counter rather than by reordering the map: a lookup stays one Map read,
+ * and the scan for the oldest happens only when a new aggregate is added to a full cache.
+ */
+export class AggregateCache {
+  readonly #entries = new Map<string, { entry: CachedAggregate; used: number }>();
+  #clock = 0;
+
+  constructor(readonly maxEntries: number) {}
+
+  get(streamName: string): CachedAggregate | undefined {
+    const slot = this.#entries.get(streamName);
+    if (!slot) return undefined;
+    slot.used = ++this.#clock;
+    return slot.entry;
+  }
+
+  /** Without counting as a use. */
+  peek(streamName: string): CachedAggregate | undefined {
+    return this.#entries.get(streamName)?.entry;
+  }
+
+  set(streamName: string, entry: CachedAggregate): void {
+    const slot = this.#entries.get(streamName);
+    if (slot) {
+      slot.entry = entry;
+      slot.used = ++this.#clock;
+      return;
+    }
+    if (this.#entries.size >= this.maxEntries) this.#evictOldest();
+    this.#entries.set(streamName, { entry, used: ++this.#clock });
+  }
+
+  /** Drops the entry, if it is still `entry` (a newer one is kept). */
+  delete(streamName: string, entry?: CachedAggregate): void {
+    if (entry === undefined || this.#entries.get(streamName)?.entry === entry) this.#entries.delete(streamName);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #evictOldest(): void {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [streamName, slot] of this.#entries) {
+      if (slot.used < oldestUse) [oldest, oldestUse] = [streamName, slot.used];
+    }
+    if (oldest !== undefined) this.#entries.delete(oldest);
+  }
+}
+
+/**
+ * A copy of an aggregate sharing nothing with it: a new instance (its constructor and field
+ * initialisers run, as for a load), its own enumerable fields deep-copied over (shared and cyclic
+ * references kept), its id and revision set. Throws `StateNotCopyableError` for state that cannot
+ * be copied faithfully (functions, instances of classes with #private fields, ...).
+ */
+export function copyAggregate<A extends AggregateRoot>(aggregate: A): A {
+  const own = { ...aggregate } as Record<string, unknown>;
+  // Primitives are immutable: state made only of them (the common case) needs no deep copy.
+  let fields = own;
+  for (const key in own) {
+    const value = own[key];
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      fields = cloneState(own);
+      break;
+    }
+  }
+  const copy = new (aggregate.constructor as new () => A)();
+  for (const key of Object.keys(fields)) (copy as Record<string, unknown>)[key] = fields[key];
+  aggregateInternals.initialize(copy, aggregate.id);
+  aggregateInternals.markSaved(copy, aggregate.revision);
+  return copy;
+}

@@ -1,0 +1,11 @@
+import { describe, expect, it } from '@jest/globals';
+import { v5 as uuidv5 } from 'uuid';
+import { MNEME_EVENT_ID_NAMESPACE, eventIdFor } from 'mneme';
+
+describe(eventIdFor.name, () => {
+  it('gives the UUID v5 of `${commandId}:${index}` in the Mneme namespace, for any command id', () => {
+    for (const commandId of ['order-42', '', 'é-ü-ß', '日本語', '😀 emoji', 'a'.repeat(500)]) {
+      for (const index of [0, 1, 17]) expect(eventIdFor(commandId, index)).toBe(uuidv5(`${commandId}:${index}`, MNEME_EVENT_ID_NAMESPACE));
+    }
+  });
+});
