@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=replay,commands,contention,kurrent,memory]`: Mneme next to
+ * `npm run bench [-- --quick] [-- --only=replay,commands,contention,kurrent,memory,snapshots]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
  * alternating in one process. Prints a table per scenario and the issue's targets; a full run writes
  * bench/results/latest.json and latest.md, a partial one bench/results/partial.json.
@@ -14,6 +14,7 @@ import { contentionScenario } from './scenarios/contention.js';
 import { kurrentScenarios } from './scenarios/kurrent.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
+import { snapshotScenario } from './scenarios/snapshots.js';
 import { benchSettings } from './settings.js';
 import { checkTargets, formatTargets } from './targets.js';
 
@@ -27,6 +28,7 @@ const scenarios: [string, () => Promise<ScenarioReport | ScenarioReport[]>][] = 
   ['contention', () => contentionScenario(settings)],
   ['kurrent', () => kurrentScenarios(settings)],
   ['memory', () => memoryScenario(settings)],
+  ['snapshots', () => snapshotScenario(settings)],
 ];
 if (only) {
   const unknown = [...only].filter((name) => !scenarios.some(([n]) => n === name));
