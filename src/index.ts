@@ -43,7 +43,7 @@ export {
   type SubscribeToAllOptions,
 } from './store/event-store.js';
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
-export { InvalidReadAllOptionsError } from './errors/read-all-errors.js';
+export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/read-all-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore } from './store/in-memory-event-store.js';
 /**

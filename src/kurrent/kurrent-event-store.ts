@@ -19,7 +19,7 @@ import {
 import { validateReadAllOptions } from '../store/all-filter.js';
 import { comparePositions } from '../store/global-position.js';
 import { isDeliverable, kurrentFilter, positionedEvent, subscribeToAllOnKurrent } from './all-stream.js';
-import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from '../store/event-validation.js';
+import { validateEventsToAppend, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from '../store/event-validation.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './kurrent-connection.js';
 import { DeadlinePassed, MAX_DEADLINE_MS, eachWithin, withDeadline } from './deadline.js';
@@ -114,6 +114,7 @@ export class KurrentEventStore extends EventStore {
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     validateStreamName(streamName);
+    validateReadStreamOptions(options);
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     let remaining = Math.ceil(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     let from: ReadRevision = options.fromRevision ?? (forwards ? kurrentClient().START : kurrentClient().END);

@@ -1,6 +1,7 @@
 import { describeValue } from '../errors/describe-value.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { findJsonProblem } from './json-check.js';
+import { InvalidReadOptionsError } from '../errors/read-all-errors.js';
 import { InvalidExpectedRevisionError, InvalidStreamNameError } from '../errors/store-errors.js';
 import type { EventData } from './event-store.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
@@ -50,6 +51,27 @@ export function validateExpectedRevision(expected: ExpectedRevision): void {
 /** Stores refuse what no store can name, for reads as for appends. */
 export function validateStreamName(streamName: string): void {
   if (typeof streamName !== 'string' || streamName.trim() === '') throw new InvalidStreamNameError(streamName);
+}
+
+const READ_OPTIONS = ['fromRevision', 'direction', 'maxCount'];
+
+/** What every store's `readStream` checks before reading: a typed error for hostile options, never a TypeError. */
+export function validateReadStreamOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) throw new InvalidReadOptionsError('options', `expected an object, got ${describeValue(options)}`);
+  const { fromRevision, direction, maxCount } = options as Record<string, unknown>;
+  for (const key of Object.keys(options as object)) {
+    if (!READ_OPTIONS.includes(key)) throw new InvalidReadOptionsError(key, `it is not an option of readStream (a typo?)`);
+  }
+  if (fromRevision !== undefined && (typeof fromRevision !== 'bigint' || fromRevision < 0n)) {
+    throw new InvalidReadOptionsError('fromRevision', `expected a bigint revision >= 0n, got ${describeValue(fromRevision)}`);
+  }
+  if (direction !== undefined && direction !== 'forwards' && direction !== 'backwards') {
+    throw new InvalidReadOptionsError('direction', `expected 'forwards' or 'backwards', got ${describeValue(direction)}`);
+  }
+  if (maxCount !== undefined && !(typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount >= 0)) {
+    throw new InvalidReadOptionsError('maxCount', `expected an integer >= 0, got ${describeValue(maxCount)}`);
+  }
 }
 
 function isPlainObject(value: unknown): boolean {

@@ -14,7 +14,7 @@ import {
 import { isSystemStream, matchesAllFilter, validateReadAllOptions } from './all-filter.js';
 import type { GlobalPosition } from './global-position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
-import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from './event-validation.js';
+import { validateEventsToAppend, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from './event-validation.js';
 
 /**
  * The recorded event every read hands out, built once at append and deep-frozen (its `createdAt`
@@ -108,8 +108,9 @@ export class InMemoryEventStore extends EventStore {
    * server read between its pages): replay takes a page per step instead of an iterator step per event.
    */
   override async *readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
-    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
     validateStreamName(streamName);
+    validateReadStreamOptions(options);
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
     await nextTurn();
     const stream = this.#streams.get(streamName);
     if (!stream || maxCount <= 0) return;

@@ -66,6 +66,18 @@ const hostileReads: [label: string, stream: unknown][] = [
   ['undefined', undefined],
 ];
 
+/** Read options of the wrong shape: every store refuses each with the option named, before reading. */
+const hostileReadOptions: [label: string, options: unknown, option: string][] = [
+  ['null options', null, 'options'],
+  ['a string as options', 'backwards', 'options'],
+  ['an unknown option (a typo)', { maxcount: 1 }, 'maxcount'],
+  ['a number as fromRevision', { fromRevision: 2 }, 'fromRevision'],
+  ['a negative fromRevision', { fromRevision: -1n }, 'fromRevision'],
+  ['an unknown direction', { direction: 'sideways' }, 'direction'],
+  ['a negative maxCount', { maxCount: -1 }, 'maxCount'],
+  ['a fractional maxCount', { maxCount: 1.5 }, 'maxCount'],
+  ['a BigInt maxCount', { maxCount: 2n }, 'maxCount'],
+];
 
 /**
  * The EventStore contract, written once and run against every implementation. Every assertion
@@ -170,6 +182,12 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         const error = await collect(store.readStream(name as never)).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(MnemeError);
         expect((error as MnemeError).code).toBe('MNEME_INVALID_STREAM_NAME');
+      });
+
+      it.each(hostileReadOptions)('rejects a read with %s with MNEME_INVALID_READ_OPTIONS naming the option', async (_label, options, option) => {
+        const error = await collect(store.readStream(stream('hostile-read'), options as never)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(MnemeError);
+        expect(error).toMatchObject({ code: 'MNEME_INVALID_READ_OPTIONS', option });
       });
     });
 
