@@ -1,0 +1,129 @@
+import 'reflect-metadata';
+import { describe, expect, it } from '@jest/globals';
+import { Container } from 'inversify';
+import {
+  AggregateRepository,
+  CommandBus,
+  EventType,
+  InMemoryEventStore,
+  On,
+  Projection,
+  ProjectionRunner,
+  mnemeModule,
+  type EventStore,
+  type MnemeModuleOptions,
+} from 'mneme';
+import { BankAccount, Deposit, Deposited, OpenAccount, Withdraw } from '../../examples/bank-account/domain.js';
+import { collect } from '../support/collect.js';
+
+/**
+ * What Mneme hands back belongs to the caller: a caller (or a handler) that mutates it must not
+ * change what is stored, what the aggregate cache decides on, or what a re-sent command answers.
+ */
+async function setUp(options: MnemeModuleOptions = {}) {
+  const store = new InMemoryEventStore();
+  const container = new Container();
+  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, ...options }));
+  return { store, bus: container.get(CommandBus), repository: container.get(AggregateRepository) };
+}
+
+async function storedData(store: EventStore, stream: string) {
+  return (await collect(store.readStream(stream))).map((event) => event.data);
+}
+
+describe('values Mneme hands to the caller', () => {
+  it('a caller that mutates result.events changes neither the store nor the answer to a re-sent command', async () => {
+    const { store, bus } = await setUp();
+    await bus.execute(new OpenAccount('acc-1', 'Ada'));
+    const first = await bus.execute(new Deposit('acc-1', 30), { commandId: 'dep-1' });
+    (first.events[0] as { amount: number }).amount = 1_000_000;
+    (first.events as object[]).push(new Deposited('acc-1', 5));
+
+    const again = await bus.execute(new Deposit('acc-1', 30), { commandId: 'dep-1' });
+    expect(again.events).toEqual([new Deposited('acc-1', 30)]);
+    expect(again.nextExpectedRevision).toBe(1n);
+    expect(await storedData(store, 'BankAccount-acc-1')).toEqual([
+      { accountId: 'acc-1', owner: 'Ada' },
+      { accountId: 'acc-1', amount: 30, currency: 'EUR' },
+    ]);
+    // The cached aggregate decides on what is stored: 30, not a million.
+    await expect(bus.execute(new Withdraw('acc-1', 31))).rejects.toThrow('Insufficient funds');
+  });
+
+  it('a caller that mutates the result of a re-sent command changes nothing the next re-send answers', async () => {
+    const { bus } = await setUp();
+    await bus.execute(new OpenAccount('acc-1', 'Ada'));
+    await bus.execute(new Deposit('acc-1', 30), { commandId: 'dep-1' });
+    const again = await bus.execute(new Deposit('acc-1', 30), { commandId: 'dep-1' });
+    (again.events[0] as { amount: number }).amount = -1;
+    const third = await bus.execute(new Deposit('acc-1', 30), { commandId: 'dep-1' });
+    expect(third.events).toEqual([new Deposited('acc-1', 30)]);
+  });
+
+  it('a caller that mutates an aggregate repository.load returned changes nothing a command decides on', async () => {
+    const { bus, repository } = await setUp();
+    await bus.execute(new OpenAccount('acc-1', 'Ada'));
+    await bus.execute(new Deposit('acc-1', 10));
+    const loaded = await repository.load(BankAccount, 'acc-1');
+    loaded.balance = 1_000_000;
+    await expect(bus.execute(new Withdraw('acc-1', 11))).rejects.toThrow('Insufficient funds');
+    expect((await repository.load(BankAccount, 'acc-1')).balance).toBe(10);
+  });
+
+  it('a caller that mutates the metadata it passed, once execute resolved, changes nothing stored', async () => {
+    const { store, bus } = await setUp();
+    const metadata: Record<string, unknown> = { userId: 'u-1', tags: ['a'] };
+    await bus.execute(new OpenAccount('acc-1', 'Ada'), { commandId: 'open-1', metadata });
+    metadata.userId = 'mallory';
+    (metadata.tags as string[]).push('b');
+    const [event] = await collect(store.readStream('BankAccount-acc-1'));
+    expect(event!.metadata).toMatchObject({ userId: 'u-1', tags: ['a'], commandId: 'open-1' });
+  });
+});
+
+@EventType('CallerOwned.Noted')
+class Noted {
+  constructor(readonly text = '', readonly tags: string[] = []) {}
+}
+
+/** Mutates the event it is given, then fails the first time: a retry must get the event as stored. */
+@Projection({ name: 'caller-owned-mutating', from: { categories: ['Note'] } })
+class MutatingProjection {
+  attempts = 0;
+  readonly seen: { text: string; tags: string[] }[] = [];
+  @On(Noted) noted(event: Noted) {
+    this.attempts += 1;
+    this.seen.push({ text: event.text, tags: [...event.tags] });
+    (event as { text: string }).text = 'changed';
+    event.tags.push('changed');
+    if (this.attempts === 1) throw new Error('the read model is briefly down');
+  }
+}
+
+/** Handles the same events next to the mutating projection. */
+@Projection({ name: 'caller-owned-reader', from: { categories: ['Note'] } })
+class ReadingProjection {
+  readonly seen: { text: string; tags: string[] }[] = [];
+  @On(Noted) noted(event: Noted) {
+    this.seen.push({ text: event.text, tags: [...event.tags] });
+  }
+}
+
+describe('events handed to projection handlers', () => {
+  it('a retried handler gets the event as stored, not as the failed attempt left it, and other projections never see the change', async () => {
+    const store = new InMemoryEventStore();
+    await store.appendToStream('Note-1', [{ type: 'CallerOwned.Noted', data: { text: 'hello', tags: ['x'] } }]);
+    const mutating = new MutatingProjection();
+    const reading = new ReadingProjection();
+    const runner = new ProjectionRunner(store, [mutating, reading], { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } });
+    await runner.start();
+    await runner.catchUp();
+    await runner.stop();
+    expect(mutating.seen).toEqual([
+      { text: 'hello', tags: ['x'] },
+      { text: 'hello', tags: ['x'] },
+    ]);
+    expect(reading.seen).toEqual([{ text: 'hello', tags: ['x'] }]);
+    expect(await storedData(store, 'Note-1')).toEqual([{ text: 'hello', tags: ['x'] }]);
+  });
+});
