@@ -13,6 +13,7 @@ import {
   type EventStore,
   type MnemeModuleOptions,
 } from 'mneme';
+import { conflictingStore } from 'mneme/testing';
 import { BankAccount, Deposit, Deposited, OpenAccount, Withdraw } from '../../examples/bank-account/domain.js';
 import { collect } from '../support/collect.js';
 
@@ -78,6 +79,22 @@ describe('values Mneme hands to the caller', () => {
     (metadata.tags as string[]).push('b');
     const [event] = await collect(store.readStream('BankAccount-acc-1'));
     expect(event!.metadata).toMatchObject({ userId: 'u-1', tags: ['a'], commandId: 'open-1' });
+  });
+
+  it('a caller that mutates its options while the command is in flight, through a retry, changes nothing stored', async () => {
+    const store = conflictingStore(new InMemoryEventStore(), { times: 1 });
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
+    const bus = container.get(CommandBus);
+    const metadata: Record<string, unknown> = { userId: 'u-1' };
+    const options = { commandId: 'open-1', metadata };
+    const pending = bus.execute(new OpenAccount('acc-1', 'Ada'), options);
+    metadata.userId = 'mallory';
+    options.commandId = 'open-2';
+    const result = await pending;
+    expect(result.attempts).toBe(2);
+    const [event] = await collect(store.readStream('BankAccount-acc-1'));
+    expect(event!.metadata).toMatchObject({ userId: 'u-1', commandId: 'open-1', $correlationId: 'open-1' });
   });
 });
 
