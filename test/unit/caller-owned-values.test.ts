@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
 import {
+  Aggregate,
+  AggregateId,
   AggregateRepository,
+  AggregateRoot,
+  Apply,
+  Handles,
   CommandBus,
   EventType,
   InMemoryEventStore,
@@ -96,11 +101,57 @@ describe('values Mneme hands to the caller', () => {
     const [event] = await collect(store.readStream('BankAccount-acc-1'));
     expect(event!.metadata).toMatchObject({ userId: 'u-1', commandId: 'open-1', $correlationId: 'open-1' });
   });
+
+  it('domain code that pushes into pendingEvents cannot make a command report an event it did not store', async () => {
+    const store = new InMemoryEventStore();
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [Sneaky], eventStore: store }));
+    const result = await container.get(CommandBus).execute(new Sneak('s-1'));
+    const stored = await collect(store.readStream('Sneaky-s-1'));
+    expect(stored.map((event) => event.data)).toEqual([{ text: 'decided', tags: [] }]);
+    expect(result.events).toEqual([new Noted('decided')]);
+  });
+
+  it('a caller that pushes into or empties pendingEvents changes neither what save writes nor what it reports', async () => {
+    const store = new InMemoryEventStore();
+    const repository = new AggregateRepository(store);
+    const sneaky = await repository.load(Sneaky, 's-2');
+    sneaky.raise(new Noted('decided'));
+    expect(() => (sneaky.pendingEvents as object[]).push(new Noted('forged'))).toThrow(TypeError);
+    expect(() => ((sneaky.pendingEvents as object[]).length = 0)).toThrow(TypeError);
+    const saved = await repository.save(sneaky);
+    expect(saved.events).toEqual([new Noted('decided')]);
+    expect((await collect(store.readStream('Sneaky-s-2'))).map((event) => event.data)).toEqual([{ text: 'decided', tags: [] }]);
+  });
 });
 
 @EventType('CallerOwned.Noted')
 class Noted {
   constructor(readonly text = '', readonly tags: string[] = []) {}
+}
+
+class Sneak {
+  @AggregateId() id: string;
+  constructor(id: string) {
+    this.id = id;
+  }
+}
+
+/** Domain code that reaches into what Mneme handed it: it adds to pendingEvents instead of raising. */
+@Aggregate({ category: 'Sneaky' })
+class Sneaky extends AggregateRoot {
+  notes: string[] = [];
+  @Handles(Sneak) sneak() {
+    this.raise(new Noted('decided'));
+    try {
+      (this.pendingEvents as object[]).push(new Noted('forged'));
+    } catch {
+      // refused: the array is read-only, as the README says
+    }
+  }
+  @Apply(Noted) onNoted(event: Noted) {
+    this.notes.push(event.text);
+  }
 }
 
 /** Mutates the event it is given, then fails the first time: a retry must get the event as stored. */
