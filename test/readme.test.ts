@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
@@ -10,6 +10,24 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 function readmeBlocks(): string[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+}
+
+/** The lines of the README section under `## title`, up to the next `## `. */
+function section(title: string): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n## ${title}\n`);
+  if (start < 0) throw new Error(`no '## ${title}' section`);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as dashes. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }
 
 describe('README', () => {
@@ -40,4 +58,30 @@ describe('README', () => {
     rmSync(outDir, { recursive: true, force: true });
     expect(diagnostics).toEqual([]);
   }, 60_000);
+
+  it('lists every error code once in its Errors table', async () => {
+    const { MNEME_ERROR_CODES } = await import('../src/errors/error-codes.js');
+    const rows = section('Errors').split('\n').filter((line) => line.startsWith('| `'));
+    const listed = rows.map((row) => /\| `(MNEME_[A-Z_]+)` \|/.exec(row)?.[1]).filter((code) => code !== undefined);
+    expect([...listed].sort()).toEqual([...MNEME_ERROR_CODES].sort());
+  });
+
+  it('names every test project (every folder of test/ but support/) in its Tests table', () => {
+    const folders = readdirSync(join(root, 'test'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name !== 'support')
+      .map((entry) => entry.name);
+    const table = section('Tests');
+    for (const folder of folders) expect(table).toContain(`| \`${folder}\` | \`test/${folder}\` |`);
+  });
+
+  it('links only to headings and files that exist', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const outsideCode = readme.replace(/```[\s\S]*?```/g, '');
+    const anchors = new Set([...outsideCode.matchAll(/^#+ (.+)$/gm)].map((match) => anchorOf(match[1]!)));
+    for (const [, target] of outsideCode.matchAll(/\]\(([^)]+)\)/g)) {
+      if (target!.startsWith('http')) continue;
+      if (target!.startsWith('#')) expect(anchors).toContain(target!.slice(1));
+      else expect(existsSync(join(root, target!.split('#')[0]!))).toBe(true);
+    }
+  });
 });

@@ -17,6 +17,8 @@ export abstract class AggregateRoot {
   #revision = -1n;
   readonly #pending: object[] = [];
   readonly #pendingData: EventData[] = [];
+  /** What `pendingEvents` hands out: frozen, so code that pushes into it cannot make it disagree with what is saved. */
+  #pendingView: readonly object[] | undefined;
 
   /** The aggregate id; set by the repository before replay. */
   get id(): string {
@@ -35,7 +37,7 @@ export abstract class AggregateRoot {
 
   /** Events decided since the aggregate was loaded, in order, not yet saved. */
   get pendingEvents(): readonly object[] {
-    return this.#pending;
+    return (this.#pendingView ??= Object.freeze(this.#pending.slice()));
   }
 
   /**
@@ -57,6 +59,7 @@ export abstract class AggregateRoot {
     applyEvent(this, rebuildEvent(data));
     this.#pending.push(rebuildEvent(data));
     this.#pendingData.push(data);
+    this.#pendingView = undefined;
   }
 
   static {
@@ -77,6 +80,7 @@ export abstract class AggregateRoot {
       markSaved(aggregate, version) {
         aggregate.#pending.length = 0;
         aggregate.#pendingData.length = 0;
+        aggregate.#pendingView = undefined;
         aggregate.#revision = version;
       },
     };

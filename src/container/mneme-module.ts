@@ -9,6 +9,7 @@ import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
+import { checkKnownKeys, describeValue, isPlainObject } from '../commands/option-checks.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
@@ -82,6 +83,7 @@ export interface MnemeModuleOptions {
  */
 export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   return new ContainerModule(({ bind, isBound }) => {
+    checkModuleOptions(options);
     const router = new CommandRouter(options.aggregates ?? []);
     for (const aggregate of options.aggregates ?? []) checkSnapshotState(aggregate);
     const telemetry = options.telemetry === false ? MnemeTelemetry.disabled : new MnemeTelemetry(options.telemetry);
@@ -124,6 +126,25 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
       })
       .inSingletonScope();
   });
+}
+
+const MODULE_OPTION_KEYS: readonly (keyof MnemeModuleOptions)[] = [
+  'aggregates', 'eventStore', 'retry', 'interceptors', 'aggregateCache', 'inProcessStreamQueue',
+  'projections', 'projectionRunner', 'checkpointStore', 'logger', 'telemetry',
+];
+
+/** A typo (`agregates`) or a value of the wrong shape must fail `container.load`, not mean "none" later. */
+function checkModuleOptions(options: MnemeModuleOptions): void {
+  if (!isPlainObject(options)) throw new InvalidConfigurationError('mnemeModule', `expected an options object, got ${describeValue(options)}`);
+  checkKnownKeys(options, MODULE_OPTION_KEYS, 'mnemeModule');
+  for (const key of ['aggregates', 'interceptors'] as const) {
+    if (options[key] !== undefined && !Array.isArray(options[key])) {
+      throw new InvalidConfigurationError(key, `expected an array, got ${describeValue(options[key])}`);
+    }
+  }
+  if (options.inProcessStreamQueue !== undefined && typeof options.inProcessStreamQueue !== 'boolean') {
+    throw new InvalidConfigurationError('inProcessStreamQueue', `expected true or false, got ${describeValue(options.inProcessStreamQueue)}`);
+  }
 }
 
 function bindProjections(

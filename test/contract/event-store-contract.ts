@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ANY,
   ConcurrencyError,
+  EventStoreError,
   InvalidEventError,
   InvalidReadAllOptionsError,
   MnemeError,
@@ -77,6 +78,7 @@ const hostileReadOptions: [label: string, options: unknown, option: string][] = 
   ['a negative maxCount', { maxCount: -1 }, 'maxCount'],
   ['a fractional maxCount', { maxCount: 1.5 }, 'maxCount'],
   ['a BigInt maxCount', { maxCount: 2n }, 'maxCount'],
+  ['a misspelt direction', { direction: 'backward' }, 'direction'],
 ];
 
 /**
@@ -185,8 +187,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
       });
 
       it.each(hostileReadOptions)('rejects a read with %s with MNEME_INVALID_READ_OPTIONS naming the option', async (_label, options, option) => {
-        const error = await collect(store.readStream(stream('hostile-read'), options as never)).catch((e: unknown) => e);
+        const s = stream('hostile-read');
+        await store.appendToStream(s, [event('A'), event('B')]);
+        const error = await collect(store.readStream(s, options as never)).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(MnemeError);
+        expect(EventStoreError.is(error)).toBe(false); // an argument error, not a store failure
         expect(error).toMatchObject({ code: 'MNEME_INVALID_READ_OPTIONS', option });
       });
     });
