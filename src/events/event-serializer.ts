@@ -106,8 +106,13 @@ function dateFields(plain: Record<string, unknown>): string {
   return shape;
 }
 
+/** What stored event data must be: a JSON object (not an array, not bytes another producer wrote). */
+function isJsonObject(data: unknown): data is object {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer);
+}
+
 function checkIsObject(data: unknown): object {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+  if (!isJsonObject(data)) {
     throw new DataProblem(`the stored data is ${describeValue(data)}, not a JSON object`);
   }
   return data;
@@ -194,6 +199,11 @@ export function deserializeEvent(recorded: RecordedEvent): object {
     decoders.set(recorded.type, decoder);
   }
   const { codec } = decoder;
+  // Before any upcaster: another producer's array, null, number or bytes never reach one (`{ ...v1 }` of them is an empty event).
+  if (!isJsonObject(recorded.data)) {
+    const reason = `the stored data is ${describeValue(recorded.data)}, not a JSON object`;
+    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason);
+  }
   // The common case, an event at its class's current schema, skips the upcasting machinery.
   const stored = recorded.metadata?.[SCHEMA_VERSION_KEY] ?? 1;
   const data = stored === decoder.version ? recorded.data : upcastData(decoder.eventClass, recorded);
