@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { parse as parseUuid } from 'uuid';
 import type { EventData, RecordedEvent } from '../store/event-store.js';
 
@@ -9,6 +9,12 @@ import type { EventData, RecordedEvent } from '../store/event-store.js';
  */
 export const MNEME_EVENT_ID_NAMESPACE = '4e39f84a-7a21-498e-8e53-216ed35fe7f2';
 const namespaceBytes = parseUuid(MNEME_EVENT_ID_NAMESPACE);
+/** Node's one-shot hash (20.12+): a third of createHash's cost for a short input. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+/** The namespace, then room for the name: the hash input is written here, not concatenated. */
+const input = Buffer.alloc(512);
+input.set(namespaceBytes);
+const NAME_ROOM = input.length - namespaceBytes.length;
 
 /** Metadata keys Mneme writes on every event a command appends (written last: users cannot override them). */
 export const COMMAND_ID_KEY = 'commandId';
@@ -27,11 +33,17 @@ export interface CommandStamp {
 /** The deterministic id of a command's `index`-th event. */
 export function eventIdFor(commandId: string, index: number): string {
   // RFC 4122 version 5, computed directly (the same ids as uuid's v5, without its byte conversions).
-  const hash = createHash('sha1').update(namespaceBytes).update(`${commandId}:${index}`, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.toString('hex', 0, 16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const name = `${commandId}:${index}`;
+  let hex: string;
+  if (oneShotHash && name.length * 3 <= NAME_ROOM) {
+    const length = namespaceBytes.length + input.write(name, namespaceBytes.length, 'utf8');
+    hex = oneShotHash('sha1', input.subarray(0, length), 'hex');
+  } else {
+    hex = crypto.createHash('sha1').update(namespaceBytes).update(name, 'utf8').digest('hex');
+  }
+  // Version 5 in the 13th digit, the RFC variant in the top bits of the 17th.
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
