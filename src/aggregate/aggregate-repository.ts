@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { EventStore, type EventData } from '../store/event-store.js';
@@ -269,5 +270,7 @@ function toAppend(pending: readonly EventData[], options: SaveOptions): EventDat
       metadata: metadata ?? {},
     });
   }
+  // Random ids, given once: a save retried with the same pending events re-sends the same ids (idempotent).
+  for (const event of pending) event.id ??= randomUUID();
   return metadata ? pending.map((event) => ({ ...event, metadata: { ...metadata, ...event.metadata } })) : [...pending];
 }
