@@ -37,7 +37,7 @@ export class CommandBus {
       aggregateId,
       streamName,
       handlerName: route.handler.name,
-      metadata: { ...stamp.metadata },
+      metadata: stamp.metadata, // a fresh object: interceptors may add to it
       attempt: 1,
     };
     const dispatch = (index: number): Promise<CommandResult> => {

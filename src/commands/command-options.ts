@@ -22,7 +22,10 @@ export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlation
 
 /** Checks the options and fills in the defaults; throws `InvalidConfigurationError` naming the option. */
 export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options'): CommandStamp {
-  if (options === undefined) options = {};
+  if (options === undefined) {
+    const commandId = randomUUID();
+    return { commandId, correlationId: commandId, causationId: commandId, metadata: {} };
+  }
   if (!isPlainObject(options)) throw new InvalidConfigurationError(path, `expected an options object, got ${describeValue(options)}`);
   checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
   const commandId = optionalId(options.commandId, `${path}.commandId`) ?? randomUUID();
