@@ -52,17 +52,18 @@ export function eventIdFor(commandId: string, index: number): string {
  * store recognises and does not write twice.
  */
 export function stampEvents(events: readonly EventData[], stamp: CommandStamp): EventData[] {
-  return events.map((event, index) => ({
-    ...event,
-    id: eventIdFor(stamp.commandId, index),
-    metadata: {
-      ...stamp.metadata,
-      ...event.metadata,
-      [COMMAND_ID_KEY]: stamp.commandId,
-      [CORRELATION_ID_KEY]: stamp.correlationId,
-      [CAUSATION_ID_KEY]: stamp.causationId,
-    },
-  }));
+  const stamped = new Array<EventData>(events.length);
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    // Keys set after the spreads, and a literal for the event: V8 builds an object literal with
+    // properties after a spread on a slow path (about 1 µs per event, the largest single cost of a command).
+    const metadata: Record<string, unknown> = { ...stamp.metadata, ...event.metadata };
+    metadata[COMMAND_ID_KEY] = stamp.commandId;
+    metadata[CORRELATION_ID_KEY] = stamp.correlationId;
+    metadata[CAUSATION_ID_KEY] = stamp.causationId;
+    stamped[index] = { id: eventIdFor(stamp.commandId, index), type: event.type, data: event.data, metadata };
+  }
+  return stamped;
 }
 
 /** True when a stored event was appended by command `commandId` (one property read per event). */

@@ -33,8 +33,11 @@ export function validateEventsToAppend(streamName: string, events: readonly Even
     if (metadata !== undefined && !isPlainObject(metadata)) {
       throw new InvalidEventError(`event #${index} metadata must be a plain object, got ${describeValue(metadata)}`, type);
     }
-    const problem = findJsonProblem(data, `event #${index} data`) ?? findJsonProblem(metadata, `event #${index} metadata`);
-    if (problem) throw new InvalidEventError(problem, type);
+    // Rooted at '' and named only on failure: a valid event builds no path strings.
+    const dataProblem = findJsonProblem(data, '');
+    if (dataProblem) throw new InvalidEventError(`event #${index} data${dataProblem}`, type);
+    const metadataProblem = findJsonProblem(metadata, '');
+    if (metadataProblem) throw new InvalidEventError(`event #${index} metadata${metadataProblem}`, type);
     if (data === undefined) throw new InvalidEventError(`event #${index} has no data`, type);
   }
 }

@@ -44,8 +44,8 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
 /**
  * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
  * of the same event ids) in memory. Every operation is asynchronous, so concurrent commands
- * interleave as they would against a server: an append waits for the next event-loop turn, a read
- * starts on a microtask (a full turn at least once a millisecond, see nextTurn).
+ * interleave as they would against a server: reads and appends start on a microtask, and take a
+ * full event-loop turn at least once a millisecond (see nextTurn).
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
@@ -64,9 +64,10 @@ export class InMemoryEventStore extends EventStore {
       data: frozenCopy(event.data),
       metadata: frozenCopy(event.metadata ?? {}) as Record<string, unknown>,
     }));
-    // A full turn: concurrent writers that read the same revision all reach here before any writes,
-    // so they conflict as they would on a server.
-    await yieldToEventLoop();
+    // Asynchronous like a server: every writer under way (they move in step through their
+    // microtasks) reaches its check before the first of them writes, so writers that read the same
+    // revision conflict as they would on a server; timers and I/O run at least once a millisecond.
+    await nextTurn();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
@@ -328,13 +329,13 @@ function deepFreeze(value: unknown): unknown {
 
 /** When the event loop last had a turn (see nextTurn). */
 let lastLoopTurn = 0;
-/** Longest stretch (ms) of reads answered without letting timers and I/O run. */
+/** Longest stretch (ms) of reads and appends answered without letting timers and I/O run. */
 const MAX_LOOP_HOLD_MS = 1;
 
 /**
- * The start of a read, asynchronous like a server's. A full event-loop turn costs a few microseconds,
- * more than a short read itself, so only one every MAX_LOOP_HOLD_MS is a full turn (timers and I/O
- * run then); the others are a microtask. Appends always take a full turn.
+ * The start of a read or an append, asynchronous like a server's. A full event-loop turn costs
+ * over a microsecond, more than a short read or a one-event append itself, so only one every
+ * MAX_LOOP_HOLD_MS is a full turn (timers and I/O run then); the others are a microtask.
  */
 function nextTurn(): Promise<void> {
   const now = performance.now();
