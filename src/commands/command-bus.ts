@@ -25,27 +25,33 @@ export class CommandBus {
    * Runs the command once: if the aggregate's stream already holds events of this command id (a
    * re-sent command), resolves to them and writes nothing. Options are checked before anything is read.
    */
-  async execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
-    const { route, aggregateId, streamName } = this.router.route(command);
-    const stamp = resolveCommandStamp(options);
-    const context: CommandContext<C> = {
-      command,
-      commandId: stamp.commandId,
-      correlationId: stamp.correlationId,
-      causationId: stamp.causationId,
-      aggregateType: route.aggregateType,
-      aggregateId,
-      streamName,
-      handlerName: route.handler.name,
-      metadata: stamp.metadata, // a fresh object: interceptors may add to it
-      attempt: 1,
-    };
-    const dispatch = (index: number): Promise<CommandResult> => {
-      const interceptor = this.interceptors[index];
-      if (!interceptor) return this.#attempt(context, route);
-      return interceptor.intercept(context, () => dispatch(index + 1));
-    };
-    return this.telemetry.command(context, () => dispatch(0));
+  execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
+    // Not async: it returns the chain's own promise (an async function would wrap it in another,
+    // two microtask turns more per command); what throws here still rejects the returned promise.
+    try {
+      const { route, aggregateId, streamName } = this.router.route(command);
+      const stamp = resolveCommandStamp(options);
+      const context: CommandContext<C> = {
+        command,
+        commandId: stamp.commandId,
+        correlationId: stamp.correlationId,
+        causationId: stamp.causationId,
+        aggregateType: route.aggregateType,
+        aggregateId,
+        streamName,
+        handlerName: route.handler.name,
+        metadata: stamp.metadata, // a fresh object: interceptors may add to it
+        attempt: 1,
+      };
+      const dispatch = (index: number): Promise<CommandResult> => {
+        const interceptor = this.interceptors[index];
+        if (!interceptor) return this.#attempt(context, route);
+        return interceptor.intercept(context, () => dispatch(index + 1));
+      };
+      return this.telemetry.command(context, () => dispatch(0));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */

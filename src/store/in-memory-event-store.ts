@@ -108,32 +108,8 @@ export class InMemoryEventStore extends EventStore {
    * The events `readStream` gives, in pages of up to 4096 (one event-loop turn between pages, as a
    * server read between its pages): replay takes a page per step instead of an iterator step per event.
    */
-  override async *readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
-    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
-    validateStreamName(streamName);
-    await nextTurn();
-    const stream = this.#streams.get(streamName);
-    if (!stream || maxCount <= 0) return;
-    // A read sees the stream as it was when the read began, like a server-side read.
-    const last = stream.events.length - 1;
-    const forwards = direction === 'forwards';
-    let revision: number;
-    let end: number; // exclusive, in the read's direction
-    if (forwards) {
-      revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
-      end = Math.min(last + 1, revision + maxCount);
-    } else {
-      revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
-      end = Math.max(-1, revision - maxCount);
-    }
-    const step = forwards ? 1 : -1;
-    while (forwards ? revision < end : revision > end) {
-      const size = Math.min(READ_YIELD_INTERVAL, Math.abs(end - revision));
-      const page = new Array<RecordedEvent>(size);
-      for (let i = 0; i < size; i++, revision += step) page[i] = stream.events[revision]!;
-      yield page;
-      if (forwards ? revision < end : revision > end) await yieldToEventLoop();
-    }
+  override readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
+    return new PageReader(this.#streams, streamName, options);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {
@@ -252,6 +228,87 @@ function strongIdempotency(stream: Stream, expected: number, ids: readonly strin
     if (stream.revisionById.get(id) !== revision) return { kind: 'conflict' };
   }
   return { kind: 'idempotent', lastRevision: BigInt(revision) };
+}
+
+const DONE: IteratorResult<readonly RecordedEvent[]> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The pages of one stream read, as an async generator would give them but written out: an async
+ * generator costs several promises and microtask turns per step, and most reads (a command's
+ * catch-up) are one short page. Errors (an invalid stream name) surface on the first `next()`.
+ */
+class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
+  #started = false;
+  #done = false;
+  #events: readonly StoredEvent[] = [];
+  #revision = 0;
+  /** Exclusive, in the read's direction. */
+  #end = 0;
+  #step = 1;
+
+  constructor(
+    private readonly streams: ReadonlyMap<string, Stream>,
+    private readonly streamName: string,
+    private readonly options: ReadStreamOptions,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    if (this.#done) return DONE;
+    if (!this.#started) {
+      this.#started = true;
+      this.#done = true; // until the read is known to have events
+      const { options } = this;
+      const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+      validateStreamName(this.streamName);
+      await nextTurn();
+      const stream = this.streams.get(this.streamName);
+      if (!stream || maxCount <= 0) return DONE;
+      // A read sees the stream as it was when the read began, like a server-side read.
+      const last = stream.events.length - 1;
+      if (direction === 'forwards') {
+        this.#revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
+        this.#end = Math.min(last + 1, this.#revision + maxCount);
+      } else {
+        this.#revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
+        this.#end = Math.max(-1, this.#revision - maxCount);
+        this.#step = -1;
+      }
+      this.#events = stream.events;
+      this.#done = false;
+    } else {
+      if (!this.#remaining()) {
+        this.#done = true;
+        return DONE;
+      }
+      await yieldToEventLoop(); // between pages, as a server between its pages
+      if (this.#done) return DONE; // return() was called meanwhile
+    }
+    if (!this.#remaining()) {
+      this.#done = true;
+      return DONE;
+    }
+    const size = Math.min(READ_YIELD_INTERVAL, Math.abs(this.#end - this.#revision));
+    const page = new Array<RecordedEvent>(size);
+    const events = this.#events;
+    const step = this.#step;
+    let revision = this.#revision;
+    for (let i = 0; i < size; i++, revision += step) page[i] = events[revision]!;
+    this.#revision = revision;
+    return { value: page, done: false };
+  }
+
+  async return(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    this.#done = true;
+    return DONE;
+  }
+
+  #remaining(): boolean {
+    return this.#step === 1 ? this.#revision < this.#end : this.#revision > this.#end;
+  }
 }
 
 function toPositioned(entry: LogEntry, index: number): PositionedEvent {
