@@ -60,8 +60,6 @@ export class AggregateRepository {
   readonly #snapshots: AggregateSnapshots | undefined;
   readonly #telemetry: MnemeTelemetry;
   readonly #cache: AggregateCache | undefined;
-  /** Copies handed to commands -> the cache entry they were copied from (to advance it after a save). */
-  readonly #issued = new WeakMap<AggregateRoot, CachedAggregate>();
   /** Aggregate classes whose state cannot be copied faithfully: never cached. */
   readonly #uncopyable = new WeakSet<Function>();
 
@@ -190,7 +188,8 @@ export class AggregateRepository {
       return this.loadForCommand(type, id, commandId);
     }
     this.#snapshots?.inherit(entry.aggregate, copy);
-    this.#issued.set(copy, entry);
+    // Copies handed to commands know their entry (to advance it after a save).
+    aggregateInternals.setOrigin(copy, entry);
     return { aggregate: copy, stored };
   }
 
@@ -221,9 +220,9 @@ export class AggregateRepository {
    * so the cache always equals a full replay.
    */
   #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly EventData[]): void {
-    const entry = this.#issued.get(aggregate);
-    if (!entry) return;
-    this.#issued.delete(aggregate);
+    const entry = aggregateInternals.origin(aggregate);
+    if (!(entry instanceof CachedAggregate)) return;
+    aggregateInternals.setOrigin(aggregate, undefined);
     // An idempotent re-append may end elsewhere: only an append right after the copy is known to follow it.
     if (aggregate.revision !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return;
     if (entry.aggregate.revision !== loadedAt) return; // another command's catch-up already read these events

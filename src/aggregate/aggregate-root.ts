@@ -17,6 +17,8 @@ export abstract class AggregateRoot {
   #revision = -1n;
   readonly #pending: object[] = [];
   readonly #pendingData: EventData[] = [];
+  /** The aggregate cache's entry this copy was made from (a field: cheaper than a WeakMap per command). */
+  #origin: object | undefined = undefined;
 
   /** The aggregate id; set by the repository before replay. */
   get id(): string {
@@ -74,6 +76,12 @@ export abstract class AggregateRoot {
       pendingData(aggregate) {
         return aggregate.#pendingData;
       },
+      origin(aggregate) {
+        return aggregate.#origin;
+      },
+      setOrigin(aggregate, origin) {
+        aggregate.#origin = origin;
+      },
       markSaved(aggregate, version) {
         aggregate.#pending.length = 0;
         aggregate.#pendingData.length = 0;
@@ -118,4 +126,7 @@ export interface AggregateInternals {
   record(aggregate: AggregateRoot, events: readonly { event?: object; data: EventData }[]): void;
   pendingData(aggregate: AggregateRoot): readonly EventData[];
   markSaved(aggregate: AggregateRoot, version: bigint): void;
+  /** The repository's record of where a copy came from (its aggregate cache entry). */
+  origin(aggregate: AggregateRoot): object | undefined;
+  setOrigin(aggregate: AggregateRoot, origin: object | undefined): void;
 }

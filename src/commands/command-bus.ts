@@ -76,7 +76,9 @@ export class CommandBus {
     }
 
     // Handlers take (command, context); the context is optional for them to declare.
-    const returned = await Reflect.apply(handler.method, aggregate, [context.command, context]);
+    let returned: unknown = Reflect.apply(handler.method, aggregate, [context.command, context]);
+    // Awaited only when it is a promise: a synchronous handler costs no microtask turn.
+    if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') returned = await returned;
     // Validate and serialize every returned event before applying any of them.
     const decided = toEventList(returned).map((event) => ({ data: serializeEvent(event), event: event as object }));
     aggregateInternals.record(aggregate, decided);
