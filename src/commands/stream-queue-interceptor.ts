@@ -7,18 +7,23 @@ import { CommandInterceptor, type CommandContext, type CommandResult } from './c
  * A handler must not wait on another command for its own stream (it would wait for itself).
  */
 export class StreamQueueInterceptor extends CommandInterceptor {
-  /** Stream -> the commands waiting behind the one running (an entry exists while one runs). */
-  readonly #waiting = new Map<string, (() => void)[]>();
+  /**
+   * Stream -> the commands waiting behind the one running (an entry exists while one runs; `null`
+   * while none waits, so an idle stream's command allocates no list).
+   */
+  readonly #waiting = new Map<string, (() => void)[] | null>();
 
   intercept(context: CommandContext, next: () => Promise<CommandResult>): Promise<CommandResult> {
     const stream = context.streamName;
     const waiting = this.#waiting.get(stream);
     // An idle stream (the usual case) runs at once: no promise is made for the queue itself.
-    if (!waiting) {
-      this.#waiting.set(stream, []);
+    if (waiting === undefined) {
+      this.#waiting.set(stream, null);
       return this.#run(stream, next);
     }
-    return new Promise<void>((resolve) => waiting.push(resolve)).then(() => this.#run(stream, next));
+    const list = waiting ?? [];
+    if (waiting === null) this.#waiting.set(stream, list);
+    return new Promise<void>((resolve) => list.push(resolve)).then(() => this.#run(stream, next));
   }
 
   #run(stream: string, next: () => Promise<CommandResult>): Promise<CommandResult> {
@@ -29,8 +34,7 @@ export class StreamQueueInterceptor extends CommandInterceptor {
       running = Promise.reject(error);
     }
     const release = () => {
-      const waiting = this.#waiting.get(stream)!;
-      const following = waiting.shift();
+      const following = this.#waiting.get(stream)?.shift();
       if (following) following();
       else this.#waiting.delete(stream);
     };

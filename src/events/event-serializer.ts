@@ -128,9 +128,16 @@ function readOnlyMembers(eventClass: Function): ReadonlySet<string> {
 function codecOf(event: object): EventCodec | undefined {
   const prototype: unknown = Object.getPrototypeOf(event);
   if (prototype === null) return undefined;
+  // Found once per prototype: reading the own `constructor` allocates a property descriptor.
+  const known = codecsByPrototype.get(prototype as object);
+  if (known !== undefined) return known ?? undefined;
   const eventClass = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
-  return typeof eventClass === 'function' ? codecFor(eventClass) : undefined;
+  const codec = typeof eventClass === 'function' ? codecFor(eventClass) : undefined;
+  codecsByPrototype.set(prototype as object, codec ?? null);
+  return codec;
 }
+
+const codecsByPrototype = new WeakMap<object, EventCodec | null>();
 
 /** The stored type name of an event instance, or undefined if its class has no @EventType. */
 export function eventTypeOf(event: unknown): string | undefined {

@@ -14,7 +14,7 @@ import {
 import { isSystemStream, matchesAllFilter, validateReadAllOptions } from './all-filter.js';
 import type { GlobalPosition } from './global-position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
-import { validateEventsToAppend, validateExpectedRevision, validateStreamName } from './event-validation.js';
+import { validateEventJson, validateEventList, validateEventShape, validateExpectedRevision, validateStreamName } from './event-validation.js';
 
 /**
  * The recorded event every read hands out, built once at append and deep-frozen (its `createdAt`
@@ -57,13 +57,22 @@ export class InMemoryEventStore extends EventStore {
   async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? ANY;
     validateExpectedRevision(expected);
-    validateEventsToAppend(streamName, events);
-    const prepared = events.map((event) => ({
-      id: event.id ?? randomUUID(),
-      type: event.type,
-      data: frozenCopy(event.data),
-      metadata: frozenCopy(event.metadata ?? {}) as Record<string, unknown>,
-    }));
+    validateEventList(streamName, events);
+    const prepared = new Array<{ id: string; type: string; data: unknown; metadata: Record<string, unknown> }>(events.length);
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index];
+      validateEventShape(event, index);
+      // Plain JSON (the usual case) is checked and copied in one walk; anything else is checked
+      // first (the same checks and errors as every store's) and then copied.
+      let data = plainFrozenCopy(event.data, 0);
+      let metadata = plainFrozenCopy(event.metadata ?? EMPTY_METADATA, 0);
+      if (data === NOT_PLAIN || metadata === NOT_PLAIN) {
+        validateEventJson(event, index);
+        data = frozenCopy(event.data);
+        metadata = frozenCopy(event.metadata ?? {});
+      }
+      prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
+    }
     // Asynchronous like a server: every writer under way (they move in step through their
     // microtasks) reaches its check before the first of them writes, so writers that read the same
     // revision conflict as they would on a server; timers and I/O run at least once a millisecond.
@@ -367,6 +376,58 @@ function frozenCopy(value: unknown): unknown {
     // defineProperty: a '__proto__' key stays an own key, as JSON.parse makes it.
     if (key === '__proto__') Object.defineProperty(out, key, { value: frozenCopy(field), enumerable: true, writable: true, configurable: true });
     else out[key] = frozenCopy(field);
+  }
+  return Object.freeze(out);
+}
+
+const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+const NOT_PLAIN = Symbol('not plain JSON');
+/** Deeper values take the exact path (which also finds cycles). */
+const MAX_PLAIN_DEPTH = 64;
+
+/**
+ * The frozen copy of plain JSON (plain objects and arrays of strings, finite numbers, booleans and
+ * null; undefined fields dropped) in one walk, or NOT_PLAIN at the first thing that is anything
+ * else: then the caller checks the value and copies it with frozenCopy. A value copied here is one
+ * findJsonProblem accepts and frozenCopy copies the same way.
+ */
+function plainFrozenCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : NOT_PLAIN;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return null;
+  if (depth >= MAX_PLAIN_DEPTH) return NOT_PLAIN;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Array.prototype) {
+    const array = value as unknown[];
+    const out = new Array<unknown>(array.length);
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      if (item === undefined) return NOT_PLAIN;
+      const copy = plainFrozenCopy(item, depth + 1);
+      if (copy === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = copy;
+    }
+    return Object.freeze(out);
+  }
+  if (prototype !== Object.prototype) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return NOT_PLAIN; // an inherited enumerable key: not a plain object
+    if (key === '__proto__') return NOT_PLAIN;
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined) continue;
+    const copy = plainFrozenCopy(field, depth + 1);
+    if (copy === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = copy;
   }
   return Object.freeze(out);
 }
