@@ -83,8 +83,9 @@ export abstract class AggregateRoot {
         aggregate.#origin = origin;
       },
       markSaved(aggregate, version) {
-        aggregate.#pending.length = 0;
-        aggregate.#pendingData.length = 0;
+        // Setting an array's length is a runtime call: skipped when already empty (a fresh copy).
+        if (aggregate.#pending.length > 0) aggregate.#pending.length = 0;
+        if (aggregate.#pendingData.length > 0) aggregate.#pendingData.length = 0;
         aggregate.#revision = version;
       },
     };

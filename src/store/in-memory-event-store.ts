@@ -80,13 +80,12 @@ export class InMemoryEventStore extends EventStore {
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
-    const current = stream ? BigInt(stream.events.length - 1) : -1n;
-    const decision = decide(stream, expected, prepared.map((e) => e.id));
+    const decision = decide(stream, expected, prepared);
     if (decision.kind === 'conflict') {
-      throw new ConcurrencyError(streamName, expected, stream ? current : NO_STREAM);
+      throw new ConcurrencyError(streamName, expected, stream ? BigInt(stream.events.length - 1) : NO_STREAM);
     }
     if (decision.kind === 'idempotent') return { nextExpectedRevision: decision.lastRevision };
-    if (prepared.length === 0) return { nextExpectedRevision: current };
+    if (prepared.length === 0) return { nextExpectedRevision: stream ? BigInt(stream.events.length - 1) : -1n };
 
     const target = stream ?? this.#createStream(streamName);
     const createdAt = new StoredDate(Date.now());
@@ -105,7 +104,7 @@ export class InMemoryEventStore extends EventStore {
       target.events.push(stored);
       this.#log.push({ streamName, revision: target.events.length - 1, event: stored });
     }
-    for (const listener of this.#appendListeners) listener();
+    if (this.#appendListeners.size > 0) for (const listener of this.#appendListeners) listener();
     return { nextExpectedRevision: BigInt(target.events.length - 1) };
   }
 
@@ -204,37 +203,41 @@ export class InMemoryEventStore extends EventStore {
  * KurrentDB's commit check (IndexWriter.CheckCommit): which expected revisions accept the append,
  * and when a re-sent batch of already-written ids succeeds without writing again.
  */
-function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly string[]): CommitDecision {
+/** The two decisions without data, shared: deciding allocates nothing in the usual case. */
+const WRITE: CommitDecision = Object.freeze({ kind: 'write' });
+const CONFLICT: CommitDecision = Object.freeze({ kind: 'conflict' });
+
+function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly { readonly id: string }[]): CommitDecision {
   const current = stream ? BigInt(stream.events.length - 1) : NO_STREAM;
   if (expectedRevisionMatches(expected, current)) {
-    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(stream, ids) : { kind: 'write' };
+    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(stream, ids) : WRITE;
   }
   const expectedNumber = expected === NO_STREAM ? -1n : expected;
   if (stream && typeof expectedNumber === 'bigint' && expectedNumber < BigInt(stream.events.length - 1)) {
     return strongIdempotency(stream, Number(expectedNumber), ids);
   }
-  return { kind: 'conflict' };
+  return CONFLICT;
 }
 
 /** ANY / STREAM_EXISTS: if the first id is already in the stream, all of them must be. */
-function weakIdempotency(stream: Stream | undefined, ids: readonly string[]): CommitDecision {
-  if (!stream || ids.length === 0 || !stream.revisionById.has(ids[0]!)) return { kind: 'write' };
+function weakIdempotency(stream: Stream | undefined, events: readonly { readonly id: string }[]): CommitDecision {
+  if (!stream || events.length === 0 || !stream.revisionById.has(events[0]!.id)) return WRITE;
   let lastRevision = -1;
-  for (const id of ids) {
+  for (const { id } of events) {
     const revision = stream.revisionById.get(id);
-    if (revision === undefined) return { kind: 'conflict' }; // KurrentDB: CorruptedIdempotency
+    if (revision === undefined) return CONFLICT; // KurrentDB: CorruptedIdempotency
     lastRevision = revision;
   }
   return { kind: 'idempotent', lastRevision: BigInt(lastRevision) };
 }
 
 /** Exact revision behind the stream's end: the ids must be exactly the events that follow it. */
-function strongIdempotency(stream: Stream, expected: number, ids: readonly string[]): CommitDecision {
-  if (ids.length === 0) return { kind: 'conflict' };
+function strongIdempotency(stream: Stream, expected: number, events: readonly { readonly id: string }[]): CommitDecision {
+  if (events.length === 0) return CONFLICT;
   let revision = expected;
-  for (const id of ids) {
+  for (const { id } of events) {
     revision += 1;
-    if (stream.revisionById.get(id) !== revision) return { kind: 'conflict' };
+    if (stream.revisionById.get(id) !== revision) return CONFLICT;
   }
   return { kind: 'idempotent', lastRevision: BigInt(revision) };
 }
