@@ -57,15 +57,8 @@ export class CommandBus {
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
   async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route']): Promise<CommandResult> {
     const { handler } = route;
-    const result = (events: readonly object[], nextExpectedRevision: bigint): CommandResult => ({
-      aggregateId: context.aggregateId,
-      streamName: context.streamName,
-      events,
-      nextExpectedRevision,
-      attempts: context.attempt,
-    });
     const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
-    if (stored) return result(stored.events, stored.lastRevision);
+    if (stored) return resultOf(context, stored.events, stored.lastRevision);
 
     const expects = handler.options.expects ?? 'any';
     if (expects === 'existing' && aggregate.revision < 0n) {
@@ -89,8 +82,12 @@ export class CommandBus {
       correlationId: context.correlationId,
       causationId: context.causationId,
     });
-    return result(saved.events, saved.nextExpectedRevision);
+    return resultOf(context, saved.events, saved.nextExpectedRevision);
   }
+}
+
+function resultOf(context: CommandContext, events: readonly object[], nextExpectedRevision: bigint): CommandResult {
+  return { aggregateId: context.aggregateId, streamName: context.streamName, events, nextExpectedRevision, attempts: context.attempt };
 }
 
 function toEventList(returned: unknown): unknown[] {

@@ -243,6 +243,7 @@ function strongIdempotency(stream: Stream, expected: number, events: readonly { 
 }
 
 const DONE: IteratorResult<readonly RecordedEvent[]> = Object.freeze({ value: undefined, done: true });
+const DONE_PROMISE = Promise.resolve(DONE);
 
 /**
  * The pages of one stream read, as an async generator would give them but written out: an async
@@ -268,41 +269,45 @@ class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<readonly RecordedEvent[]>> {
-    if (this.#done) return DONE;
-    if (!this.#started) {
-      this.#started = true;
-      this.#done = true; // until the read is known to have events
-      const { options } = this;
-      const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
-      validateStreamName(this.streamName);
-      await nextTurn();
-      const stream = this.streams.get(this.streamName);
-      if (!stream || maxCount <= 0) return DONE;
-      // A read sees the stream as it was when the read began, like a server-side read.
-      const last = stream.events.length - 1;
-      if (direction === 'forwards') {
-        this.#revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
-        this.#end = Math.min(last + 1, this.#revision + maxCount);
-      } else {
-        this.#revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
-        this.#end = Math.max(-1, this.#revision - maxCount);
-        this.#step = -1;
-      }
-      this.#events = stream.events;
-      this.#done = false;
+  next(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    // A read that has given its last page answers with one shared promise: nothing is allocated.
+    if (this.#done) return DONE_PROMISE;
+    return this.#started ? this.#following() : this.#first();
+  }
+
+  async #first(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    this.#started = true;
+    this.#done = true; // until the read is known to have events
+    const { options } = this;
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+    validateStreamName(this.streamName);
+    await nextTurn();
+    const stream = this.streams.get(this.streamName);
+    if (!stream || maxCount <= 0) return DONE;
+    // A read sees the stream as it was when the read began, like a server-side read.
+    const last = stream.events.length - 1;
+    if (direction === 'forwards') {
+      this.#revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
+      this.#end = Math.min(last + 1, this.#revision + maxCount);
     } else {
-      if (!this.#remaining()) {
-        this.#done = true;
-        return DONE;
-      }
-      await yieldToEventLoop(); // between pages, as a server between its pages
-      if (this.#done) return DONE; // return() was called meanwhile
+      this.#revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
+      this.#end = Math.max(-1, this.#revision - maxCount);
+      this.#step = -1;
     }
-    if (!this.#remaining()) {
-      this.#done = true;
-      return DONE;
-    }
+    this.#events = stream.events;
+    if (!this.#remaining()) return DONE;
+    this.#done = false;
+    return this.#page();
+  }
+
+  async #following(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    await yieldToEventLoop(); // between pages, as a server between its pages
+    if (this.#done) return DONE; // return() was called meanwhile
+    return this.#page();
+  }
+
+  /** The next page; marks the read done when it is the last, so the next `next()` costs nothing. */
+  #page(): IteratorResult<readonly RecordedEvent[]> {
     const size = Math.min(READ_YIELD_INTERVAL, Math.abs(this.#end - this.#revision));
     const page = new Array<RecordedEvent>(size);
     const events = this.#events;
@@ -310,6 +315,7 @@ class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
     let revision = this.#revision;
     for (let i = 0; i < size; i++, revision += step) page[i] = events[revision]!;
     this.#revision = revision;
+    if (!this.#remaining()) this.#done = true;
     return { value: page, done: false };
   }
 
