@@ -73,9 +73,9 @@ export class InMemoryEventStore extends EventStore {
       }
       prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
     }
-    // Asynchronous like a server: every writer under way (they move in step through their
-    // microtasks) reaches its check before the first of them writes, so writers that read the same
-    // revision conflict as they would on a server; timers and I/O run at least once a millisecond.
+    // Asynchronous like a server: writers under way move in step through their microtasks, so
+    // commands started together all read before the first appends, and the later appends conflict
+    // as they would on a server; timers and I/O run at least once a millisecond (see nextTurn).
     await nextTurn();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
