@@ -228,12 +228,13 @@ export class AggregateRepository {
     if (entry.aggregate.revision !== loadedAt) return; // another command's catch-up already read these events
     const createdAt = new Date();
     try {
-      saved.forEach((data, index) => {
-        const revision = loadedAt + 1n + BigInt(index);
+      let revision = loadedAt;
+      for (const data of saved) {
+        revision += 1n;
         const recorded = { id: data.id!, streamName, revision, type: data.type, data: data.data, metadata: data.metadata ?? {}, createdAt };
         aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), revision);
         entry.remember(recorded);
-      });
+      }
     } catch {
       this.#cache!.delete(streamName, entry); // the next command replays from the store
       return;
