@@ -32,6 +32,35 @@ interface Stream {
 /** A long read lets timers and I/O run this often (events), as a server read would between pages. */
 const READ_YIELD_INTERVAL = 4096;
 
+/**
+ * How busy the store is, to yield as a server would at the least cost. Operations in flight are
+ * counted; when one starts while another is in flight, the store counts as contended for
+ * CONTENTION_WINDOW_MS, and its appends then wait a full event-loop turn, so every concurrent writer
+ * reads before the first of them writes and they conflict as they would against a server. A store
+ * used one command at a time never overlaps, and its appends start on a microtask instead.
+ */
+class Traffic {
+  #inFlight = 0;
+  #contendedUntil = 0;
+
+  begin(): void {
+    if (this.#inFlight++ > 0) this.#contendedUntil = performance.now() + CONTENTION_WINDOW_MS;
+  }
+
+  end(): void {
+    this.#inFlight--;
+  }
+
+  /** Where an append waits before its check and write. */
+  appendTurn(): Promise<void> {
+    if (this.#inFlight > 1 || (this.#contendedUntil > 0 && performance.now() < this.#contendedUntil)) return yieldToEventLoop();
+    return nextTurn();
+  }
+}
+
+/** How long one overlap of operations makes a store's appends wait full turns. */
+const CONTENTION_WINDOW_MS = 100;
+
 /** One record of the global log: its index is its position. */
 interface LogEntry {
   readonly streamName: string;
@@ -45,7 +74,8 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
  * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
  * of the same event ids) in memory. Every operation is asynchronous, so concurrent commands
  * interleave as they would against a server: reads and appends start on a microtask, and take a
- * full event-loop turn at least once a millisecond (see nextTurn).
+ * full event-loop turn at least once a millisecond (see nextTurn); while operations overlap, appends
+ * always take a full turn (see Traffic).
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
@@ -53,6 +83,7 @@ export class InMemoryEventStore extends EventStore {
   readonly #log: LogEntry[] = [];
   /** Live subscriptions waiting for the next append. */
   readonly #appendListeners = new Set<() => void>();
+  readonly #traffic = new Traffic();
 
   async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? ANY;
@@ -73,10 +104,13 @@ export class InMemoryEventStore extends EventStore {
       }
       prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
     }
-    // Asynchronous like a server: writers under way move in step through their microtasks, so
-    // commands started together all read before the first appends, and the later appends conflict
-    // as they would on a server; timers and I/O run at least once a millisecond (see nextTurn).
-    await nextTurn();
+    // Asynchronous like a server. While other operations overlap this store's, a full turn: every
+    // concurrent writer reads before the first of them writes, so they conflict as against a server.
+    // One command at a time, a microtask (timers and I/O still run once a millisecond, see nextTurn).
+    const traffic = this.#traffic;
+    traffic.begin();
+    await traffic.appendTurn();
+    traffic.end();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
@@ -117,7 +151,7 @@ export class InMemoryEventStore extends EventStore {
    * server read between its pages): replay takes a page per step instead of an iterator step per event.
    */
   override readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
-    return new PageReader(this.#streams, streamName, options);
+    return new PageReader(this.#streams, streamName, options, this.#traffic);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {
@@ -263,6 +297,7 @@ class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
     private readonly streams: ReadonlyMap<string, Stream>,
     private readonly streamName: string,
     private readonly options: ReadStreamOptions,
+    private readonly traffic: Traffic,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -281,7 +316,9 @@ class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
     const { options } = this;
     const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
     validateStreamName(this.streamName);
+    this.traffic.begin();
     await nextTurn();
+    this.traffic.end();
     const stream = this.streams.get(this.streamName);
     if (!stream || maxCount <= 0) return DONE;
     // A read sees the stream as it was when the read began, like a server-side read.
