@@ -38,11 +38,15 @@ export class CachedAggregate {
   #first = 0;
   /** The same events by command id. */
   readonly #byCommand = new Map<string, RecordedEvent[]>();
+  /** `window` as a bigint, converted once (revisions are bigints). */
+  readonly #windowRevisions: bigint;
 
   constructor(
     readonly type: Function,
     readonly window: number,
-  ) {}
+  ) {
+    this.#windowRevisions = BigInt(window);
+  }
 
   /** Remembers an event read or saved (in stream order), forgetting what falls out of the window. */
   remember(recorded: RecordedEvent): void {
@@ -53,7 +57,7 @@ export class CachedAggregate {
       if (same) same.push(recorded);
       else this.#byCommand.set(commandId, [recorded]);
     }
-    const oldest = recorded.revision - BigInt(this.window);
+    const oldest = recorded.revision - this.#windowRevisions;
     const written = this.#written;
     while (this.#first < written.length && written[this.#first]!.revision <= oldest) {
       const forgotten = written[this.#first++]!;

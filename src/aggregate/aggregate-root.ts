@@ -19,6 +19,8 @@ export abstract class AggregateRoot {
   readonly #pendingData: EventData[] = [];
   /** What `pendingEvents` hands out: frozen, so code that pushes into it cannot make it disagree with what is saved. */
   #pendingView: readonly object[] | undefined;
+  /** The aggregate cache's entry this copy was made from (a field: cheaper than a WeakMap per command). */
+  #origin: object | undefined = undefined;
 
   /** The aggregate id; set by the repository before replay. */
   get id(): string {
@@ -77,9 +79,16 @@ export abstract class AggregateRoot {
       pendingData(aggregate) {
         return aggregate.#pendingData;
       },
+      origin(aggregate) {
+        return aggregate.#origin;
+      },
+      setOrigin(aggregate, origin) {
+        aggregate.#origin = origin;
+      },
       markSaved(aggregate, version) {
-        aggregate.#pending.length = 0;
-        aggregate.#pendingData.length = 0;
+        // Setting an array's length is a runtime call: skipped when already empty (a fresh copy).
+        if (aggregate.#pending.length > 0) aggregate.#pending.length = 0;
+        if (aggregate.#pendingData.length > 0) aggregate.#pendingData.length = 0;
         aggregate.#pendingView = undefined;
         aggregate.#revision = version;
       },
@@ -122,4 +131,7 @@ export interface AggregateInternals {
   record(aggregate: AggregateRoot, events: readonly { event?: object; data: EventData }[]): void;
   pendingData(aggregate: AggregateRoot): readonly EventData[];
   markSaved(aggregate: AggregateRoot, version: bigint): void;
+  /** The repository's record of where a copy came from (its aggregate cache entry). */
+  origin(aggregate: AggregateRoot): object | undefined;
+  setOrigin(aggregate: AggregateRoot, origin: object | undefined): void;
 }

@@ -25,41 +25,40 @@ export class CommandBus {
    * Runs the command once: if the aggregate's stream already holds events of this command id (a
    * re-sent command), resolves to them and writes nothing. Options are checked before anything is read.
    */
-  async execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
-    const { route, aggregateId, streamName } = this.router.route(command);
-    const stamp = resolveCommandStamp(options);
-    const context: CommandContext<C> = {
-      command,
-      commandId: stamp.commandId,
-      correlationId: stamp.correlationId,
-      causationId: stamp.causationId,
-      aggregateType: route.aggregateType,
-      aggregateId,
-      streamName,
-      handlerName: route.handler.name,
-      metadata: { ...stamp.metadata },
-      attempt: 1,
-    };
-    const dispatch = (index: number): Promise<CommandResult> => {
-      const interceptor = this.interceptors[index];
-      if (!interceptor) return this.#attempt(context, route);
-      return interceptor.intercept(context, () => dispatch(index + 1));
-    };
-    return this.telemetry.command(context, () => dispatch(0));
+  execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
+    // Not async: it returns the chain's own promise (an async function would wrap it in another,
+    // two microtask turns more per command); what throws here still rejects the returned promise.
+    try {
+      const { route, aggregateId, streamName } = this.router.route(command);
+      const stamp = resolveCommandStamp(options);
+      const context: CommandContext<C> = {
+        command,
+        commandId: stamp.commandId,
+        correlationId: stamp.correlationId,
+        causationId: stamp.causationId,
+        aggregateType: route.aggregateType,
+        aggregateId,
+        streamName,
+        handlerName: route.handler.name,
+        metadata: stamp.metadata, // a fresh object: interceptors may add to it
+        attempt: 1,
+      };
+      const dispatch = (index: number): Promise<CommandResult> => {
+        const interceptor = this.interceptors[index];
+        if (!interceptor) return this.#attempt(context, route);
+        return interceptor.intercept(context, () => dispatch(index + 1));
+      };
+      return this.telemetry.command(context, () => dispatch(0));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
   async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route']): Promise<CommandResult> {
     const { handler } = route;
-    const result = (events: readonly object[], nextExpectedRevision: bigint): CommandResult => ({
-      aggregateId: context.aggregateId,
-      streamName: context.streamName,
-      events,
-      nextExpectedRevision,
-      attempts: context.attempt,
-    });
     const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
-    if (stored) return result(stored.events, stored.lastRevision);
+    if (stored) return resultOf(context, stored.events, stored.lastRevision);
 
     const expects = handler.options.expects ?? 'any';
     if (expects === 'existing' && aggregate.revision < 0n) {
@@ -70,7 +69,9 @@ export class CommandBus {
     }
 
     // Handlers take (command, context); the context is optional for them to declare.
-    const returned = await Reflect.apply(handler.method, aggregate, [context.command, context]);
+    let returned: unknown = Reflect.apply(handler.method, aggregate, [context.command, context]);
+    // Awaited only when it is a promise: a synchronous handler costs no microtask turn.
+    if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') returned = await returned;
     // Validate and serialize every returned event before applying any of them.
     const decided = toEventList(returned).map((event) => ({ data: serializeEvent(event), event: event as object }));
     aggregateInternals.record(aggregate, decided);
@@ -81,8 +82,12 @@ export class CommandBus {
       correlationId: context.correlationId,
       causationId: context.causationId,
     });
-    return result(saved.events, saved.nextExpectedRevision);
+    return resultOf(context, saved.events, saved.nextExpectedRevision);
   }
+}
+
+function resultOf(context: CommandContext, events: readonly object[], nextExpectedRevision: bigint): CommandResult {
+  return { aggregateId: context.aggregateId, streamName: context.streamName, events, nextExpectedRevision, attempts: context.attempt };
 }
 
 function toEventList(returned: unknown): unknown[] {

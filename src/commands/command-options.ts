@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { CommandStamp } from '../aggregate/command-stamp.js';
+import { newCommandId, type CommandStamp } from '../aggregate/command-stamp.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
 
@@ -22,10 +21,13 @@ export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlation
 
 /** Checks the options and fills in the defaults; throws `InvalidConfigurationError` naming the option. */
 export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options'): CommandStamp {
-  if (options === undefined) options = {};
+  if (options === undefined) {
+    const commandId = newCommandId();
+    return { commandId, correlationId: commandId, causationId: commandId, metadata: {} };
+  }
   if (!isPlainObject(options)) throw new InvalidConfigurationError(path, `expected an options object, got ${describeValue(options)}`);
   checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
-  const commandId = optionalId(options.commandId, `${path}.commandId`) ?? randomUUID();
+  const commandId = optionalId(options.commandId, `${path}.commandId`) ?? newCommandId();
   const metadata = options.metadata === undefined ? {} : options.metadata;
   if (!isPlainObject(metadata)) {
     throw new InvalidConfigurationError(`${path}.metadata`, `expected a plain object, got ${describeValue(metadata)}`);

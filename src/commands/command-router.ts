@@ -75,7 +75,13 @@ function commandClassOf(command: unknown): Function {
   if (prototype === Object.prototype) {
     throw new InvalidCommandError(command, 'a plain object has no command class; create the command with new');
   }
+  // Found once per prototype: reading the own `constructor` allocates a property descriptor.
+  const known = classByPrototype.get(prototype as object);
+  if (known) return known;
   const commandType = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
   if (typeof commandType !== 'function') throw new InvalidCommandError(command, 'its prototype names no class');
+  classByPrototype.set(prototype as object, commandType);
   return commandType;
 }
+
+const classByPrototype = new WeakMap<object, Function>();

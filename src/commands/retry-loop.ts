@@ -22,34 +22,47 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
  *   first looks for the command's events in the stream it replays.
  * Any other error propagates unchanged, at once.
  */
-export async function retryCommand<T>(
+export function retryCommand<T>(
   policy: RetryPolicy,
   attempt: (attemptNumber: number) => Promise<T>,
   hooks: RetryHooks = {},
 ): Promise<T> {
+  // The first attempt runs without the loop's machinery: most commands succeed at once.
+  let first: Promise<T>;
+  try {
+    first = attempt(1);
+  } catch (error) {
+    first = Promise.reject(error);
+  }
+  return first.then(undefined, (error: unknown) => retryAfter(policy, attempt, hooks, error));
+}
+
+async function retryAfter<T>(policy: RetryPolicy, attempt: (attemptNumber: number) => Promise<T>, hooks: RetryHooks, firstError: unknown): Promise<T> {
   const sleep = hooks.sleep ?? sleepFor;
   const retries: Record<RetryReason, number> = { conflict: 0, transient: 0 };
+  let error = firstError;
   for (let attemptNumber = 1; ; attemptNumber++) {
+    let reason: RetryReason;
+    let backoff: BackoffPolicy;
+    if (ConcurrencyError.is(error)) {
+      if (retries.conflict >= policy.maxRetries) throw new MaxRetriesExceededError(error.streamName, attemptNumber, error);
+      [reason, backoff] = ['conflict', policy];
+    } else if (policy.transient !== false && EventStoreUnavailableError.is(error)) {
+      if (retries.transient >= policy.transient.maxRetries) throw new TransientRetriesExceededError(attemptNumber, error);
+      [reason, backoff] = ['transient', policy.transient];
+    } else {
+      throw error;
+    }
+    const retry = ++retries[reason];
+    const delayMs = backoffDelayMs(backoff, retry - 1, hooks.random);
+    const notice: RetryNotice = { reason, attempt: attemptNumber, retry, delayMs, error: error as Error };
+    hooks.onRetry?.(notice);
+    policy.onRetry?.(notice);
+    await sleep(delayMs);
     try {
-      return await attempt(attemptNumber);
-    } catch (error) {
-      let reason: RetryReason;
-      let backoff: BackoffPolicy;
-      if (ConcurrencyError.is(error)) {
-        if (retries.conflict >= policy.maxRetries) throw new MaxRetriesExceededError(error.streamName, attemptNumber, error);
-        [reason, backoff] = ['conflict', policy];
-      } else if (policy.transient !== false && EventStoreUnavailableError.is(error)) {
-        if (retries.transient >= policy.transient.maxRetries) throw new TransientRetriesExceededError(attemptNumber, error);
-        [reason, backoff] = ['transient', policy.transient];
-      } else {
-        throw error;
-      }
-      const retry = ++retries[reason];
-      const delayMs = backoffDelayMs(backoff, retry - 1, hooks.random);
-      const notice: RetryNotice = { reason, attempt: attemptNumber, retry, delayMs, error: error as Error };
-      hooks.onRetry?.(notice);
-      policy.onRetry?.(notice);
-      await sleep(delayMs);
+      return await attempt(attemptNumber + 1);
+    } catch (failed) {
+      error = failed;
     }
   }
 }

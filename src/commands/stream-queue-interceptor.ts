@@ -7,26 +7,43 @@ import { CommandInterceptor, type CommandContext, type CommandResult } from './c
  * A handler must not wait on another command for its own stream (it would wait for itself).
  */
 export class StreamQueueInterceptor extends CommandInterceptor {
-  readonly #tails = new Map<string, Promise<void>>();
+  /**
+   * Stream -> the commands waiting behind the one running (an entry exists while one runs; `null`
+   * while none waits, so an idle stream's command allocates no list).
+   */
+  readonly #waiting = new Map<string, (() => void)[] | null>();
 
-  async intercept(context: CommandContext, next: () => Promise<CommandResult>): Promise<CommandResult> {
+  intercept(context: CommandContext, next: () => Promise<CommandResult>): Promise<CommandResult> {
     const stream = context.streamName;
-    const previous = this.#tails.get(stream);
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous ? previous.then(() => done) : done;
-    this.#tails.set(stream, tail);
-    if (previous) await previous;
-    try {
-      return await next();
-    } finally {
-      release();
-      if (this.#tails.get(stream) === tail) this.#tails.delete(stream);
+    const waiting = this.#waiting.get(stream);
+    // An idle stream (the usual case) runs at once: no promise is made for the queue itself.
+    if (waiting === undefined) {
+      this.#waiting.set(stream, null);
+      return this.#run(stream, next);
     }
+    const list = waiting ?? [];
+    if (waiting === null) this.#waiting.set(stream, list);
+    return new Promise<void>((resolve) => list.push(resolve)).then(() => this.#run(stream, next));
+  }
+
+  #run(stream: string, next: () => Promise<CommandResult>): Promise<CommandResult> {
+    let running: Promise<CommandResult>;
+    try {
+      running = next();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    const release = () => {
+      const following = this.#waiting.get(stream)?.shift();
+      if (following) following();
+      else this.#waiting.delete(stream);
+    };
+    running.then(release, release);
+    return running;
   }
 
   /** Streams with commands queued or running (for tests and diagnostics). */
   get activeStreams(): number {
-    return this.#tails.size;
+    return this.#waiting.size;
   }
 }

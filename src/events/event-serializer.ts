@@ -1,5 +1,4 @@
 import { instanceToPlain, plainToInstance } from 'class-transformer';
-import { v4 as uuidv4 } from 'uuid';
 import { getEventClass, getEventTypeMetadata, type Class } from '../../decorators/index.js';
 import { describeValue } from '../errors/describe-value.js';
 import { EventDeserializationError, InvalidEventError, UnknownEventTypeError } from '../errors/event-errors.js';
@@ -134,9 +133,16 @@ function readOnlyMembers(eventClass: Function): ReadonlySet<string> {
 function codecOf(event: object): EventCodec | undefined {
   const prototype: unknown = Object.getPrototypeOf(event);
   if (prototype === null) return undefined;
+  // Found once per prototype: reading the own `constructor` allocates a property descriptor.
+  const known = codecsByPrototype.get(prototype as object);
+  if (known !== undefined) return known ?? undefined;
   const eventClass = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown;
-  return typeof eventClass === 'function' ? codecFor(eventClass) : undefined;
+  const codec = typeof eventClass === 'function' ? codecFor(eventClass) : undefined;
+  codecsByPrototype.set(prototype as object, codec ?? null);
+  return codec;
 }
+
+const codecsByPrototype = new WeakMap<object, EventCodec | null>();
 
 /** The stored type name of an event instance, or undefined if its class has no @EventType. */
 export function eventTypeOf(event: unknown): string | undefined {
@@ -149,7 +155,7 @@ export function eventTypeOf(event: unknown): string | undefined {
  * JSON snapshot taken now, so later changes to the event (or to what it references) change nothing
  * stored. Throws `InvalidEventError` for anything that is not an @EventType instance JSON can hold,
  * or (checked the first time a class is serialized, and again when a Date first appears in another
- * top-level field) that would not come back equal on replay.
+ * top-level field) that would not come back equal on replay. The result has no `id`.
  */
 export function serializeEvent(event: unknown, metadata?: Record<string, unknown>): EventData {
   if (typeof event !== 'object' || event === null) {
@@ -169,7 +175,8 @@ export function serializeEvent(event: unknown, metadata?: Record<string, unknown
     throw error;
   }
   if (!codec.verified.has(snapshot.shape)) verifyRoundTrip(codec, event, snapshot);
-  return { id: uuidv4(), type: codec.type, data: snapshot.data, metadata: { ...metadata, [SCHEMA_VERSION_KEY]: schemaVersionOf(event.constructor) } };
+  // No id: a command's events get deterministic ones when saved, others a random one then (or from the store).
+  return { type: codec.type, data: snapshot.data, metadata: { ...metadata, [SCHEMA_VERSION_KEY]: schemaVersionOf(event.constructor) } };
 }
 
 /**

@@ -14,30 +14,48 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * TypeError). KurrentDB needs a type, a UUID id, JSON data and a JSON object as metadata.
  */
 export function validateEventsToAppend(streamName: string, events: readonly EventData[]): void {
+  validateEventList(streamName, events);
+  // A for loop, not forEach: a sparse array's holes are events too.
+  for (let index = 0; index < events.length; index++) {
+    validateEventShape(events[index], index);
+    validateEventJson(events[index]!, index);
+  }
+}
+
+/** The stream name, and that `events` is an array. */
+export function validateEventList(streamName: string, events: readonly EventData[]): void {
   validateStreamName(streamName);
   if (!Array.isArray(events)) {
     throw new InvalidEventError(`events must be an array, got ${describeValue(events)}`);
   }
-  // A for loop, not forEach: a sparse array's holes are events too.
-  for (let index = 0; index < events.length; index++) {
-    const event: unknown = events[index];
-    if (typeof event !== 'object' || event === null) {
-      throw new InvalidEventError(`event #${index} is ${describeValue(event)}, not an object`);
-    }
-    const { type, id, data, metadata } = event as Partial<Record<keyof EventData, unknown>>;
-    if (typeof type !== 'string' || type.trim() === '') {
-      throw new InvalidEventError(`event #${index} has no type (a non-empty string is required)`);
-    }
-    if (id !== undefined && (typeof id !== 'string' || !UUID.test(id))) {
-      throw new InvalidEventError(`event #${index} has id ${describeValue(id)}, which is not a UUID string`, type);
-    }
-    if (metadata !== undefined && !isPlainObject(metadata)) {
-      throw new InvalidEventError(`event #${index} metadata must be a plain object, got ${describeValue(metadata)}`, type);
-    }
-    const problem = findJsonProblem(data, `event #${index} data`) ?? findJsonProblem(metadata, `event #${index} metadata`);
-    if (problem) throw new InvalidEventError(problem, type);
-    if (data === undefined) throw new InvalidEventError(`event #${index} has no data`, type);
+}
+
+/** Event `index` is an object with a type, a UUID id if any, and plain-object metadata if any. */
+export function validateEventShape(event: unknown, index: number): asserts event is EventData {
+  if (typeof event !== 'object' || event === null) {
+    throw new InvalidEventError(`event #${index} is ${describeValue(event)}, not an object`);
   }
+  const { type, id, metadata } = event as Partial<Record<keyof EventData, unknown>>;
+  if (typeof type !== 'string' || type.trim() === '') {
+    throw new InvalidEventError(`event #${index} has no type (a non-empty string is required)`);
+  }
+  if (id !== undefined && (typeof id !== 'string' || !UUID.test(id))) {
+    throw new InvalidEventError(`event #${index} has id ${describeValue(id)}, which is not a UUID string`, type);
+  }
+  if (metadata !== undefined && !isPlainObject(metadata)) {
+    throw new InvalidEventError(`event #${index} metadata must be a plain object, got ${describeValue(metadata)}`, type);
+  }
+}
+
+/** Event `index` (shape already checked) has data, and its data and metadata are JSON. */
+export function validateEventJson(event: EventData, index: number): void {
+  const { type, data, metadata } = event;
+  // Rooted at '' and named only on failure: a valid event builds no path strings.
+  const dataProblem = findJsonProblem(data, '');
+  if (dataProblem) throw new InvalidEventError(`event #${index} data${dataProblem}`, type);
+  const metadataProblem = findJsonProblem(metadata, '');
+  if (metadataProblem) throw new InvalidEventError(`event #${index} metadata${metadataProblem}`, type);
+  if (data === undefined) throw new InvalidEventError(`event #${index} has no data`, type);
 }
 
 export function validateExpectedRevision(expected: ExpectedRevision): void {

@@ -14,7 +14,7 @@ import {
 import { isSystemStream, matchesAllFilter, validateReadAllOptions } from './all-filter.js';
 import type { GlobalPosition } from './global-position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
-import { validateEventsToAppend, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from './event-validation.js';
+import { validateEventJson, validateEventList, validateEventShape, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from './event-validation.js';
 
 /**
  * The recorded event every read hands out, built once at append and deep-frozen (its `createdAt`
@@ -32,6 +32,35 @@ interface Stream {
 /** A long read lets timers and I/O run this often (events), as a server read would between pages. */
 const READ_YIELD_INTERVAL = 4096;
 
+/**
+ * How busy the store is, to yield as a server would at the least cost. Operations in flight are
+ * counted; when one starts while another is in flight, the store counts as contended for
+ * CONTENTION_WINDOW_MS, and its appends then wait a full event-loop turn, so every concurrent writer
+ * reads before the first of them writes and they conflict as they would against a server. A store
+ * used one command at a time never overlaps, and its appends start on a microtask instead.
+ */
+class Traffic {
+  #inFlight = 0;
+  #contendedUntil = 0;
+
+  begin(): void {
+    if (this.#inFlight++ > 0) this.#contendedUntil = performance.now() + CONTENTION_WINDOW_MS;
+  }
+
+  end(): void {
+    this.#inFlight--;
+  }
+
+  /** Where an append waits before its check and write. */
+  appendTurn(): Promise<void> {
+    if (this.#inFlight > 1 || (this.#contendedUntil > 0 && performance.now() < this.#contendedUntil)) return yieldToEventLoop();
+    return nextTurn();
+  }
+}
+
+/** How long one overlap of operations makes a store's appends wait full turns. */
+const CONTENTION_WINDOW_MS = 100;
+
 /** One record of the global log: its index is its position. */
 interface LogEntry {
   readonly streamName: string;
@@ -44,8 +73,9 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
 /**
  * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
  * of the same event ids) in memory. Every operation is asynchronous, so concurrent commands
- * interleave as they would against a server: an append waits for the next event-loop turn, a read
- * starts on a microtask (a full turn at least once a millisecond, see nextTurn).
+ * interleave as they would against a server: reads and appends start on a microtask, and take a
+ * full event-loop turn at least once a millisecond (see nextTurn); while operations overlap, appends
+ * always take a full turn (see Traffic).
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
@@ -53,30 +83,43 @@ export class InMemoryEventStore extends EventStore {
   readonly #log: LogEntry[] = [];
   /** Live subscriptions waiting for the next append. */
   readonly #appendListeners = new Set<() => void>();
+  readonly #traffic = new Traffic();
 
   async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? ANY;
     validateExpectedRevision(expected);
-    validateEventsToAppend(streamName, events);
-    const prepared = events.map((event) => ({
-      id: event.id ?? randomUUID(),
-      type: event.type,
-      data: frozenCopy(event.data),
-      metadata: frozenCopy(event.metadata ?? {}) as Record<string, unknown>,
-    }));
-    // A full turn: concurrent writers that read the same revision all reach here before any writes,
-    // so they conflict as they would on a server.
-    await yieldToEventLoop();
+    validateEventList(streamName, events);
+    const prepared = new Array<{ id: string; type: string; data: unknown; metadata: Record<string, unknown> }>(events.length);
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index];
+      validateEventShape(event, index);
+      // Plain JSON (the usual case) is checked and copied in one walk; anything else is checked
+      // first (the same checks and errors as every store's) and then copied.
+      let data = plainFrozenCopy(event.data, 0);
+      let metadata = plainFrozenCopy(event.metadata ?? EMPTY_METADATA, 0);
+      if (data === NOT_PLAIN || metadata === NOT_PLAIN) {
+        validateEventJson(event, index);
+        data = frozenCopy(event.data);
+        metadata = frozenCopy(event.metadata ?? {});
+      }
+      prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
+    }
+    // Asynchronous like a server. While other operations overlap this store's, a full turn: every
+    // concurrent writer reads before the first of them writes, so they conflict as against a server.
+    // One command at a time, a microtask (timers and I/O still run once a millisecond, see nextTurn).
+    const traffic = this.#traffic;
+    traffic.begin();
+    await traffic.appendTurn();
+    traffic.end();
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
-    const current = stream ? BigInt(stream.events.length - 1) : -1n;
-    const decision = decide(stream, expected, prepared.map((e) => e.id));
+    const decision = decide(stream, expected, prepared);
     if (decision.kind === 'conflict') {
-      throw new ConcurrencyError(streamName, expected, stream ? current : NO_STREAM);
+      throw new ConcurrencyError(streamName, expected, stream ? BigInt(stream.events.length - 1) : NO_STREAM);
     }
     if (decision.kind === 'idempotent') return { nextExpectedRevision: decision.lastRevision };
-    if (prepared.length === 0) return { nextExpectedRevision: current };
+    if (prepared.length === 0) return { nextExpectedRevision: stream ? BigInt(stream.events.length - 1) : -1n };
 
     const target = stream ?? this.#createStream(streamName);
     const createdAt = new StoredDate(Date.now());
@@ -95,7 +138,7 @@ export class InMemoryEventStore extends EventStore {
       target.events.push(stored);
       this.#log.push({ streamName, revision: target.events.length - 1, event: stored });
     }
-    for (const listener of this.#appendListeners) listener();
+    if (this.#appendListeners.size > 0) for (const listener of this.#appendListeners) listener();
     return { nextExpectedRevision: BigInt(target.events.length - 1) };
   }
 
@@ -107,33 +150,8 @@ export class InMemoryEventStore extends EventStore {
    * The events `readStream` gives, in pages of up to 4096 (one event-loop turn between pages, as a
    * server read between its pages): replay takes a page per step instead of an iterator step per event.
    */
-  override async *readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
-    validateStreamName(streamName);
-    validateReadStreamOptions(options);
-    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
-    await nextTurn();
-    const stream = this.#streams.get(streamName);
-    if (!stream || maxCount <= 0) return;
-    // A read sees the stream as it was when the read began, like a server-side read.
-    const last = stream.events.length - 1;
-    const forwards = direction === 'forwards';
-    let revision: number;
-    let end: number; // exclusive, in the read's direction
-    if (forwards) {
-      revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
-      end = Math.min(last + 1, revision + maxCount);
-    } else {
-      revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
-      end = Math.max(-1, revision - maxCount);
-    }
-    const step = forwards ? 1 : -1;
-    while (forwards ? revision < end : revision > end) {
-      const size = Math.min(READ_YIELD_INTERVAL, Math.abs(end - revision));
-      const page = new Array<RecordedEvent>(size);
-      for (let i = 0; i < size; i++, revision += step) page[i] = stream.events[revision]!;
-      yield page;
-      if (forwards ? revision < end : revision > end) await yieldToEventLoop();
-    }
+  override readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
+    return new PageReader(this.#streams, streamName, options, this.#traffic);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {
@@ -219,39 +237,134 @@ export class InMemoryEventStore extends EventStore {
  * KurrentDB's commit check (IndexWriter.CheckCommit): which expected revisions accept the append,
  * and when a re-sent batch of already-written ids succeeds without writing again.
  */
-function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly string[]): CommitDecision {
+/** The two decisions without data, shared: deciding allocates nothing in the usual case. */
+const WRITE: CommitDecision = Object.freeze({ kind: 'write' });
+const CONFLICT: CommitDecision = Object.freeze({ kind: 'conflict' });
+
+function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly { readonly id: string }[]): CommitDecision {
   const current = stream ? BigInt(stream.events.length - 1) : NO_STREAM;
   if (expectedRevisionMatches(expected, current)) {
-    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(stream, ids) : { kind: 'write' };
+    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(stream, ids) : WRITE;
   }
   const expectedNumber = expected === NO_STREAM ? -1n : expected;
   if (stream && typeof expectedNumber === 'bigint' && expectedNumber < BigInt(stream.events.length - 1)) {
     return strongIdempotency(stream, Number(expectedNumber), ids);
   }
-  return { kind: 'conflict' };
+  return CONFLICT;
 }
 
 /** ANY / STREAM_EXISTS: if the first id is already in the stream, all of them must be. */
-function weakIdempotency(stream: Stream | undefined, ids: readonly string[]): CommitDecision {
-  if (!stream || ids.length === 0 || !stream.revisionById.has(ids[0]!)) return { kind: 'write' };
+function weakIdempotency(stream: Stream | undefined, events: readonly { readonly id: string }[]): CommitDecision {
+  if (!stream || events.length === 0 || !stream.revisionById.has(events[0]!.id)) return WRITE;
   let lastRevision = -1;
-  for (const id of ids) {
+  for (const { id } of events) {
     const revision = stream.revisionById.get(id);
-    if (revision === undefined) return { kind: 'conflict' }; // KurrentDB: CorruptedIdempotency
+    if (revision === undefined) return CONFLICT; // KurrentDB: CorruptedIdempotency
     lastRevision = revision;
   }
   return { kind: 'idempotent', lastRevision: BigInt(lastRevision) };
 }
 
 /** Exact revision behind the stream's end: the ids must be exactly the events that follow it. */
-function strongIdempotency(stream: Stream, expected: number, ids: readonly string[]): CommitDecision {
-  if (ids.length === 0) return { kind: 'conflict' };
+function strongIdempotency(stream: Stream, expected: number, events: readonly { readonly id: string }[]): CommitDecision {
+  if (events.length === 0) return CONFLICT;
   let revision = expected;
-  for (const id of ids) {
+  for (const { id } of events) {
     revision += 1;
-    if (stream.revisionById.get(id) !== revision) return { kind: 'conflict' };
+    if (stream.revisionById.get(id) !== revision) return CONFLICT;
   }
   return { kind: 'idempotent', lastRevision: BigInt(revision) };
+}
+
+const DONE: IteratorResult<readonly RecordedEvent[]> = Object.freeze({ value: undefined, done: true });
+const DONE_PROMISE = Promise.resolve(DONE);
+
+/**
+ * The pages of one stream read, as an async generator would give them but written out: an async
+ * generator costs several promises and microtask turns per step, and most reads (a command's
+ * catch-up) are one short page. Errors (an invalid stream name) surface on the first `next()`.
+ */
+class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
+  #started = false;
+  #done = false;
+  #events: readonly StoredEvent[] = [];
+  #revision = 0;
+  /** Exclusive, in the read's direction. */
+  #end = 0;
+  #step = 1;
+
+  constructor(
+    private readonly streams: ReadonlyMap<string, Stream>,
+    private readonly streamName: string,
+    private readonly options: ReadStreamOptions,
+    private readonly traffic: Traffic,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    // A read that has given its last page answers with one shared promise: nothing is allocated.
+    if (this.#done) return DONE_PROMISE;
+    return this.#started ? this.#following() : this.#first();
+  }
+
+  async #first(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    this.#started = true;
+    this.#done = true; // until the read is known to have events
+    const { options } = this;
+    validateStreamName(this.streamName);
+    validateReadStreamOptions(options);
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+    this.traffic.begin();
+    await nextTurn();
+    this.traffic.end();
+    const stream = this.streams.get(this.streamName);
+    if (!stream || maxCount <= 0) return DONE;
+    // A read sees the stream as it was when the read began, like a server-side read.
+    const last = stream.events.length - 1;
+    if (direction === 'forwards') {
+      this.#revision = Math.max(options.fromRevision === undefined ? 0 : Number(options.fromRevision), 0);
+      this.#end = Math.min(last + 1, this.#revision + maxCount);
+    } else {
+      this.#revision = options.fromRevision === undefined ? last : Math.min(Number(options.fromRevision), last);
+      this.#end = Math.max(-1, this.#revision - maxCount);
+      this.#step = -1;
+    }
+    this.#events = stream.events;
+    if (!this.#remaining()) return DONE;
+    this.#done = false;
+    return this.#page();
+  }
+
+  async #following(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    await yieldToEventLoop(); // between pages, as a server between its pages
+    if (this.#done) return DONE; // return() was called meanwhile
+    return this.#page();
+  }
+
+  /** The next page; marks the read done when it is the last, so the next `next()` costs nothing. */
+  #page(): IteratorResult<readonly RecordedEvent[]> {
+    const size = Math.min(READ_YIELD_INTERVAL, Math.abs(this.#end - this.#revision));
+    const page = new Array<RecordedEvent>(size);
+    const events = this.#events;
+    const step = this.#step;
+    let revision = this.#revision;
+    for (let i = 0; i < size; i++, revision += step) page[i] = events[revision]!;
+    this.#revision = revision;
+    if (!this.#remaining()) this.#done = true;
+    return { value: page, done: false };
+  }
+
+  async return(): Promise<IteratorResult<readonly RecordedEvent[]>> {
+    this.#done = true;
+    return DONE;
+  }
+
+  #remaining(): boolean {
+    return this.#step === 1 ? this.#revision < this.#end : this.#revision > this.#end;
+  }
 }
 
 function toPositioned(entry: LogEntry, index: number): PositionedEvent {
@@ -314,6 +427,58 @@ function frozenCopy(value: unknown): unknown {
   return Object.freeze(out);
 }
 
+const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+const NOT_PLAIN = Symbol('not plain JSON');
+/** Deeper values take the exact path (which also finds cycles). */
+const MAX_PLAIN_DEPTH = 64;
+
+/**
+ * The frozen copy of plain JSON (plain objects and arrays of strings, finite numbers, booleans and
+ * null; undefined fields dropped) in one walk, or NOT_PLAIN at the first thing that is anything
+ * else: then the caller checks the value and copies it with frozenCopy. A value copied here is one
+ * findJsonProblem accepts and frozenCopy copies the same way.
+ */
+function plainFrozenCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : NOT_PLAIN;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return null;
+  if (depth >= MAX_PLAIN_DEPTH) return NOT_PLAIN;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Array.prototype) {
+    const array = value as unknown[];
+    const out = new Array<unknown>(array.length);
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      if (item === undefined) return NOT_PLAIN;
+      const copy = plainFrozenCopy(item, depth + 1);
+      if (copy === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = copy;
+    }
+    return Object.freeze(out);
+  }
+  if (prototype !== Object.prototype) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return NOT_PLAIN; // an inherited enumerable key: not a plain object
+    if (key === '__proto__') return NOT_PLAIN;
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined) continue;
+    const copy = plainFrozenCopy(field, depth + 1);
+    if (copy === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = copy;
+  }
+  return Object.freeze(out);
+}
+
 function roundTrip(value: unknown): unknown {
   const json = JSON.stringify(value);
   return json === undefined ? undefined : deepFreeze(JSON.parse(json) as unknown);
@@ -329,13 +494,13 @@ function deepFreeze(value: unknown): unknown {
 
 /** When the event loop last had a turn (see nextTurn). */
 let lastLoopTurn = 0;
-/** Longest stretch (ms) of reads answered without letting timers and I/O run. */
+/** Longest stretch (ms) of reads and appends answered without letting timers and I/O run. */
 const MAX_LOOP_HOLD_MS = 1;
 
 /**
- * The start of a read, asynchronous like a server's. A full event-loop turn costs a few microseconds,
- * more than a short read itself, so only one every MAX_LOOP_HOLD_MS is a full turn (timers and I/O
- * run then); the others are a microtask. Appends always take a full turn.
+ * The start of a read or an append, asynchronous like a server's. A full event-loop turn costs
+ * over a microsecond, more than a short read or a one-event append itself, so only one every
+ * MAX_LOOP_HOLD_MS is a full turn (timers and I/O run then); the others are a microtask.
  */
 function nextTurn(): Promise<void> {
   const now = performance.now();

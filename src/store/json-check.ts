@@ -4,45 +4,61 @@
  * Returns a path and reason (`"items[2].total: BigInt"`) or undefined when the value is fine.
  */
 export function findJsonProblem(value: unknown, root = '$'): string | undefined {
-  return visit(value, root, new Set());
+  const problem = visit(value, []);
+  return problem && `${root}${problem.path}: ${problem.reason}`;
 }
 
-function visit(value: unknown, path: string, ancestors: Set<object>): string | undefined {
+/** The path is built while the walk unwinds from a problem: a value without one allocates no strings. */
+interface Problem {
+  path: string;
+  readonly reason: string;
+}
+
+function visit(value: unknown, ancestors: object[]): Problem | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
     case 'undefined':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path}: ${value} is not a JSON number`;
+      return Number.isFinite(value) ? undefined : { path: '', reason: `${value} is not a JSON number` };
     case 'bigint':
-      return `${path}: BigInt is not JSON (store it as a string)`;
+      return { path: '', reason: 'BigInt is not JSON (store it as a string)' };
     case 'function':
-      return `${path}: a function is not JSON`;
+      return { path: '', reason: 'a function is not JSON' };
     case 'symbol':
-      return `${path}: a symbol is not JSON`;
+      return { path: '', reason: 'a symbol is not JSON' };
   }
   if (value === null || value instanceof Date) return undefined;
   const object = value as object;
   if (object instanceof Map || object instanceof Set) {
-    return `${path}: a ${object.constructor.name} serializes as {} (use a plain object or an array)`;
+    return { path: '', reason: `a ${object.constructor.name} serializes as {} (use a plain object or an array)` };
   }
-  if (ancestors.has(object)) return `${path}: a cycle (the value contains itself)`;
-  ancestors.add(object);
+  // The path from the root: short, so a list is cheaper than a Set.
+  if (ancestors.includes(object)) return { path: '', reason: 'a cycle (the value contains itself)' };
+  ancestors.push(object);
   try {
     if (Array.isArray(object)) {
       for (let i = 0; i < object.length; i++) {
-        const problem = visit(object[i], `${path}[${i}]`, ancestors);
-        if (problem) return problem;
+        const problem = visit(object[i], ancestors);
+        if (problem) {
+          problem.path = `[${i}]${problem.path}`;
+          return problem;
+        }
       }
     } else {
-      for (const key of Object.keys(object)) {
-        const problem = visit((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
-        if (problem) return problem;
+      const keys = Object.keys(object);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const problem = visit((object as Record<string, unknown>)[key], ancestors);
+        if (problem) {
+          problem.path = `.${key}${problem.path}`;
+          return problem;
+        }
       }
     }
     return undefined;
   } finally {
-    ancestors.delete(object);
+    ancestors.pop();
   }
 }

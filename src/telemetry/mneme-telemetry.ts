@@ -1,6 +1,7 @@
 import {
   context,
   createNoopMeter,
+  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   ProxyTracerProvider,
   SpanKind,
@@ -164,7 +165,10 @@ export class MnemeTelemetry {
    * (a non-recording span's end() does nothing, so it is not called).
    */
   #idle(span: Span): boolean {
-    return this.#noopMeter && !span.isRecording() && !isSpanContextValid(span.spanContext());
+    if (!this.#noopMeter || span.isRecording()) return false;
+    const spanContext = span.spanContext();
+    // The API's no-op span carries this very object: no need for the validity check's regexes.
+    return spanContext === INVALID_SPAN_CONTEXT || !isSpanContextValid(spanContext);
   }
 
   async #command<T>(span: Span, facts: CommandFacts, run: () => Promise<T>): Promise<T> {

@@ -71,7 +71,7 @@ describe('event serialization', () => {
   it('round-trips a flat event into an instance of its class', () => {
     const data = serializeEvent(new Flat('a', 2, ['x']));
     expect(data).toMatchObject({ type: 'Test.Flat' });
-    expect(data.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(data.id).toBeUndefined(); // ids are given when saved (deterministic for a command's events)
     const back = deserializeEvent(recorded('Test.Flat', throughJson(data.data)));
     expect(back).toBeInstanceOf(Flat);
     expect(back).toEqual(new Flat('a', 2, ['x']));
