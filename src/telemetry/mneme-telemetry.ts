@@ -64,6 +64,8 @@ const RETRY_ATTRIBUTES: Record<RetryFacts['reason'], Attributes> = {
 };
 const LOAD_ATTRIBUTES: Attributes = { [A.storeOperation]: 'load' };
 const APPEND_ATTRIBUTES: Attributes = { [A.storeOperation]: 'append' };
+/** What a `ProxyTracerProvider` delegates to while no SDK is registered (the API's no-op provider). */
+const NO_SDK_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 /** Written by loads while telemetry is off, and never read. */
 const UNUSED_PROBE: LoadProbe = { eventsRead: 0, fromSnapshot: false };
 
@@ -79,6 +81,8 @@ export class MnemeTelemetry {
 
   readonly enabled: boolean;
   readonly #tracer: Tracer;
+  /** The global provider given (the default): no span is started while no SDK is registered behind it. */
+  readonly #proxy: ProxyTracerProvider | undefined;
   /** The meter is the API's no-op one (no SDK registered, or none given): metrics cost nothing to skip. */
   readonly #noopMeter: boolean;
   readonly #commands: Counter;
@@ -103,6 +107,7 @@ export class MnemeTelemetry {
     this.enabled = options !== false;
     const { tracerProvider, meterProvider } = options === false ? OFF : resolveTelemetryOptions(options);
     this.#tracer = tracerProvider.getTracer('mneme');
+    this.#proxy = tracerProvider instanceof ProxyTracerProvider ? tracerProvider : undefined;
     const meter = meterProvider.getMeter('mneme');
     this.#noopMeter = Object.getPrototypeOf(meter) === NOOP_METER_PROTOTYPE;
     const counter = (name: string, unit: string, description: string) => meter.createCounter(name, { unit, description });
@@ -121,28 +126,28 @@ export class MnemeTelemetry {
 
   /** Runs one command (all its attempts) in a `mneme.command` span; loads and appends become its children. */
   command<T>(facts: CommandFacts, run: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return run();
+    if (this.#off()) return run();
     const span = this.#tracer.startSpan(MNEME_SPANS.command, INTERNAL);
     return this.#idle(span) ? run() : this.#command(span, facts, run);
   }
 
   /** Runs one aggregate load in a `mneme.load` span; `run` fills the probe in. */
   load<T>(aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
-    if (!this.enabled) return run(UNUSED_PROBE);
+    if (this.#off()) return run(UNUSED_PROBE);
     const span = this.#tracer.startSpan(MNEME_SPANS.load, INTERNAL);
     return this.#idle(span) ? run(UNUSED_PROBE) : this.#load(span, aggregateType, streamName, run);
   }
 
   /** Runs one append of `events` events in a `mneme.append` span. */
   append<T>(aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return run();
+    if (this.#off()) return run();
     const span = this.#tracer.startSpan(MNEME_SPANS.append, INTERNAL);
     return this.#idle(span) ? run() : this.#append(span, aggregateType, streamName, events, expectedRevision, run);
   }
 
   /** Runs one projection handler call in a `mneme.projection` span. */
   projection<T>(projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> | T {
-    if (!this.enabled) return run();
+    if (this.#off()) return run();
     const span = this.#tracer.startSpan(MNEME_SPANS.projection, INTERNAL);
     return this.#idle(span) ? run() : this.#projection(span, projection, event, attempt, run);
   }
@@ -158,6 +163,15 @@ export class MnemeTelemetry {
     if (code !== undefined) attributes[A.errorCode] = code;
     span.addEvent(RETRY_SPAN_EVENT, attributes);
   };
+
+  /**
+   * Nothing can be recorded, known without starting a span: telemetry is off, or the meter is the
+   * API's no-op one and the global tracer provider has no SDK behind it (checked on every call, so an
+   * SDK registered later is picked up for traces).
+   */
+  #off(): boolean {
+    return !this.enabled || (this.#noopMeter && this.#proxy !== undefined && this.#proxy.getDelegate() === NO_SDK_TRACER_PROVIDER);
+  }
 
   /**
    * Nothing to record: the meter is the API's no-op one and the span neither records nor carries a
