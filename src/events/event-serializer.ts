@@ -76,7 +76,7 @@ function compileCodec(eventClass: Class): EventCodec | null {
     verified: new Set(),
     toData: (event) => ({ shape: '', data: toJsonObject(event, 'refuse') }),
     fromData: (data) => {
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) checkIsObject(data);
+      if (!isJsonObject(data)) checkIsObject(data);
       const fields = data as Record<string, unknown>;
       const instance = new eventClass() as Record<string, unknown>;
       const keys = Object.keys(fields);
@@ -103,6 +103,18 @@ function dateFields(plain: Record<string, unknown>): string {
     if (value instanceof Date || (Array.isArray(value) && value[0] instanceof Date)) shape += `${key},`;
   }
   return shape;
+}
+
+/**
+ * Upcasts stored data, refusing first what is not a JSON object: another producer's array, null,
+ * number or bytes never reach an upcaster (`{ ...v1 }` of them would be an empty event).
+ */
+function upcastChecked(eventClass: Class, recorded: RecordedEvent): unknown {
+  if (!isJsonObject(recorded.data)) {
+    const reason = `the stored data is ${describeValue(recorded.data)}, not a JSON object`;
+    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason);
+  }
+  return upcastData(eventClass, recorded);
 }
 
 /** What stored event data must be: a JSON object (not an array, not bytes another producer wrote). */
@@ -206,14 +218,9 @@ export function deserializeEvent(recorded: RecordedEvent): object {
     decoders.set(recorded.type, decoder);
   }
   const { codec } = decoder;
-  // Before any upcaster: another producer's array, null, number or bytes never reach one (`{ ...v1 }` of them is an empty event).
-  if (!isJsonObject(recorded.data)) {
-    const reason = `the stored data is ${describeValue(recorded.data)}, not a JSON object`;
-    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason);
-  }
-  // The common case, an event at its class's current schema, skips the upcasting machinery.
+  // The common case, an event at its class's current schema, skips the upcasting machinery (fromData checks the data).
   const stored = recorded.metadata?.[SCHEMA_VERSION_KEY] ?? 1;
-  const data = stored === decoder.version ? recorded.data : upcastData(decoder.eventClass, recorded);
+  const data = stored === decoder.version ? recorded.data : upcastChecked(decoder.eventClass, recorded);
   try {
     return codec.fromData(data);
   } catch (error) {

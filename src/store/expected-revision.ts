@@ -14,10 +14,6 @@ export type ExpectedRevision = typeof ANY | typeof NO_STREAM | typeof STREAM_EXI
 /** What a stream actually held when an append was refused. */
 export type ActualRevision = typeof NO_STREAM | bigint;
 
-export function formatRevision(revision: ExpectedRevision | ActualRevision): string {
-  return typeof revision === 'bigint' ? `revision ${revision}` : revision;
-}
-
 /**
  * Whether a stream at `current` satisfies `expected`, before idempotency is considered (an append of
  * no events is decided by this alone).

@@ -1,17 +1,8 @@
 import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import {
-  EventStore,
-  type AppendOptions,
-  type AppendResult,
-  type EventData,
-  type PositionedEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type SubscribeToAllOptions,
-} from '../store/event-store.js';
+import type { AppendOptions, AppendResult, EventData, EventStore } from '../store/event-store.js';
 import { ANY, NO_STREAM } from '../store/expected-revision.js';
+import { ForwardingEventStore } from './forwarding-event-store.js';
 
 export interface ConflictingStoreOptions {
   /** How many of the next appends fail (default 1). */
@@ -23,16 +14,13 @@ export interface ConflictingStoreOptions {
  * writer had won each race; everything else goes to `store`. For testing retry policies and
  * idempotency.
  */
-export class ConflictingStore extends EventStore {
+export class ConflictingStore extends ForwardingEventStore {
   #remaining: number;
   /** Appends failed so far. */
   conflicts = 0;
 
-  constructor(
-    readonly inner: EventStore,
-    options: ConflictingStoreOptions = {},
-  ) {
-    super();
+  constructor(inner: EventStore, options: ConflictingStoreOptions = {}) {
+    super(inner);
     const times = options.times ?? 1;
     if (!Number.isInteger(times) || times < 0) throw new InvalidConfigurationError('times', `it must be an integer >= 0, got ${String(times)}`);
     this.#remaining = times;
@@ -43,25 +31,13 @@ export class ConflictingStore extends EventStore {
     return this.#remaining;
   }
 
-  async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+  override async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.#remaining === 0) return this.inner.appendToStream(streamName, events, options);
     this.#remaining -= 1;
     this.conflicts += 1;
     let actual: bigint | typeof NO_STREAM = NO_STREAM;
     for await (const last of this.inner.readStream(streamName, { direction: 'backwards', maxCount: 1 })) actual = last.revision;
     throw new ConcurrencyError(streamName, options.expectedRevision ?? ANY, actual);
-  }
-
-  readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    return this.inner.readStream(streamName, options);
-  }
-
-  readAll(options?: ReadAllOptions): AsyncIterable<PositionedEvent> {
-    return this.inner.readAll(options);
-  }
-
-  subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<PositionedEvent> {
-    return this.inner.subscribeToAll(options);
   }
 }
 

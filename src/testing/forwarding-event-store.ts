@@ -1,0 +1,42 @@
+import {
+  EventStore,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type PositionedEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from '../store/event-store.js';
+
+/**
+ * An EventStore that passes every call to `inner`, so a wrapper (a store that fails on purpose,
+ * counts, or drops) overrides only what it changes. `readStreamPages` is left out on purpose: reads
+ * through a wrapper go through `readStream`, where the wrapper sees them.
+ */
+export class ForwardingEventStore extends EventStore {
+  /** Offered only when the inner store has it (an optional capability). */
+  override setStreamMaxCount?: (streamName: string, maxCount: number) => Promise<void>;
+
+  constructor(readonly inner: EventStore) {
+    super();
+    if (inner.setStreamMaxCount) this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
+  }
+
+  appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+    return this.inner.appendToStream(streamName, events, options);
+  }
+
+  readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    return this.inner.readStream(streamName, options);
+  }
+
+  readAll(options?: ReadAllOptions): AsyncIterable<PositionedEvent> {
+    return this.inner.readAll(options);
+  }
+
+  subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<PositionedEvent> {
+    return this.inner.subscribeToAll(options);
+  }
+}
