@@ -205,6 +205,12 @@ describe('the docs', () => {
     for (const topic of topics) expect(index).toContain(`](${topic})`);
   });
 
+  it('leave benchmark results to bench/README.md: docs/performance.md links there, no page holds a results table', () => {
+    expect(read('docs/performance.md')).toContain('](../bench/README.md)');
+    const tables = pages().filter((page) => /^\|.*\bops\/s\b.*\|$/m.test(read(page)));
+    expect(tables).toEqual([]);
+  });
+
   it('speak of the product only: no tracker numbers, no files outside the repository', () => {
     const strays = pages().flatMap((page) =>
       read(page)
