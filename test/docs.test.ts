@@ -174,6 +174,17 @@ describe('the docs', () => {
     expect([...listed].sort()).toEqual([...MNEME_ERROR_CODES].sort());
   });
 
+  it('name in docs/errors.md, for each code, the exported class that carries it', async () => {
+    const entries = { ...(await import('../src/index.js')), ...(await import('../src/testing/index.js')) } as Record<string, unknown>;
+    const wrong = read('docs/errors.md')
+      .split('\n')
+      .map((row) => /^\| `(MNEME_[A-Z_]+)` \| `(\w+)`/.exec(row))
+      .filter((match) => match !== null)
+      .filter(([, code, name]) => (entries[name!] as { code?: unknown } | undefined)?.code !== code)
+      .map(([, code, name]) => `${code}: ${name}`);
+    expect(wrong).toEqual([]);
+  });
+
   it('name every test project (every folder of test/ but support/) in the table of docs/testing.md', () => {
     const folders = readdirSync(join(root, 'test'), { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && entry.name !== 'support')
