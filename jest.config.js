@@ -20,8 +20,8 @@ const shared = {
   },
 };
 
-/** Each folder of test/ (but support/) is a kind, so a new folder is never left out; the README's
- * "Tests" section says what each holds. */
+/** Each folder of test/ (but support/) is a kind, so a new folder is never left out; docs/testing.md
+ * says what each holds. */
 const kinds = readdirSync(new URL('./test/', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && entry.name !== 'support')
   .map((entry) => entry.name);
@@ -30,6 +30,6 @@ export default {
   testTimeout: 30000,
   projects: [
     ...kinds.map((name) => ({ ...shared, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`] })),
-    { ...shared, displayName: 'readme', testMatch: ['<rootDir>/test/readme.test.ts'] },
+    { ...shared, displayName: 'docs', testMatch: ['<rootDir>/test/docs.test.ts'] },
   ],
 };

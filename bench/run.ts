@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only=replay,commands,contention,kurrent,memory,snapshots]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
- * alternating in one process. Prints a table per scenario and the issue's targets; a full run writes
+ * alternating in one process. Prints a table per scenario and the performance targets; a full run writes
  * bench/results/latest.json and latest.md, a partial one bench/results/partial.json.
  */
 import 'reflect-metadata';

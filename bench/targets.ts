@@ -4,7 +4,7 @@ import * as contention from './scenarios/contention.js';
 import * as kurrent from './scenarios/kurrent.js';
 import * as replay from './scenarios/replay.js';
 
-/** One target of issue 8, checked against this run's numbers. */
+/** One performance target, checked against this run's numbers. */
 export interface TargetCheck {
   target: string;
   measured: string;
@@ -32,7 +32,7 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (mnemeCommands) {
     const speedup = 1 / mnemeCommands.ratios[commands.EMMETT]!;
     checks.push({ target: '2. commands: Mneme (defaults) throughput / Emmett CommandHandler', measured: x(speedup), limit: '>= 2.00x', met: speedup >= 2 });
-    // Issue 10: the OpenTelemetry hooks, on by default, cost next to nothing while no SDK is registered.
+    // The OpenTelemetry hooks, on by default, cost next to nothing while no SDK is registered.
     const telemetryCost = mnemeCommands.ratios[commands.MNEME_TELEMETRY_OFF];
     if (telemetryCost !== undefined) {
       checks.push({ target: '2. commands: telemetry on, no SDK / telemetry: false (issue 10)', measured: x(telemetryCost), limit: '<= 1.05x', met: telemetryCost <= 1.05 });

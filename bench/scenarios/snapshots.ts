@@ -9,7 +9,7 @@ const FULL_REPLAY = 'Mneme repository.load, full replay';
 const FROM_SNAPSHOT = 'Mneme repository.load, from its snapshot';
 
 /**
- * Issue 9's figure: loading a long-lived BankAccount (the example's policy: a snapshot every 50
+ * What snapshots buy: loading a long-lived BankAccount (the example's policy: a snapshot every 50
  * events) by replaying its whole stream against loading its latest snapshot and the events after it.
  */
 export async function snapshotScenario(settings: BenchSettings): Promise<ScenarioReport> {

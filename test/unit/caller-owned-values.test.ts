@@ -134,7 +134,7 @@ describe('values Mneme hands to the caller', () => {
     expect((await collect(store.readStream('Sneaky-s-2'))).map((event) => event.data)).toEqual([{ text: 'decided', tags: [] }]);
   });
 
-  // KNOWN GAP (reported by docs-review; the README now tells handlers to treat the command as read-only):
+  // KNOWN GAP (the docs tell handlers to treat the command as read-only):
   // every attempt hands the handler the same command object, so a handler that changes it decides the
   // retry on the changed command. Handing each attempt a copy would close it (a cost in the bus, which
   // another branch is tuning). When it does, make this `it`.
