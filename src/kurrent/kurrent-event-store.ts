@@ -184,6 +184,21 @@ export class KurrentEventStore extends EventStore {
     }
   }
 
+  /** The last record of `$all`, system records included (a checkpoint past it is ahead of the log). */
+  override async headPosition(): Promise<PositionedEvent['position'] | undefined> {
+    this.#assertOpen('read', '$all');
+    try {
+      const reading = this.client.readAll({ fromPosition: kurrentClient().END, direction: kurrentClient().BACKWARDS, maxCount: 1 });
+      for await (const resolved of eachWithin(reading, this.#deadlineMs)) {
+        const position = resolved.event?.position;
+        if (position) return { commit: position.commit, prepare: position.prepare };
+      }
+      return undefined;
+    } catch (error) {
+      throw this.#failure(error, 'read', '$all');
+    }
+  }
+
   /** A catch-up subscription to `$all` with a server-side filter; see `EventStore.subscribeToAll`. */
   subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterableIterator<PositionedEvent> {
     validateReadAllOptions(options);

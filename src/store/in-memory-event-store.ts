@@ -155,6 +155,10 @@ export class InMemoryEventStore extends EventStore {
     return new PageReader(this.#streams, streamName, options, this.#traffic);
   }
 
+  override async headPosition(): Promise<GlobalPosition | undefined> {
+    return this.#log.length === 0 ? undefined : positionAt(this.#log.length - 1);
+  }
+
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {
     validateReadAllOptions(options);
     const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER, filter } = options;
