@@ -45,7 +45,7 @@ export {
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
 export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/read-all-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
-export { InMemoryEventStore } from './store/in-memory-event-store.js';
+export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/in-memory-event-store.js';
 /**
  * @deprecated Import from 'mneme/kurrent'; these re-exports go in 0.2. They load no Kurrent client:
  * src/kurrent loads `@kurrent/kurrentdb-client` on first use.

@@ -1,7 +1,7 @@
 import { getEventTypeMetadata, getUpcasters, type Upcaster } from '../../decorators/index.js';
 import { EventDeserializationError } from '../errors/event-errors.js';
 import type { RecordedEvent } from '../store/event-store.js';
-import { safeJsonCopy } from './json-data.js';
+import { JsonProblem, safeJsonCopy } from './json-data.js';
 
 /** Metadata key holding the schema version an event was written with; absent means version 1. */
 export const SCHEMA_VERSION_KEY = 'schemaVersion';
@@ -52,7 +52,13 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
     );
   }
   // Upcasters may change what they are given: never the stored (possibly frozen, shared) data.
-  let data: unknown = safeJsonCopy(recorded.data);
+  let data: unknown;
+  try {
+    data = safeJsonCopy(recorded.data);
+  } catch (problem) {
+    if (problem instanceof JsonProblem) throw fail(`its ${problem.describe('data')}`);
+    throw problem;
+  }
   for (let from = stored; from < plan.version; from++) {
     const step = `${eventClass.name}'s upcaster from schema version ${from}`;
     try {
