@@ -9,8 +9,10 @@ import {
   ProjectionFailedError,
   ProjectionRunner,
   ProjectionTimeoutError,
+  mnemeModule,
   type GlobalPosition,
 } from 'mneme';
+import { Container } from 'inversify';
 import { collect } from '../support/collect.js';
 import { ItemsPerList, added } from './projection-fixtures.js';
 
@@ -153,8 +155,9 @@ describe('projection handlers and checkpoint stores that never settle', () => {
     expect((await runner.stop()).abandoned).toEqual([]);
   });
 
-  it.each([0, -1, 1.5, 2 ** 31, Number.NaN, '100'])('refuses handlerTimeoutMs %p', (handlerTimeoutMs) => {
+  it.each([0, -1, 1.5, 2 ** 31, Number.NaN, '100'])('refuses handlerTimeoutMs %p, in the runner and at container.load', (handlerTimeoutMs) => {
     expect(() => new ProjectionRunner(new InMemoryEventStore(), [], { handlerTimeoutMs: handlerTimeoutMs as number })).toThrow(InvalidConfigurationError);
+    expect(() => new Container().load(mnemeModule({ projectionRunner: { handlerTimeoutMs: handlerTimeoutMs as number } }))).toThrow(InvalidConfigurationError);
   });
 });
 

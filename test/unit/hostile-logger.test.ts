@@ -181,4 +181,22 @@ describe('a hostile Logger', () => {
     // What the logger got survives a JSON round trip unchanged: nothing was lost or turned into {}.
     for (const line of logger.lines) expect(JSON.stringify(JSON.parse(line))).toBe(line);
   });
+
+  it('is given JSON-safe fields by projections too: a retried handler, saved positions, a dropped subscription', async () => {
+    const logger = new JsonLogger();
+    const store = new InMemoryEventStore();
+    const projection = new ItemsPerList();
+    projection.failOn = 'flaky';
+    projection.failTimes = 1;
+    const runner = new ProjectionRunner(store, [projection], { logger, handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1 }, checkpointEvery: { events: 1 } });
+    await store.appendToStream('List-a', [added('a', 'flaky')]);
+    await runner.start();
+    await runner.catchUp();
+    await runner.stop();
+    const lines = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const retry = lines.find((line) => line.message === 'projection handler failed; retrying');
+    expect(retry).toMatchObject({ revision: '0', error: { name: 'Error', message: 'cannot add flaky' } });
+    const saved = lines.find((line) => line.message === 'projection checkpoint saved');
+    expect(saved).toMatchObject({ position: { commit: expect.stringMatching(/^\d+$/), prepare: expect.stringMatching(/^\d+$/) } });
+  });
 });
