@@ -45,7 +45,7 @@ export {
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
 export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/read-all-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
-export { InMemoryEventStore } from './store/in-memory-event-store.js';
+export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/in-memory-event-store.js';
 /**
  * @deprecated Import from 'mneme/kurrent'; these re-exports go in 0.2. They load no Kurrent client:
  * src/kurrent loads `@kurrent/kurrentdb-client` on first use.
@@ -123,11 +123,26 @@ export { deserializeEvent } from './events/event-serializer.js';
 // Projections
 export { Projection, On } from '../decorators/index.js';
 export type { ProjectionOptions, ProjectionSource } from '../decorators/index.js';
-export { ProjectionRunner, type ProjectionRunnerConfig, type ProjectionStatus, type ProjectionRunnerEvents } from './projections/projection-runner.js';
+export {
+  ProjectionRunner,
+  type ProjectionRunnerConfig,
+  type ProjectionStatus,
+  type ProjectionRunnerEvents,
+  type ProjectionStopReport,
+} from './projections/projection-runner.js';
+export type { AbandonedWork } from './projections/projection-worker.js';
 export type { ProjectionRunnerOptions } from './projections/projection-options.js';
 export type { ProjectionState } from './projections/projection-worker.js';
 export { CheckpointStore, EventStoreCheckpointStore, InMemoryCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
-export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunningError, InvalidCheckpointError } from './errors/projection-errors.js';
+export {
+  InvalidProjectionError,
+  ProjectionFailedError,
+  ProjectionRunnerNotRunningError,
+  InvalidCheckpointError,
+  ProjectionTimeoutError,
+  CheckpointAheadOfLogError,
+  type ProjectionTimeoutOperation,
+} from './errors/projection-errors.js';
 
 // Logging
 export { Logger, SilentLogger, type LogFields } from './logging/logger.js';

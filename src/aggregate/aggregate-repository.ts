@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
+import { safeLogger } from '../logging/safe-logger.js';
 import { EventStore, type EventData } from '../store/event-store.js';
 import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
@@ -67,7 +68,7 @@ export class AggregateRepository {
     readonly eventStore: EventStore,
     options: AggregateRepositoryOptions = {},
   ) {
-    this.#snapshots = options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, options.logger);
+    this.#snapshots = options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, safeLogger(options.logger));
     this.#telemetry = options.telemetry ?? new MnemeTelemetry();
     const maxEntries = resolveAggregateCacheSize(options.cache);
     this.#cache = maxEntries === undefined ? undefined : new AggregateCache(maxEntries);

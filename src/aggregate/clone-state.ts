@@ -1,5 +1,6 @@
 import { types } from 'node:util';
 import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { isStackOverflow } from '../store/json-check.js';
 
 /**
  * A deep copy for execute(): each attempt starts from the same state. Keeps every prototype (class
@@ -10,7 +11,13 @@ import { StateNotCopyableError } from '../errors/state-copy-error.js';
  * (WeakMap, Promise, ...).
  */
 export function cloneState<T>(value: T): T {
-  return copy(value, 'state', new Map()) as T;
+  try {
+    return copy(value, 'state', new Map()) as T;
+  } catch (error) {
+    // A state nested deeper than the stack allows (a hostile or runaway structure): a typed error.
+    if (isStackOverflow(error)) throw new StateNotCopyableError('state', 'it is nested more deeply than the stack allows a copy to walk');
+    throw error;
+  }
 }
 
 type Seen = Map<object, unknown>;

@@ -217,7 +217,9 @@ function bindRunner(
         ),
     )
     .inSingletonScope()
-    .onDeactivation((runner) => runner.stop());
+    .onDeactivation(async (runner) => {
+      await runner.stop();
+    });
 }
 
 function bindEventStore(bind: ContainerModuleLoadOptions['bind'], option: EventStoreOption | undefined): void {

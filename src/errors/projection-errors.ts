@@ -69,3 +69,56 @@ export class InvalidCheckpointError extends MnemeError {
     );
   }
 }
+
+/** What a projection was waiting for when its time ran out. */
+export type ProjectionTimeoutOperation = 'handler' | 'checkpoint-save' | 'checkpoint-load';
+
+/**
+ * A projection handler, or a checkpoint store's `save` or `load`, did not settle within
+ * `handlerTimeoutMs`. A handler's timeout counts as a failed attempt (retried, then the projection
+ * stops on the event); a save's is a failed save (retried at the next one); a load's fails `start()`.
+ * The call itself may still be running: nothing of it is waited for any more.
+ */
+export class ProjectionTimeoutError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_PROJECTION_TIMEOUT';
+
+  constructor(
+    readonly projection: string,
+    readonly operation: ProjectionTimeoutOperation,
+    readonly timeoutMs: number,
+    /** The event being handled, for a handler's timeout. */
+    readonly event?: { readonly eventType: string; readonly streamName: string; readonly revision: bigint },
+  ) {
+    const what =
+      operation === 'handler'
+        ? `its handler for ${event?.eventType} (stream '${event?.streamName}', revision ${event?.revision})`
+        : `the checkpoint store's ${operation === 'checkpoint-save' ? 'save' : 'load'}`;
+    super(
+      `Projection '${projection}': ${what} did not settle within ${timeoutMs} ms. A call that never resolves or rejects ` +
+        `(a lost connection, a forgotten await) is treated as a failure; raise handlerTimeoutMs if the work is legitimately this slow.`,
+    );
+  }
+}
+
+/**
+ * A projection's checkpoint is ahead of the end of the global log: the event store was reset or
+ * replaced while the checkpoint store kept its positions. Following from there would silently skip
+ * every event written until the log grows past it, so the projection does not start.
+ */
+export class CheckpointAheadOfLogError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_CHECKPOINT_AHEAD_OF_LOG';
+
+  constructor(
+    readonly projection: string,
+    /** The saved checkpoint (the store's `GlobalPosition`). */
+    readonly checkpoint: { readonly commit: bigint; readonly prepare: bigint },
+    /** The last record of the log; undefined when the log is empty. */
+    readonly head: { readonly commit: bigint; readonly prepare: bigint } | undefined,
+  ) {
+    super(
+      `The checkpoint of projection '${projection}' (commit ${checkpoint.commit}) is ahead of the event store's log ` +
+        `(${head === undefined ? 'which is empty' : `whose last record is at commit ${head.commit}`}): the store was reset or replaced. ` +
+        `Delete the checkpoint (and the read model) to rebuild the projection from the start, or point it at the store it was built from.`,
+    );
+  }
+}

@@ -224,7 +224,12 @@ export function deserializeEvent(recorded: RecordedEvent): object {
   try {
     return codec.fromData(data);
   } catch (error) {
-    const reason = error instanceof DataProblem ? error.message : `${codec.eventClass.name} could not be built from it (${messageOf(error)})`;
+    const reason =
+      error instanceof DataProblem
+        ? error.message
+        : error instanceof JsonProblem
+          ? `its ${error.describe('data')}`
+          : `${codec.eventClass.name} could not be built from it (${messageOf(error)})`;
     throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason, { cause: error });
   }
 }

@@ -3,6 +3,8 @@
  * snapshot of an event taken when it is decided. Nothing the walk returns is shared with its input.
  */
 
+import { MAX_JSON_DEPTH, TOO_DEEP } from '../store/json-check.js';
+
 /** Keys that would change prototypes or shadow `constructor` when set on an object. */
 export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -35,6 +37,7 @@ export function toJsonObject(object: object, dates: DateHandling): Record<string
 
 /** `ancestors` is the path from the root: short, so a list is cheaper than a Set. */
 function copyFields(object: object, dates: DateHandling, ancestors: object[]): Record<string, unknown> {
+  if (ancestors.length >= MAX_JSON_DEPTH) throw new JsonProblem(TOO_DEEP);
   if (ancestors.includes(object)) throw new JsonProblem('a cycle (the value contains itself)');
   ancestors.push(object);
   const out: Record<string, unknown> = {};
@@ -57,6 +60,7 @@ function copyFields(object: object, dates: DateHandling, ancestors: object[]): R
 }
 
 function copyArray(array: readonly unknown[], dates: DateHandling, ancestors: object[]): unknown[] {
+  if (ancestors.length >= MAX_JSON_DEPTH) throw new JsonProblem(TOO_DEEP);
   if (ancestors.includes(array)) throw new JsonProblem('a cycle (the value contains itself)');
   ancestors.push(array);
   const out = new Array<unknown>(array.length);
@@ -114,18 +118,19 @@ function copyValue(value: unknown, dates: DateHandling, ancestors: object[]): un
  * (another producer may have written them; JSON.parse makes them own keys). Only plain objects and
  * arrays are copied; anything else is kept as it is.
  */
-export function safeJsonCopy(value: unknown): unknown {
+export function safeJsonCopy(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_JSON_DEPTH) throw new JsonProblem(TOO_DEEP);
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = safeJsonCopy(value[i]);
+    for (let i = 0; i < value.length; i++) out[i] = safeJsonCopy(value[i], depth + 1);
     return out;
   }
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    if (!UNSAFE_KEYS.has(key)) out[key] = safeJsonCopy((value as Record<string, unknown>)[key]);
+    if (!UNSAFE_KEYS.has(key)) out[key] = safeJsonCopy((value as Record<string, unknown>)[key], depth + 1);
   }
   return out;
 }

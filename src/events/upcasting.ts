@@ -1,7 +1,7 @@
 import { getEventTypeMetadata, getUpcasters, type Upcaster } from '../../decorators/index.js';
 import { EventDeserializationError } from '../errors/event-errors.js';
 import type { RecordedEvent } from '../store/event-store.js';
-import { safeJsonCopy } from './json-data.js';
+import { JsonProblem, safeJsonCopy } from './json-data.js';
 
 /** Metadata key holding the schema version an event was written with; absent means version 1. */
 export const SCHEMA_VERSION_KEY = 'schemaVersion';
@@ -52,16 +52,84 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
     );
   }
   // Upcasters may change what they are given: never the stored (possibly frozen, shared) data.
-  let data: unknown = safeJsonCopy(recorded.data);
+  let data: unknown;
+  try {
+    data = safeJsonCopy(recorded.data);
+  } catch (problem) {
+    if (problem instanceof JsonProblem) throw fail(`its ${problem.describe('data')}`);
+    throw problem;
+  }
   for (let from = stored; from < plan.version; from++) {
+    const step = `${eventClass.name}'s upcaster from schema version ${from}`;
     try {
       data = plan.steps[from - 1]!(data);
     } catch (error) {
-      throw fail(`${eventClass.name}'s upcaster from schema version ${from} threw: ${error instanceof Error ? error.message : String(error)}`, error);
+      throw fail(`${step} threw: ${error instanceof Error ? error.message : String(error)}`, error);
     }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw fail(`${eventClass.name}'s upcaster from schema version ${from} returned ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}, not a plain object`);
+    const problem = notPlainData(data);
+    if (problem !== undefined) {
+      // An async upcaster's rejection is observed here: it must not become an unhandled rejection.
+      if (isThenable(data)) Promise.resolve(data).catch(() => undefined);
+      throw fail(`${step} returned ${problem}; an upcaster returns plain JSON data (objects, arrays, strings, numbers, booleans, null), synchronously`);
     }
   }
   return data;
+}
+
+/** Deeper than this, an upcaster's result is not looked into (the serializer's own checks still apply). */
+const MAX_CHECK_DEPTH = 64;
+
+/**
+ * What in an upcaster's result is not plain data, or undefined: the result must be a plain object,
+ * and nothing in it a Promise, Map, Set, Date, class instance, function, symbol or BigInt (the
+ * serializer would turn those into defaults, `{}` or nothing, silently).
+ */
+function notPlainData(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return data === null ? 'null' : Array.isArray(data) ? 'an array, not a plain object' : `${describeKind(data)}, not a plain object`;
+  }
+  return findNotPlain(data, '', 0);
+}
+
+function findNotPlain(value: unknown, path: string, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return undefined;
+    case 'object':
+      break;
+    default:
+      return `${describeKind(value)}${path ? ` at ${path}` : ''}`;
+  }
+  if (value === null || depth >= MAX_CHECK_DEPTH) return undefined;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = findNotPlain(value[i], `${path}[${i}]`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (prototype !== Object.prototype && prototype !== null) return `${describeKind(value)}${path ? ` at ${path}` : ''}`;
+  for (const key of Object.keys(value)) {
+    const problem = findNotPlain((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function describeKind(value: unknown): string {
+  if (typeof value === 'bigint') return 'a BigInt';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value !== 'object' || value === null) return typeof value;
+  if (isThenable(value)) return 'a Promise (an async upcaster?)';
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype';
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

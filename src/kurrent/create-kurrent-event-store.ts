@@ -1,5 +1,7 @@
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
-import { KurrentEventStore, type KurrentEventStoreOptions } from './kurrent-event-store.js';
+import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { InvalidConnectionStringError } from '../errors/store-errors.js';
+import { KurrentEventStore, isClientLike, notAConnection, type KurrentEventStoreOptions } from './kurrent-event-store.js';
 
 /**
  * How `mnemeModule({ eventStore: { kurrent: ... } })` names the server: a connection string, an
@@ -15,16 +17,31 @@ export type KurrentConnection =
       env?: Readonly<Record<string, string | undefined>>;
     });
 
+const CONNECTION_KEYS: readonly string[] = ['connectionString', 'client', 'env', 'readPageSize', 'deadlineMs'];
+
 /** Builds the store for the DI module. Whoever owns the container closes it with `close()`. */
 export function createKurrentEventStore(config: KurrentConnection): KurrentEventStore {
-  if (typeof config === 'string' || isClient(config)) return new KurrentEventStore(config);
+  if (typeof config === 'string' || isClientLike(config)) return new KurrentEventStore(config);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    // The value itself is not shown: it may be a connection string's secret in the wrong place.
+    throw new InvalidConnectionStringError(`eventStore.kurrent: ${notAConnection(config)}, or an object with connectionString or client`);
+  }
+  for (const key of Object.keys(config)) {
+    if (!CONNECTION_KEYS.includes(key)) {
+      throw new InvalidConfigurationError(`eventStore.kurrent.${key}`, `there is no such option; the options are ${CONNECTION_KEYS.join(', ')}`);
+    }
+  }
   const { connectionString, client, env, ...options } = config;
-  if (connectionString !== undefined) return new KurrentEventStore(connectionString, options);
+  if (connectionString !== undefined && client !== undefined) {
+    throw new InvalidConfigurationError('eventStore.kurrent', 'give connectionString or client, not both');
+  }
+  if (connectionString !== undefined) {
+    if (typeof connectionString !== 'string') throw new InvalidConnectionStringError(`eventStore.kurrent.connectionString: ${notAConnection(connectionString)}`);
+    return new KurrentEventStore(connectionString, options);
+  }
   if (client !== undefined) return new KurrentEventStore(client, options);
+  if (env !== undefined && (typeof env !== 'object' || env === null)) {
+    throw new InvalidConfigurationError('eventStore.kurrent.env', 'give an object of environment variables (process.env fits)');
+  }
   return KurrentEventStore.fromEnvironment(env, options);
-}
-
-/** Duck-typed: a second copy of the client package would fail `instanceof`. */
-function isClient(value: unknown): value is KurrentDBClient {
-  return typeof value === 'object' && value !== null && typeof (value as KurrentDBClient).appendToStream === 'function';
 }

@@ -34,8 +34,8 @@ export function connect(connectionString: string): Connection {
 
 /** The connection string from the environment, or a Mneme error that says which variable to set. */
 export function connectionStringFromEnvironment(env: Readonly<Record<string, string | undefined>>): string {
-  const value = env[CONNECTION_STRING_VARIABLE];
-  if (value === undefined || value.trim() === '') {
+  const value: unknown = env?.[CONNECTION_STRING_VARIABLE];
+  if (typeof value !== 'string' || value.trim() === '') {
     throw new InvalidConnectionStringError(
       `the environment variable ${CONNECTION_STRING_VARIABLE} is not set; set it to the server's connection string`,
     );

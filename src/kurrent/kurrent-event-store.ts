@@ -3,7 +3,7 @@ import { inspect, type InspectOptionsStylized } from 'node:util';
 import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError } from '../errors/concurrency-error.js';
 import type { MnemeError } from '../errors/mneme-error.js';
-import { EventStoreError, EventStoreTimeoutError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
+import { EventStoreError, EventStoreTimeoutError, InvalidConnectionStringError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import {
   EventStore,
@@ -64,6 +64,8 @@ export class KurrentEventStore extends EventStore {
   /** From a connection string (the store owns and closes the client) or an existing client (you close it). */
   constructor(connection: string | KurrentDBClient, options: KurrentEventStoreOptions = {}) {
     super();
+    // A typed error now, not a TypeError at the first append: `new KurrentEventStore(process.env.UNSET)`.
+    if (typeof connection !== 'string' && !isClientLike(connection)) throw new InvalidConnectionStringError(notAConnection(connection));
     checkOptionNames(options);
     // `undefined` means the default; `null` is a mistake like any other wrong value.
     this.#readPageSize = checkPageSize(options.readPageSize === undefined ? DEFAULT_READ_PAGE_SIZE : options.readPageSize);
@@ -179,6 +181,21 @@ export class KurrentEventStore extends EventStore {
       }
       if (read < pageSize || last === undefined) return;
       from = last;
+    }
+  }
+
+  /** The last record of `$all`, system records included (a checkpoint past it is ahead of the log). */
+  override async headPosition(): Promise<PositionedEvent['position'] | undefined> {
+    this.#assertOpen('read', '$all');
+    try {
+      const reading = this.client.readAll({ fromPosition: kurrentClient().END, direction: kurrentClient().BACKWARDS, maxCount: 1 });
+      for await (const resolved of eachWithin(reading, this.#deadlineMs)) {
+        const position = resolved.event?.position;
+        if (position) return { commit: position.commit, prepare: position.prepare };
+      }
+      return undefined;
+    } catch (error) {
+      throw this.#failure(error, 'read', '$all');
     }
   }
 
@@ -317,6 +334,26 @@ function toMetadata(metadata: unknown): Record<string, unknown> {
 
 function isStreamNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'stream-not-found';
+}
+
+/** Duck-typed: a second copy of the client package would fail `instanceof`. */
+export function isClientLike(value: unknown): value is KurrentDBClient {
+  return typeof value === 'object' && value !== null && typeof (value as KurrentDBClient).appendToStream === 'function';
+}
+
+/** Why `connection` is neither a connection string nor a client; names its kind only (it may hold a secret). */
+export function notAConnection(connection: unknown): string {
+  const kind =
+    connection === undefined
+      ? 'undefined (an unset environment variable? KurrentEventStore.fromEnvironment() names the one to set)'
+      : connection === null
+        ? 'null'
+        : Array.isArray(connection)
+          ? 'an array'
+          : typeof connection === 'object'
+            ? 'an object that is not a KurrentDBClient (it has no appendToStream method)'
+            : `a ${typeof connection}`;
+  return `expected a connection string or a KurrentDBClient, got ${kind}`;
 }
 
 function checkOptionNames(options: KurrentEventStoreOptions): void {

@@ -7,6 +7,12 @@ export interface ProjectionRunnerOptions {
   handlerRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Backoff between resubscriptions after a dropped subscription (retried until stop()). */
   resubscribe?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * How long a handler call, or a checkpoint store's save or load, may take before it counts as
+   * failed (default 30 000 ms): a timed-out handler is a failed attempt (see handlerRetry), a
+   * timed-out save a failed save. `stop()` returns within this bound too, reporting what it abandoned.
+   */
+  handlerTimeoutMs?: number;
 }
 
 export interface ResolvedProjectionOptions {
@@ -15,12 +21,18 @@ export interface ResolvedProjectionOptions {
   readonly handlerAttempts: number;
   readonly handlerBackoff: Backoff;
   readonly resubscribeBackoff: Backoff;
+  readonly handlerTimeoutMs: number;
 }
 
 export interface Backoff {
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
 }
+
+/** The default bound on a projection handler call, a checkpoint save or load, and `stop()`. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveProjectionOptions(options: ProjectionRunnerOptions = {}): ResolvedProjectionOptions {
   const resolved = {
@@ -29,10 +41,14 @@ export function resolveProjectionOptions(options: ProjectionRunnerOptions = {}):
     handlerAttempts: options.handlerRetry?.maxAttempts ?? 5,
     handlerBackoff: { initialDelayMs: options.handlerRetry?.initialDelayMs ?? 100, maxDelayMs: options.handlerRetry?.maxDelayMs ?? 5000 },
     resubscribeBackoff: { initialDelayMs: options.resubscribe?.initialDelayMs ?? 100, maxDelayMs: options.resubscribe?.maxDelayMs ?? 10_000 },
+    handlerTimeoutMs: options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
   };
   const problems: string[] = [];
   if (!Number.isInteger(resolved.checkpointEvents) || resolved.checkpointEvents < 1) problems.push('checkpointEvery.events must be an integer >= 1');
   if (!(resolved.checkpointMs >= 1)) problems.push('checkpointEvery.ms must be a number >= 1');
+  if (!Number.isSafeInteger(resolved.handlerTimeoutMs) || resolved.handlerTimeoutMs < 1 || resolved.handlerTimeoutMs > MAX_TIMER_MS) {
+    problems.push(`handlerTimeoutMs must be an integer from 1 to ${MAX_TIMER_MS}`);
+  }
   if (!Number.isInteger(resolved.handlerAttempts) || resolved.handlerAttempts < 1) problems.push('handlerRetry.maxAttempts must be an integer >= 1');
   for (const [label, backoff] of [['handlerRetry', resolved.handlerBackoff], ['resubscribe', resolved.resubscribeBackoff]] as const) {
     if (!(backoff.initialDelayMs >= 0)) problems.push(`${label}.initialDelayMs must be a number >= 0`);

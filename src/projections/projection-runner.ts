@@ -1,12 +1,13 @@
 import { InvalidProjectionError, ProjectionRunnerNotRunningError, type ProjectionFailedError } from '../errors/projection-errors.js';
 import { Logger, SilentLogger } from '../logging/logger.js';
+import { safeLogger } from '../logging/safe-logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CheckpointStore, EventStoreCheckpointStore } from './checkpoint-store.js';
 import { projectionDefinition } from './projection-definition.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from './projection-options.js';
-import { ProjectionWorker, type ProjectionState } from './projection-worker.js';
+import { ProjectionWorker, type AbandonedWork, type ProjectionState } from './projection-worker.js';
 
 export interface ProjectionRunnerConfig extends ProjectionRunnerOptions {
   /** Default: an `EventStoreCheckpointStore` on the same event store. */
@@ -23,6 +24,12 @@ export interface ProjectionStatus {
   /** The last event handled (or looked past); undefined before the first. */
   readonly position: GlobalPosition | undefined;
   readonly error: ProjectionFailedError | undefined;
+}
+
+/** What `stop()` did not wait for: handlers still running and checkpoints not saved within `handlerTimeoutMs`. */
+export interface ProjectionStopReport {
+  /** Empty when every handler finished and every checkpoint was saved. */
+  readonly abandoned: readonly AbandonedWork[];
 }
 
 /** What the runner reports to listeners; a listener that throws is logged and ignored. */
@@ -52,7 +59,8 @@ export class ProjectionRunner {
   constructor(store: EventStore, projections: readonly object[], config: ProjectionRunnerConfig = {}) {
     const options = resolveProjectionOptions(config);
     const checkpoints = config.checkpointStore ?? new EventStoreCheckpointStore(store);
-    const logger = config.logger ?? new SilentLogger();
+    // The user's logger behind a guard: whatever it does, the projections run as with no logger.
+    const logger = safeLogger(config.logger ?? new SilentLogger());
     const telemetry = config.telemetry ?? new MnemeTelemetry();
     const names = new Set<string>();
     this.#workers = projections.map((instance) => {
@@ -96,12 +104,16 @@ export class ProjectionRunner {
     await Promise.all(this.#workers.map((worker) => worker.catchUp()));
   }
 
-  /** Lets in-flight handlers finish, closes the subscriptions and saves every checkpoint. */
-  async stop(): Promise<void> {
-    if (this.#state !== 'running') return;
+  /**
+   * Lets in-flight handlers finish, closes the subscriptions and saves every checkpoint, waiting at
+   * most `handlerTimeoutMs` for each projection (they stop in parallel); reports what it abandoned.
+   */
+  async stop(): Promise<ProjectionStopReport> {
+    if (this.#state !== 'running') return { abandoned: [] };
     this.#state = 'stopped';
     await this.#starting.catch(() => undefined);
-    await Promise.all(this.#workers.map((worker) => worker.stop()));
+    const reports = await Promise.all(this.#workers.map((worker) => worker.stop()));
+    return { abandoned: reports.flat() };
   }
 
   status(): ProjectionStatus[] {

@@ -1,5 +1,11 @@
 import { deserializeEvent } from '../events/event-serializer.js';
-import { ProjectionFailedError, ProjectionRunnerNotRunningError } from '../errors/projection-errors.js';
+import {
+  CheckpointAheadOfLogError,
+  ProjectionFailedError,
+  ProjectionRunnerNotRunningError,
+  ProjectionTimeoutError,
+  type ProjectionTimeoutOperation,
+} from '../errors/projection-errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { EventStore, PositionedEvent } from '../store/event-store.js';
 import { comparePositions, type GlobalPosition } from '../store/global-position.js';
@@ -21,8 +27,32 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** What `stop()` did not wait for any longer: it returns within `handlerTimeoutMs` whatever runs. */
+export interface AbandonedWork {
+  readonly projection: string;
+  /** `handler`: the event was not handled (it is delivered again after a restart); `checkpoint`: the last position was not saved. */
+  readonly kind: 'handler' | 'checkpoint';
+  /** The event whose handler was still running (for `handler`). */
+  readonly event?: { readonly eventType: string; readonly streamName: string; readonly revision: bigint; readonly position: GlobalPosition };
+  /** The position that was not saved (for `checkpoint`). */
+  readonly position?: GlobalPosition;
+}
+
+/**
+ * One start()..stop() of a worker. A loop left behind by a stop() that stopped waiting for it keeps
+ * its own (stopped) run, so it never acts on the next one's state.
+ */
+interface Run {
+  stopping: boolean;
+  /** stop() returned without waiting for this run's loop: whatever it finishes later changes nothing. */
+  abandoned: boolean;
+  /** Ends the one wait the loop is in (the next event, a backoff), if it is in one. */
+  interrupt: (() => void) | undefined;
+}
+
 const STOP = Symbol('stop');
 const noop = () => undefined;
+const TIMED_OUT = Symbol('timed out');
 
 /**
  * Runs one projection: loads its checkpoint, subscribes from it, hands each event to its handler
@@ -40,10 +70,10 @@ export class ProjectionWorker {
   #saving: Promise<void> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #stopping = false;
-  #stopSignal!: Promise<typeof STOP>;
-  #signalStop: () => void = noop;
+  #run: Run = { stopping: true, abandoned: true, interrupt: undefined };
   #iterator: AsyncIterator<PositionedEvent> | undefined;
+  /** The event whose handler is running, for stop()'s report. */
+  #inFlight: PositionedEvent | undefined;
 
   constructor(
     readonly definition: ProjectionDefinition,
@@ -60,13 +90,21 @@ export class ProjectionWorker {
     return this.definition.name;
   }
 
-  /** Resolves once the checkpoint is loaded and the subscription is on its way. */
+  /** Resolves once the checkpoint is loaded (and found within the log) and the subscription is on its way. */
   async start(): Promise<void> {
     if (this.state === 'running') return;
-    this.#stopping = false;
+    const run: Run = { stopping: false, abandoned: false, interrupt: undefined };
+    this.#run = run;
     this.failure = undefined;
-    this.#stopSignal = new Promise((resolve) => (this.#signalStop = () => resolve(STOP)));
-    this.position = await this.checkpoints.load(this.name);
+    let loaded: GlobalPosition | undefined;
+    try {
+      loaded = await this.#within(this.checkpoints.load(this.name), 'checkpoint-load');
+      if (loaded !== undefined) await this.#checkWithinLog(loaded);
+    } catch (error) {
+      run.stopping = true;
+      throw error;
+    }
+    this.position = loaded;
     this.#saved = this.position;
     this.#sinceSave = 0;
     this.state = 'running';
@@ -75,24 +113,57 @@ export class ProjectionWorker {
       if (this.#sinceSave > 0) void this.#save('interval');
     }, this.options.checkpointMs);
     this.#timer.unref?.();
-    this.#loop = this.#run();
+    this.#loop = this.#runLoop(run);
   }
 
-  /** Waits for the in-flight handler, closes the subscription and saves the checkpoint. */
-  async stop(): Promise<void> {
-    if (!this.#loop) return;
-    this.#stopping = true;
-    this.#signalStop();
+  /**
+   * Waits for the in-flight handler, closes the subscription and saves the checkpoint, all within
+   * `handlerTimeoutMs`; reports what it stopped waiting for.
+   */
+  async stop(): Promise<AbandonedWork[]> {
+    const loop = this.#loop;
+    if (!loop) return [];
+    const run = this.#run;
+    run.stopping = true;
+    run.interrupt?.();
     const current = this.#iterator;
     Promise.resolve()
       .then(() => current?.return?.())
       .catch(noop);
-    await this.#loop;
-    this.#loop = undefined;
-    clearInterval(this.#timer);
-    await this.#save('stop');
+    const abandoned: AbandonedWork[] = [];
+    const deadline = timeoutAfter(this.options.handlerTimeoutMs);
+    try {
+      // A handler still running at the deadline, or whose retries the stop cut short: its event was not handled.
+      if ((await Promise.race([loop, deadline.expired])) === TIMED_OUT) run.abandoned = true;
+      const event = this.#inFlight;
+      if (event !== undefined) {
+        abandoned.push({
+          projection: this.name,
+          kind: 'handler',
+          event: { eventType: event.type, streamName: event.streamName, revision: event.revision, position: event.position },
+        });
+      }
+      this.#loop = undefined;
+      this.#inFlight = undefined;
+      clearInterval(this.#timer);
+      const unsaved = this.position;
+      if ((await Promise.race([this.#save('stop'), deadline.expired])) === TIMED_OUT) {
+        abandoned.push({ projection: this.name, kind: 'checkpoint', ...(unsaved ? { position: unsaved } : {}) });
+      }
+    } finally {
+      deadline.cancel();
+    }
     if (this.state === 'running') this.state = 'stopped';
     this.#rejectWaiters(new ProjectionRunnerNotRunningError('stopped'));
+    for (const work of abandoned) {
+      this.logger.warn(
+        work.kind === 'handler'
+          ? 'projection stopped without waiting for its handler any longer; the event is handled again after a restart'
+          : 'projection stopped without waiting for its checkpoint save any longer; events since the last saved checkpoint are handled again after a restart',
+        { ...work, timeoutMs: this.options.handlerTimeoutMs },
+      );
+    }
+    return abandoned;
   }
 
   /** Resolves when every event written before the call that this projection reads was handled. */
@@ -108,69 +179,77 @@ export class ProjectionWorker {
     await new Promise<void>((resolve, reject) => this.#waiters.push({ target: target!, resolve, reject }));
   }
 
-  async #run(): Promise<void> {
+  async #runLoop(run: Run): Promise<void> {
     let drops = 0;
-    while (!this.#stopping) {
+    while (!run.stopping) {
       let dropped: unknown;
       let iterator: AsyncIterator<PositionedEvent> | undefined;
       try {
         iterator = this.store
           // A store checkpoint moves the position (for catchUp, and the next save) but never calls for
           // a save itself: a save writes an event, whose checkpoint would call for the next save.
-          .subscribeToAll({ fromPosition: this.position, filter: this.definition.filter, onCheckpoint: (position) => this.#advance(position, false) })
+          .subscribeToAll({
+            fromPosition: this.position,
+            filter: this.definition.filter,
+            onCheckpoint: (position) => {
+              if (!run.abandoned) this.#advance(position, false);
+            },
+          })
           [Symbol.asyncIterator]();
         this.#iterator = iterator;
-        while (!this.#stopping) {
+        while (!run.stopping) {
           const pending = iterator.next();
           pending.catch(noop); // if stop() wins the race, a late failure is of no interest
-          const next = await Promise.race([pending, this.#stopSignal]);
+          const next = await this.#interruptible(run, pending);
           if (next === STOP) break;
           if (next.done) {
             dropped = new Error('the subscription ended');
             break;
           }
           drops = 0;
-          await this.#handle(next.value);
+          await this.#handle(run, next.value);
         }
       } catch (error) {
         if (error === STOP) break;
-        if (error instanceof ProjectionFailedError) {
+        if (error instanceof ProjectionFailedError && !run.abandoned) {
           this.#fail(error);
           await this.#save('failed'); // just before the failing event
           break;
         }
         dropped = error;
       } finally {
-        this.#iterator = undefined;
+        if (this.#iterator === iterator) this.#iterator = undefined;
         const closing = iterator;
         Promise.resolve()
           .then(() => closing?.return?.())
           .catch(noop);
       }
-      if (this.#stopping || dropped === undefined) break;
+      if (run.stopping || dropped === undefined) break;
       drops += 1;
       const delayMs = backoffMs(this.options.resubscribeBackoff, drops);
       this.logger.warn('projection subscription dropped; resubscribing from its checkpoint', {
         projection: this.name,
-        error: dropped instanceof Error ? dropped.message : String(dropped),
+        error: dropped,
         attempt: drops,
         delayMs: Math.round(delayMs),
       });
       this.#notify(() => this.hooks.resubscribing(this.name, dropped, drops, delayMs));
       await this.#save('resubscribe');
-      await this.#sleep(delayMs);
+      await this.#sleep(run, delayMs);
     }
-    clearInterval(this.#timer);
+    if (this.#run === run) clearInterval(this.#timer);
   }
 
-  async #handle(recorded: PositionedEvent): Promise<void> {
+  async #handle(run: Run, recorded: PositionedEvent): Promise<void> {
     const handler = this.definition.handlers.get(recorded.type);
     if (handler) {
+      this.#inFlight = recorded;
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.telemetry.projection(this.name, recorded, attempt, () => handler.method.call(this.instance, deserializeEvent(recorded), recorded));
+          await this.#callHandler(recorded, attempt, () => handler.method.call(this.instance, deserializeEvent(recorded), recorded));
           break;
         } catch (error) {
+          if (run.abandoned) throw STOP;
           if (attempt >= this.options.handlerAttempts) {
             throw new ProjectionFailedError(this.name, recorded.type, recorded.streamName, recorded.revision, recorded.position, attempt, error);
           }
@@ -179,20 +258,72 @@ export class ProjectionWorker {
             projection: this.name,
             handler: handler.name,
             streamName: recorded.streamName,
-            revision: String(recorded.revision),
+            revision: recorded.revision,
             attempt,
             delayMs: Math.round(delayMs),
-            error: error instanceof Error ? error.message : String(error),
+            error,
           });
           // Stopping abandons the retries: the event stays unhandled, and is handled after a restart.
-          if ((await this.#sleep(delayMs)) === STOP) throw STOP;
+          if ((await this.#sleep(run, delayMs)) === STOP) throw STOP;
         }
       }
+      // A handler that finished after stop() gave up on it: its event is handled again after a restart.
+      if (run.abandoned) throw STOP;
+      this.#inFlight = undefined;
     }
     // A checkpoint event (seen by a projection whose type prefixes happen to match it) moves the
     // position but does not call for a save: saving it would write the next one, forever.
     this.#advance(recorded.position, !(handler === undefined && recorded.streamName.startsWith(CHECKPOINT_STREAM_PREFIX)));
     if (this.#sinceSave >= this.options.checkpointEvents) await this.#save('events');
+  }
+
+  /**
+   * One handler call, bounded by `handlerTimeoutMs` when it returns a promise (a synchronous
+   * handler has settled by the time it returns). A late rejection of an abandoned call is observed.
+   */
+  #callHandler(recorded: PositionedEvent, attempt: number, call: () => unknown): unknown {
+    const result = this.telemetry.projection(this.name, recorded, attempt, call);
+    if (!isThenable(result)) return result;
+    return this.#bounded(Promise.resolve(result), () =>
+      new ProjectionTimeoutError(this.name, 'handler', this.options.handlerTimeoutMs, {
+        eventType: recorded.type,
+        streamName: recorded.streamName,
+        revision: recorded.revision,
+      }),
+    );
+  }
+
+  /** A checkpoint store call, bounded by `handlerTimeoutMs`. */
+  #within<T>(call: Promise<T>, operation: ProjectionTimeoutOperation): Promise<T> {
+    return this.#bounded(Promise.resolve(call), () => new ProjectionTimeoutError(this.name, operation, this.options.handlerTimeoutMs));
+  }
+
+  #bounded<T>(promise: Promise<T>, timedOut: () => Error): Promise<T> {
+    promise.catch(noop); // observed even when it settles after the timeout
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(timedOut()), this.options.handlerTimeoutMs);
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** A checkpoint past the end of the log: the store was reset, and following from it would skip events. */
+  async #checkWithinLog(checkpoint: GlobalPosition): Promise<void> {
+    let head: GlobalPosition | undefined;
+    if (this.store.headPosition) {
+      head = await this.store.headPosition();
+    } else {
+      for await (const latest of this.store.readAll({ direction: 'backwards', maxCount: 1 })) head = latest.position;
+    }
+    if (head === undefined || comparePositions(checkpoint, head) > 0) throw new CheckpointAheadOfLogError(this.name, checkpoint, head);
   }
 
   #advance(position: GlobalPosition, counts = true): void {
@@ -218,21 +349,19 @@ export class ProjectionWorker {
       if (!position || (this.#saved && comparePositions(position, this.#saved) <= 0)) return;
       const counted = this.#sinceSave;
       try {
-        await this.checkpoints.save(this.name, position);
+        await this.#within(this.checkpoints.save(this.name, position), 'checkpoint-save');
         this.#saved = position;
         this.#sinceSave = Math.max(0, this.#sinceSave - counted);
-        this.logger.debug('projection checkpoint saved', { projection: this.name, reason, commit: String(position.commit) });
+        this.logger.debug('projection checkpoint saved', { projection: this.name, reason, position });
       } catch (error) {
-        this.logger.warn('projection checkpoint save failed; will retry', {
-          projection: this.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        this.logger.warn('projection checkpoint save failed; will retry', { projection: this.name, position, error });
       }
     });
     return this.#saving;
   }
 
   #fail(error: ProjectionFailedError): void {
+    this.#inFlight = undefined;
     this.failure = error;
     this.state = 'failed';
     this.logger.error('projection stopped on a failing handler', { projection: this.name, error: error.message });
@@ -255,9 +384,43 @@ export class ProjectionWorker {
     }
   }
 
-  #sleep(ms: number): Promise<typeof STOP | undefined> {
+  #sleep(run: Run, ms: number): Promise<typeof STOP | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const slept = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-    return Promise.race([slept, this.#stopSignal]).finally(() => clearTimeout(timer));
+    return this.#interruptible(run, slept).finally(() => clearTimeout(timer));
   }
+
+  /**
+   * `promise`, or STOP as soon as the run is stopped. Each wait gets its own interrupt, dropped when
+   * it settles: nothing accumulates on a promise that lives as long as the run (a leak of one
+   * reaction per event, when every `next()` was raced against one stop promise).
+   */
+  #interruptible<T>(run: Run, promise: Promise<T>): Promise<T | typeof STOP> {
+    if (run.stopping) return Promise.resolve(STOP);
+    return new Promise<T | typeof STOP>((resolve, reject) => {
+      const interrupt = () => resolve(STOP);
+      run.interrupt = interrupt;
+      promise.then(
+        (value) => {
+          if (run.interrupt === interrupt) run.interrupt = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (run.interrupt === interrupt) run.interrupt = undefined;
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** A timer that resolves `expired` with TIMED_OUT; cancel() clears it. */
+function timeoutAfter(ms: number): { expired: Promise<typeof TIMED_OUT>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
+  return { expired, cancel: () => clearTimeout(timer) };
 }

@@ -1,7 +1,7 @@
 import { instanceToPlain, plainToInstance } from 'class-transformer';
 import type { AggregateClass } from '../../decorators/index.js';
 import { SnapshotStateError } from '../errors/snapshot-errors.js';
-import { findJsonProblem } from '../store/json-check.js';
+import { TOO_DEEP, findJsonProblem, isStackOverflow } from '../store/json-check.js';
 
 /**
  * The aggregate's state as stored JSON, through class-transformer (so `@Exclude()` fields are left
@@ -10,7 +10,14 @@ import { findJsonProblem } from '../store/json-check.js';
  */
 export function captureState(aggregate: object): unknown {
   const type = aggregate.constructor as AggregateClass;
-  const plain = instanceToPlain(aggregate);
+  let plain: Record<string, unknown>;
+  try {
+    plain = instanceToPlain(aggregate);
+  } catch (error) {
+    // class-transformer's walk is recursive: a state nested too deeply overflows the stack.
+    if (isStackOverflow(error)) throw new SnapshotStateError(type.name, type.name, TOO_DEEP);
+    throw error;
+  }
   const problem = findJsonProblem(plain, type.name);
   if (problem) {
     const [path, reason] = splitProblem(problem);

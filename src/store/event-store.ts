@@ -98,6 +98,13 @@ export abstract class EventStore {
    */
   setStreamMaxCount?(streamName: string, maxCount: number): Promise<void>;
 
+  /**
+   * Optional capability: the position of the last record of the global log, system records
+   * included (undefined for an empty log). Projections use it to notice a checkpoint that is ahead
+   * of the log (the store was reset); stores without it are checked against `readAll`.
+   */
+  headPosition?(): Promise<GlobalPosition | undefined>;
+
   /** Streams the global log in store order (what was there when the read began), without system streams. */
   abstract readAll(options?: ReadAllOptions): AsyncIterable<PositionedEvent>;
 

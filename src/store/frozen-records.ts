@@ -55,6 +55,29 @@ export function frozenCopy(value: unknown): unknown {
   return Object.freeze(out);
 }
 
+/**
+ * An upper bound of the UTF-8 JSON size of everything plainFrozenCopy copied since the last
+ * takeSizeBound(): counted during the copy, so that an append's size is only computed exactly when
+ * it may be near the limit.
+ */
+let sizeBound = 0;
+
+/** The bound accumulated since the last call (see sizeBound), and a fresh start. */
+export function takeSizeBound(): number {
+  const bound = sizeBound;
+  sizeBound = 0;
+  return bound;
+}
+
+/** The size KurrentDB counts for an event: its data and metadata as UTF-8 JSON, and its type twice (UTF-16). */
+export function storedEventSize(type: string, data: unknown, metadata: unknown): number {
+  const json = (value: unknown) => {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+  };
+  return json(data) + (metadata === undefined ? 0 : json(metadata)) + 2 * type.length;
+}
+
 export const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 export const NOT_PLAIN = Symbol('not plain JSON');
 /** Deeper values take the exact path (which also finds cycles). */
@@ -69,15 +92,21 @@ const MAX_PLAIN_DEPTH = 64;
 export function plainFrozenCopy(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case 'string':
+      // At most 6 bytes per UTF-16 unit once escaped and encoded (\u001f), plus quotes and a separator.
+      sizeBound += 6 * value.length + 8;
+      return value;
     case 'boolean':
+      sizeBound += 8;
       return value;
     case 'number':
+      sizeBound += 32; // a JSON number is at most 24 characters
       return Number.isFinite(value) ? value : NOT_PLAIN;
     case 'object':
       break;
     default:
       return NOT_PLAIN;
   }
+  sizeBound += 8;
   if (value === null) return null;
   if (depth >= MAX_PLAIN_DEPTH) return NOT_PLAIN;
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -98,6 +127,7 @@ export function plainFrozenCopy(value: unknown, depth: number): unknown {
   for (const key in value) {
     if (!Object.hasOwn(value, key)) return NOT_PLAIN; // an inherited enumerable key: not a plain object
     if (key === '__proto__') return NOT_PLAIN;
+    sizeBound += 6 * key.length + 8;
     const field = (value as Record<string, unknown>)[key];
     if (field === undefined) continue;
     const copy = plainFrozenCopy(field, depth + 1);

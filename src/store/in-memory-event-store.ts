@@ -14,7 +14,10 @@ import {
 import { isSystemStream, matchesAllFilter, validateReadAllOptions } from './all-filter.js';
 import type { GlobalPosition } from './global-position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
-import { EMPTY_METADATA, NOT_PLAIN, StoredDate, frozenCopy, plainFrozenCopy } from './frozen-records.js';
+import { EMPTY_METADATA, NOT_PLAIN, StoredDate, frozenCopy, plainFrozenCopy, storedEventSize, takeSizeBound } from './frozen-records.js';
+import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { EventTooLargeError } from '../errors/store-errors.js';
+import { describeValue } from '../errors/describe-value.js';
 import { validateEventJson, validateEventList, validateEventShape, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from './event-validation.js';
 
 /**
@@ -28,6 +31,33 @@ interface Stream {
   readonly events: StoredEvent[];
   /** event id -> revision, for KurrentDB's idempotent re-append checks. */
   readonly revisionById: Map<string, number>;
+}
+
+export interface InMemoryEventStoreOptions {
+  /**
+   * Bytes one append may hold, counted as KurrentDB counts them (each event's data and metadata as
+   * UTF-8 JSON, plus twice its type's length); a larger append fails with EventTooLargeError and
+   * writes nothing. Default 1 MiB, KurrentDB 24.10's `MaxAppendSize` default (25.1+ allows 256 MiB per
+   * append, 16 MiB per event). `Infinity` turns the check off.
+   */
+  maxAppendSize?: number;
+}
+
+/** KurrentDB 24.10's default `MaxAppendSize`: 1 MiB per append request. */
+export const DEFAULT_MAX_APPEND_SIZE = 1024 * 1024;
+
+function resolveMaxAppendSize(options: InMemoryEventStoreOptions): number {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidConfigurationError('InMemoryEventStore options', `they must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maxAppendSize') throw new InvalidConfigurationError(key, 'InMemoryEventStore has no such option; the options are maxAppendSize');
+  }
+  const size: unknown = options.maxAppendSize === undefined ? DEFAULT_MAX_APPEND_SIZE : options.maxAppendSize;
+  if (typeof size !== 'number' || !(size === Number.POSITIVE_INFINITY || (Number.isSafeInteger(size) && size >= 1))) {
+    throw new InvalidConfigurationError('maxAppendSize', `it must be a positive whole number of bytes (or Infinity), got ${describeValue(size)}`);
+  }
+  return size;
 }
 
 /** A long read lets timers and I/O run this often (events), as a server read would between pages. */
@@ -85,12 +115,34 @@ export class InMemoryEventStore extends EventStore {
   /** Live subscriptions waiting for the next append. */
   readonly #appendListeners = new Set<() => void>();
   readonly #traffic = new Traffic();
+  readonly #maxAppendSize: number;
+
+  constructor(options: InMemoryEventStoreOptions = {}) {
+    super();
+    this.#maxAppendSize = resolveMaxAppendSize(options);
+  }
+
+  /** Bytes one append may hold (the sum of its events' sizes, as KurrentDB counts them). */
+  get maxAppendSize(): number {
+    return this.#maxAppendSize;
+  }
+
+  #checkAppendSize(streamName: string, events: readonly EventData[], prepared: readonly { type: string; data: unknown; metadata: unknown }[]): void {
+    let size = 0;
+    for (let index = 0; index < prepared.length; index++) {
+      const { type, data, metadata } = prepared[index]!;
+      size += storedEventSize(type, data, events[index]!.metadata === undefined ? undefined : metadata);
+      if (size > this.#maxAppendSize) throw new EventTooLargeError(streamName, this.#maxAppendSize);
+    }
+  }
 
   async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? ANY;
     validateExpectedRevision(expected);
     validateEventList(streamName, events);
     const prepared = new Array<{ id: string; type: string; data: unknown; metadata: Record<string, unknown> }>(events.length);
+    takeSizeBound();
+    let sizeBound = 0;
     for (let index = 0; index < events.length; index++) {
       const event = events[index];
       validateEventShape(event, index);
@@ -102,9 +154,14 @@ export class InMemoryEventStore extends EventStore {
         validateEventJson(event, index);
         data = frozenCopy(event.data);
         metadata = frozenCopy(event.metadata ?? {});
+        sizeBound = Number.POSITIVE_INFINITY; // not counted: measured exactly below
       }
+      sizeBound += 2 * event.type.length;
       prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
     }
+    // KurrentDB's limit, checked as the server does (before the expected revision). The bound counted
+    // during the copy settles the usual case; only an append that may be near the limit is measured.
+    if (sizeBound + takeSizeBound() > this.#maxAppendSize) this.#checkAppendSize(streamName, events, prepared);
     // Asynchronous like a server. While other operations overlap this store's, a full turn: every
     // concurrent writer reads before the first of them writes, so they conflict as against a server.
     // One command at a time, a microtask (timers and I/O still run once a millisecond, see nextTurn).
@@ -153,6 +210,10 @@ export class InMemoryEventStore extends EventStore {
    */
   override readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
     return new PageReader(this.#streams, streamName, options, this.#traffic);
+  }
+
+  override async headPosition(): Promise<GlobalPosition | undefined> {
+    return this.#log.length === 0 ? undefined : positionAt(this.#log.length - 1);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<PositionedEvent> {

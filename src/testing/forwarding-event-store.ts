@@ -9,6 +9,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from '../store/event-store.js';
+import type { GlobalPosition } from '../store/global-position.js';
 
 /**
  * An EventStore that passes every call to `inner`, so a wrapper (a store that fails on purpose,
@@ -18,10 +19,12 @@ import {
 export class ForwardingEventStore extends EventStore {
   /** Offered only when the inner store has it (an optional capability). */
   override setStreamMaxCount?: (streamName: string, maxCount: number) => Promise<void>;
+  override headPosition?: () => Promise<GlobalPosition | undefined>;
 
   constructor(readonly inner: EventStore) {
     super();
     if (inner.setStreamMaxCount) this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
+    if (inner.headPosition) this.headPosition = () => inner.headPosition!();
   }
 
   appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {

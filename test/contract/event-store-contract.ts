@@ -4,6 +4,7 @@ import {
   ANY,
   ConcurrencyError,
   EventStoreError,
+  EventTooLargeError,
   InvalidEventError,
   InvalidReadAllOptionsError,
   MnemeError,
@@ -21,9 +22,23 @@ import { collect } from '../support/collect.js';
 export interface StoreUnderTest {
   store: EventStore;
   close?: () => Promise<void>;
+  /**
+   * The store's append size limit in bytes, when the test knows it (the emulator's and the
+   * in-memory store's 1 MiB default; a real server's depends on its version and settings).
+   */
+  maxAppendSize?: number;
 }
 
 const event = (type: string, data: unknown = {}, id?: string): EventData => ({ type, data, ...(id ? { id } : {}) });
+
+/** `{ a: { a: ... } }` and `[[...]]`, `levels` deep: deeper than any stack walk survives. */
+function nested(levels: number, kind: 'object' | 'array'): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = kind === 'object' ? { a: value } : [value];
+  return value;
+}
+const deepObject = nested(100_000, 'object');
+const deepArray = nested(100_000, 'array');
 
 const cyclic: Record<string, unknown> = {};
 cyclic.self = cyclic;
@@ -57,6 +72,9 @@ const hostileAppends: [label: string, code: string, call: (store: EventStore, st
   // eslint-disable-next-line no-sparse-arrays
   ['a sparse events array', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [event('A'), , event('B')] as never)],
   ['an event whose type is a number', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ type: 7 as never, data: {} }])],
+  ['data nested 100,000 objects deep', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [event('A', deepObject)])],
+  ['data holding arrays nested 100,000 deep', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [event('A', { list: deepArray })])],
+  ['metadata nested 100,000 objects deep', 'MNEME_INVALID_EVENT', (store, s) => store.appendToStream(s, [{ ...event('A'), metadata: { deep: deepObject } }])],
 ];
 
 const hostileReads: [label: string, stream: unknown][] = [
@@ -152,7 +170,16 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
 
       it('rejects data JSON cannot hold (BigInt, cycles) before writing anything', async () => {
         const s = stream('bad-data');
-        const cyclic: Record<string, unknown> = {};
+        /** `{ a: { a: ... } }` and `[[...]]`, `levels` deep: deeper than any stack walk survives. */
+function nested(levels: number, kind: 'object' | 'array'): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = kind === 'object' ? { a: value } : [value];
+  return value;
+}
+const deepObject = nested(100_000, 'object');
+const deepArray = nested(100_000, 'array');
+
+const cyclic: Record<string, unknown> = {};
         cyclic.self = cyclic;
         await expect(store.appendToStream(s, [event('A'), event('B', { big: 1n })])).rejects.toThrow(InvalidEventError);
         await expect(store.appendToStream(s, [event('A'), event('B', cyclic)])).rejects.toThrow(InvalidEventError);
@@ -193,6 +220,43 @@ export function describeEventStoreContract(name: string, open: () => Promise<Sto
         expect(error).toBeInstanceOf(MnemeError);
         expect(EventStoreError.is(error)).toBe(false); // an argument error, not a store failure
         expect(error).toMatchObject({ code: 'MNEME_INVALID_READ_OPTIONS', option });
+      });
+    });
+
+    describe('append size', () => {
+      // As KurrentDB counts it: data and metadata as UTF-8 JSON, the type twice.
+      const TYPE = 'Sized';
+      /** One event of exactly `bytes`, its data a string of 2-byte characters (and one 1-byte one if odd). */
+      const sized = (bytes: number): EventData => {
+        const payload = bytes - 2 * TYPE.length - '{"s":""}'.length;
+        return { type: TYPE, data: { s: 'é'.repeat(Math.floor(payload / 2)) + (payload % 2 ? 'x' : '') } };
+      };
+
+      it('appends events up to the limit in one append', async () => {
+        const limit = subject.maxAppendSize ?? 1024 * 1024;
+        const s = stream('size-ok');
+        await store.appendToStream(s, [sized(limit - 1000), sized(1000)]);
+        expect(await collect(store.readStream(s))).toHaveLength(2);
+      });
+
+      it('refuses one byte more with EventTooLargeError and writes none of the events', async () => {
+        if (subject.maxAppendSize === undefined) return; // a real server's limit depends on its version
+        const limit = subject.maxAppendSize;
+        const s = stream('size-over');
+        await store.appendToStream(s, [event('Before')]);
+        const error = await store.appendToStream(s, [sized(1000), sized(limit - 999)]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EventTooLargeError);
+        expect(error).toMatchObject({ code: 'MNEME_EVENT_TOO_LARGE', streamName: s, maxAppendSize: limit });
+        expect(InvalidEventError.is(error)).toBe(true);
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['Before']);
+      });
+
+      it('refuses a single event over the limit, whatever the expected revision', async () => {
+        if (subject.maxAppendSize === undefined) return;
+        const s = stream('size-one');
+        const error = await store.appendToStream(s, [sized(subject.maxAppendSize + 1)], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EventTooLargeError);
+        expect(await collect(store.readStream(s))).toEqual([]);
       });
     });
 

@@ -11,6 +11,7 @@ for (const batchAppend of [true, false]) {
     const store = new KurrentEventStore(emulator.connectionString, { readPageSize: 2 });
     return {
       store,
+      maxAppendSize: 1024 * 1024, // the emulator's default, as KurrentDB 24.10's
       close: async () => {
         await store.close();
         await emulator.close();

@@ -234,7 +234,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       expect(loaded.balance).toBe(10);
       expect(loaded.revision).toBe(4n);
       expect(logger.warnings).toHaveLength(1);
-      expect(logger.warnings[0]!.fields).toMatchObject({ code: 'MNEME_UNREADABLE_SNAPSHOT', streamName: companion, revision: 1n, aggregateType: 'Ledger', aggregateId: id });
+      expect(logger.warnings[0]!.fields).toMatchObject({ code: 'MNEME_UNREADABLE_SNAPSHOT', streamName: companion, revision: '1', aggregateType: 'Ledger', aggregateId: id });
       expect(logger.warnings[0]!.message).toContain('not a decimal string');
     });
 
@@ -276,7 +276,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       expect(await snapshotsOf(id)).toEqual([]);
       expect(logger.warnings).toHaveLength(1);
       expect(logger.warnings[0]!.message).toMatch(/Writing the snapshot of Ledger '.*' at revision 4 failed; the command succeeded/);
-      expect(logger.warnings[0]!.fields).toMatchObject({ revision: 4n, aggregateId: id });
+      expect(logger.warnings[0]!.fields).toMatchObject({ revision: '4', aggregateId: id }); // log fields are JSON-safe
 
       store.failAppends = () => false;
       await post(id, 1);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { CHECKPOINT_STREAM_PREFIX, KurrentEventStore, On, Projection, ProjectionRunner, type GlobalPosition } from 'mneme';
+import { CHECKPOINT_STREAM_PREFIX, CheckpointAheadOfLogError, InMemoryCheckpointStore, KurrentEventStore, On, Projection, ProjectionRunner, type GlobalPosition } from 'mneme';
 import { DroppingStore } from '../support/dropping-store.js';
 import { describeEmulatorOnly, useKurrentTarget } from '../support/kurrent-target.js';
 import { ItemAdded, added } from './projection-fixtures.js';
@@ -32,6 +32,29 @@ describe('ProjectionRunner on KurrentDB', () => {
     stores.push(store);
     return store;
   };
+
+  it('resumes from a checkpoint at the last record of $all, and refuses one past it (the store was reset)', async () => {
+    const store = openStore();
+    const category = unique();
+    await store.appendToStream(`${category}-1`, [added('1', 'past')]);
+    const head = await store.headPosition();
+    expect(head).toBeDefined();
+    const name = `kurrent-head-${category}`;
+    const checkpoints = new InMemoryCheckpointStore();
+    await checkpoints.save(name, head!);
+    const projection = itemsProjection(name, category);
+    const runner = new ProjectionRunner(store, [projection], { ...fast, checkpointStore: checkpoints });
+    await runner.start();
+    await store.appendToStream(`${category}-1`, [added('1', 'live')]);
+    await runner.catchUp();
+    expect(projection.items).toEqual(['live']);
+    await runner.stop();
+
+    const ahead = { commit: (await store.headPosition())!.commit + 1_000_000_000n, prepare: (await store.headPosition())!.prepare + 1_000_000_000n };
+    await checkpoints.save(name, ahead);
+    const error = await new ProjectionRunner(store, [itemsProjection(name, category)], { ...fast, checkpointStore: checkpoints }).start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointAheadOfLogError);
+  });
 
   it('catches up, follows live appends, and caps its checkpoint stream with $maxCount', async () => {
     const store = openStore();

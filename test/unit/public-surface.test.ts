@@ -14,6 +14,7 @@ const ROOT_ERRORS = [
   'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError',
   'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError',
   'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
+  'ProjectionTimeoutError', 'CheckpointAheadOfLogError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
