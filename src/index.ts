@@ -129,6 +129,15 @@ export type { ProjectionState } from './projections/projection-worker.js';
 export { CheckpointStore, EventStoreCheckpointStore, InMemoryCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
 export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunningError, InvalidCheckpointError } from './errors/projection-errors.js';
 
+// Process managers
+export { ProcessManager } from '../decorators/index.js';
+export type { ProcessManagerOptions, OnOptions } from '../decorators/index.js';
+export { ProcessManagerRoot, type SendOptions, type ScheduleAt } from './process-managers/process-manager-root.js';
+export { CommandRejected } from './process-managers/process-events.js';
+export type { ProcessEnvelope } from './process-managers/process-manager-engine.js';
+export type { Clock } from './process-managers/clock.js';
+export { InvalidProcessManagerError } from './errors/process-manager-errors.js';
+
 // Logging
 export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
 
