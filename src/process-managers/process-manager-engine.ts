@@ -320,6 +320,10 @@ export class ProcessManagerEngine implements Consumer {
     const target = Object.create(Object.getPrototypeOf(this.template) as object) as Record<string, unknown>;
     for (const key of Object.keys(template)) {
       const value = template[key];
+      if (value instanceof Map || value instanceof Set) {
+        // Neither stored (not JSON) nor safe to share between instances: refuse rather than mix them up.
+        throw new InvalidProcessManagerError(this.name, `field '${key}' holds a ${value.constructor.name}; state is JSON data: use an array or a plain object`);
+      }
       target[key] = isData(value) ? structuredClone(value) : value;
     }
     if (state) for (const [key, value] of Object.entries(state)) target[key] = structuredClone(value);

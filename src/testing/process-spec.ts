@@ -126,6 +126,14 @@ export class ProcessSpecWhen {
       position += 1n;
       const type = eventTypeOf(input.event);
       if (type === undefined) throw new TypeError(`processSpec: ${describeEvent(input.event)} is not an @EventType instance`);
+      const handler = engine.definition.handlers.get(type);
+      if (!handler) throw new TypeError(`processSpec: no @On method of ${this.type.name} handles ${input.event.constructor.name}`);
+      if (input.processId === undefined && !handler.processId) {
+        throw new TypeError(
+          `processSpec: ${handler.name} has no processId: ${input.event.constructor.name} reaches an instance only as its own; ` +
+            `name it with when(event, { processId }) or givenFor(processId, event)`,
+        );
+      }
       const recorded: PositionedEvent = {
         id: randomUUID(),
         streamName: input.processId === undefined ? `processSpec-${position}` : engine.streamNameOf(input.processId),
@@ -145,7 +153,8 @@ export class ProcessSpecWhen {
       const recorded = await deliver(this.input);
       return await this.#decided(store, codec, recorded, sends, clock.now());
     } catch (error) {
-      throw this.#failure('a handled event', `threw ${error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error)}`, 'the handler threw', error);
+      const described = error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+      throw this.#failure('a handled event', `threw ${described}`, `it threw ${described}`, error);
     }
   }
 

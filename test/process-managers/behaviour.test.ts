@@ -188,3 +188,51 @@ describe('process manager declarations', () => {
     expect(() => (new BadSend() as unknown as { send(c: object): void }).send(new Unknown())).toThrow(/for @On handlers/);
   });
 });
+
+describe('process manager state', () => {
+  it('refuses a Map or Set field, which could be neither stored nor shared safely', async () => {
+    @ProcessManager({ name: 'PmMapState', from: { categories: ['PmMap'] } })
+    class MapState extends ProcessManagerRoot {
+      readonly byId = new Map<string, number>();
+      @On(Ticked, { processId: (event: Ticked) => event.group }) ticked() {}
+    }
+    const store = new InMemoryEventStore();
+    await store.appendToStream('PmMap-1', [{ type: 'PmTest.Ticked', data: { group: 'g', n: 1 } }]);
+    const container = new Container();
+    await container.load(mnemeModule({ eventStore: store, processManagers: [MapState], projectionRunner: { handlerRetry: { maxAttempts: 1 } } }));
+    const runner = container.get(ProjectionRunner);
+    await runner.start();
+    const failure = (await runner.catchUp().catch((error: unknown) => error)) as ProjectionFailedError;
+    expect((failure.cause as Error).message).toMatch(/field 'byId' holds a Map/);
+    await runner.stop();
+  });
+
+  it('keeps each instance its own copy of the field defaults, and shares services', async () => {
+    class Service {
+      calls = 0;
+    }
+    @ProcessManager({ name: 'PmCopies', from: { categories: ['PmCopy'] } })
+    class Copies extends ProcessManagerRoot {
+      items: number[] = [];
+      readonly service = new Service();
+      @On(Ticked, { processId: (event: Ticked) => event.group })
+      ticked(event: Ticked) {
+        this.items.push(event.n);
+        this.service.calls += 1;
+      }
+    }
+    const store = new InMemoryEventStore();
+    for (const [group, n] of [['x', 1], ['y', 2], ['x', 3]] as const) await store.appendToStream(`PmCopy-${n}`, [{ type: 'PmTest.Ticked', data: { group, n } }]);
+    const container = new Container();
+    await container.load(mnemeModule({ eventStore: store, processManagers: [Copies] }));
+    const runner = container.get(ProjectionRunner);
+    await runner.start();
+    await runner.catchUp();
+    await runner.stop();
+    expect((await lastState(store, 'PmCopies-x'))?.['items']).toEqual([1, 3]);
+    expect((await lastState(store, 'PmCopies-y'))?.['items']).toEqual([2]);
+    expect(await lastState(store, 'PmCopies-y')).not.toHaveProperty('service');
+    expect(container.get(Copies).service.calls).toBe(3);
+    expect(container.get(Copies).items).toEqual([]);
+  });
+});

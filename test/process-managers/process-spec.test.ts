@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CommandRejected } from 'mneme';
+import { CommandRejected, EventType } from 'mneme';
 import { processSpec, ProcessSpecFailedError } from 'mneme/testing';
 import {
   CloseTransfer,
@@ -14,6 +14,9 @@ import {
   Transfers,
   TransferTimedOut,
 } from './transfer-fixtures.js';
+
+@EventType('PmTest.Unhandled')
+class RemindApproverEvent {}
 
 describe('processSpec', () => {
   it('passes when the event sends exactly the expected commands', async () => {
@@ -67,6 +70,11 @@ describe('processSpec', () => {
     await expect(processSpec(Transfers).when(new TransferRequested('t1', 'a', 'b', 30)).thenSchedules(new TransferTimedOut('t1'))).rejects.toThrow(
       /#0 unexpected|scheduled messages differ/,
     );
+  });
+
+  it('says how to deliver an event that reaches an instance only as its own, or that nothing handles', async () => {
+    await expect(processSpec(Transfers).when(new TransferTimedOut('t1')).thenSends()).rejects.toThrow(/when\(event, \{ processId \}\)/);
+    await expect(processSpec(Transfers).when(new RemindApproverEvent()).thenSends()).rejects.toThrow(/no @On method of Transfers handles RemindApproverEvent/);
   });
 
   it('reports a handler that throws, with the error as the cause', async () => {
