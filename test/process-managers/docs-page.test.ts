@@ -11,9 +11,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('docs/process-managers.md', () => {
   it('type-checks every TypeScript block as a user file at the top level', () => {
-    const page = readFileSync(join(root, 'docs/process-managers.md'), 'utf8');
-    const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    const pages = ['docs/process-managers.md', 'docs/drafts/process-managers.md'].map((page) => readFileSync(join(root, page), 'utf8'));
+    const blocks = pages.flatMap((page) => [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!));
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
     const outDir = join(root, '.process-managers-doc-check');
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
