@@ -58,6 +58,13 @@ module.exports = {
       to: { path: '@kurrent/kurrentdb-client/generated/' },
     },
     {
+      name: 'process-managers-sit-above-projections-and-commands',
+      comment: 'Process managers run in the projection runner and send through the CommandBus: nothing below imports them.',
+      severity: 'error',
+      from: { path: OUR_CODE, pathNot: '^src/(process-managers|testing|container|index\\.ts)' },
+      to: { path: '^src/process-managers/' },
+    },
+    {
       name: 'engine-does-not-reach-testing-or-the-container',
       comment: 'mneme/testing and mnemeModule sit on top: nothing below imports them.',
       severity: 'error',

@@ -26,4 +26,6 @@ export {
   type ProjectionSource,
   type ProjectionMetadata,
   type OnRecord,
+  type OnOptions,
 } from './projection.js';
+export { ProcessManager, getProcessManagerOptions, type ProcessManagerOptions } from './process-manager.js';

@@ -12,9 +12,16 @@ export interface ProjectionOptions {
   from: ProjectionSource;
 }
 
+/** Options of `@On` in a process manager (projections take none). */
+export interface OnOptions {
+  /** Picks the process instance the event is for; `undefined`: the event is not for this process manager. */
+  processId?: (event: any, envelope: any) => string | undefined;
+}
+
 export interface OnRecord {
   readonly event: Class;
   readonly method: string | symbol;
+  readonly options?: OnOptions;
 }
 
 /** What the decorators wrote on one projection class (its own members; bases are merged on read). */
@@ -59,11 +66,18 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
   };
 }
 
-/** Marks a projection method as the handler of an event class: `(event, recorded) => void | Promise<void>`. */
-export function On(event: Class): MethodDecorator {
+/**
+ * Marks a projection (or process manager) method as the handler of an event class:
+ * `(event, recorded) => void | Promise<void>`. Process managers give `{ processId }`.
+ */
+export function On(event: Class, options?: OnOptions): MethodDecorator {
   if (typeof event !== 'function') throw new TypeError('@On(Event) needs the event class.');
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError('@On(Event, options) takes an options object.');
+  if (options?.processId !== undefined && typeof options.processId !== 'function') {
+    throw new TypeError('@On(Event, { processId }) needs a function (event, envelope) => string | undefined.');
+  }
   return (prototype, method) => {
-    ownRecord(prototype.constructor).handlers.push({ event, method });
+    ownRecord(prototype.constructor).handlers.push(options ? { event, method, options: Object.freeze({ ...options }) } : { event, method });
   };
 }
 

@@ -144,6 +144,15 @@ export {
   type ProjectionTimeoutOperation,
 } from './errors/projection-errors.js';
 
+// Process managers
+export { ProcessManager } from '../decorators/index.js';
+export type { ProcessManagerOptions, OnOptions } from '../decorators/index.js';
+export { ProcessManagerRoot, type SendOptions, type ScheduleAt } from './process-managers/process-manager-root.js';
+export { CommandRejected } from './process-managers/process-events.js';
+export type { ProcessEnvelope } from './process-managers/process-manager-engine.js';
+export type { Clock } from './process-managers/clock.js';
+export { InvalidProcessManagerError } from './errors/process-manager-errors.js';
+
 // Logging
 export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
 

@@ -29,6 +29,26 @@ export class Withdrawn {
   ) {}
 }
 
+/** A transfer's movements on an account: they name the transfer, so its process manager can follow them. */
+@EventType('BankAccount.TransferDebited')
+export class TransferDebited {
+  constructor(
+    readonly accountId: string,
+    readonly transferId: string,
+    readonly amount: number,
+  ) {}
+}
+@EventType('BankAccount.TransferCredited')
+export class TransferCredited {
+  constructor(
+    readonly accountId: string,
+    readonly transferId: string,
+    readonly amount: number,
+    /** True when it gives back a debit whose transfer failed. */
+    readonly refund = false,
+  ) {}
+}
+
 export class OpenAccount {
   @AggregateId() accountId: string;
   constructor(
@@ -57,6 +77,38 @@ export class Withdraw {
   }
 }
 
+export class DebitForTransfer {
+  @AggregateId() accountId: string;
+  constructor(
+    accountId: string,
+    readonly transferId: string,
+    readonly amount: number,
+  ) {
+    this.accountId = accountId;
+  }
+}
+export class CreditForTransfer {
+  @AggregateId() accountId: string;
+  constructor(
+    accountId: string,
+    readonly transferId: string,
+    readonly amount: number,
+    readonly refund = false,
+  ) {
+    this.accountId = accountId;
+  }
+}
+export class CloseAccount {
+  @AggregateId() accountId: string;
+  constructor(accountId: string) {
+    this.accountId = accountId;
+  }
+}
+@EventType('BankAccount.Closed')
+export class AccountClosed {
+  constructor(readonly accountId: string) {}
+}
+
 /** Rejections the bank account makes, with their own codes. */
 export class InsufficientFunds extends DomainError {
   static override readonly code = 'BANK_INSUFFICIENT_FUNDS';
@@ -73,6 +125,7 @@ export class InsufficientFunds extends DomainError {
 @Aggregate({ category: 'BankAccount', snapshot: { every: 50, version: 1 } })
 export class BankAccount extends AggregateRoot {
   opened = false;
+  closed = false;
   owner = '';
   balance = 0;
 
@@ -95,6 +148,24 @@ export class BankAccount extends AggregateRoot {
     this.raise(new Withdrawn(cmd.accountId, cmd.amount));
   }
 
+  @Handles(DebitForTransfer, { expects: 'existing' })
+  debitForTransfer(cmd: DebitForTransfer) {
+    if (this.closed) throw new DomainError(`Account ${cmd.accountId} is closed`);
+    if (cmd.amount > this.balance) throw new InsufficientFunds(cmd.accountId, this.balance, cmd.amount);
+    return new TransferDebited(cmd.accountId, cmd.transferId, cmd.amount);
+  }
+
+  @Handles(CreditForTransfer, { expects: 'existing' })
+  creditForTransfer(cmd: CreditForTransfer) {
+    if (this.closed && !cmd.refund) throw new DomainError(`Account ${cmd.accountId} is closed`);
+    return new TransferCredited(cmd.accountId, cmd.transferId, cmd.amount, cmd.refund);
+  }
+
+  @Handles(CloseAccount, { expects: 'existing' })
+  close(cmd: CloseAccount) {
+    return this.closed ? [] : new AccountClosed(cmd.accountId);
+  }
+
   @Apply(AccountOpened) onOpened(e: AccountOpened) {
     this.opened = true;
     this.owner = e.owner;
@@ -104,5 +175,14 @@ export class BankAccount extends AggregateRoot {
   }
   @Apply(Withdrawn) onWithdrawn(e: Withdrawn) {
     this.balance -= e.amount;
+  }
+  @Apply(TransferDebited) onTransferDebited(e: TransferDebited) {
+    this.balance -= e.amount;
+  }
+  @Apply(TransferCredited) onTransferCredited(e: TransferCredited) {
+    this.balance += e.amount;
+  }
+  @Apply(AccountClosed) onClosed() {
+    this.closed = true;
   }
 }

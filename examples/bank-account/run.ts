@@ -15,7 +15,8 @@ import {
   type MnemeModuleOptions,
 } from 'mneme';
 import { AccountsByOwner } from './accounts-by-owner.js';
-import { BankAccount, Deposit, Deposited, OpenAccount, Withdraw } from './domain.js';
+import { BankAccount, CloseAccount, Deposit, Deposited, OpenAccount, Withdraw } from './domain.js';
+import { APPROVAL_TIMEOUT_MS, MoneyTransfers, RequestTransfer, Transfer } from './transfers.js';
 
 /**
  * The bank-account walk-through: open, deposit, withdraw, a rejected overdraft, and a burst of
@@ -33,13 +34,18 @@ export async function runBankAccountExample(
   };
   // Two containers on one store stand for two processes: their commands really race.
   const eventStore = storeOptions.eventStore ?? new InMemoryEventStore();
+  // The process managers' clock: the example moves it on rather than waiting for a timeout.
+  let clockSkewMs = 0;
+  const clock = { now: () => Date.now() + clockSkewMs };
   const container = new Container();
   await container.load(
     mnemeModule({
-      aggregates: [BankAccount],
+      aggregates: [BankAccount, Transfer],
       retry: { maxRetries: 50 },
       eventStore,
       projections: [AccountsByOwner],
+      processManagers: [MoneyTransfers],
+      clock,
       // This read model lives in memory and is rebuilt at every launch, so its checkpoint does too.
       checkpointStore: new InMemoryCheckpointStore(),
     }),
@@ -107,6 +113,30 @@ export async function runBankAccountExample(
   const ours = new Set([accountId, savingsId]); // a shared server also holds other runs' accounts
   const adas = container.get(AccountsByOwner).accountsOf('Ada').filter((summary) => ours.has(summary.accountId));
   say(`Accounts by owner (read model): Ada -> ${adas.map((a) => `${a.accountId}: ${a.balance}`).join(', ')}`);
+
+  // Money transfers between two accounts, run by a process manager (transfers.ts): debit, credit,
+  // compensate a refused credit, time out a transfer that waits for an approval.
+  const [alan, bob, closed] = [`${accountId}-alan`, `${accountId}-bob`, `${accountId}-closed`];
+  await bus.execute(new OpenAccount(alan, 'Alan'));
+  await bus.execute(new Deposit(alan, 100));
+  await bus.execute(new OpenAccount(bob, 'Bob'));
+  await bus.execute(new OpenAccount(closed, 'Carol'));
+  await bus.execute(new CloseAccount(closed));
+  const transfers = [
+    { id: `${accountId}-t1`, to: bob, amount: 40, label: 'Transfer of 40 from Alan to Bob' },
+    { id: `${accountId}-t2`, to: closed, amount: 25, label: "Transfer of 25 from Alan to Carol's closed account" },
+    { id: `${accountId}-t3`, to: bob, amount: 5000, label: 'Transfer of 5000 from Alan to Bob (needs an approval)' },
+  ];
+  for (const transfer of transfers) await bus.execute(new RequestTransfer(transfer.id, alan, transfer.to, transfer.amount));
+  await projections.catchUp();
+  clockSkewMs += APPROVAL_TIMEOUT_MS; // 15 minutes pass without an approval
+  await projections.catchUp();
+  for (const transfer of transfers) {
+    const finished = await repository.load(Transfer, transfer.id);
+    say(`${transfer.label}: ${finished.outcome}${finished.reason ? ` (${finished.reason})` : ''}`);
+  }
+  const balances = await Promise.all([alan, bob].map((id) => repository.load(BankAccount, id)));
+  say(`After the transfers: ${balances.map((account) => `${account.owner} ${account.balance}`).join(', ')}`);
   // Unbinding deactivates the bindings: a KurrentEventStore the module created closes its client.
   await projections.stop();
   await Promise.all([container.unbindAllAsync(), otherProcess.unbindAllAsync()]);

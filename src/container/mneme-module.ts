@@ -21,6 +21,11 @@ import { ProjectionRunner } from '../projections/projection-runner.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
 import { projectionDefinition } from '../projections/projection-definition.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
+import type { Clock } from '../process-managers/clock.js';
+import { CommandCodec } from '../process-managers/command-codec.js';
+import { processManagerDefinition } from '../process-managers/process-manager-definition.js';
+import { ProcessManagerEngine } from '../process-managers/process-manager-engine.js';
+import type { ProcessManagerRoot } from '../process-managers/process-manager-root.js';
 import type { TelemetryOptions } from '../telemetry/telemetry-options.js';
 
 /** Which event store the container uses: an instance, a class, or a KurrentDB connection. */
@@ -59,6 +64,16 @@ export interface MnemeModuleOptions {
    * and run by `container.get(ProjectionRunner)`.
    */
   projections?: Newable<object>[];
+  /**
+   * `@ProcessManager` classes, resolved from the container (so they can inject services) and run by
+   * `container.get(ProjectionRunner)` beside the projections, with the same options. The commands
+   * they send go through this container's CommandBus.
+   */
+  processManagers?: Newable<ProcessManagerRoot>[];
+  /** Where process managers read the time (default: `Date.now`); a test clock makes timers fire without waiting. */
+  clock?: Clock;
+  /** How often process managers look for due timers (default 1000 ms): a timer fires at most about this late. */
+  timerPollMs?: number;
   /** Checkpoint interval, handler retries and resubscription backoff of the projection runner. */
   projectionRunner?: ProjectionRunnerOptions;
   /** Where projections keep checkpoints; default: streams in the event store (`mneme_checkpoint-<name>`). */
@@ -130,7 +145,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
 
 const MODULE_OPTION_KEYS: readonly (keyof MnemeModuleOptions)[] = [
   'aggregates', 'eventStore', 'retry', 'interceptors', 'aggregateCache', 'inProcessStreamQueue',
-  'projections', 'projectionRunner', 'checkpointStore', 'logger', 'telemetry',
+  'projections', 'projectionRunner', 'checkpointStore', 'logger', 'telemetry', 'processManagers', 'clock', 'timerPollMs',
 ];
 
 /** A typo (`agregates`) or a value of the wrong shape must fail `container.load`, not mean "none" later. */
@@ -205,21 +220,59 @@ function bindRunner(
     projectionDefinition(projection); // a class without @Projection or @On fails container.load
     if (!isBound(projection)) bind(projection).toSelf().inSingletonScope();
   });
+  const processManagers = checkProcessManagers(bind, isBound, options);
+  const codec = new CommandCodec(options.aggregates ?? []);
   const runnerOptions = options.projectionRunner ?? {};
   resolveProjectionOptions(runnerOptions); // bad settings fail container.load
   bind(ProjectionRunner)
-    .toDynamicValue(
-      (context) =>
-        new ProjectionRunner(
-          context.get(EventStore),
-          projections.map((projection) => context.get(projection)),
-          { ...runnerOptions, checkpointStore: context.get(CheckpointStore), logger: context.get(Logger), telemetry },
-        ),
-    )
+    .toDynamicValue((context) => {
+      const store = context.get(EventStore);
+      const logger = context.get(Logger);
+      const engines = processManagers.map(
+        (type) =>
+          new ProcessManagerEngine(context.get(type), {
+            store,
+            commands: context.get(CommandBus),
+            codec,
+            logger,
+            ...(options.clock === undefined ? {} : { clock: options.clock }),
+            ...(options.timerPollMs === undefined ? {} : { timerPollMs: options.timerPollMs }),
+          }),
+      );
+      return new ProjectionRunner(store, [...projections.map((projection) => context.get(projection)), ...engines], {
+        ...runnerOptions,
+        checkpointStore: context.get(CheckpointStore),
+        logger,
+        telemetry,
+      });
+    })
     .inSingletonScope()
     .onDeactivation(async (runner) => {
       await runner.stop();
     });
+}
+
+function checkProcessManagers(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  options: MnemeModuleOptions,
+): Newable<ProcessManagerRoot>[] {
+  const processManagers = options.processManagers ?? [];
+  if (!Array.isArray(processManagers)) throw new InvalidConfigurationError('processManagers', 'give an array of @ProcessManager classes');
+  processManagers.forEach((type, index) => {
+    if (typeof type !== 'function') throw new InvalidConfigurationError('processManagers', `item #${index} is not a class`);
+    processManagerDefinition(type); // a class without @ProcessManager or @On fails container.load
+    if (!isBound(type)) bind(type).toSelf().inSingletonScope();
+  });
+  const clock = options.clock;
+  if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')) {
+    throw new InvalidConfigurationError('clock', 'give an object with a now() method returning ms since the epoch');
+  }
+  const pollMs = options.timerPollMs;
+  if (pollMs !== undefined && (typeof pollMs !== 'number' || !(pollMs >= 1) || pollMs > 2 ** 31 - 1)) {
+    throw new InvalidConfigurationError('timerPollMs', `expected a number of ms from 1 to 2^31-1, got ${describeValue(pollMs)}`);
+  }
+  return processManagers;
 }
 
 function bindEventStore(bind: ContainerModuleLoadOptions['bind'], option: EventStoreOption | undefined): void {

@@ -19,3 +19,19 @@ export class AggregateSpecFailedError extends MnemeError {
     super(`${aggregate} handling ${command}: ${diff}`, options);
   }
 }
+
+/** A `processSpec` expectation did not hold. The message is the readable diff; a handler's unexpected error is the `cause`. */
+export class ProcessSpecFailedError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_PROCESS_SPEC_FAILED';
+
+  constructor(
+    readonly processManager: string,
+    readonly event: string,
+    readonly expected: string,
+    readonly actual: string,
+    diff: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${processManager} handling ${event}: ${diff}`, options);
+  }
+}

@@ -5,6 +5,7 @@ import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CheckpointStore, EventStoreCheckpointStore } from './checkpoint-store.js';
+import { consumerHooksOf, type ConsumerHooks } from './consumer.js';
 import { projectionDefinition } from './projection-definition.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from './projection-options.js';
 import { ProjectionWorker, type AbandonedWork, type ProjectionState } from './projection-worker.js';
@@ -47,6 +48,8 @@ export interface ProjectionRunnerEvents {
  */
 export class ProjectionRunner {
   readonly #workers: ProjectionWorker[];
+  /** Consumers that brought their own definition and lifecycle (process managers), by worker. */
+  readonly #hooks: (ConsumerHooks | undefined)[] = [];
   readonly #listeners: { [K in keyof ProjectionRunnerEvents]: Set<ProjectionRunnerEvents[K]> } = {
     failed: new Set(),
     resubscribing: new Set(),
@@ -67,12 +70,14 @@ export class ProjectionRunner {
       if (typeof instance !== 'object' || instance === null) {
         throw new InvalidProjectionError(String(instance), 'expected an instance of a @Projection class');
       }
-      const definition = projectionDefinition(instance.constructor);
+      const hooks = consumerHooksOf(instance);
+      this.#hooks.push(hooks);
+      const definition = hooks?.definition ?? projectionDefinition(instance.constructor);
       if (names.has(definition.name)) {
         throw new InvalidProjectionError(definition.name, 'two projections have this name; names key the checkpoints and must be unique');
       }
       names.add(definition.name);
-      return new ProjectionWorker(definition, instance, store, checkpoints, options, logger, {
+      return new ProjectionWorker(definition, hooks?.instance ?? instance, store, checkpoints, options, logger, {
         failed: (error) => this.#emit('failed', error),
         resubscribing: (projection, error, attempt, delayMs) => this.#emit('resubscribing', { projection, error, attempt, delayMs }),
       }, telemetry);
@@ -83,11 +88,14 @@ export class ProjectionRunner {
   start(): Promise<void> {
     if (this.#state === 'running') return this.#starting;
     this.#state = 'running';
-    this.#starting = Promise.all(this.#workers.map((worker) => worker.start())).then(
+    this.#starting = Promise.all(this.#workers.map((worker) => worker.start()))
+      .then(() => Promise.all(this.#hooks.map((hooks) => hooks?.start?.())))
+      .then(
       () => undefined,
       async (error: unknown) => {
         this.#state = 'stopped';
         await Promise.all(this.#workers.map((worker) => worker.stop()));
+        await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.()));
         throw error;
       },
     );
@@ -101,7 +109,10 @@ export class ProjectionRunner {
   async catchUp(): Promise<void> {
     if (this.#state !== 'running') throw new ProjectionRunnerNotRunningError(this.#state === 'idle' ? 'not-started' : 'stopped');
     await this.#starting;
-    await Promise.all(this.#workers.map((worker) => worker.catchUp()));
+    await Promise.all(this.#workers.map((worker, index) => {
+      const hooks = this.#hooks[index];
+      return hooks?.catchUp ? hooks.catchUp(() => worker.catchUp()) : worker.catchUp();
+    }));
   }
 
   /**
@@ -113,6 +124,7 @@ export class ProjectionRunner {
     this.#state = 'stopped';
     await this.#starting.catch(() => undefined);
     const reports = await Promise.all(this.#workers.map((worker) => worker.stop()));
+    await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.()));
     return { abandoned: reports.flat() };
   }
 

@@ -5,3 +5,6 @@ export type { EmulatorMethod, FaultKind, FaultSpec } from './kurrent-emulator/fa
 export { aggregateSpec, AggregateSpecGiven, AggregateSpecWhen } from './aggregate-spec.js';
 export { conflictingStore, ConflictingStore, type ConflictingStoreOptions } from './conflicting-store.js';
 export { AggregateSpecFailedError } from '../errors/testing-errors.js';
+export { processSpec, ProcessSpecGiven, ProcessSpecWhen } from './process-spec.js';
+export { ManualClock } from './manual-clock.js';
+export { ProcessSpecFailedError } from '../errors/testing-errors.js';

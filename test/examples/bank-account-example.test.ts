@@ -12,6 +12,11 @@ describe('the bank-account example', () => {
     expect(lines).toContain('A version-1 Deposited stored without a currency reads as 5 EUR');
     expect(lines).toContain("61 events, a snapshot every 50: loading Grace's account (balance 60) replayed 11 event(s) after the snapshot at revision 49");
     expect(lines).toContainEqual(expect.stringMatching(/Final balance of Ada's account: 0 at revision 9$/));
-    expect(lines.at(-1)).toMatch(/^Accounts by owner \(read model\): Ada -> acc-\w+: 0, acc-\w+s: 250$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Accounts by owner \(read model\): Ada -> acc-\w+: 0, acc-\w+s: 250$/));
+    // The money transfers, run by a process manager.
+    expect(lines).toContain('Transfer of 40 from Alan to Bob: completed');
+    expect(lines).toContainEqual(expect.stringMatching(/^Transfer of 25 from Alan to Carol's closed account: compensated \(Account \S+ is closed\)$/));
+    expect(lines).toContain('Transfer of 5000 from Alan to Bob (needs an approval): timed out (no approval within 15 minutes)');
+    expect(lines.at(-1)).toBe('After the transfers: Alan 60, Bob 40');
   });
 });

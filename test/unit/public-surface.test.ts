@@ -15,6 +15,7 @@ const ROOT_ERRORS = [
   'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError',
   'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
   'ProjectionTimeoutError', 'CheckpointAheadOfLogError',
+  'InvalidProcessManagerError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
@@ -25,6 +26,7 @@ const ROOT_API = [
   'comparePositions', 'positionFromJSON', 'positionToJSON',
   'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',
   'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger',
+  'ProcessManager', 'ProcessManagerRoot', 'CommandRejected',
   'MnemeTelemetry', 'MNEME_SPANS', 'MNEME_ATTRIBUTES', 'MNEME_METRICS',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
@@ -46,7 +48,8 @@ describe('the public surface', () => {
 
   it('mneme/testing exports the emulator and the aggregate test helpers', () => {
     expect(sorted(Object.keys(testing))).toEqual(
-      sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError']),
+      sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError',
+        'processSpec', 'ProcessSpecGiven', 'ProcessSpecWhen', 'ProcessSpecFailedError', 'ManualClock']),
     );
   });
 
