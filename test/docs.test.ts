@@ -14,6 +14,8 @@ const README_MAX_BYTES = 15 * 1024;
  * examples/bank-account/domain.ts, as it would stand in a file beside the user's own.
  */
 const DOMAIN_IMPORT = './domain.js';
+/** The example's transfer process manager, beside its domain. */
+const TRANSFERS_IMPORT = './transfers.js';
 
 /** README.md and every page under docs/ (drafts included), as paths relative to the repository. */
 function pages(): string[] {
@@ -86,11 +88,12 @@ function writeBlocks(outDir: string, blocks: Block[]): Map<string, Block> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   copyFileSync(join(root, 'examples/bank-account/domain.ts'), join(outDir, 'domain.ts'));
+  copyFileSync(join(root, 'examples/bank-account/transfers.ts'), join(outDir, 'transfers.ts'));
   const files = new Map<string, Block>();
   blocks.forEach((block, index) => {
     const file = join(outDir, `${block.page.replace(/[^a-zA-Z0-9]+/g, '-')}-${block.line}-${index}.ts`);
     // A draft may still import the repository's own files as if from the top level.
-    const code = isDraft(block.page) ? block.code.replace(/from '\.\/(?!domain\.js')/g, "from '../") : block.code;
+    const code = isDraft(block.page) ? block.code.replace(/from '\.\/(?!(domain|transfers)\.js')/g, "from '../") : block.code;
     writeFileSync(file, code);
     files.set(file, block);
   });
@@ -116,7 +119,7 @@ describe('the docs', () => {
       .filter((page) => !isDraft(page))
       .flatMap(blocksOf)
       .flatMap((block) => importsOf(block.code).map((specifier) => ({ at: `${block.page}:${block.line}`, specifier })))
-      .filter(({ specifier }) => specifier.startsWith('.') && specifier !== DOMAIN_IMPORT);
+      .filter(({ specifier }) => specifier.startsWith('.') && specifier !== DOMAIN_IMPORT && specifier !== TRANSFERS_IMPORT);
     expect(strays).toEqual([]);
   });
 
