@@ -77,8 +77,8 @@ export type {
 
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
-export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './aggregate/aggregate-repository.js';
-export { type AggregateCacheOption } from './aggregate/aggregate-cache.js';
+export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './repository/aggregate-repository.js';
+export { type AggregateCacheOption } from './repository/aggregate-cache.js';
 
 // Snapshots
 export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/snapshot-store.js';
@@ -93,7 +93,7 @@ export {
   CORRELATION_ID_KEY,
   CAUSATION_ID_KEY,
   eventIdFor,
-} from './aggregate/command-stamp.js';
+} from './repository/command-stamp.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';

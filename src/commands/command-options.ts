@@ -1,4 +1,4 @@
-import { newCommandId, type CommandStamp } from '../aggregate/command-stamp.js';
+import { newCommandId, type CommandStamp } from '../repository/command-stamp.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
 

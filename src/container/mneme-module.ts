@@ -1,7 +1,7 @@
 import { ContainerModule, type ContainerModuleLoadOptions, type Newable, type ResolutionContext } from 'inversify';
 import type { AggregateClass } from '../../decorators/index.js';
-import { resolveAggregateCacheSize, type AggregateCacheOption } from '../aggregate/aggregate-cache.js';
-import { AggregateRepository } from '../aggregate/aggregate-repository.js';
+import { resolveAggregateCacheSize, type AggregateCacheOption } from '../repository/aggregate-cache.js';
+import { AggregateRepository } from '../repository/aggregate-repository.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { CommandBus } from '../commands/command-bus.js';
 import { CommandInterceptor } from '../commands/command-interceptor.js';

@@ -2,7 +2,7 @@ import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { describeValue } from '../errors/describe-value.js';
 import { cloneState } from './clone-state.js';
 import type { RecordedEvent } from '../store/event-store.js';
-import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { aggregateInternals, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { COMMAND_ID_KEY } from './command-stamp.js';
 
 /** Aggregates a container keeps by default (see `mnemeModule`'s `aggregateCache`). */
