@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import type { MnemeError } from '../errors/mneme-error.js';
 import { EventStoreError, EventStoreTimeoutError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';

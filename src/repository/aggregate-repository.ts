@@ -5,7 +5,7 @@ import { EventStore, type EventData } from '../store/event-store.js';
 import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
 import { aggregateDefinition, streamNameFor } from '../aggregate/aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
-import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { StateNotCopyableError } from '../errors/aggregate-errors.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
 import { AggregateSnapshots, COMMAND_LOOKBACK } from '../snapshots/aggregate-snapshots.js';

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { StateNotCopyableError } from '../errors/aggregate-errors.js';
 
 /**
  * A deep copy for execute(): each attempt starts from the same state. Keeps every prototype (class

@@ -1,7 +1,7 @@
 import { describeValue } from '../errors/describe-value.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { findJsonProblem } from './json-check.js';
-import { InvalidReadOptionsError } from '../errors/read-all-errors.js';
+import { InvalidReadOptionsError } from '../errors/store-errors.js';
 import { InvalidExpectedRevisionError, InvalidStreamNameError } from '../errors/store-errors.js';
 import type { EventData } from './event-store.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
