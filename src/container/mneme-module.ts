@@ -15,7 +15,7 @@ import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
 import { createKurrentEventStore, type KurrentConnection } from '../kurrent/index.js';
-import { Logger, SilentLogger } from '../logging/logger.js';
+import { Logger, silentLogger } from '../logging/logger.js';
 import { CheckpointStore, EventStoreCheckpointStore } from '../projections/checkpoint-store.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
@@ -161,7 +161,7 @@ function bindProjections(
 
 function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: ContainerModuleLoadOptions['isBound'], logger: Logger | undefined): void {
   if (logger === undefined) {
-    if (!isBound(Logger)) bind(Logger).toConstantValue(new SilentLogger());
+    if (!isBound(Logger)) bind(Logger).toConstantValue(silentLogger);
     return;
   }
   const methods = ['debug', 'info', 'warn', 'error'] as const;

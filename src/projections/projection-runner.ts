@@ -1,5 +1,5 @@
 import { InvalidProjectionError, ProjectionRunnerNotRunningError, type ProjectionFailedError } from '../errors/projection-errors.js';
-import { Logger, SilentLogger } from '../logging/logger.js';
+import { Logger, silentLogger } from '../logging/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
@@ -52,7 +52,7 @@ export class ProjectionRunner {
   constructor(store: EventStore, projections: readonly object[], config: ProjectionRunnerConfig = {}) {
     const options = resolveProjectionOptions(config);
     const checkpoints = config.checkpointStore ?? new EventStoreCheckpointStore(store);
-    const logger = config.logger ?? new SilentLogger();
+    const logger = config.logger ?? silentLogger;
     const telemetry = config.telemetry ?? new MnemeTelemetry();
     const names = new Set<string>();
     this.#workers = projections.map((instance) => {
