@@ -1,13 +1,44 @@
 /**
- * The layering rules of ../shared/DESIGN.md "Layout", checked by `npm test` (npm run check:layers).
+ * The layering rules of docs/architecture.md ("The floor plan"), checked by `npm test` (npm run check:layers).
  * Type-only imports count: a folder that names another's types depends on it.
  * Not seen here: `createRequire` loads (src/kurrent/kurrent-client.ts, the emulator's protocol.ts);
  * test/package/published-package.test.ts checks at run time that the root entry loads no client.
  */
 const OUR_CODE = '^(src|decorators)/';
 
+/**
+ * The floors of src/, lowest first: a folder imports only folders below it (and decorators/, which
+ * itself imports only src/errors). The walk of a command goes down them: commands → repository →
+ * snapshots → aggregate → events → store.
+ */
+const FLOORS = [
+  'errors',
+  'options',
+  'logging',
+  'telemetry',
+  'store',
+  'events',
+  'aggregate',
+  'snapshots',
+  'repository',
+  'kurrent',
+  'commands',
+  'projections',
+  'container',
+  'testing',
+];
+
+const floorRules = FLOORS.slice(0, -1).map((floor, index) => ({
+  name: `${floor}-imports-only-lower-floors`,
+  comment: `src/${floor} may import only ${FLOORS.slice(0, index).join(', ') || 'nothing of ours'} (and decorators/): ${FLOORS.slice(index + 1).join(', ')} sit above it.`,
+  severity: 'error',
+  from: { path: `^src/${floor}/` },
+  to: { path: `^src/(${FLOORS.slice(index + 1).join('|')})/` },
+}));
+
 module.exports = {
   forbidden: [
+    ...floorRules,
     {
       name: 'no-folder-cycles',
       comment: 'Two folders that import each other are one tangle: move the shared piece down a floor.',
@@ -41,7 +72,7 @@ module.exports = {
       comment: 'Stores move JSON records; what an event, aggregate or command is lives above them.',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: OUR_CODE, pathNot: '^src/(store|errors)/' },
+      to: { path: OUR_CODE, pathNot: '^src/(store|errors|options)/' },
     },
     {
       name: 'only-kurrent-uses-the-client-api',

@@ -1,6 +1,7 @@
 import { newCommandId, type CommandStamp } from '../repository/command-stamp.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
+import { describeValue } from '../errors/describe-value.js';
+import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
 
 /** Per-command options of `CommandBus.execute` and `execute()`. */
 export interface CommandOptions {

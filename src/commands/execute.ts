@@ -7,7 +7,8 @@ import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import type { EventStore } from '../store/event-store.js';
 import { cloneState } from '../repository/clone-state.js';
 import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
-import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
+import { describeValue } from '../errors/describe-value.js';
+import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';
 import { RETRY_OPTION_KEYS, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 

@@ -9,7 +9,7 @@ import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
-import { checkKnownKeys, describeValue, isPlainObject } from '../commands/option-checks.js';
+import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
@@ -128,23 +128,24 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   });
 }
 
-const MODULE_OPTION_KEYS: readonly (keyof MnemeModuleOptions)[] = [
-  'aggregates', 'eventStore', 'retry', 'interceptors', 'aggregateCache', 'inProcessStreamQueue',
-  'projections', 'projectionRunner', 'checkpointStore', 'logger', 'telemetry',
-];
+/** The nested objects (retry, aggregateCache, projectionRunner, telemetry) are checked by their own resolvers. */
+const MODULE_OPTIONS: OptionShape = {
+  aggregates: rule.array,
+  eventStore: rule.any,
+  retry: rule.any,
+  interceptors: rule.array,
+  aggregateCache: rule.any,
+  inProcessStreamQueue: rule.boolean,
+  projections: rule.any,
+  projectionRunner: rule.any,
+  checkpointStore: rule.any,
+  logger: rule.any,
+  telemetry: rule.any,
+} satisfies Record<keyof MnemeModuleOptions, unknown>;
 
 /** A typo (`agregates`) or a value of the wrong shape must fail `container.load`, not mean "none" later. */
 function checkModuleOptions(options: MnemeModuleOptions): void {
-  if (!isPlainObject(options)) throw new InvalidConfigurationError('mnemeModule', `expected an options object, got ${describeValue(options)}`);
-  checkKnownKeys(options, MODULE_OPTION_KEYS, 'mnemeModule');
-  for (const key of ['aggregates', 'interceptors'] as const) {
-    if (options[key] !== undefined && !Array.isArray(options[key])) {
-      throw new InvalidConfigurationError(key, `expected an array, got ${describeValue(options[key])}`);
-    }
-  }
-  if (options.inProcessStreamQueue !== undefined && typeof options.inProcessStreamQueue !== 'boolean') {
-    throw new InvalidConfigurationError('inProcessStreamQueue', `expected true or false, got ${describeValue(options.inProcessStreamQueue)}`);
-  }
+  checkOptions(options, '', MODULE_OPTIONS, 'an options object', 'mnemeModule');
 }
 
 function bindProjections(

@@ -1,5 +1,6 @@
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
-import { KurrentEventStore, type KurrentEventStoreOptions } from './kurrent-event-store.js';
+import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
+import { KURRENT_EVENT_STORE_OPTIONS, KurrentEventStore, type KurrentEventStoreOptions } from './kurrent-event-store.js';
 
 /**
  * How `mnemeModule({ eventStore: { kurrent: ... } })` names the server: a connection string, an
@@ -18,11 +19,19 @@ export type KurrentConnection =
 /** Builds the store for the DI module. Whoever owns the container closes it with `close()`. */
 export function createKurrentEventStore(config: KurrentConnection): KurrentEventStore {
   if (typeof config === 'string' || isClient(config)) return new KurrentEventStore(config);
+  checkOptions(config, 'eventStore.kurrent', KURRENT_CONNECTION_OPTIONS, 'a connection string, a KurrentDBClient or an options object');
   const { connectionString, client, env, ...options } = config;
   if (connectionString !== undefined) return new KurrentEventStore(connectionString, options);
   if (client !== undefined) return new KurrentEventStore(client, options);
   return KurrentEventStore.fromEnvironment(env, options);
 }
+
+const KURRENT_CONNECTION_OPTIONS: OptionShape = {
+  connectionString: rule.string,
+  client: rule.custom('a KurrentDBClient', isClient),
+  env: rule.custom('an object of environment variables', (value) => typeof value === 'object' && value !== null),
+  ...KURRENT_EVENT_STORE_OPTIONS,
+};
 
 /** Duck-typed: a second copy of the client package would fail `instanceof`. */
 function isClient(value: unknown): value is KurrentDBClient {

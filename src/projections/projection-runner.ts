@@ -17,6 +17,9 @@ export interface ProjectionRunnerConfig extends ProjectionRunnerOptions {
   telemetry?: MnemeTelemetry;
 }
 
+/** What the runner's config holds beside its `ProjectionRunnerOptions`. */
+const RUNNER_CONFIG_KEYS: readonly string[] = ['checkpointStore', 'logger', 'telemetry'] satisfies Exclude<keyof ProjectionRunnerConfig, keyof ProjectionRunnerOptions>[];
+
 export interface ProjectionStatus {
   readonly name: string;
   readonly state: ProjectionState;
@@ -50,7 +53,7 @@ export class ProjectionRunner {
 
   /** `projections` are instances of `@Projection` classes (the DI module resolves them from the container). */
   constructor(store: EventStore, projections: readonly object[], config: ProjectionRunnerConfig = {}) {
-    const options = resolveProjectionOptions(config);
+    const options = resolveProjectionOptions(config, 'ProjectionRunner', RUNNER_CONFIG_KEYS);
     const checkpoints = config.checkpointStore ?? new EventStoreCheckpointStore(store);
     const logger = config.logger ?? silentLogger;
     const telemetry = config.telemetry ?? new MnemeTelemetry();
