@@ -34,7 +34,7 @@ export async function runBankAccountExample(
   // Two containers on one store stand for two processes: their commands really race.
   const eventStore = storeOptions.eventStore ?? new InMemoryEventStore();
   const container = new Container();
-  await container.load(
+  container.load(
     mnemeModule({
       aggregates: [BankAccount],
       retry: { maxRetries: 50 },
@@ -47,7 +47,7 @@ export async function runBankAccountExample(
   const projections = container.get(ProjectionRunner);
   await projections.start();
   const otherProcess = new Container();
-  await otherProcess.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
+  otherProcess.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
   const bus = container.get(CommandBus);
   const otherBus = otherProcess.get(CommandBus);
   const repository = container.get(AggregateRepository);

@@ -104,6 +104,7 @@ export class ProjectionWorker {
       target = latest.position;
     }
     if (target === undefined || this.#reached(target)) return;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- set while we awaited: TS narrows it to never
     if (this.failure) throw this.failure;
     await new Promise<void>((resolve, reject) => this.#waiters.push({ target: target!, resolve, reject }));
   }
@@ -185,6 +186,7 @@ export class ProjectionWorker {
             error: error instanceof Error ? error.message : String(error),
           });
           // Stopping abandons the retries: the event stays unhandled, and is handled after a restart.
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #run
           if ((await this.#sleep(delayMs)) === STOP) throw STOP;
         }
       }

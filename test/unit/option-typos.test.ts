@@ -23,7 +23,8 @@ function refusal(run: () => unknown): InvalidConfigurationError {
   } catch (caught) {
     error = caught;
   }
-  if (!InvalidConfigurationError.is(error)) throw new Error(`expected an InvalidConfigurationError, got ${String(error)}`);
+  if (!InvalidConfigurationError.is(error))
+    throw new Error(`expected an InvalidConfigurationError, got ${String(error)}`);
   return error as InvalidConfigurationError;
 }
 
@@ -34,17 +35,62 @@ describe('option objects', () => {
   it.each<[label: string, run: () => unknown, option: string, meant: string]>([
     ['mnemeModule', load({ agregates: [BankAccount] }), 'mnemeModule.agregates', 'aggregates'],
     ['retry', load({ retry: { maxRetry: 3 } }), 'retry.maxRetry', 'maxRetries'],
-    ['retry.transient', load({ retry: { transient: { initialDelay: 5 } } }), 'retry.transient.initialDelay', 'initialDelayMs'],
+    [
+      'retry.transient',
+      load({ retry: { transient: { initialDelay: 5 } } }),
+      'retry.transient.initialDelay',
+      'initialDelayMs',
+    ],
     ['telemetry', load({ telemetry: { tracerProvder: {} } }), 'telemetry.tracerProvder', 'tracerProvider'],
     ['aggregateCache', load({ aggregateCache: { maxEntry: 5 } }), 'aggregateCache.maxEntry', 'maxEntries'],
-    ['projectionRunner', load({ projectionRunner: { checkpointEvry: { events: 10 } } }), 'projectionRunner.checkpointEvry', 'checkpointEvery'],
-    ['projectionRunner.handlerRetry', load({ projectionRunner: { handlerRetry: { maxRetries: 3 } } }), 'projectionRunner.handlerRetry.maxRetries', 'maxAttempts'],
-    ['projectionRunner.checkpointEvery', load({ projectionRunner: { checkpointEvery: { event: 10 } } }), 'projectionRunner.checkpointEvery.event', 'events'],
-    ['projectionRunner.resubscribe', load({ projectionRunner: { resubscribe: { maxDelay: 10 } } }), 'projectionRunner.resubscribe.maxDelay', 'maxDelayMs'],
-    ['ProjectionRunner', () => new ProjectionRunner(new InMemoryEventStore(), [], { checkpointEvry: {} } as never), 'ProjectionRunner.checkpointEvry', 'checkpointEvery'],
-    ['eventStore.kurrent', load({ eventStore: { kurrent: { client, readPageSze: 10 } } }), 'eventStore.kurrent.readPageSze', 'readPageSize'],
-    ['createKurrentEventStore', () => createKurrentEventStore({ conectionString: 'kurrentdb://localhost:2113' } as never), 'eventStore.kurrent.conectionString', 'connectionString'],
-    ['KurrentEventStore', () => new KurrentEventStore(client, { deadline: 500 } as never), 'KurrentEventStore.deadline', 'deadlineMs'],
+    [
+      'projectionRunner',
+      load({ projectionRunner: { checkpointEvry: { events: 10 } } }),
+      'projectionRunner.checkpointEvry',
+      'checkpointEvery',
+    ],
+    [
+      'projectionRunner.handlerRetry',
+      load({ projectionRunner: { handlerRetry: { maxRetries: 3 } } }),
+      'projectionRunner.handlerRetry.maxRetries',
+      'maxAttempts',
+    ],
+    [
+      'projectionRunner.checkpointEvery',
+      load({ projectionRunner: { checkpointEvery: { event: 10 } } }),
+      'projectionRunner.checkpointEvery.event',
+      'events',
+    ],
+    [
+      'projectionRunner.resubscribe',
+      load({ projectionRunner: { resubscribe: { maxDelay: 10 } } }),
+      'projectionRunner.resubscribe.maxDelay',
+      'maxDelayMs',
+    ],
+    [
+      'ProjectionRunner',
+      () => new ProjectionRunner(new InMemoryEventStore(), [], { checkpointEvry: {} } as never),
+      'ProjectionRunner.checkpointEvry',
+      'checkpointEvery',
+    ],
+    [
+      'eventStore.kurrent',
+      load({ eventStore: { kurrent: { client, readPageSze: 10 } } }),
+      'eventStore.kurrent.readPageSze',
+      'readPageSize',
+    ],
+    [
+      'createKurrentEventStore',
+      () => createKurrentEventStore({ conectionString: 'kurrentdb://localhost:2113' } as never),
+      'eventStore.kurrent.conectionString',
+      'connectionString',
+    ],
+    [
+      'KurrentEventStore',
+      () => new KurrentEventStore(client, { deadline: 500 } as never),
+      'KurrentEventStore.deadline',
+      'deadlineMs',
+    ],
   ])('refuses a typo in %s with a did-you-mean', (_label, run, option, meant) => {
     const error = refusal(run);
     expect(error.option).toBe(option);
@@ -66,16 +112,66 @@ describe('option objects', () => {
   });
 
   it.each<[label: string, run: () => unknown, option: string, says: RegExp]>([
-    ['a zero handler attempt count', load({ projectionRunner: { handlerRetry: { maxAttempts: 0 } } }), 'projectionRunner.handlerRetry.maxAttempts', /expected an integer >= 1, got 0/],
-    ['a NaN checkpoint interval', load({ projectionRunner: { checkpointEvery: { ms: Number.NaN } } }), 'projectionRunner.checkpointEvery.ms', /expected a number >= 1, got NaN/],
-    ['a string delay', load({ projectionRunner: { resubscribe: { initialDelayMs: '100' } } }), 'projectionRunner.resubscribe.initialDelayMs', /got "100"/],
-    ['a max delay under the initial one', load({ projectionRunner: { handlerRetry: { initialDelayMs: 50, maxDelayMs: 10 } } }), 'projectionRunner.handlerRetry.maxDelayMs', />= initialDelayMs/],
-    ['handlerRetry given as a number', load({ projectionRunner: { handlerRetry: 3 } }), 'projectionRunner.handlerRetry', /expected an options object, got 3/],
-    ['a tracer provider without getTracer', load({ telemetry: { tracerProvider: {} } }), 'telemetry.tracerProvider', /TracerProvider/],
-    ['a cache bound of 0', load({ aggregateCache: { maxEntries: 0 } }), 'aggregateCache.maxEntries', /expected an integer >= 1, got 0/],
-    ['a deadline longer than setTimeout can wait', () => new KurrentEventStore(client, { deadlineMs: 2 ** 31 }), 'KurrentEventStore.deadlineMs', /from 1 to 2147483647/],
-    ['a null page size', () => new KurrentEventStore(client, { readPageSize: null as never }), 'KurrentEventStore.readPageSize', /got null/],
-    ['an environment that is a string', () => createKurrentEventStore({ env: 'prod' } as never), 'eventStore.kurrent.env', /environment variables/],
+    [
+      'a zero handler attempt count',
+      load({ projectionRunner: { handlerRetry: { maxAttempts: 0 } } }),
+      'projectionRunner.handlerRetry.maxAttempts',
+      /expected an integer >= 1, got 0/,
+    ],
+    [
+      'a NaN checkpoint interval',
+      load({ projectionRunner: { checkpointEvery: { ms: Number.NaN } } }),
+      'projectionRunner.checkpointEvery.ms',
+      /expected a number >= 1, got NaN/,
+    ],
+    [
+      'a string delay',
+      load({ projectionRunner: { resubscribe: { initialDelayMs: '100' } } }),
+      'projectionRunner.resubscribe.initialDelayMs',
+      /got "100"/,
+    ],
+    [
+      'a max delay under the initial one',
+      load({ projectionRunner: { handlerRetry: { initialDelayMs: 50, maxDelayMs: 10 } } }),
+      'projectionRunner.handlerRetry.maxDelayMs',
+      />= initialDelayMs/,
+    ],
+    [
+      'handlerRetry given as a number',
+      load({ projectionRunner: { handlerRetry: 3 } }),
+      'projectionRunner.handlerRetry',
+      /expected an options object, got 3/,
+    ],
+    [
+      'a tracer provider without getTracer',
+      load({ telemetry: { tracerProvider: {} } }),
+      'telemetry.tracerProvider',
+      /TracerProvider/,
+    ],
+    [
+      'a cache bound of 0',
+      load({ aggregateCache: { maxEntries: 0 } }),
+      'aggregateCache.maxEntries',
+      /expected an integer >= 1, got 0/,
+    ],
+    [
+      'a deadline longer than setTimeout can wait',
+      () => new KurrentEventStore(client, { deadlineMs: 2 ** 31 }),
+      'KurrentEventStore.deadlineMs',
+      /from 1 to 2147483647/,
+    ],
+    [
+      'a null page size',
+      () => new KurrentEventStore(client, { readPageSize: null as never }),
+      'KurrentEventStore.readPageSize',
+      /got null/,
+    ],
+    [
+      'an environment that is a string',
+      () => createKurrentEventStore({ env: 'prod' } as never),
+      'eventStore.kurrent.env',
+      /environment variables/,
+    ],
     ['a symbol key', load({ [Symbol('aggregates')]: [] }), 'mnemeModule.Symbol(aggregates)', /is not an option/],
   ])('refuses %s, naming the option', (_label, run, option, says) => {
     const error = refusal(run);
@@ -90,10 +186,16 @@ describe('option objects', () => {
         retry: { maxRetries: 2, transient: { initialDelayMs: 1 } },
         telemetry: {},
         aggregateCache: { maxEntries: 5 },
-        projectionRunner: { checkpointEvery: { events: 10, ms: 50 }, handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 1, maxDelayMs: 1 } },
+        projectionRunner: {
+          checkpointEvery: { events: 10, ms: 50 },
+          handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+          resubscribe: { initialDelayMs: 1, maxDelayMs: 1 },
+        },
         eventStore: { kurrent: { client, readPageSize: 10, deadlineMs: 100 } },
       })(),
     ).not.toThrow();
-    expect(() => new ProjectionRunner(new InMemoryEventStore(), [], { checkpointEvery: { events: 1 }, logger: console })).not.toThrow();
+    expect(
+      () => new ProjectionRunner(new InMemoryEventStore(), [], { checkpointEvery: { events: 1 }, logger: console }),
+    ).not.toThrow();
   });
 });
