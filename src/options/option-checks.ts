@@ -75,11 +75,20 @@ export function checkOptions(
   topLevel = 'options',
 ): asserts value is object {
   if (!isPlainObject(value)) throw new InvalidConfigurationError(path || topLevel, `expected ${expected}, got ${describeValue(value)}`);
-  checkKnownKeys(value, Object.keys(shape), path || topLevel);
-  for (const key of Object.keys(shape)) {
+  const known = keysOf(shape);
+  checkKnownKeys(value, known, path || topLevel);
+  for (const key of known) {
     const given = value[key];
     if (given !== undefined) checkOption(given, optionPath(path, key), shape[key]!);
   }
+}
+
+/** A shape's keys, listed once: commands check their options on every call. */
+const shapeKeys = new WeakMap<OptionShape, readonly string[]>();
+function keysOf(shape: OptionShape): readonly string[] {
+  let keys = shapeKeys.get(shape);
+  if (keys === undefined) shapeKeys.set(shape, (keys = Object.keys(shape)));
+  return keys;
 }
 
 /** Checks one option's value against its rule (see `checkOptions`). */
