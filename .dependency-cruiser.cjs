@@ -1,5 +1,5 @@
 /**
- * The layering rules of docs/architecture.md ("The floor plan"), checked by `npm test` (npm run check:layers).
+ * The layering rules (docs/architecture.md, "The floor plan"), checked by `npm test` (npm run check:layers).
  * Type-only imports count: a folder that names another's types depends on it.
  * Not seen here: `createRequire` loads (src/kurrent/kurrent-client.ts, the emulator's protocol.ts);
  * test/package/published-package.test.ts checks at run time that the root entry loads no client.
@@ -15,8 +15,8 @@ const FLOORS = [
   'errors',
   'options',
   'logging',
-  'telemetry',
   'store',
+  'telemetry',
   'events',
   'aggregate',
   'snapshots',
