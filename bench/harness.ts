@@ -69,7 +69,6 @@ export interface BatchTimes<R> {
  * For operations that need fresh state each time (sequential commands, contention runs): per round,
  * every variant in rotating order is set up untimed, then timed for one run; the result is the median.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each variant has its own setup type
 export async function alternateBatches<R>(variants: readonly Batch<any, R>[], rounds: number, warmUp = true): Promise<Map<string, BatchTimes<R>>> {
   const runs = new Map<string, { ms: number; result: R }[]>(variants.map((v) => [v.name, []]));
   // One untimed run each first (JIT, connections), unless a run is too long to spend twice.
