@@ -6,8 +6,40 @@
  */
 const OUR_CODE = '^(src|decorators)/';
 
+/**
+ * The floors of src/, lowest first: a folder imports only folders below it (and decorators/, which
+ * itself imports only src/errors). The walk of a command goes down them: commands → repository →
+ * snapshots → aggregate → events → store.
+ */
+const FLOORS = [
+  'errors',
+  'options',
+  'logging',
+  'store',
+  'telemetry',
+  'events',
+  'aggregate',
+  'snapshots',
+  'repository',
+  'kurrent',
+  'commands',
+  'projections',
+  'process-managers',
+  'container',
+  'testing',
+];
+
+const floorRules = FLOORS.slice(0, -1).map((floor, index) => ({
+  name: `${floor}-imports-only-lower-floors`,
+  comment: `src/${floor} may import only ${FLOORS.slice(0, index).join(', ') || 'nothing of ours'} (and decorators/): ${FLOORS.slice(index + 1).join(', ')} sit above it.`,
+  severity: 'error',
+  from: { path: `^src/${floor}/` },
+  to: { path: `^src/(${FLOORS.slice(index + 1).join('|')})/` },
+}));
+
 module.exports = {
   forbidden: [
+    ...floorRules,
     {
       name: 'no-folder-cycles',
       comment: 'Two folders that import each other are one tangle: move the shared piece down a floor.',
@@ -41,7 +73,7 @@ module.exports = {
       comment: 'Stores move JSON records; what an event, aggregate or command is lives above them.',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: OUR_CODE, pathNot: '^src/(store|errors)/' },
+      to: { path: OUR_CODE, pathNot: '^src/(store|errors|options)/' },
     },
     {
       name: 'only-kurrent-uses-the-client-api',
@@ -56,13 +88,6 @@ module.exports = {
       severity: 'error',
       from: { path: OUR_CODE, pathNot: '^src/testing/' },
       to: { path: '@kurrent/kurrentdb-client/generated/' },
-    },
-    {
-      name: 'process-managers-sit-above-projections-and-commands',
-      comment: 'Process managers run in the projection runner and send through the CommandBus: nothing below imports them.',
-      severity: 'error',
-      from: { path: OUR_CODE, pathNot: '^src/(process-managers|testing|container|index\\.ts)' },
-      to: { path: '^src/process-managers/' },
     },
     {
       name: 'engine-does-not-reach-testing-or-the-container',

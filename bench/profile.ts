@@ -33,7 +33,7 @@ const workloads: Record<string, () => Promise<void>> = {
   /** 10,000 sequential commands over 1,000 accounts through the bus with defaults. */
   async commands() {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount] }));
+    container.load(mnemeModule({ aggregates: [BankAccount] }));
     const bus = container.get(CommandBus);
     for (let n = 0; n < 1000; n++) await bus.execute(new OpenAccount(`account-${n}`, 'Ada'));
     for (let i = 0; i < 10_000; i++) {
@@ -47,7 +47,7 @@ const workloads: Record<string, () => Promise<void>> = {
     const buses: CommandBus[] = [];
     for (let i = 0; i < 8; i++) {
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
+      container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
       buses.push(container.get(CommandBus));
     }
     await buses[0]!.execute(new OpenAccount('hot', 'Ada'));

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Class } from './class-types.js';
 import { COMMAND_KEY } from './metadata-keys.js';
-import { InvalidDecoratorError } from '../src/errors/decorator-error.js';
+import { InvalidDecoratorError } from '../src/errors/decorator-errors.js';
 
 export interface CommandMetadata {
   /** The property of the command that holds the aggregate id. */

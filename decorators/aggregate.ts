@@ -3,7 +3,7 @@ import { classLineage } from './class-lineage.js';
 import type { AggregateClass, Class } from './class-types.js';
 import { AGGREGATE_KEY } from './metadata-keys.js';
 import { checkSnapshotOptions, type SnapshotOptions } from './snapshot-options.js';
-import { InvalidDecoratorError } from '../src/errors/decorator-error.js';
+import { InvalidDecoratorError } from '../src/errors/decorator-errors.js';
 
 export type ExpectedAggregateState = 'new' | 'existing' | 'any';
 

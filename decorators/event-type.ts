@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DuplicateEventTypeError } from '../src/errors/event-errors.js';
-import { InvalidDecoratorError } from '../src/errors/decorator-error.js';
+import { InvalidDecoratorError } from '../src/errors/decorator-errors.js';
 import type { Class } from './class-types.js';
 import { EVENT_TYPE_KEY, EVENT_TYPE_REGISTRY_KEY } from './metadata-keys.js';
 import { eventSchemaOf, type EventTypeOptions } from './upcast.js';

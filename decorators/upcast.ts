@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { InvalidEventSchemaError } from '../src/errors/schema-errors.js';
+import { InvalidEventSchemaError } from '../src/errors/decorator-errors.js';
 
 /** Turns one schema version's plain JSON into the next one's (plain JSON in, plain JSON out). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,19 +3,19 @@ import 'reflect-metadata';
 // Errors
 export { MnemeError, type MnemeErrorOptions } from './errors/mneme-error.js';
 export type { MnemeErrorCode } from './errors/error-codes.js';
-export { DomainError, type DomainErrorOptions } from './errors/domain-error.js';
-export { ConcurrencyError } from './errors/concurrency-error.js';
+export { DomainError, type DomainErrorOptions } from './errors/command-errors.js';
+export { ConcurrencyError } from './errors/command-errors.js';
 export {
   MaxRetriesExceededError,
   TransientRetriesExceededError,
   HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
-export { InvalidEventSchemaError } from './errors/schema-errors.js';
+export { InvalidEventSchemaError } from './errors/decorator-errors.js';
 export { SnapshotStateError, UnreadableSnapshotError } from './errors/snapshot-errors.js';
-export { InvalidDecoratorError } from './errors/decorator-error.js';
-export { InvalidCommandError } from './errors/invalid-command-error.js';
-export { StateNotCopyableError } from './errors/state-copy-error.js';
+export { InvalidDecoratorError } from './errors/decorator-errors.js';
+export { InvalidCommandError } from './errors/command-errors.js';
+export { StateNotCopyableError } from './errors/aggregate-errors.js';
 export {
   InvalidExpectedRevisionError,
   InvalidStreamNameError,
@@ -43,7 +43,7 @@ export {
   type SubscribeToAllOptions,
 } from './store/event-store.js';
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
-export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/read-all-errors.js';
+export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/store-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/in-memory-event-store.js';
 /**
@@ -77,8 +77,8 @@ export type {
 
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
-export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './aggregate/aggregate-repository.js';
-export { type AggregateCacheOption } from './aggregate/aggregate-cache.js';
+export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './repository/aggregate-repository.js';
+export { type AggregateCacheOption } from './repository/aggregate-cache.js';
 
 // Snapshots
 export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/snapshot-store.js';
@@ -93,7 +93,7 @@ export {
   CORRELATION_ID_KEY,
   CAUSATION_ID_KEY,
   eventIdFor,
-} from './aggregate/command-stamp.js';
+} from './repository/command-stamp.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';

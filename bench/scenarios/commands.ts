@@ -86,7 +86,7 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     name,
     setup: async () => {
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [BankAccount], inProcessStreamQueue, ...(telemetry ? {} : { telemetry: false }) }));
+      container.load(mnemeModule({ aggregates: [BankAccount], inProcessStreamQueue, ...(telemetry ? {} : { telemetry: false }) }));
       const bus = container.get(CommandBus);
       for (const id of ids) await bus.execute(new OpenAccount(id, 'Ada'));
       return container;

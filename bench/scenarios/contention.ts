@@ -109,7 +109,7 @@ async function mnemeContainers(count: number, store: EventStore, inProcessStream
   const buses: CommandBus[] = [];
   for (let i = 0; i < count; i++) {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, inProcessStreamQueue }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, inProcessStreamQueue }));
     buses.push(container.get(CommandBus));
   }
   return buses;

@@ -129,7 +129,7 @@ async function rawDeposit(client: KurrentDBClient, stream: string, accountId: st
 async function commands(settings: BenchSettings, client: KurrentDBClient, store: KurrentEventStore): Promise<ScenarioReport> {
   const count = settings.kurrentCommands;
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
   const bus = container.get(CommandBus);
   const raw: Batch<string, void> = {
     name: RAW_COMMAND,

@@ -38,7 +38,7 @@ export async function runBankAccountExample(
   let clockSkewMs = 0;
   const clock = { now: () => Date.now() + clockSkewMs };
   const container = new Container();
-  await container.load(
+  container.load(
     mnemeModule({
       aggregates: [BankAccount, Transfer],
       retry: { maxRetries: 50 },
@@ -53,7 +53,7 @@ export async function runBankAccountExample(
   const projections = container.get(ProjectionRunner);
   await projections.start();
   const otherProcess = new Container();
-  await otherProcess.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
+  otherProcess.load(mnemeModule({ aggregates: [BankAccount], retry: { maxRetries: 50 }, eventStore }));
   const bus = container.get(CommandBus);
   const otherBus = otherProcess.get(CommandBus);
   const repository = container.get(AggregateRepository);

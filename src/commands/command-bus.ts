@@ -1,5 +1,5 @@
 import { aggregateInternals } from '../aggregate/aggregate-root.js';
-import type { AggregateRepository } from '../aggregate/aggregate-repository.js';
+import type { AggregateRepository } from '../repository/aggregate-repository.js';
 import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/aggregate-errors.js';
 import { serializeEvent } from '../events/event-serializer.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';

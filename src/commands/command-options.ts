@@ -1,6 +1,5 @@
-import { newCommandId, type CommandStamp } from '../aggregate/command-stamp.js';
-import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
+import { newCommandId, type CommandStamp } from '../repository/command-stamp.js';
+import { checkOptions, isPlainObject, rule, type OptionShape } from '../options/option-checks.js';
 
 /** Per-command options of `CommandBus.execute` and `execute()`. */
 export interface CommandOptions {
@@ -17,7 +16,16 @@ export interface CommandOptions {
   metadata?: Record<string, unknown>;
 }
 
-export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlationId', 'causationId', 'metadata'];
+const ID = rule.custom('a non-empty string', (value) => typeof value === 'string' && value.trim() !== '');
+
+const COMMAND_OPTIONS: OptionShape = {
+  commandId: ID,
+  correlationId: ID,
+  causationId: ID,
+  metadata: rule.custom('a plain object', isPlainObject),
+} satisfies Record<keyof CommandOptions, unknown>;
+
+export const COMMAND_OPTION_KEYS: readonly string[] = Object.keys(COMMAND_OPTIONS);
 
 /** Checks the options and fills in the defaults; throws `InvalidConfigurationError` naming the option. */
 export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options'): CommandStamp {
@@ -25,25 +33,12 @@ export function resolveCommandStamp(options: CommandOptions | undefined, path = 
     const commandId = newCommandId();
     return { commandId, correlationId: commandId, causationId: commandId, metadata: {} };
   }
-  if (!isPlainObject(options)) throw new InvalidConfigurationError(path, `expected an options object, got ${describeValue(options)}`);
-  checkKnownKeys(options, COMMAND_OPTION_KEYS, path);
-  const commandId = optionalId(options.commandId, `${path}.commandId`) ?? newCommandId();
-  const metadata = options.metadata === undefined ? {} : options.metadata;
-  if (!isPlainObject(metadata)) {
-    throw new InvalidConfigurationError(`${path}.metadata`, `expected a plain object, got ${describeValue(metadata)}`);
-  }
+  checkOptions(options, path, COMMAND_OPTIONS);
+  const commandId = options.commandId ?? newCommandId();
   return {
     commandId,
-    correlationId: optionalId(options.correlationId, `${path}.correlationId`) ?? commandId,
-    causationId: optionalId(options.causationId, `${path}.causationId`) ?? commandId,
-    metadata: { ...metadata },
+    correlationId: options.correlationId ?? commandId,
+    causationId: options.causationId ?? commandId,
+    metadata: { ...options.metadata },
   };
-}
-
-function optionalId(value: unknown, path: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidConfigurationError(path, `expected a non-empty string, got ${describeValue(value)}`);
-  }
-  return value;
 }

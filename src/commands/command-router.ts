@@ -2,7 +2,7 @@ import { getCommandMetadata, type AggregateClass, type Class } from '../../decor
 import { aggregateDefinition, categoryOf, streamNameFor, type HandlerDefinition } from '../aggregate/aggregate-definition.js';
 import { assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { DuplicateHandlerError, HandlerNotFoundError, InvalidAggregateIdError } from '../errors/command-errors.js';
-import { InvalidCommandError } from '../errors/invalid-command-error.js';
+import { InvalidCommandError } from '../errors/command-errors.js';
 
 /** Where a command goes: its handler and how to find its aggregate id, resolved once per command class. */
 export interface CommandRoute {

@@ -1,13 +1,14 @@
-import { stampEvents, writtenBy, type CommandStamp } from '../aggregate/command-stamp.js';
+import { stampEvents, writtenBy, type CommandStamp } from '../repository/command-stamp.js';
 import { expectedRevisionAfter, replayStream } from '../aggregate/replay.js';
 import { InvalidAggregateIdError } from '../errors/command-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import type { EventStore } from '../store/event-store.js';
-import { cloneState } from '../aggregate/clone-state.js';
+import { cloneState } from '../repository/clone-state.js';
 import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
-import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
+import { describeValue } from '../errors/describe-value.js';
+import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';
 import { RETRY_OPTION_KEYS, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 

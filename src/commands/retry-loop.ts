@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import { MaxRetriesExceededError, TransientRetriesExceededError } from '../errors/command-errors.js';
 import { EventStoreUnavailableError } from '../errors/store-errors.js';
 import { backoffDelayMs, type BackoffPolicy, type RetryNotice, type RetryPolicy, type RetryReason } from './retry-policy.js';

@@ -1,5 +1,6 @@
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import { checkKnownKeys, isPlainObject, describeValue } from './option-checks.js';
+import { describeValue } from '../errors/describe-value.js';
+import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
 
 /** One backoff schedule. Every field is optional; see DEFAULT_RETRY_POLICY. */
 export interface BackoffOptions {

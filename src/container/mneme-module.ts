@@ -1,7 +1,7 @@
 import { ContainerModule, type ContainerModuleLoadOptions, type Newable, type ResolutionContext } from 'inversify';
 import type { AggregateClass } from '../../decorators/index.js';
-import { resolveAggregateCacheSize, type AggregateCacheOption } from '../aggregate/aggregate-cache.js';
-import { AggregateRepository } from '../aggregate/aggregate-repository.js';
+import { resolveAggregateCacheSize, type AggregateCacheOption } from '../repository/aggregate-cache.js';
+import { AggregateRepository } from '../repository/aggregate-repository.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { CommandBus } from '../commands/command-bus.js';
 import { CommandInterceptor } from '../commands/command-interceptor.js';
@@ -9,13 +9,14 @@ import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
-import { checkKnownKeys, describeValue, isPlainObject } from '../commands/option-checks.js';
+import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { describeValue } from '../errors/describe-value.js';
 import { checkSnapshotState } from '../snapshots/snapshot-registration.js';
 import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
 import { createKurrentEventStore, type KurrentConnection } from '../kurrent/index.js';
-import { Logger, SilentLogger } from '../logging/logger.js';
+import { Logger, silentLogger } from '../logging/logger.js';
 import { CheckpointStore, EventStoreCheckpointStore } from '../projections/checkpoint-store.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
@@ -143,23 +144,27 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   });
 }
 
-const MODULE_OPTION_KEYS: readonly (keyof MnemeModuleOptions)[] = [
-  'aggregates', 'eventStore', 'retry', 'interceptors', 'aggregateCache', 'inProcessStreamQueue',
-  'projections', 'projectionRunner', 'checkpointStore', 'logger', 'telemetry', 'processManagers', 'clock', 'timerPollMs',
-];
+/** The nested objects (retry, aggregateCache, projectionRunner, telemetry) are checked by their own resolvers. */
+const MODULE_OPTIONS: OptionShape = {
+  aggregates: rule.array,
+  eventStore: rule.any,
+  retry: rule.any,
+  interceptors: rule.array,
+  aggregateCache: rule.any,
+  inProcessStreamQueue: rule.boolean,
+  projections: rule.any,
+  projectionRunner: rule.any,
+  checkpointStore: rule.any,
+  logger: rule.any,
+  telemetry: rule.any,
+  processManagers: rule.array,
+  clock: rule.any,
+  timerPollMs: rule.any,
+} satisfies Record<keyof MnemeModuleOptions, unknown>;
 
 /** A typo (`agregates`) or a value of the wrong shape must fail `container.load`, not mean "none" later. */
 function checkModuleOptions(options: MnemeModuleOptions): void {
-  if (!isPlainObject(options)) throw new InvalidConfigurationError('mnemeModule', `expected an options object, got ${describeValue(options)}`);
-  checkKnownKeys(options, MODULE_OPTION_KEYS, 'mnemeModule');
-  for (const key of ['aggregates', 'interceptors'] as const) {
-    if (options[key] !== undefined && !Array.isArray(options[key])) {
-      throw new InvalidConfigurationError(key, `expected an array, got ${describeValue(options[key])}`);
-    }
-  }
-  if (options.inProcessStreamQueue !== undefined && typeof options.inProcessStreamQueue !== 'boolean') {
-    throw new InvalidConfigurationError('inProcessStreamQueue', `expected true or false, got ${describeValue(options.inProcessStreamQueue)}`);
-  }
+  checkOptions(options, '', MODULE_OPTIONS, 'an options object', 'mnemeModule');
 }
 
 function bindProjections(
@@ -176,7 +181,7 @@ function bindProjections(
 
 function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: ContainerModuleLoadOptions['isBound'], logger: Logger | undefined): void {
   if (logger === undefined) {
-    if (!isBound(Logger)) bind(Logger).toConstantValue(new SilentLogger());
+    if (!isBound(Logger)) bind(Logger).toConstantValue(silentLogger);
     return;
   }
   const methods = ['debug', 'info', 'warn', 'error'] as const;

@@ -1,7 +1,7 @@
 import type { MnemeErrorCode } from './error-codes.js';
 import { MnemeError } from './mneme-error.js';
-import type { ConcurrencyError } from './concurrency-error.js';
 import { EventStoreUnavailableError } from './store-errors.js';
+import { describeValue } from './describe-value.js';
 
 /** Every attempt of a command lost the race for its stream; the last conflict is the `cause`. */
 export class MaxRetriesExceededError extends MnemeError {
@@ -17,6 +17,73 @@ export class MaxRetriesExceededError extends MnemeError {
       `Gave up on stream '${streamName}' after ${attempts} attempt${attempts === 1 ? '' : 's'}: ` +
         `other writers kept appending first. Raise retry.maxRetries, or reduce contention on this stream.`,
       { cause },
+    );
+  }
+}
+
+/**
+ * The store's ExpectedRevision and ActualRevision, spelled out: errors import nothing of ours, so
+ * the store's types are checked against these in test/unit/concurrency-error-types.test.ts.
+ */
+type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+type ActualRevision = 'no_stream' | bigint;
+
+/**
+ * An append was refused because the stream is not at the expected revision: another writer got
+ * there first. The command bus retries these; direct store users should reload and decide again.
+ */
+export class ConcurrencyError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_CONCURRENCY_CONFLICT';
+
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: ActualRevision,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `Append to stream '${streamName}' expected ${formatRevision(expected)} but the stream is at ` +
+        `${formatRevision(actual)}: another writer appended first. Reload the stream and decide again.`,
+      options,
+    );
+  }
+}
+
+function formatRevision(revision: ExpectedRevision | ActualRevision): string {
+  return typeof revision === 'bigint' ? `revision ${revision}` : revision;
+}
+
+export interface DomainErrorOptions {
+  cause?: unknown;
+  /** Facts about the rejection, for programs (kept as `details`). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Thrown by users' command handlers to reject a command. It propagates unchanged: never retried,
+ * nothing written. Subclass it to give rejections their own class and `code`.
+ */
+export class DomainError extends MnemeError {
+  static override readonly code: string = 'MNEME_DOMAIN_REJECTED';
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, options: DomainErrorOptions = {}) {
+    super(message, options);
+    this.details = options.details ?? {};
+  }
+}
+
+/** What was given to `bus.execute` is not a command object at all. Nothing was read or written. */
+export class InvalidCommandError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_INVALID_COMMAND';
+
+  constructor(
+    readonly value: unknown,
+    readonly reason: string,
+  ) {
+    super(
+      `Cannot execute ${describeValue(value)}: ${reason}. Pass an instance of a command class that an ` +
+        `aggregate handles with @Handles, e.g. bus.execute(new Deposit('acc-1', 10)).`,
     );
   }
 }

@@ -6,7 +6,7 @@ import type { EventData, RecordedEvent } from '../store/event-store.js';
 import { needsClassTransformer } from './class-transformer-metadata.js';
 import { findJsonProblem } from '../store/json-check.js';
 import { SCHEMA_VERSION_KEY, schemaVersionOf, upcastData } from './upcasting.js';
-import { JsonProblem, UNSAFE_KEYS, safeJsonCopy, toJsonObject } from './json-data.js';
+import { JsonProblem, safeJsonCopy, toJsonObject } from './json-data.js';
 import { findReplayDifference } from './replay-check.js';
 import { findTypedFieldProblem } from './typed-field-check.js';
 

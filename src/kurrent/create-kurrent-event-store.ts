@@ -1,7 +1,8 @@
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { InvalidConnectionStringError } from '../errors/store-errors.js';
-import { KurrentEventStore, isClientLike, notAConnection, type KurrentEventStoreOptions } from './kurrent-event-store.js';
+import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
+import { KURRENT_EVENT_STORE_OPTIONS, KurrentEventStore, isClientLike, notAConnection, type KurrentEventStoreOptions } from './kurrent-event-store.js';
 
 /**
  * How `mnemeModule({ eventStore: { kurrent: ... } })` names the server: a connection string, an
@@ -17,8 +18,6 @@ export type KurrentConnection =
       env?: Readonly<Record<string, string | undefined>>;
     });
 
-const CONNECTION_KEYS: readonly string[] = ['connectionString', 'client', 'env', 'readPageSize', 'deadlineMs'];
-
 /** Builds the store for the DI module. Whoever owns the container closes it with `close()`. */
 export function createKurrentEventStore(config: KurrentConnection): KurrentEventStore {
   if (typeof config === 'string' || isClientLike(config)) return new KurrentEventStore(config);
@@ -26,11 +25,7 @@ export function createKurrentEventStore(config: KurrentConnection): KurrentEvent
     // The value itself is not shown: it may be a connection string's secret in the wrong place.
     throw new InvalidConnectionStringError(`eventStore.kurrent: ${notAConnection(config)}, or an object with connectionString or client`);
   }
-  for (const key of Object.keys(config)) {
-    if (!CONNECTION_KEYS.includes(key)) {
-      throw new InvalidConfigurationError(`eventStore.kurrent.${key}`, `there is no such option; the options are ${CONNECTION_KEYS.join(', ')}`);
-    }
-  }
+  checkOptions(config, 'eventStore.kurrent', KURRENT_CONNECTION_OPTIONS, 'a connection string, a KurrentDBClient or an options object');
   const { connectionString, client, env, ...options } = config;
   if (connectionString !== undefined && client !== undefined) {
     throw new InvalidConfigurationError('eventStore.kurrent', 'give connectionString or client, not both');
@@ -45,3 +40,11 @@ export function createKurrentEventStore(config: KurrentConnection): KurrentEvent
   }
   return KurrentEventStore.fromEnvironment(env, options);
 }
+
+/** connectionString is checked below, where a wrong one is an InvalidConnectionStringError. */
+const KURRENT_CONNECTION_OPTIONS: OptionShape = {
+  connectionString: rule.any,
+  client: rule.custom('a KurrentDBClient', isClientLike),
+  env: rule.custom('an object of environment variables', (value) => typeof value === 'object' && value !== null),
+  ...KURRENT_EVENT_STORE_OPTIONS,
+};

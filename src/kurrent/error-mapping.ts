@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import { MnemeError } from '../errors/mneme-error.js';
 import {
   EventStoreError,

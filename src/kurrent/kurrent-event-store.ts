@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import type { MnemeError } from '../errors/mneme-error.js';
 import { EventStoreError, EventStoreTimeoutError, InvalidConnectionStringError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 import {
   EventStore,
   type AppendOptions,
@@ -42,7 +43,11 @@ export const DEFAULT_READ_PAGE_SIZE = 4096;
 /** The client's own default deadline. */
 export const DEFAULT_DEADLINE_MS = 10_000;
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['readPageSize', 'deadlineMs'] satisfies (keyof KurrentEventStoreOptions)[]);
+/** The store's options and their rules (`createKurrentEventStore` checks them too, beside its own). */
+export const KURRENT_EVENT_STORE_OPTIONS: OptionShape = {
+  readPageSize: rule.integer(1),
+  deadlineMs: rule.custom(`a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}`, (value) => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_DEADLINE_MS),
+} satisfies Record<keyof KurrentEventStoreOptions, unknown>;
 
 /** Where a client we were handed lives: we cannot see its connection string. */
 const SUPPLIED_CLIENT_TARGET = 'the server of the KurrentDBClient given to KurrentEventStore';
@@ -66,10 +71,10 @@ export class KurrentEventStore extends EventStore {
     super();
     // A typed error now, not a TypeError at the first append: `new KurrentEventStore(process.env.UNSET)`.
     if (typeof connection !== 'string' && !isClientLike(connection)) throw new InvalidConnectionStringError(notAConnection(connection));
-    checkOptionNames(options);
     // `undefined` means the default; `null` is a mistake like any other wrong value.
-    this.#readPageSize = checkPageSize(options.readPageSize === undefined ? DEFAULT_READ_PAGE_SIZE : options.readPageSize);
-    this.#deadlineMs = checkDeadline(options.deadlineMs === undefined ? DEFAULT_DEADLINE_MS : options.deadlineMs);
+    checkOptions(options, 'KurrentEventStore', KURRENT_EVENT_STORE_OPTIONS);
+    this.#readPageSize = options.readPageSize ?? DEFAULT_READ_PAGE_SIZE;
+    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     if (typeof connection === 'string') {
       const { client, target, secrets } = connect(connection);
       this.client = client;
@@ -354,39 +359,4 @@ export function notAConnection(connection: unknown): string {
             ? 'an object that is not a KurrentDBClient (it has no appendToStream method)'
             : `a ${typeof connection}`;
   return `expected a connection string or a KurrentDBClient, got ${kind}`;
-}
-
-function checkOptionNames(options: KurrentEventStoreOptions): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidConfigurationError('KurrentEventStore options', `they must be an object, got ${shown(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new InvalidConfigurationError(name, `KurrentEventStore has no such option; the options are ${[...OPTION_NAMES].join(', ')}`);
-    }
-  }
-}
-
-function checkDeadline(deadlineMs: number): number {
-  if (!Number.isSafeInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > MAX_DEADLINE_MS) {
-    throw new InvalidConfigurationError('deadlineMs', `it must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}, got ${shown(deadlineMs)}`);
-  }
-  return deadlineMs;
-}
-
-function checkPageSize(size: number): number {
-  if (!Number.isSafeInteger(size) || size < 1) {
-    throw new InvalidConfigurationError('readPageSize', `it must be a positive integer, got ${shown(size)}`);
-  }
-  return size;
-}
-
-/** A value for a message, whatever it is (`String()` throws on objects without a prototype). */
-function shown(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  try {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value);
-  } catch {
-    return `an ${typeof value}`;
-  }
 }

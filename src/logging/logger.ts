@@ -19,3 +19,6 @@ export class SilentLogger extends Logger {
   warn(_message: string, _fields?: LogFields): void {}
   error(_message: string, _fields?: LogFields): void {}
 }
+
+/** The one silent logger, shared: what Mneme uses when no logger is given. */
+export const silentLogger: Logger = Object.freeze(new SilentLogger());

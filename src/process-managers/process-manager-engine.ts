@@ -1,8 +1,8 @@
-import { eventIdFor } from '../aggregate/command-stamp.js';
+import { eventIdFor } from '../repository/command-stamp.js';
 import type { CommandOptions } from '../commands/command-options.js';
 import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/aggregate-errors.js';
-import { ConcurrencyError } from '../errors/concurrency-error.js';
-import { DomainError } from '../errors/domain-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
+import { DomainError } from '../errors/command-errors.js';
 import { InvalidProcessManagerError } from '../errors/process-manager-errors.js';
 import { eventTypeOf, rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import { Logger, SilentLogger } from '../logging/logger.js';

@@ -1,4 +1,5 @@
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 
 export interface ProjectionRunnerOptions {
   /** A checkpoint is saved after this many events (default 100) or this many ms (default 1000), whichever comes first. */
@@ -34,7 +35,25 @@ export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function resolveProjectionOptions(options: ProjectionRunnerOptions = {}): ResolvedProjectionOptions {
+/** The known keys: a typo (`checkpointEvry`, `handlerRetry.maxRetries`) is refused, not ignored. */
+const PROJECTION_RUNNER_OPTIONS: OptionShape = {
+  checkpointEvery: rule.object({ events: rule.integer(1), ms: rule.number(1) }),
+  handlerRetry: rule.object({ maxAttempts: rule.integer(1), initialDelayMs: rule.number(0), maxDelayMs: rule.number(0) }),
+  resubscribe: rule.object({ initialDelayMs: rule.number(0), maxDelayMs: rule.number(0) }),
+  handlerTimeoutMs: rule.integer(1, MAX_TIMER_MS),
+} satisfies Record<keyof ProjectionRunnerOptions, unknown>;
+
+/**
+ * Checks the options (`path` names them in errors; `alsoKnown` are keys the caller handles, e.g. the
+ * runner's `checkpointStore`) and fills the defaults in.
+ */
+export function resolveProjectionOptions(
+  options: ProjectionRunnerOptions = {},
+  path = 'projectionRunner',
+  alsoKnown: readonly string[] = [],
+): ResolvedProjectionOptions {
+  const known = { ...PROJECTION_RUNNER_OPTIONS, ...Object.fromEntries(alsoKnown.map((key) => [key, rule.any])) };
+  checkOptions(options, path, known);
   const resolved = {
     checkpointEvents: options.checkpointEvery?.events ?? 100,
     checkpointMs: options.checkpointEvery?.ms ?? 1000,
@@ -43,18 +62,11 @@ export function resolveProjectionOptions(options: ProjectionRunnerOptions = {}):
     resubscribeBackoff: { initialDelayMs: options.resubscribe?.initialDelayMs ?? 100, maxDelayMs: options.resubscribe?.maxDelayMs ?? 10_000 },
     handlerTimeoutMs: options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
   };
-  const problems: string[] = [];
-  if (!Number.isInteger(resolved.checkpointEvents) || resolved.checkpointEvents < 1) problems.push('checkpointEvery.events must be an integer >= 1');
-  if (!(resolved.checkpointMs >= 1)) problems.push('checkpointEvery.ms must be a number >= 1');
-  if (!Number.isSafeInteger(resolved.handlerTimeoutMs) || resolved.handlerTimeoutMs < 1 || resolved.handlerTimeoutMs > MAX_TIMER_MS) {
-    problems.push(`handlerTimeoutMs must be an integer from 1 to ${MAX_TIMER_MS}`);
-  }
-  if (!Number.isInteger(resolved.handlerAttempts) || resolved.handlerAttempts < 1) problems.push('handlerRetry.maxAttempts must be an integer >= 1');
   for (const [label, backoff] of [['handlerRetry', resolved.handlerBackoff], ['resubscribe', resolved.resubscribeBackoff]] as const) {
-    if (!(backoff.initialDelayMs >= 0)) problems.push(`${label}.initialDelayMs must be a number >= 0`);
-    if (!(backoff.maxDelayMs >= backoff.initialDelayMs)) problems.push(`${label}.maxDelayMs must be a number >= initialDelayMs`);
+    if (!(backoff.maxDelayMs >= backoff.initialDelayMs)) {
+      throw new InvalidConfigurationError(`${path}.${label}.maxDelayMs`, `expected a number >= initialDelayMs (${backoff.initialDelayMs}), got ${backoff.maxDelayMs}`);
+    }
   }
-  if (problems.length > 0) throw new InvalidConfigurationError('projections', problems.join('; '));
   return resolved;
 }
 

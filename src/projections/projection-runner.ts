@@ -1,5 +1,5 @@
 import { InvalidProjectionError, ProjectionRunnerNotRunningError, type ProjectionFailedError } from '../errors/projection-errors.js';
-import { Logger, SilentLogger } from '../logging/logger.js';
+import { Logger, silentLogger } from '../logging/logger.js';
 import { safeLogger } from '../logging/safe-logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
@@ -18,6 +18,9 @@ export interface ProjectionRunnerConfig extends ProjectionRunnerOptions {
   /** A `mneme.projection` span per handler call; default: the global OpenTelemetry providers. */
   telemetry?: MnemeTelemetry;
 }
+
+/** What the runner's config holds beside its `ProjectionRunnerOptions`. */
+const RUNNER_CONFIG_KEYS: readonly string[] = ['checkpointStore', 'logger', 'telemetry'] satisfies Exclude<keyof ProjectionRunnerConfig, keyof ProjectionRunnerOptions>[];
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -60,10 +63,10 @@ export class ProjectionRunner {
 
   /** `projections` are instances of `@Projection` classes (the DI module resolves them from the container). */
   constructor(store: EventStore, projections: readonly object[], config: ProjectionRunnerConfig = {}) {
-    const options = resolveProjectionOptions(config);
+    const options = resolveProjectionOptions(config, 'ProjectionRunner', RUNNER_CONFIG_KEYS);
     const checkpoints = config.checkpointStore ?? new EventStoreCheckpointStore(store);
     // The user's logger behind a guard: whatever it does, the projections run as with no logger.
-    const logger = safeLogger(config.logger ?? new SilentLogger());
+    const logger = safeLogger(config.logger ?? silentLogger);
     const telemetry = config.telemetry ?? new MnemeTelemetry();
     const names = new Set<string>();
     this.#workers = projections.map((instance) => {

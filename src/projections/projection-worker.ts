@@ -175,6 +175,7 @@ export class ProjectionWorker {
       target = latest.position;
     }
     if (target === undefined || this.#reached(target)) return;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- set while we awaited: TS narrows it to never
     if (this.failure) throw this.failure;
     await new Promise<void>((resolve, reject) => this.#waiters.push({ target: target!, resolve, reject }));
   }
@@ -264,6 +265,7 @@ export class ProjectionWorker {
             error,
           });
           // Stopping abandons the retries: the event stays unhandled, and is handled after a restart.
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #run
           if ((await this.#sleep(run, delayMs)) === STOP) throw STOP;
         }
       }

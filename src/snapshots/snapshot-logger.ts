@@ -5,5 +5,3 @@ import type { Logger } from '../logging/logger.js';
  * failed snapshot write) are reported as warnings, so they are seen somewhere.
  */
 export type SnapshotLogger = Pick<Logger, 'warn'>;
-
-export const silentLogger: SnapshotLogger = { warn: () => undefined };

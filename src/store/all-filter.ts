@@ -1,4 +1,4 @@
-import { InvalidReadAllOptionsError } from '../errors/read-all-errors.js';
+import { InvalidReadAllOptionsError } from '../errors/store-errors.js';
 import type { AllFilter, ReadAllOptions, SubscribeToAllOptions } from './event-store.js';
 import { isGlobalPosition } from './global-position.js';
 

@@ -1,10 +1,11 @@
 import { describeValue } from '../errors/describe-value.js';
 import { InvalidEventError } from '../errors/event-errors.js';
 import { findJsonProblem } from './json-check.js';
-import { InvalidReadOptionsError } from '../errors/read-all-errors.js';
+import { InvalidReadOptionsError } from '../errors/store-errors.js';
 import { InvalidExpectedRevisionError, InvalidStreamNameError } from '../errors/store-errors.js';
 import type { EventData } from './event-store.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision } from './expected-revision.js';
+import { isPlainObject } from '../options/option-checks.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -90,10 +91,4 @@ export function validateReadStreamOptions(options: unknown): void {
   if (maxCount !== undefined && !(typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount >= 0)) {
     throw new InvalidReadOptionsError('maxCount', `expected an integer >= 0, got ${describeValue(maxCount)}`);
   }
-}
-
-function isPlainObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import {
   EventStore,
   type AppendOptions,

@@ -13,7 +13,7 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import { EventStoreUnavailableError } from '../errors/store-errors.js';
 import { commandOutcomeOf, errorCodeOf, recordError } from './span-errors.js';
 import { MNEME_ATTRIBUTES as A, MNEME_METRICS, MNEME_SPANS, RETRY_SPAN_EVENT, type CommandOutcome } from './telemetry-names.js';

@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/aggregate-errors.js';
 import { MaxRetriesExceededError, TransientRetriesExceededError } from '../errors/command-errors.js';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../errors/command-errors.js';
 import { MnemeError } from '../errors/mneme-error.js';
 import { MNEME_ATTRIBUTES, type CommandOutcome } from './telemetry-names.js';
 

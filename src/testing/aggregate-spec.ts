@@ -84,7 +84,7 @@ export class AggregateSpecWhen {
     const { streamName } = new CommandRouter([this.aggregate]).route(this.command);
     if (this.history.length > 0) await store.appendToStream(streamName, this.history.map((event) => serializeEvent(event)));
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [this.aggregate], eventStore: store, retry: false }));
+    container.load(mnemeModule({ aggregates: [this.aggregate], eventStore: store, retry: false }));
     try {
       const result = await container.get(CommandBus).execute(this.command);
       return { events: result.events };

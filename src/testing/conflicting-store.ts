@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '../errors/concurrency-error.js';
+import { ConcurrencyError } from '../errors/command-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import type { AppendOptions, AppendResult, EventData, EventStore } from '../store/event-store.js';
 import { ANY, NO_STREAM } from '../store/expected-revision.js';

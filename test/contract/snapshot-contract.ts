@@ -150,7 +150,7 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       store = new CountingEventStore(subject.store);
       logger = new RecordingLogger();
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [Ledger, Tally], eventStore: store, logger }));
+      container.load(mnemeModule({ aggregates: [Ledger, Tally], eventStore: store, logger }));
       bus = container.get(CommandBus);
       repository = container.get(AggregateRepository);
       fullReplay = new AggregateRepository(store, { snapshots: false });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { RequiredMetadataPropertyMissingError, convertToCommandError } from '@kurrent/kurrentdb-client';

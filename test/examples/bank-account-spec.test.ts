@@ -34,7 +34,7 @@ describe('the bank account under contention', () => {
   it('a withdrawal that loses two races is retried and applied once', async () => {
     const inner = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: inner }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: inner }));
     const bus = container.get(CommandBus);
     await bus.execute(new OpenAccount('a-1', 'Ada'));
     await bus.execute(new Deposit('a-1', 100));
@@ -42,13 +42,13 @@ describe('the bank account under contention', () => {
     // Another process wins the next two appends.
     const racing = conflictingStore(inner, { times: 2 });
     const contended = new Container();
-    await contended.load(mnemeModule({ aggregates: [BankAccount], eventStore: racing, retry: { maxRetries: 3, maxDelayMs: 1 } }));
+    contended.load(mnemeModule({ aggregates: [BankAccount], eventStore: racing, retry: { maxRetries: 3, maxDelayMs: 1 } }));
     const result = await contended.get(CommandBus).execute(new Withdraw('a-1', 30));
     expect(result.attempts).toBe(3);
     expect(racing.conflicts).toBe(2);
 
     const readModel = new Container();
-    await readModel.load(mnemeModule({ eventStore: inner, projections: [AccountsByOwner] }));
+    readModel.load(mnemeModule({ eventStore: inner, projections: [AccountsByOwner] }));
     const runner = readModel.get(ProjectionRunner);
     await runner.start();
     await runner.catchUp();

@@ -35,7 +35,7 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
     beforeAll(async () => {
       store = new KurrentEventStore(kurrent.target.connectionString);
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry }));
+      container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry }));
       bus = container.get(CommandBus);
     });
     beforeEach(() => {
@@ -82,7 +82,7 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
       inject({ kind: 'drop-after-write' });
       // The caller gave up on the first send (no transient retries) and sends the command again.
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { transient: false } }));
+      container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { transient: false } }));
       const impatient = container.get(CommandBus);
       await expect(impatient.execute(new Deposit(id, 25), { commandId: `dep-${id}` })).rejects.toBeInstanceOf(EventStoreUnavailableError);
       kurrent.emulator.clearRpcLog();

@@ -22,7 +22,7 @@ describe('an aggregate stream holding events another producer wrote', () => {
   beforeAll(async () => {
     store = new KurrentEventStore(kurrent.target.connectionString);
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, aggregateCache: false }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, aggregateCache: false }));
     bus = container.get(CommandBus);
   });
 

@@ -20,7 +20,7 @@ describe('a KurrentDB server that stays down', () => {
     try {
       const notices: RetryNotice[] = [];
       const container = new Container();
-      await container.load(
+      container.load(
         mnemeModule({
           aggregates: [BankAccount],
           eventStore: store,

@@ -15,7 +15,7 @@ describe('telemetry on KurrentDB', () => {
   it('traces a command through KurrentEventStore: its load and its append under the command span', async () => {
     const capture = new TelemetryCapture();
     const container = new Container();
-    await container.load(
+    container.load(
       mnemeModule({
         aggregates: [BankAccount],
         eventStore: { kurrent: kurrent.target.connectionString },

@@ -44,7 +44,7 @@ describe('a command on a server that never answers', () => {
   it('gives up through the bus with TransientRetriesExceededError caused by EventStoreTimeoutError, after the configured attempts', async () => {
     const notices: RetryNotice[] = [];
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { transient, onRetry: (notice) => notices.push(notice) } }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { transient, onRetry: (notice) => notices.push(notice) } }));
     const error = await settle(() => container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada'), { commandId: 'open-1' }));
     expect(TransientRetriesExceededError.is(error)).toBe(true);
     expect(error).toMatchObject({ attempts: 3 });

@@ -24,7 +24,7 @@ describe('mnemeModule({ projections })', () => {
   it('resolves projections from the container, with their own dependencies, and runs them', async () => {
     const container = new Container();
     container.bind(ListsTable).toSelf().inSingletonScope();
-    await container.load(mnemeModule({ projections: [ListSizes], projectionRunner: { checkpointEvery: { events: 10, ms: 500 } } }));
+    container.load(mnemeModule({ projections: [ListSizes], projectionRunner: { checkpointEvery: { events: 10, ms: 500 } } }));
     const runner = container.get(ProjectionRunner);
     expect(container.get(ProjectionRunner)).toBe(runner);
     await container.get(EventStore).appendToStream('List-a', [added('a', 'milk'), added('a', 'tea')]);
@@ -41,7 +41,7 @@ describe('mnemeModule({ projections })', () => {
     const logger: Logger = { debug() {}, info: (message) => void lines.push(message), warn() {}, error() {} };
     const container = new Container();
     container.bind(ListsTable).toSelf().inSingletonScope();
-    await container.load(mnemeModule({ projections: [ListSizes], logger }));
+    container.load(mnemeModule({ projections: [ListSizes], logger }));
     const runner = container.get(ProjectionRunner);
     await runner.start();
     await runner.stop();
@@ -63,7 +63,7 @@ describe('mnemeModule({ projections })', () => {
     container.bind(ListsTable).toSelf().inSingletonScope();
     container.bind(CheckpointStore).toConstantValue(new TableCheckpoints());
     container.bind(Logger).toConstantValue({ debug() {}, info: (message: string) => void lines.push(message), warn() {}, error() {} });
-    await container.load(mnemeModule({ projections: [ListSizes] }));
+    container.load(mnemeModule({ projections: [ListSizes] }));
     await container.get(EventStore).appendToStream('List-a', [added('a', 'milk')]);
     const runner = container.get(ProjectionRunner);
     await runner.start();

@@ -96,7 +96,7 @@ describe('projection telemetry', () => {
   it('gets its telemetry from mnemeModule, and nothing with telemetry: false', async () => {
     const run = async (options: Parameters<typeof mnemeModule>[0]) => {
       const container = new Container();
-      await container.load(mnemeModule({ projections: [ItemsPerList], projectionRunner: fast, ...options }));
+      container.load(mnemeModule({ projections: [ItemsPerList], projectionRunner: fast, ...options }));
       await container.get(EventStore).appendToStream('List-a', [added('a', 'milk')]);
       const runner = container.get(ProjectionRunner);
       await runner.start();

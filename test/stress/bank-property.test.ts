@@ -67,7 +67,7 @@ async function runScenario(steps: readonly Step[], store: FlakyStore): Promise<v
   const buses = await Promise.all(
     [0, 1].map(async () => {
       const container = new Container();
-      await container.load(
+      container.load(
         mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { maxRetries: 50, maxDelayMs: 1, transient: { maxRetries: 10, initialDelayMs: 0 } } }),
       );
       return container.get(CommandBus);

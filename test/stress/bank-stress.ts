@@ -68,7 +68,7 @@ export async function runBankStress(options: StressOptions): Promise<StressRepor
   const buses = await Promise.all(
     Array.from({ length: containers }, async () => {
       const container = new Container();
-      await container.load(
+      container.load(
         mnemeModule({
           aggregates: [BankAccount],
           eventStore: store,

@@ -12,7 +12,7 @@ export async function bankContainer(
   inProcessStreamQueue = true,
 ) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry, inProcessStreamQueue }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry, inProcessStreamQueue }));
   return { bus: container.get(CommandBus), repository: container.get(AggregateRepository) };
 }
 

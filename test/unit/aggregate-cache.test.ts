@@ -26,7 +26,7 @@ import { CountingEventStore } from '../support/counting-event-store.js';
 
 async function busOn(store: EventStore, options: MnemeModuleOptions = {}) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount, Tally], eventStore: store, ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount, Tally], eventStore: store, ...options }));
   return container.get(CommandBus);
 }
 
@@ -106,7 +106,7 @@ describe('aggregate cache', () => {
   it('replays, and keeps replaying, an aggregate whose state cannot be copied', async () => {
     const store = new CountingEventStore(new InMemoryEventStore());
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
     const bus = container.get(CommandBus);
     for (let i = 0; i < 3; i++) await bus.execute(new Note('n-1'));
     store.resetCounts();

@@ -107,7 +107,7 @@ describe(AggregateRoot.name, () => {
 
   it('inherits handlers and appliers from base aggregates', async () => {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [LoudCounter] }));
+    container.load(mnemeModule({ aggregates: [LoudCounter] }));
     const result = await container.get(CommandBus).execute(new Increment('c-1'));
     expect(result.streamName).toBe('LoudCounter-c-1');
     const loud = await container.get(AggregateRepository).load(LoudCounter, 'c-1');
@@ -124,7 +124,7 @@ describe(AggregateRoot.name, () => {
       }
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [DoubleCounter] }));
+    container.load(mnemeModule({ aggregates: [DoubleCounter] }));
     expect((await container.get(CommandBus).execute(new Increment('d-1'))).events).toHaveLength(2);
   });
 
@@ -137,7 +137,7 @@ describe(AggregateRoot.name, () => {
     const container = new Container();
     let error: unknown;
     try {
-      await container.load(mnemeModule({ aggregates: [Twice] }));
+      container.load(mnemeModule({ aggregates: [Twice] }));
     } catch (e) {
       error = e;
     }

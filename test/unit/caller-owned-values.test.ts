@@ -29,7 +29,7 @@ import { collect } from '../support/collect.js';
 async function setUp(options: MnemeModuleOptions = {}) {
   const store = new InMemoryEventStore();
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, ...options }));
   return { store, bus: container.get(CommandBus), repository: container.get(AggregateRepository) };
 }
 
@@ -99,7 +99,7 @@ describe('values Mneme hands to the caller', () => {
   it('a caller that mutates its options while the command is in flight, through a retry, changes nothing stored', async () => {
     const store = conflictingStore(new InMemoryEventStore(), { times: 1 });
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
     const bus = container.get(CommandBus);
     const metadata: Record<string, unknown> = { userId: 'u-1' };
     const options = { commandId: 'open-1', metadata };
@@ -115,7 +115,7 @@ describe('values Mneme hands to the caller', () => {
   it('domain code that pushes into pendingEvents cannot make a command report an event it did not store', async () => {
     const store = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Sneaky], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [Sneaky], eventStore: store }));
     const result = await container.get(CommandBus).execute(new Sneak('s-1'));
     const stored = await collect(store.readStream('Sneaky-s-1'));
     expect(stored.map((event) => event.data)).toEqual([{ text: 'decided', tags: [] }]);
@@ -141,7 +141,7 @@ describe('values Mneme hands to the caller', () => {
   it.failing('a handler that changes its command decides every retry on the command as sent', async () => {
     const store = conflictingStore(new InMemoryEventStore(), { times: 2 });
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Sneaky], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [Sneaky], eventStore: store }));
     const result = await container.get(CommandBus).execute(new Shorten('s-3', 'abcdef'));
     expect(result.attempts).toBe(3);
     expect(result.events).toEqual([new Noted('abcde')]);

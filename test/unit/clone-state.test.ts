@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InMemoryEventStore, StateNotCopyableError, execute } from 'mneme';
-import { cloneState } from '../../src/aggregate/clone-state.js';
+import { cloneState } from '../../src/repository/clone-state.js';
 
 class Position {
   constructor(

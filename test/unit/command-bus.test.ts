@@ -25,7 +25,7 @@ import { collect } from '../support/collect.js';
 
 async function setUp(options: MnemeModuleOptions = {}) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount], ...options }));
   return { bus: container.get(CommandBus), store: container.get(EventStore), container };
 }
 
@@ -87,7 +87,7 @@ describe(CommandBus.name, () => {
       }
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Pinger] }));
+    container.load(mnemeModule({ aggregates: [Pinger] }));
     await expect(container.get(CommandBus).execute(new Ping())).rejects.toThrow('no');
     expect(calls).toBe(1);
   });
@@ -129,7 +129,7 @@ describe(CommandBus.name, () => {
       @Handles(Anonymous) handle() {}
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Anon] }));
+    container.load(mnemeModule({ aggregates: [Anon] }));
     await expect(container.get(CommandBus).execute(new Anonymous('x'))).rejects.toThrow(InvalidAggregateIdError);
   });
 
@@ -153,7 +153,7 @@ describe(CommandBus.name, () => {
       }
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Profile] }));
+    container.load(mnemeModule({ aggregates: [Profile] }));
     const result = await container.get(CommandBus).execute(new Rename('t1', 'ada'));
     expect(result.streamName).toBe('Profile-t1.ada');
     expect(result.aggregateId).toBe('t1.ada');
@@ -185,7 +185,7 @@ describe(CommandBus.name, () => {
       }
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Ticket] }));
+    container.load(mnemeModule({ aggregates: [Ticket] }));
     const bus = container.get(CommandBus);
     await bus.execute(new Issue('t-1'));
     const error = await bus.execute(new Issue('t-1')).catch((e: unknown) => e);
@@ -240,7 +240,7 @@ describe(CommandBus.name, () => {
 
     async function cart() {
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [Cart] }));
+      container.load(mnemeModule({ aggregates: [Cart] }));
       return { bus: container.get(CommandBus), store: container.get(EventStore) };
     }
 

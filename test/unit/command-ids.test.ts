@@ -31,7 +31,7 @@ import { ledger, Credited } from '../support/ledger.js';
 
 async function setUp(options: MnemeModuleOptions = {}) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount], ...options }));
   return { bus: container.get(CommandBus), store: container.get(EventStore) };
 }
 
@@ -90,7 +90,7 @@ describe('command ids and metadata', () => {
       @Apply(Noted) onNoted() {}
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Notes] }));
+    container.load(mnemeModule({ aggregates: [Notes] }));
     await container.get(CommandBus).execute(new NoteThree(), { commandId: 'order-42' });
     const stored = await collect(container.get(EventStore).readStream('Notes-n-1'));
     expect(stored.map((e) => e.id)).toEqual([0, 1, 2].map((i) => uuidv5(`order-42:${i}`, MNEME_EVENT_ID_NAMESPACE)));
@@ -138,7 +138,7 @@ describe('command ids and metadata', () => {
       }
     }
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Pinger] }));
+    container.load(mnemeModule({ aggregates: [Pinger] }));
     await container.get(CommandBus).execute(new Ping(), { commandId: 'c-9', metadata: { user: 'ada' } });
     expect(contexts).toHaveLength(1);
     expect(contexts[0]).toMatchObject({ commandId: 'c-9', correlationId: 'c-9', causationId: 'c-9', metadata: { user: 'ada' }, attempt: 1 });

@@ -26,7 +26,7 @@ describe('commands that are not command objects', () => {
       throw new Error('store touched');
     };
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
     const error = await container
       .get(CommandBus)
       .execute(command as object)

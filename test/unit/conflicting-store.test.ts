@@ -27,14 +27,14 @@ describe(conflictingStore.name, () => {
   it('drives the command bus through its retries', async () => {
     const store = conflictingStore(new InMemoryEventStore(), { times: 2 });
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { maxRetries: 2, maxDelayMs: 1 } }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { maxRetries: 2, maxDelayMs: 1 } }));
     const result = await container.get(CommandBus).execute(new OpenAccount('a-1', 'Ada'));
     expect(result.attempts).toBe(3);
 
     // More conflicts than retries: the bus gives up, and nothing was written.
     const again = conflictingStore(store.inner, { times: 3 });
     const strict = new Container();
-    await strict.load(mnemeModule({ aggregates: [BankAccount], eventStore: again, retry: { maxRetries: 2, maxDelayMs: 1 } }));
+    strict.load(mnemeModule({ aggregates: [BankAccount], eventStore: again, retry: { maxRetries: 2, maxDelayMs: 1 } }));
     await expect(strict.get(CommandBus).execute(new Deposit('a-1', 5))).rejects.toThrow(MaxRetriesExceededError);
     expect((await collect(again.readStream('BankAccount-a-1'))).map((e) => e.type)).toEqual(['BankAccount.Opened']);
   });

@@ -41,7 +41,7 @@ class Remove {
 
 async function busFor(...aggregates: AggregateClass<AggregateRoot>[]) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates }));
+  container.load(mnemeModule({ aggregates }));
   return container.get(CommandBus);
 }
 
@@ -158,7 +158,7 @@ describe('async appliers', () => {
       }
       const store = new InMemoryEventStore();
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [PromiseApply], eventStore: store }));
+      container.load(mnemeModule({ aggregates: [PromiseApply], eventStore: store }));
       const error = await container.get(CommandBus).execute(new Add('p-1')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidAggregateError);
       expect((error as Error).message).toMatch(/PromiseApply\.onAdded returned a promise/);

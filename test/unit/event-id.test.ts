@@ -12,7 +12,7 @@ describe(eventIdFor.name, () => {
 
 describe('default command ids', () => {
   it('are distinct version-4 UUIDs, across refills of their random pool', async () => {
-    const { newCommandId } = await import('../../src/aggregate/command-stamp.js');
+    const { newCommandId } = await import('../../src/repository/command-stamp.js');
     const ids = Array.from({ length: 1000 }, () => newCommandId());
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(ids).size).toBe(ids.length);

@@ -89,7 +89,7 @@ class Cart extends AggregateRoot {
 
 async function setUp() {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [Cart] }));
+  container.load(mnemeModule({ aggregates: [Cart] }));
   return { bus: container.get(CommandBus), store: container.get(EventStore) };
 }
 

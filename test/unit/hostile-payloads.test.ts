@@ -23,7 +23,7 @@ import {
   type RecordedEvent,
 } from 'mneme';
 import { serializeEvent } from '../../src/events/event-serializer.js';
-import { cloneState } from '../../src/aggregate/clone-state.js';
+import { cloneState } from '../../src/repository/clone-state.js';
 import { captureState } from '../../src/snapshots/snapshot-state.js';
 
 const LEVELS = 100_000;

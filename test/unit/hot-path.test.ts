@@ -13,7 +13,7 @@ describe('the per-command and per-event paths', () => {
 
   it('read no decorator metadata once a class has been compiled', async () => {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount] }));
+    container.load(mnemeModule({ aggregates: [BankAccount] }));
     const bus = container.get(CommandBus);
     const repository = container.get(AggregateRepository);
     // Warm-up: the first use of each class compiles its tables.

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { CommandBus, InMemoryEventStore, MNEME_ATTRIBUTES as A, MNEME_METRICS as M, mnemeModule, On, Projection, ProjectionRunner } from 'mneme';
+import { CommandBus, MNEME_ATTRIBUTES as A, MNEME_METRICS as M, mnemeModule, On, Projection, ProjectionRunner } from 'mneme';
 import { conflictingStore } from 'mneme/testing';
 import { AccountOpened, BankAccount, Deposit, OpenAccount, Withdraw } from '../../examples/bank-account/domain.js';
 import { FlakyStore } from '../support/flaky-store.js';
@@ -30,7 +30,7 @@ describe('metric attributes', () => {
   it('hold no stream name, aggregate id or command id on any instrument, however many ids are used', async () => {
     const store = conflictingStore(new FlakyStore().failNext('read', 'unavailable'), { times: 1 });
     const container = new Container();
-    await container.load(
+    container.load(
       mnemeModule({
         aggregates: [BankAccount],
         eventStore: store,

@@ -22,7 +22,7 @@ import { collect } from '../support/collect.js';
 
 async function containerWith(options: Parameters<typeof mnemeModule>[0]) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount], ...options }));
   return container;
 }
 
@@ -144,7 +144,7 @@ describe('mnemeModule with { kurrent }', () => {
     const { KurrentEventStore, InvalidConnectionStringError } = await import('mneme');
     expect(() => new Container().load(mnemeModule({ eventStore: { kurrent: 'http://nope' } }))).toThrow(InvalidConnectionStringError);
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: { kurrent: 'kurrentdb://127.0.0.1:1?tls=false' } }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: { kurrent: 'kurrentdb://127.0.0.1:1?tls=false' } }));
     const store = container.get(EventStore);
     expect(store).toBeInstanceOf(KurrentEventStore);
     await container.unbindAllAsync();

@@ -29,7 +29,7 @@ describe('mnemeModule options', () => {
 
   it('still loads every documented option', async () => {
     const container = new Container();
-    await container.load(
+    container.load(
       mnemeModule({
         aggregates: [BankAccount],
         retry: { maxRetries: 3 },

@@ -8,7 +8,7 @@ import { collect } from '../support/collect.js';
 /** A fresh app instance (its own container, an empty aggregate cache) on the shared store. */
 async function instance(store: EventStore): Promise<CommandBus> {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
   return container.get(CommandBus);
 }
 

@@ -62,6 +62,7 @@ class Refunded {
 }
 
 @EventType('Schema.Broken', { version: 2 })
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- registered by its decorator
 class Broken {
   @Upcast(1) static explode(data: { bad?: boolean }) {
     if (data.bad) throw new Error('cannot upgrade this one');

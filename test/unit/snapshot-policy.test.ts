@@ -126,7 +126,7 @@ describe('snapshot state', () => {
     const late = notebook('LateDate', { every: 2, version: 1 }, () => undefined);
     const store = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [late], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [late], eventStore: store }));
     const bus = container.get(CommandBus);
     await bus.execute(new Note('n-1')); // revision 0: no snapshot due yet
     const error = await bus.execute(new Note('n-1')).catch((e: unknown) => e);
@@ -148,7 +148,7 @@ describe('snapshot state', () => {
     Type(() => Date)(typed.prototype, 'touchedAt');
     const store = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [typed], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [typed], eventStore: store }));
     await container.get(CommandBus).execute(new Note('t-1'));
     const loaded = (await container.get(AggregateRepository).load(typed, 't-1')) as unknown as Record<string, unknown>;
     expect(loaded.dated).toBeInstanceOf(Dated);

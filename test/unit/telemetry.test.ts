@@ -45,7 +45,7 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
 
   async function busWith(options: MnemeModuleOptions = {}) {
     const container = new Container();
-    await container.load(
+    container.load(
       mnemeModule({
         aggregates: [BankAccount],
         retry: NO_DELAYS,
@@ -241,7 +241,7 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
 
   it('records metrics with only a meter provider, and no spans', async () => {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], telemetry: { meterProvider: capture.meterProvider } }));
+    container.load(mnemeModule({ aggregates: [BankAccount], telemetry: { meterProvider: capture.meterProvider } }));
     const bus = container.get(CommandBus);
     await bus.execute(new OpenAccount('meter-only', 'Ada'));
     await bus.execute(new Deposit('meter-only', 3));
@@ -308,7 +308,7 @@ describe('telemetry with an SDK registered globally', () => {
 
   it('uses the global providers by default', async () => {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount] }));
+    container.load(mnemeModule({ aggregates: [BankAccount] }));
     await container.get(CommandBus).execute(new OpenAccount('global-1', 'Ada'));
     expect(capture.spans().map((span) => span.name).sort()).toEqual([S.append, S.command, S.load].sort());
     expect(await capture.counter(M.commands, { [A.commandType]: 'OpenAccount' })).toBe(1);
@@ -316,7 +316,7 @@ describe('telemetry with an SDK registered globally', () => {
 
   it('records nothing with telemetry: false', async () => {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], telemetry: false }));
+    container.load(mnemeModule({ aggregates: [BankAccount], telemetry: false }));
     const bus = container.get(CommandBus);
     await bus.execute(new OpenAccount('off-1', 'Ada'));
     await expect(bus.execute(new Withdraw('off-1', 5))).rejects.toBeInstanceOf(InsufficientFunds);
@@ -329,9 +329,9 @@ describe('telemetry with an SDK registered globally', () => {
 
   it('binds the telemetry it uses as MnemeTelemetry', async () => {
     const on = new Container();
-    await on.load(mnemeModule({}));
+    on.load(mnemeModule({}));
     const off = new Container();
-    await off.load(mnemeModule({ telemetry: false }));
+    off.load(mnemeModule({ telemetry: false }));
     expect(on.get(MnemeTelemetry).enabled).toBe(true);
     expect(off.get(MnemeTelemetry)).toBe(MnemeTelemetry.disabled);
   });

@@ -28,7 +28,7 @@ const fast: RetryOptions = { initialDelayMs: 0, transient: { initialDelayMs: 0 }
 
 async function busOn(store: FlakyStore, retry: RetryOptions = fast) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry }));
   return container.get(CommandBus);
 }
 
@@ -201,7 +201,7 @@ describe('the command bus on a store with transient faults', () => {
   it('with retry: false turns transient retries off too', async () => {
     const store = new FlakyStore().failNext('append', 'unavailable');
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: false }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: false }));
     const error = await container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventStoreUnavailableError);
     expect(error).not.toBeInstanceOf(TransientRetriesExceededError);

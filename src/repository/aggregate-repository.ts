@@ -4,14 +4,14 @@ import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { safeLogger } from '../logging/safe-logger.js';
 import { EventStore, type EventData } from '../store/event-store.js';
 import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
-import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
-import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
-import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { aggregateDefinition, streamNameFor } from '../aggregate/aggregate-definition.js';
+import { aggregateInternals, assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
+import { StateNotCopyableError } from '../errors/aggregate-errors.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
-import { AggregateSnapshots, COMMAND_LOOKBACK } from './aggregate-snapshots.js';
+import { AggregateSnapshots, COMMAND_LOOKBACK } from '../snapshots/aggregate-snapshots.js';
 import { stampEvents, writtenBy } from './command-stamp.js';
-import { expectedRevisionAfter, replayStream, type ReplayObserver } from './replay.js';
+import { expectedRevisionAfter, replayStream, type ReplayObserver } from '../aggregate/replay.js';
 
 export interface SaveOptions {
   /** Added to every saved event's metadata (correlation ids and the like). */

@@ -1,8 +1,7 @@
-import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import { describeValue } from '../errors/describe-value.js';
+import { checkOptions, rule } from '../options/option-checks.js';
 import { cloneState } from './clone-state.js';
 import type { RecordedEvent } from '../store/event-store.js';
-import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { aggregateInternals, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { COMMAND_ID_KEY } from './command-stamp.js';
 
 /** Aggregates a container keeps by default (see `mnemeModule`'s `aggregateCache`). */
@@ -15,15 +14,8 @@ export type AggregateCacheOption = false | { maxEntries?: number };
 export function resolveAggregateCacheSize(option: unknown, path = 'aggregateCache'): number | undefined {
   if (option === false) return undefined;
   if (option === undefined || option === true) return DEFAULT_AGGREGATE_CACHE_SIZE;
-  if (typeof option !== 'object' || option === null || Array.isArray(option) || Object.keys(option).some((key) => key !== 'maxEntries')) {
-    throw new InvalidConfigurationError(path, `expected false or { maxEntries?: number }, got ${describeValue(option)}`);
-  }
-  const { maxEntries } = option as { maxEntries?: unknown };
-  if (maxEntries === undefined) return DEFAULT_AGGREGATE_CACHE_SIZE;
-  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-    throw new InvalidConfigurationError(`${path}.maxEntries`, `expected an integer >= 1, got ${describeValue(maxEntries)}`);
-  }
-  return maxEntries;
+  checkOptions(option, path, { maxEntries: rule.integer(1) }, 'false or { maxEntries?: number }');
+  return (option as { maxEntries?: number }).maxEntries ?? DEFAULT_AGGREGATE_CACHE_SIZE;
 }
 
 /**

@@ -2,16 +2,17 @@ import type { AggregateClass } from '../../decorators/index.js';
 import { UnreadableSnapshotError } from '../errors/snapshot-errors.js';
 import { EventStoreUnavailableError } from '../errors/store-errors.js';
 import { deserializeEvent } from '../events/event-serializer.js';
-import { silentLogger, type SnapshotLogger } from '../snapshots/snapshot-logger.js';
-import { snapshotPolicyOf } from '../snapshots/snapshot-policy.js';
-import { captureState, restoreState } from '../snapshots/snapshot-state.js';
-import { SnapshotStore, type Snapshot, type StoredSnapshot } from '../snapshots/snapshot-store.js';
-import { snapshotStreamName } from '../snapshots/snapshot-stream.js';
+import { silentLogger } from '../logging/logger.js';
+import type { SnapshotLogger } from './snapshot-logger.js';
+import { snapshotPolicyOf } from './snapshot-policy.js';
+import { captureState, restoreState } from './snapshot-state.js';
+import { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshot-store.js';
+import { snapshotStreamName } from './snapshot-stream.js';
 import type { EventStore, RecordedEvent } from '../store/event-store.js';
 import type { LoadProbe } from '../telemetry/mneme-telemetry.js';
-import type { ReplayObserver } from './replay.js';
-import { aggregateDefinition, categoryOf } from './aggregate-definition.js';
-import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import type { ReplayObserver } from '../aggregate/replay.js';
+import { aggregateDefinition, categoryOf } from '../aggregate/aggregate-definition.js';
+import { aggregateInternals, type AggregateRoot } from '../aggregate/aggregate-root.js';
 
 /**
  * Events before a snapshot that command-id deduplication still looks at, so a command re-sent soon

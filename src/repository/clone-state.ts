@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { StateNotCopyableError } from '../errors/aggregate-errors.js';
 import { isStackOverflow } from '../store/json-check.js';
 
 /**
