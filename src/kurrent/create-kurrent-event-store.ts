@@ -34,17 +34,20 @@ export function createKurrentEventStore(config: KurrentConnection): KurrentEvent
     if (typeof connectionString !== 'string') throw new InvalidConnectionStringError(`eventStore.kurrent.connectionString: ${notAConnection(connectionString)}`);
     return new KurrentEventStore(connectionString, options);
   }
-  if (client !== undefined) return new KurrentEventStore(client, options);
+  if (client !== undefined) {
+    if (!isClientLike(client)) throw new InvalidConnectionStringError(`eventStore.kurrent.client: ${notAConnection(client)}`);
+    return new KurrentEventStore(client, options);
+  }
   if (env !== undefined && (typeof env !== 'object' || env === null)) {
     throw new InvalidConfigurationError('eventStore.kurrent.env', 'give an object of environment variables (process.env fits)');
   }
   return KurrentEventStore.fromEnvironment(env, options);
 }
 
-/** connectionString is checked below, where a wrong one is an InvalidConnectionStringError. */
+/** connectionString and client are checked below, where a wrong one is an InvalidConnectionStringError. */
 const KURRENT_CONNECTION_OPTIONS: OptionShape = {
   connectionString: rule.any,
-  client: rule.custom('a KurrentDBClient', isClientLike),
+  client: rule.any,
   env: rule.custom('an object of environment variables', (value) => typeof value === 'object' && value !== null),
   ...KURRENT_EVENT_STORE_OPTIONS,
 };
