@@ -1,5 +1,6 @@
 import { newCommandId, type CommandStamp } from '../aggregate/command-stamp.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
+import { checkTimeoutMs } from './command-deadline.js';
 import { checkKnownKeys, describeValue, isPlainObject } from './option-checks.js';
 
 /** Per-command options of `CommandBus.execute` and `execute()`. */
@@ -15,9 +16,15 @@ export interface CommandOptions {
   causationId?: string;
   /** Added to every event's metadata, under the system keys (which it cannot override). */
   metadata?: Record<string, unknown>;
+  /**
+   * The most this command may take, from the call to its answer (load, handler, retries, appends):
+   * then it fails with `CommandTimeoutError` and nothing it decides later is written. Default: the
+   * bus's `commandTimeoutMs` (30 s); for `execute()`, 30 s.
+   */
+  timeoutMs?: number;
 }
 
-export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlationId', 'causationId', 'metadata'];
+export const COMMAND_OPTION_KEYS: readonly string[] = ['commandId', 'correlationId', 'causationId', 'metadata', 'timeoutMs'];
 
 /** Checks the options and fills in the defaults; throws `InvalidConfigurationError` naming the option. */
 export function resolveCommandStamp(options: CommandOptions | undefined, path = 'options'): CommandStamp {
@@ -38,6 +45,12 @@ export function resolveCommandStamp(options: CommandOptions | undefined, path = 
     causationId: optionalId(options.causationId, `${path}.causationId`) ?? commandId,
     metadata: { ...metadata },
   };
+}
+
+/** The command's timeout: its own `timeoutMs` (checked), or the fallback. */
+export function commandTimeoutMs(options: CommandOptions | undefined, fallback: number, path = 'options'): number {
+  const value = options?.timeoutMs;
+  return value === undefined ? fallback : checkTimeoutMs(value, `${path}.timeoutMs`);
 }
 
 function optionalId(value: unknown, path: string): string | undefined {

@@ -8,6 +8,7 @@ import { CommandInterceptor } from '../commands/command-interceptor.js';
 import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
+import { checkTimeoutMs } from '../commands/command-deadline.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
 import { checkKnownKeys, describeValue, isPlainObject } from '../commands/option-checks.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
@@ -41,6 +42,12 @@ export interface MnemeModuleOptions {
    * Unknown keys, non-objects and delays above 2^31-1 ms fail `container.load`.
    */
   retry?: RetryOptions | false;
+  /**
+   * The most a command may take, from `execute` to its answer (load, handler, retries, appends), in
+   * ms (default 30,000): then it fails with `CommandTimeoutError`, nothing it decides later is
+   * written, and its stream's next commands go on. `CommandOptions.timeoutMs` sets it per command.
+   */
+  commandTimeoutMs?: number;
   /** Users' interceptors, outermost first; they run once per `execute`, outside the retry loop. */
   interceptors?: (CommandInterceptor | Newable<CommandInterceptor>)[];
   /**
@@ -90,6 +97,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
     const retryInterceptor =
       options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry, { onRetry: telemetry.retried });
     resolveAggregateCacheSize(options.aggregateCache); // a bad option fails container.load
+    const timeoutOption = options.commandTimeoutMs === undefined ? {} : { timeoutMs: checkTimeoutMs(options.commandTimeoutMs, 'commandTimeoutMs') };
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
@@ -122,14 +130,14 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
         const chain = userInterceptors.map((resolve) => resolve(context));
         if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
-        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry);
+        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry, timeoutOption);
       })
       .inSingletonScope();
   });
 }
 
 const MODULE_OPTION_KEYS: readonly (keyof MnemeModuleOptions)[] = [
-  'aggregates', 'eventStore', 'retry', 'interceptors', 'aggregateCache', 'inProcessStreamQueue',
+  'aggregates', 'eventStore', 'retry', 'commandTimeoutMs', 'interceptors', 'aggregateCache', 'inProcessStreamQueue',
   'projections', 'projectionRunner', 'checkpointStore', 'logger', 'telemetry',
 ];
 

@@ -45,6 +45,37 @@ export class TransientRetriesExceededError extends EventStoreUnavailableError {
   }
 }
 
+/**
+ * A command did not finish within its timeout (`CommandOptions.timeoutMs`, default
+ * `mnemeModule({ commandTimeoutMs })`, 30 s): its handler, an interceptor, the store or its retries
+ * took longer. Nothing the command decides from then on is written, and the stream's other commands
+ * go on. An append already under way when the time ran out may still land: re-sending the command
+ * with the same `commandId` is safe (it cannot be stored twice) and tells. The `cause` is the last
+ * error a retried attempt met, if any.
+ */
+export class CommandTimeoutError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_COMMAND_TIMEOUT';
+
+  constructor(
+    readonly commandType: string,
+    readonly streamName: string,
+    /** Undefined for `execute()`, whose commands name only a stream. */
+    readonly aggregateId: string | undefined,
+    readonly timeoutMs: number,
+    /** The attempt under way when the time ran out (1-based). */
+    readonly attempt: number,
+    cause?: unknown,
+  ) {
+    super(
+      `Command '${commandType}' on stream '${streamName}' did not finish within ${timeoutMs} ms (attempt ${attempt}): ` +
+        `its handler, an interceptor, the event store or its retries took longer. Nothing it decides from now on is written. ` +
+        `Re-send it with the same commandId to learn whether an append already under way was stored, ` +
+        `or raise timeoutMs (per command) or commandTimeoutMs (mnemeModule).`,
+      cause === undefined ? {} : { cause },
+    );
+  }
+}
+
 /** No aggregate registered with the bus handles this command class. */
 export class HandlerNotFoundError extends MnemeError {
   static override readonly code: MnemeErrorCode = 'MNEME_HANDLER_NOT_FOUND';

@@ -21,8 +21,9 @@ import { bankContainer } from '../support/bank-scenarios.js';
 const conflict = () => new ConcurrencyError('S-1', 3n, 4n);
 
 describe('retry policy', () => {
-  it('defaults to 20 retries, 1 ms initial, 10 ms max, factor 2', () => {
-    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: 20, initialDelayMs: 1, maxDelayMs: 10, backoffFactor: 2 });
+  it('defaults to no retry count (the command timeout bounds conflicts), 1 ms initial, 10 ms max, factor 2', () => {
+    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: Infinity, initialDelayMs: 1, maxDelayMs: 10, backoffFactor: 2 });
+    expect(resolveRetryPolicy({ maxRetries: Infinity }).maxRetries).toBe(Infinity);
     expect(resolveRetryPolicy({ maxRetries: 3 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 3 });
   });
 
