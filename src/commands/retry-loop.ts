@@ -2,7 +2,8 @@ import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { MaxRetriesExceededError, TransientRetriesExceededError } from '../errors/command-errors.js';
 import { EventStoreUnavailableError } from '../errors/store-errors.js';
 import type { CommandDeadline } from './command-deadline.js';
-import { backoffDelayMs, type BackoffPolicy, type RetryNotice, type RetryPolicy, type RetryReason } from './retry-policy.js';
+import { backoffDelayMs } from './backoff.js';
+import { type BackoffPolicy, type RetryNotice, type RetryPolicy, type RetryReason } from './retry-policy.js';
 
 export interface RetryHooks {
   sleep?: (ms: number) => Promise<void>;

@@ -1,6 +1,8 @@
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkKnownKeys, isPlainObject, describeValue } from './option-checks.js';
 
+export { backoffDelayMs, type BackoffSchedule } from './backoff.js';
+
 /** One backoff schedule. Every field is optional; see DEFAULT_RETRY_POLICY. */
 export interface BackoffOptions {
   /** Retries after the first attempt: 0 means one attempt only. */
@@ -126,13 +128,4 @@ function resolveBackoff(options: BackoffOptions, defaults: BackoffPolicy, path: 
   }
   if (problems.length > 0) throw new InvalidConfigurationError(path, problems.join('; '));
   return policy;
-}
-
-/**
- * Exponential backoff with full jitter: the delay before retry `retry` (0 for the first retry) is
- * drawn uniformly from [0, min(maxDelayMs, initialDelayMs * backoffFactor^retry)].
- */
-export function backoffDelayMs(policy: BackoffPolicy, retry: number, random: () => number = Math.random): number {
-  const bound = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** retry);
-  return random() * bound;
 }

@@ -6,7 +6,8 @@ import { comparePositions, type GlobalPosition } from '../store/global-position.
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CHECKPOINT_STREAM_PREFIX, type CheckpointStore } from './checkpoint-store.js';
 import type { ProjectionDefinition } from './projection-definition.js';
-import { backoffMs, type ResolvedProjectionOptions } from './projection-options.js';
+import { backoffDelayMs } from '../commands/backoff.js';
+import type { ResolvedProjectionOptions } from './projection-options.js';
 
 export type ProjectionState = 'idle' | 'running' | 'failed' | 'stopped';
 
@@ -149,7 +150,7 @@ export class ProjectionWorker {
       }
       if (this.#stopping || dropped === undefined) break;
       drops += 1;
-      const delayMs = backoffMs(this.options.resubscribeBackoff, drops);
+      const delayMs = backoffDelayMs(this.options.resubscribeBackoff, drops - 1);
       this.logger.warn('projection subscription dropped; resubscribing from its checkpoint', {
         projection: this.name,
         error: dropped instanceof Error ? dropped.message : String(dropped),
@@ -171,10 +172,10 @@ export class ProjectionWorker {
           await this.telemetry.projection(this.name, recorded, attempt, () => handler.method.call(this.instance, deserializeEvent(recorded), recorded));
           break;
         } catch (error) {
-          if (attempt >= this.options.handlerAttempts) {
+          if (attempt > this.options.handlerRetries) {
             throw new ProjectionFailedError(this.name, recorded.type, recorded.streamName, recorded.revision, recorded.position, attempt, error);
           }
-          const delayMs = backoffMs(this.options.handlerBackoff, attempt);
+          const delayMs = backoffDelayMs(this.options.handlerBackoff, attempt - 1);
           this.logger.warn('projection handler failed; retrying', {
             projection: this.name,
             handler: handler.name,

@@ -36,6 +36,12 @@ describe('retry policy', () => {
     expect(backoffDelayMs(policy, 2, () => 0.5)).toBe(9);
   });
 
+  it('is the one backoff function: equal jitter (projections) draws from the upper half of the same bound', () => {
+    const schedule = { initialDelayMs: 2, maxDelayMs: 30, backoffFactor: 3, jitter: 'equal' as const };
+    expect([0, 1, 2, 3].map((retry) => backoffDelayMs(schedule, retry, () => 0))).toEqual([1, 3, 9, 15]);
+    expect([0, 1, 2, 3].map((retry) => backoffDelayMs(schedule, retry, () => 1))).toEqual([2, 6, 18, 30]);
+  });
+
   it('spreads real random delays over the whole range (full jitter)', () => {
     const policy = resolveRetryPolicy({ initialDelayMs: 10, maxDelayMs: 10 });
     const delays = Array.from({ length: 500 }, () => backoffDelayMs(policy, 0));
