@@ -379,7 +379,7 @@ export const emulatorTarget = (settings: BenchSettings, connectionString: string
     return {
       send: (i, deposit) => mnemeHotCommand(buses[i]!, account, deposit),
       balance: async () => (await new AggregateRepository(containers[0]!.get(EventStore)).load(BankAccount, account)).balance,
-      close: async () => void (await Promise.all(containers.map((c) => c.unbindAll()))),
+      close: async () => void (await Promise.all(containers.map((c) => c.unbindAllAsync()))),
     };
   },
 });
