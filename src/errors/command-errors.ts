@@ -3,7 +3,10 @@ import { MnemeError } from './mneme-error.js';
 import type { ConcurrencyError } from './concurrency-error.js';
 import { EventStoreUnavailableError } from './store-errors.js';
 
-/** Every attempt of a command lost the race for its stream; the last conflict is the `cause`. */
+/**
+ * Every attempt of a command lost the race for its stream, and the `retry.maxRetries` you set ran
+ * out (without one, conflicts are retried until the command's timeout). The last conflict is the `cause`.
+ */
 export class MaxRetriesExceededError extends MnemeError {
   static override readonly code: MnemeErrorCode = 'MNEME_MAX_RETRIES_EXCEEDED';
   declare readonly cause: ConcurrencyError;
@@ -15,7 +18,7 @@ export class MaxRetriesExceededError extends MnemeError {
   ) {
     super(
       `Gave up on stream '${streamName}' after ${attempts} attempt${attempts === 1 ? '' : 's'}: ` +
-        `other writers kept appending first. Raise retry.maxRetries, or reduce contention on this stream.`,
+        `other writers kept appending first. Raise retry.maxRetries, or leave it unset (conflicts are then retried until the command's timeout), or reduce contention on this stream.`,
       { cause },
     );
   }

@@ -14,6 +14,7 @@ import {
   Handles,
   InMemoryEventStore,
   InvalidConfigurationError,
+  StreamQueueInterceptor,
   execute,
   mnemeModule,
   type AggregateState,
@@ -160,17 +161,38 @@ describe('CommandBus timeouts', () => {
 
   it("does not hold the stream's next commands behind a handler that never settles (queue on)", async () => {
     const store = new InMemoryEventStore();
-    const bus = await busOn(store, { commandTimeoutMs: 200 });
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [Gate], eventStore: store, commandTimeoutMs: 1_000 }));
+    const bus = container.get(CommandBus);
+    const queue = container.get(StreamQueueInterceptor);
     const hung = bus.execute(new Hang('g-4', new Promise<string>(() => {})));
     // Sent while the hung one holds the stream, with the same timeout: each still succeeds.
     const next = [bus.execute(new Note('g-4', 'a')), bus.execute(new Note('g-4', 'b'))];
-    await expect(hung).rejects.toBeInstanceOf(CommandTimeoutError);
     await expect(Promise.all(next)).resolves.toHaveLength(2);
-    // Later commands run at once: the stream was released when the hung one timed out.
-    const started = Date.now();
-    await bus.execute(new Note('g-4', 'c'), { timeoutMs: 5_000 });
-    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(queue.activeStreams).toBe(1); // the hung one still holds it
+    await expect(hung).rejects.toBeInstanceOf(CommandTimeoutError);
+    // Released when the hung one timed out: the stream is idle again, and later commands run at once.
+    expect(queue.activeStreams).toBe(0);
+    await bus.execute(new Note('g-4', 'c'));
+    expect(queue.activeStreams).toBe(0);
     expect((await notesIn(store, 'Gate-g-4')).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('does not run a queued command whose time ran out while it waited', async () => {
+    const store = new InMemoryEventStore();
+    const bus = await busOn(store, { commandTimeoutMs: 60_000 });
+    const release = gate();
+    const first = bus.execute(new Hang('g-10', release.promise));
+    // Queued behind `first`. The loop is blocked past its whole time, so when it may leave the queue
+    // (after half its time) its time is already up: it must fail without running.
+    const late = bus.execute(new Note('g-10', 'never'), { timeoutMs: 40 });
+    const until = Date.now() + 60;
+    while (Date.now() < until); // blocks the loop past the queued command's whole time
+    await expect(late).rejects.toBeInstanceOf(CommandTimeoutError);
+    release.open('first');
+    await first;
+    await settle();
+    expect(await notesIn(store, 'Gate-g-10')).toEqual(['first']);
   });
 
   it('fails a command whose synchronous handler blocks past the timeout, and writes nothing', async () => {
