@@ -26,6 +26,8 @@ export class CommandDeadline {
   /** The last error a retried attempt met: the timeout's `cause`. */
   lastError: unknown;
   #error: CommandTimeoutError | undefined;
+  /** The first listener (the stream queue's), then any others: one slot saves a list per command. */
+  #listener: (() => void) | undefined;
   #listeners: (() => void)[] | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
@@ -55,6 +57,7 @@ export class CommandDeadline {
   /** Calls `listener` once, when the time runs out (at once if it has). */
   onExpire(listener: () => void): void {
     if (this.#error) listener();
+    else if (this.#listener === undefined) this.#listener = listener;
     else (this.#listeners ??= []).push(listener);
   }
 
@@ -65,7 +68,7 @@ export class CommandDeadline {
   bound<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#reject = reject;
-      const timer = setTimeout(() => this.expire(), this.remainingMs());
+      const timer = setTimeout(() => this.expire(), Math.ceil(this.remainingMs()));
       let running: Promise<T>;
       try {
         running = work();
@@ -90,9 +93,10 @@ export class CommandDeadline {
     if (this.#error) return this.#error;
     const error = (this.#error = this.timeoutError(this));
     this.#reject?.(error);
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    for (const listener of listeners ?? []) listener();
+    const [first, others] = [this.#listener, this.#listeners];
+    this.#listener = this.#listeners = undefined;
+    first?.();
+    for (const listener of others ?? []) listener();
     return error;
   }
 }

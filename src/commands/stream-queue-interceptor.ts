@@ -1,9 +1,20 @@
+import { performance } from 'node:perf_hooks';
 import { deadlineOf, type CommandDeadline } from './command-deadline.js';
 import { CommandInterceptor, type CommandContext, type CommandResult } from './command-interceptor.js';
 
 /** A command waiting for its stream: `start` is called once, by whichever comes first (its turn, or its patience running out). */
 interface Waiter {
-  start: (() => void) | undefined;
+  start: ((queued: boolean) => void) | undefined;
+  /** `performance.now()` after which it stops waiting and runs unqueued. */
+  readonly patienceAt: number;
+}
+
+/** The commands waiting for one stream behind the one running, and the one timer that watches their patience. */
+interface StreamLine {
+  readonly waiters: Waiter[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When `timer` fires (Infinity when none is armed). */
+  armedAt: number;
 }
 
 /**
@@ -21,7 +32,7 @@ export class StreamQueueInterceptor extends CommandInterceptor {
    * Stream -> the commands waiting behind the one running (an entry exists while one runs; `null`
    * while none waits, so an idle stream's command allocates no list).
    */
-  readonly #waiting = new Map<string, Waiter[] | null>();
+  readonly #waiting = new Map<string, StreamLine | null>();
 
   intercept(context: CommandContext, next: () => Promise<CommandResult>): Promise<CommandResult> {
     const stream = context.streamName;
@@ -32,39 +43,51 @@ export class StreamQueueInterceptor extends CommandInterceptor {
       this.#waiting.set(stream, null);
       return this.#run(stream, next, deadline);
     }
-    const list = waiting ?? [];
-    if (waiting === null) this.#waiting.set(stream, list);
+    let line = waiting;
+    if (line === null) this.#waiting.set(stream, (line = { waiters: [], timer: undefined, armedAt: Infinity }));
+    const queuedLine = line;
     return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = { start: undefined };
-      let patience: ReturnType<typeof setTimeout> | undefined;
-      waiter.start = () => {
-        waiter.start = undefined;
-        clearTimeout(patience);
-        resolve(true);
-      };
-      list.push(waiter);
-      if (deadline) {
-        patience = setTimeout(() => {
-          // Waited half its time: it leaves the queue and runs unqueued, holding nothing.
-          if (!waiter.start) return;
+      const patienceAt = deadline ? performance.now() + deadline.remainingMs() / 2 : Infinity;
+      const waiter: Waiter = {
+        start: (queued) => {
           waiter.start = undefined;
-          resolve(false);
-        }, deadline.remainingMs() / 2);
-      }
+          resolve(queued);
+        },
+        patienceAt,
+      };
+      queuedLine.waiters.push(waiter);
+      if (patienceAt < queuedLine.armedAt) this.#arm(queuedLine, patienceAt);
     }).then((queued) => {
-      if (!queued) return this.#unqueued(next, deadline);
       // Its caller already has its CommandTimeoutError: pass the stream on without running it.
       if (deadline?.passed) {
-        this.#release(stream);
+        if (queued) this.#release(stream);
         return Promise.reject(deadline.expire());
       }
-      return this.#run(stream, next, deadline);
+      // Waited half its time: it runs unqueued, holding nothing.
+      return queued ? this.#run(stream, next, deadline) : next();
     });
   }
 
-  #unqueued(next: () => Promise<CommandResult>, deadline: CommandDeadline | undefined): Promise<CommandResult> {
-    if (deadline?.passed) return Promise.reject(deadline.expire());
-    return next();
+  /** One timer per waiting line, for the earliest patience in it; it does not keep the process alive (the commands' own timeouts do). */
+  #arm(line: StreamLine, at: number): void {
+    clearTimeout(line.timer);
+    line.armedAt = at;
+    line.timer = setTimeout(() => this.#lapse(line), Math.max(0, at - performance.now()));
+    line.timer.unref?.();
+  }
+
+  /** The patience of some waiters ran out: they leave the line and run unqueued; the timer is armed for the next. */
+  #lapse(line: StreamLine): void {
+    line.timer = undefined;
+    line.armedAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const waiter of line.waiters) {
+      if (!waiter.start) continue;
+      if (waiter.patienceAt <= now) waiter.start(false);
+      else next = Math.min(next, waiter.patienceAt);
+    }
+    if (next < Infinity) this.#arm(line, next);
   }
 
   #run(stream: string, next: () => Promise<CommandResult>, deadline: CommandDeadline | undefined): Promise<CommandResult> {
@@ -88,11 +111,12 @@ export class StreamQueueInterceptor extends CommandInterceptor {
 
   /** Gives the stream to the next command still waiting for it, or marks it idle. */
   #release(stream: string): void {
-    const list = this.#waiting.get(stream);
-    while (list && list.length > 0) {
-      const start = list.shift()!.start;
-      if (start) return start();
+    const line = this.#waiting.get(stream);
+    while (line && line.waiters.length > 0) {
+      const start = line.waiters.shift()!.start;
+      if (start) return start(true);
     }
+    if (line) clearTimeout(line.timer);
     this.#waiting.delete(stream);
   }
 
