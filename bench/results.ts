@@ -21,6 +21,8 @@ export interface Entry {
   totalMs?: number;
   p99Ms?: number;
   maxMs?: number;
+  /** Hot streams: this variant's max latency over the hand-written retry's, in the same run. */
+  maxLatencyRatio?: number;
   /** Failed commands by error name (MaxRetriesExceededError, or anything unexpected). */
   failures?: Record<string, number>;
   /** Memory: stream length, heap before the replay, heap growth during it, longest timer delay. */
@@ -82,7 +84,10 @@ export function formatReport(report: ScenarioReport): string {
     const cells = [e.variant, format(e.opsPerSec), format(e.nsPerEvent), ...report.references.map((r) => (r === e.variant ? '1' : format(e.ratios[r]!)))];
     const counts: string[] = [];
     if (e.ok !== undefined) {
-      counts.push(`ok ${e.ok}, rejected ${e.rejected}, failed ${e.failed}, attempts ${e.attempts}, total ${format(e.totalMs!)} ms, p99 ${format(e.p99Ms!)} ms, max ${format(e.maxMs!)} ms`);
+      counts.push(
+        `ok ${e.ok}, rejected ${e.rejected}, failed ${e.failed}, attempts ${e.attempts}, total ${format(e.totalMs!)} ms, p99 ${format(e.p99Ms!)} ms, max ${format(e.maxMs!)} ms` +
+          (e.maxLatencyRatio === undefined ? '' : ` (${format(e.maxLatencyRatio)}x the hand-written max)`),
+      );
     }
     if (e.streamLength !== undefined) {
       counts.push(`heap before ${format(e.heapBeforeMB!)} MB, peak growth ${format(e.peakHeapGrowthMB!)} MB, longest timer delay ${format(e.maxTimerDelayMs!)} ms`);

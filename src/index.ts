@@ -8,6 +8,7 @@ export { ConcurrencyError } from './errors/command-errors.js';
 export {
   MaxRetriesExceededError,
   TransientRetriesExceededError,
+  CommandTimeoutError,
   HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
@@ -85,7 +86,7 @@ export { SnapshotStore, type Snapshot, type StoredSnapshot } from './snapshots/s
 export { snapshotStreamName, SNAPSHOT_EVENT_TYPE, SNAPSHOTS_KEPT } from './snapshots/snapshot-stream.js';
 
 // Commands
-export { CommandBus } from './commands/command-bus.js';
+export { CommandBus, type CommandBusOptions } from './commands/command-bus.js';
 export { type CommandOptions } from './commands/command-options.js';
 export {
   MNEME_EVENT_ID_NAMESPACE,

@@ -4,8 +4,16 @@ import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/a
 import { serializeEvent } from '../events/event-serializer.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import type { CommandContext, CommandInterceptor, CommandResult } from './command-interceptor.js';
-import { resolveCommandStamp, type CommandOptions } from './command-options.js';
+import { CommandTimeoutError } from '../errors/command-errors.js';
+import { COMMAND_DEADLINE, CommandDeadline, DEFAULT_COMMAND_TIMEOUT_MS, checkTimeoutMs, deadlineOf } from './command-deadline.js';
+import { commandTimeoutMs, resolveCommandStamp, type CommandOptions } from './command-options.js';
 import type { CommandRouter } from './command-router.js';
+
+/** Settings of a `CommandBus` (mnemeModule passes `commandTimeoutMs` as `timeoutMs`). */
+export interface CommandBusOptions {
+  /** The default `CommandOptions.timeoutMs` (30 s). */
+  timeoutMs?: number;
+}
 
 /**
  * Dispatches commands to their aggregate's handler: load, decide, save, through the interceptor
@@ -13,17 +21,24 @@ import type { CommandRouter } from './command-router.js';
  * concurrency-retry interceptor (each optional), innermost last.
  */
 export class CommandBus {
+  readonly #timeoutMs: number;
+
   constructor(
     private readonly repository: AggregateRepository,
     private readonly router: CommandRouter,
     private readonly interceptors: readonly CommandInterceptor[],
     /** The `mneme.command` span and command metrics; default: the global OpenTelemetry providers. */
     private readonly telemetry: MnemeTelemetry = new MnemeTelemetry(),
-  ) {}
+    options: CommandBusOptions = {},
+  ) {
+    this.#timeoutMs = options.timeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : checkTimeoutMs(options.timeoutMs, 'commandTimeoutMs');
+  }
 
   /**
    * Runs the command once: if the aggregate's stream already holds events of this command id (a
    * re-sent command), resolves to them and writes nothing. Options are checked before anything is read.
+   * Settles within its timeout (`options.timeoutMs`, or the bus's): then it fails with
+   * `CommandTimeoutError`, and nothing the command decides later is written.
    */
   execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
     // Not async: it returns the chain's own promise (an async function would wrap it in another,
@@ -31,7 +46,8 @@ export class CommandBus {
     try {
       const { route, aggregateId, streamName } = this.router.route(command);
       const stamp = resolveCommandStamp(options);
-      const context: CommandContext<C> = {
+      const timeoutMs = commandTimeoutMs(options, this.#timeoutMs);
+      const context: CommandContext<C> & { [COMMAND_DEADLINE]: CommandDeadline } = {
         command,
         commandId: stamp.commandId,
         correlationId: stamp.correlationId,
@@ -42,13 +58,18 @@ export class CommandBus {
         handlerName: route.handler.name,
         metadata: stamp.metadata, // a fresh object: interceptors may add to it
         attempt: 1,
+        [COMMAND_DEADLINE]: new CommandDeadline(
+          timeoutMs,
+          (deadline) => new CommandTimeoutError(route.handler.command.name, streamName, aggregateId, timeoutMs, context.attempt, deadline.lastError),
+        ),
       };
+      const deadline = context[COMMAND_DEADLINE];
       const dispatch = (index: number): Promise<CommandResult> => {
         const interceptor = this.interceptors[index];
         if (!interceptor) return this.#attempt(context, route);
         return interceptor.intercept(context, () => dispatch(index + 1));
       };
-      return this.telemetry.command(context, () => dispatch(0));
+      return this.telemetry.command(context, () => deadline.bound(() => dispatch(0)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -57,8 +78,10 @@ export class CommandBus {
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
   async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route']): Promise<CommandResult> {
     const { handler } = route;
+    const deadline = deadlineOf(context);
     const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
     if (stored) return resultOf(context, stored.events, stored.lastRevision);
+    deadline?.check();
 
     const expects = handler.options.expects ?? 'any';
     if (expects === 'existing' && aggregate.revision < 0n) {
@@ -72,6 +95,8 @@ export class CommandBus {
     let returned: unknown = Reflect.apply(handler.method, aggregate, [context.command, context]);
     // Awaited only when it is a promise: a synchronous handler costs no microtask turn.
     if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') returned = await returned;
+    // Decided too late: the caller has its CommandTimeoutError, and nothing of this is written.
+    deadline?.check();
     // Validate and serialize every returned event before applying any of them.
     const decided = toEventList(returned).map((event) => ({ data: serializeEvent(event), event: event as object }));
     aggregateInternals.record(aggregate, decided);

@@ -1,4 +1,5 @@
 import { CommandInterceptor, type CommandContext, type CommandResult } from './command-interceptor.js';
+import { deadlineOf } from './command-deadline.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
@@ -27,6 +28,7 @@ export class ConcurrencyRetryInterceptor extends CommandInterceptor {
         return next();
       },
       this.hooks,
+      deadlineOf(context),
     );
   }
 }

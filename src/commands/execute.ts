@@ -6,7 +6,9 @@ import { InvalidEventError } from '../errors/event-errors.js';
 import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import type { EventStore } from '../store/event-store.js';
 import { cloneState } from '../repository/clone-state.js';
-import { COMMAND_OPTION_KEYS, resolveCommandStamp, type CommandOptions } from './command-options.js';
+import { CommandTimeoutError } from '../errors/command-errors.js';
+import { CommandDeadline, DEFAULT_COMMAND_TIMEOUT_MS } from './command-deadline.js';
+import { COMMAND_OPTION_KEYS, commandTimeoutMs, resolveCommandStamp, type CommandOptions } from './command-options.js';
 import { describeValue } from '../errors/describe-value.js';
 import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';
@@ -58,8 +60,10 @@ const EXECUTE_CONFIG_KEYS = [...RETRY_OPTION_KEYS, ...COMMAND_OPTION_KEYS];
  * The functional core: read the stream, fold it into the state, let the command decide, append
  * with the revision read (`no_stream` for an empty stream), and retry the whole thing when another
  * writer got there first or the store was briefly unavailable. If the stream already holds events
- * of this `commandId`, resolves to them without deciding again. Throws `MaxRetriesExceededError` or
- * `TransientRetriesExceededError` when the retries run out.
+ * of this `commandId`, resolves to them without deciding again. Conflicts are retried until the
+ * command's timeout (`config.timeoutMs`, default 30 s), then it fails with `CommandTimeoutError` and
+ * nothing decided later is written; `TransientRetriesExceededError` when the store stays unavailable
+ * through the transient retries, `MaxRetriesExceededError` when `maxRetries` (if set) runs out.
  */
 export async function execute<E extends object, S extends AggregateState<E>>(
   command: Command<E, S>,
@@ -67,15 +71,19 @@ export async function execute<E extends object, S extends AggregateState<E>>(
   config: ExecuteConfig = {},
   hooks?: RetryHooks,
 ): Promise<ExecuteResult<E>> {
-  const { policy, stamp } = resolveExecuteConfig(config);
+  const { policy, stamp, timeoutMs } = resolveExecuteConfig(config);
   const streamName = command.eventStreamId();
   const problem = InvalidAggregateIdError.check(streamName);
   if (problem) throw new InvalidAggregateIdError(`eventStreamId() returned an invalid stream id: ${problem}`, { value: streamName });
   const initialState = cloneState(command.getState());
+  let attempt = 1;
+  const commandType = (command as object).constructor?.name || 'Command';
+  const deadline = new CommandDeadline(timeoutMs, (d) => new CommandTimeoutError(commandType, streamName, undefined, timeoutMs, attempt, d.lastError));
 
-  return retryCommand(
+  return deadline.bound(() => retryCommand(
     policy,
     async (attempts) => {
+      attempt = attempts;
       let state = cloneState(initialState);
       let stored: E[] | undefined;
       let storedLast = -1n;
@@ -88,8 +96,11 @@ export async function execute<E extends object, S extends AggregateState<E>>(
       });
       command.setState(state);
       if (stored) return { streamName, events: stored, nextExpectedRevision: storedLast, attempts };
+      deadline.check();
 
       const events = await command.handle({ ...stamp, attempt: attempts });
+      // Decided too late: the caller has its CommandTimeoutError, and nothing of this is written.
+      deadline.check();
       if (!Array.isArray(events)) {
         throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : typeof events}`);
       }
@@ -105,15 +116,17 @@ export async function execute<E extends object, S extends AggregateState<E>>(
       return { streamName, events: decided, nextExpectedRevision: nextExpectedRevision, attempts };
     },
     hooks,
-  );
+    deadline,
+  ));
 }
 
 /** Splits the one config object into the retry policy and the command's stamp, rejecting unknown keys. */
-function resolveExecuteConfig(config: ExecuteConfig): { policy: RetryPolicy; stamp: CommandStamp } {
+function resolveExecuteConfig(config: ExecuteConfig): { policy: RetryPolicy; stamp: CommandStamp; timeoutMs: number } {
   if (!isPlainObject(config)) throw new InvalidConfigurationError('config', `expected an options object, got ${describeValue(config)}`);
   checkKnownKeys(config, EXECUTE_CONFIG_KEYS, 'config');
   const retry: Record<string, unknown> = {};
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) (RETRY_OPTION_KEYS.includes(key) ? retry : options)[key] = value;
-  return { policy: resolveRetryPolicy(retry, 'config'), stamp: resolveCommandStamp(options, 'config') };
+  const stamp = resolveCommandStamp(options, 'config');
+  return { policy: resolveRetryPolicy(retry, 'config'), stamp, timeoutMs: commandTimeoutMs(options, DEFAULT_COMMAND_TIMEOUT_MS, 'config') };
 }

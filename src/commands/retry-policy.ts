@@ -2,6 +2,8 @@ import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { describeValue } from '../errors/describe-value.js';
 import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
 
+export { backoffDelayMs, type BackoffSchedule } from './backoff.js';
+
 /** One backoff schedule. Every field is optional; see DEFAULT_RETRY_POLICY. */
 export interface BackoffOptions {
   /** Retries after the first attempt: 0 means one attempt only. */
@@ -57,9 +59,12 @@ export const DEFAULT_TRANSIENT_RETRY_POLICY: BackoffPolicy = Object.freeze({
   backoffFactor: 2,
 });
 
-/** Conflicts: tuned with the contention benchmark (see the README's Retries). */
+/**
+ * Conflicts: retried until the command's timeout (no count), with delays tuned with the hot-stream
+ * benchmark (see the docs' Retries).
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
-  maxRetries: 20,
+  maxRetries: Infinity,
   initialDelayMs: 1,
   maxDelayMs: 10,
   backoffFactor: 2,
@@ -110,7 +115,9 @@ function resolveBackoff(options: BackoffOptions, defaults: BackoffPolicy, path: 
     backoffFactor: value('backoffFactor'),
   };
   const problems: string[] = [];
-  if (!Number.isSafeInteger(policy.maxRetries) || policy.maxRetries < 0) problems.push(`maxRetries must be an integer >= 0, got ${describeValue(policy.maxRetries)}`);
+  if (!(Number.isSafeInteger(policy.maxRetries) || policy.maxRetries === Infinity) || policy.maxRetries < 0) {
+    problems.push(`maxRetries must be an integer >= 0 (or Infinity), got ${describeValue(policy.maxRetries)}`);
+  }
   for (const key of ['initialDelayMs', 'maxDelayMs'] as const) {
     const delay = policy[key];
     if (typeof delay !== 'number' || !(delay >= 0 && delay <= MAX_DELAY_MS)) {
@@ -122,13 +129,4 @@ function resolveBackoff(options: BackoffOptions, defaults: BackoffPolicy, path: 
   }
   if (problems.length > 0) throw new InvalidConfigurationError(path, problems.join('; '));
   return policy;
-}
-
-/**
- * Exponential backoff with full jitter: the delay before retry `retry` (0 for the first retry) is
- * drawn uniformly from [0, min(maxDelayMs, initialDelayMs * backoffFactor^retry)].
- */
-export function backoffDelayMs(policy: BackoffPolicy, retry: number, random: () => number = Math.random): number {
-  const bound = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** retry);
-  return random() * bound;
 }

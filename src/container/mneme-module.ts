@@ -8,6 +8,7 @@ import { CommandInterceptor } from '../commands/command-interceptor.js';
 import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
+import { checkTimeoutMs } from '../commands/command-deadline.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
 import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
@@ -47,6 +48,12 @@ export interface MnemeModuleOptions {
    * Unknown keys, non-objects and delays above 2^31-1 ms fail `container.load`.
    */
   retry?: RetryOptions | false;
+  /**
+   * The most a command may take, from `execute` to its answer (load, handler, retries, appends), in
+   * ms (default 30,000): then it fails with `CommandTimeoutError`, nothing it decides later is
+   * written, and its stream's next commands go on. `CommandOptions.timeoutMs` sets it per command.
+   */
+  commandTimeoutMs?: number;
   /** Users' interceptors, outermost first; they run once per `execute`, outside the retry loop. */
   interceptors?: (CommandInterceptor | Newable<CommandInterceptor>)[];
   /**
@@ -106,6 +113,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
     const retryInterceptor =
       options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry, { onRetry: telemetry.retried });
     resolveAggregateCacheSize(options.aggregateCache); // a bad option fails container.load
+    const timeoutOption = options.commandTimeoutMs === undefined ? {} : { timeoutMs: checkTimeoutMs(options.commandTimeoutMs, 'commandTimeoutMs') };
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
@@ -138,7 +146,7 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
         const chain = userInterceptors.map((resolve) => resolve(context));
         if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
-        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry);
+        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry, timeoutOption);
       })
       .inSingletonScope();
   });
@@ -149,6 +157,7 @@ const MODULE_OPTIONS: OptionShape = {
   aggregates: rule.array,
   eventStore: rule.any,
   retry: rule.any,
+  commandTimeoutMs: rule.any,
   interceptors: rule.array,
   aggregateCache: rule.any,
   inProcessStreamQueue: rule.boolean,

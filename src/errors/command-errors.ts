@@ -3,7 +3,10 @@ import { MnemeError } from './mneme-error.js';
 import { EventStoreUnavailableError } from './store-errors.js';
 import { describeValue } from './describe-value.js';
 
-/** Every attempt of a command lost the race for its stream; the last conflict is the `cause`. */
+/**
+ * Every attempt of a command lost the race for its stream, and the `retry.maxRetries` you set ran
+ * out (without one, conflicts are retried until the command's timeout). The last conflict is the `cause`.
+ */
 export class MaxRetriesExceededError extends MnemeError {
   static override readonly code: MnemeErrorCode = 'MNEME_MAX_RETRIES_EXCEEDED';
   declare readonly cause: ConcurrencyError;
@@ -15,7 +18,7 @@ export class MaxRetriesExceededError extends MnemeError {
   ) {
     super(
       `Gave up on stream '${streamName}' after ${attempts} attempt${attempts === 1 ? '' : 's'}: ` +
-        `other writers kept appending first. Raise retry.maxRetries, or reduce contention on this stream.`,
+        `other writers kept appending first. Raise retry.maxRetries, or leave it unset (conflicts are then retried until the command's timeout), or reduce contention on this stream.`,
       { cause },
     );
   }
@@ -109,6 +112,37 @@ export class TransientRetriesExceededError extends EventStoreUnavailableError {
         `stayed unavailable (${cause.reason.trim().replace(/\.+$/, '')}). Check that the server is running and reachable; ` +
         `re-send the command later with the same commandId, which cannot store its events twice, or raise retry.transient.maxRetries.`,
     });
+  }
+}
+
+/**
+ * A command did not finish within its timeout (`CommandOptions.timeoutMs`, default
+ * `mnemeModule({ commandTimeoutMs })`, 30 s): its handler, an interceptor, the store or its retries
+ * took longer. Nothing the command decides from then on is written, and the stream's other commands
+ * go on. An append already under way when the time ran out may still land: re-sending the command
+ * with the same `commandId` is safe (it cannot be stored twice) and tells. The `cause` is the last
+ * error a retried attempt met, if any.
+ */
+export class CommandTimeoutError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_COMMAND_TIMEOUT';
+
+  constructor(
+    readonly commandType: string,
+    readonly streamName: string,
+    /** Undefined for `execute()`, whose commands name only a stream. */
+    readonly aggregateId: string | undefined,
+    readonly timeoutMs: number,
+    /** The attempt under way when the time ran out (1-based). */
+    readonly attempt: number,
+    cause?: unknown,
+  ) {
+    super(
+      `Command '${commandType}' on stream '${streamName}' did not finish within ${timeoutMs} ms (attempt ${attempt}): ` +
+        `its handler, an interceptor, the event store or its retries took longer. Nothing it decides from now on is written. ` +
+        `Re-send it with the same commandId to learn whether an append already under way was stored, ` +
+        `or raise timeoutMs (per command) or commandTimeoutMs (mnemeModule).`,
+      cause === undefined ? {} : { cause },
+    );
   }
 }
 

@@ -12,7 +12,8 @@ import { comparePositions, type GlobalPosition } from '../store/global-position.
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CHECKPOINT_STREAM_PREFIX, type CheckpointStore } from './checkpoint-store.js';
 import type { ProjectionDefinition } from './projection-definition.js';
-import { backoffMs, type ResolvedProjectionOptions } from './projection-options.js';
+import { backoffDelayMs } from '../commands/backoff.js';
+import type { ResolvedProjectionOptions } from './projection-options.js';
 
 export type ProjectionState = 'idle' | 'running' | 'failed' | 'stopped';
 
@@ -227,7 +228,7 @@ export class ProjectionWorker {
       }
       if (run.stopping || dropped === undefined) break;
       drops += 1;
-      const delayMs = backoffMs(this.options.resubscribeBackoff, drops);
+      const delayMs = backoffDelayMs(this.options.resubscribeBackoff, drops - 1);
       this.logger.warn('projection subscription dropped; resubscribing from its checkpoint', {
         projection: this.name,
         error: dropped,
@@ -251,10 +252,10 @@ export class ProjectionWorker {
           break;
         } catch (error) {
           if (run.abandoned) throw STOP;
-          if (attempt >= this.options.handlerAttempts) {
+          if (attempt > this.options.handlerRetries) {
             throw new ProjectionFailedError(this.name, recorded.type, recorded.streamName, recorded.revision, recorded.position, attempt, error);
           }
-          const delayMs = backoffMs(this.options.handlerBackoff, attempt);
+          const delayMs = backoffDelayMs(this.options.handlerBackoff, attempt - 1);
           this.logger.warn('projection handler failed; retrying', {
             projection: this.name,
             handler: handler.name,

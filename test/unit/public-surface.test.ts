@@ -12,6 +12,7 @@ const ROOT_ERRORS = [
   'InvalidEventError', 'InvalidExpectedRevisionError', 'InvalidStreamNameError', 'MaxRetriesExceededError', 'MnemeError',
   'StreamDeletedError', 'UnknownEventTypeError',
   'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError',
+  'CommandTimeoutError',
   'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError',
   'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
   'ProjectionTimeoutError', 'CheckpointAheadOfLogError',

@@ -21,8 +21,9 @@ import { bankContainer } from '../support/bank-scenarios.js';
 const conflict = () => new ConcurrencyError('S-1', 3n, 4n);
 
 describe('retry policy', () => {
-  it('defaults to 20 retries, 1 ms initial, 10 ms max, factor 2', () => {
-    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: 20, initialDelayMs: 1, maxDelayMs: 10, backoffFactor: 2 });
+  it('defaults to no retry count (the command timeout bounds conflicts), 1 ms initial, 10 ms max, factor 2', () => {
+    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: Infinity, initialDelayMs: 1, maxDelayMs: 10, backoffFactor: 2 });
+    expect(resolveRetryPolicy({ maxRetries: Infinity }).maxRetries).toBe(Infinity);
     expect(resolveRetryPolicy({ maxRetries: 3 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 3 });
   });
 
@@ -33,6 +34,12 @@ describe('retry policy', () => {
     );
     expect(backoffDelayMs(policy, 2, () => 0)).toBe(0);
     expect(backoffDelayMs(policy, 2, () => 0.5)).toBe(9);
+  });
+
+  it('is the one backoff function: equal jitter (projections) draws from the upper half of the same bound', () => {
+    const schedule = { initialDelayMs: 2, maxDelayMs: 30, backoffFactor: 3, jitter: 'equal' as const };
+    expect([0, 1, 2, 3].map((retry) => backoffDelayMs(schedule, retry, () => 0))).toEqual([1, 3, 9, 15]);
+    expect([0, 1, 2, 3].map((retry) => backoffDelayMs(schedule, retry, () => 1))).toEqual([2, 6, 18, 30]);
   });
 
   it('spreads real random delays over the whole range (full jitter)', () => {

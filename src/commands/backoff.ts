@@ -1,0 +1,27 @@
+/**
+ * One backoff schedule, the same shape everywhere Mneme waits before trying again: command
+ * conflicts, transient store faults, projection handler retries, projection resubscriptions.
+ */
+export interface BackoffSchedule {
+  /** Upper bound of the first retry's delay. */
+  readonly initialDelayMs: number;
+  /** No delay is drawn above this. */
+  readonly maxDelayMs: number;
+  /** Growth of the delay bound per retry. */
+  readonly backoffFactor: number;
+  /**
+   * `full` (the default): drawn from [0, bound]. `equal`: from [bound/2, bound], so that many
+   * failing consumers never come back in a burst (projections use it).
+   */
+  readonly jitter?: 'full' | 'equal';
+}
+
+/**
+ * The one backoff function: exponential with jitter. The bound before retry `retry` (0 for the first
+ * retry) is `min(maxDelayMs, initialDelayMs * backoffFactor^retry)`; the delay is drawn uniformly
+ * from [0, bound] (full jitter) or [bound/2, bound] (equal jitter).
+ */
+export function backoffDelayMs(schedule: BackoffSchedule, retry: number, random: () => number = Math.random): number {
+  const bound = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * schedule.backoffFactor ** retry);
+  return schedule.jitter === 'equal' ? bound / 2 + (random() * bound) / 2 : random() * bound;
+}
