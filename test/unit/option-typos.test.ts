@@ -51,9 +51,9 @@ describe('option objects', () => {
     ],
     [
       'projectionRunner.handlerRetry',
-      load({ projectionRunner: { handlerRetry: { maxRetries: 3 } } }),
-      'projectionRunner.handlerRetry.maxRetries',
-      'maxAttempts',
+      load({ projectionRunner: { handlerRetry: { maxRetry: 3 } } }),
+      'projectionRunner.handlerRetry.maxRetry',
+      'maxRetries',
     ],
     [
       'projectionRunner.checkpointEvery',
