@@ -139,3 +139,4 @@ export { MNEME_SPANS, MNEME_ATTRIBUTES, MNEME_METRICS, type CommandOutcome } fro
 
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';
+export { createMnemeContainer, type MnemeContainer, type MnemeToken } from './container/create-mneme-container.js';

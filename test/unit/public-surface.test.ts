@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as root from 'mneme';
 import * as kurrent from 'mneme/kurrent';
 import * as testing from 'mneme/testing';
+import * as nestjs from 'mneme/nestjs';
 
 // The runtime exports of each entry, on purpose: adding one is a decision, so it means editing a
 // list here (types are checked by the README and the tests that use them).
@@ -27,7 +28,7 @@ const ROOT_API = [
   'MnemeTelemetry', 'MNEME_SPANS', 'MNEME_ATTRIBUTES', 'MNEME_METRICS',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
-  'mnemeModule',
+  'mnemeModule', 'createMnemeContainer',
 ];
 /** Deprecated in the root entry, to be removed in 0.2: they live in mneme/kurrent. */
 const DEPRECATED_IN_ROOT = ['CONNECTION_STRING_VARIABLE', 'KurrentEventStore', 'createKurrentEventStore'];
@@ -47,6 +48,10 @@ describe('the public surface', () => {
     expect(sorted(Object.keys(testing))).toEqual(
       sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError']),
     );
+  });
+
+  it('mneme/nestjs exports the NestJS module and its tokens', () => {
+    expect(sorted(Object.keys(nestjs))).toEqual(sorted(['MnemeModule', 'MNEME_CONTAINER', 'MNEME_OPTIONS']));
   });
 
   it("keeps mneme's deprecated Kurrent exports identical to mneme/kurrent's", () => {
