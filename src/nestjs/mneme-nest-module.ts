@@ -19,12 +19,16 @@ export interface MnemeNestOptions extends Omit<MnemeModuleOptions, 'projections'
   interceptors?: (CommandInterceptor | Type<CommandInterceptor>)[];
   /** Start the projection runner when the application boots (default `true`); it stops when the application closes. */
   startProjections?: boolean;
+  /** Modules whose exported providers the projections and interceptors inject (global modules need not be listed). */
+  imports?: ModuleMetadata['imports'];
 }
 
 /** The settings `forRootAsync`'s factory returns; the classes Nest must build are given beside it. */
-export type MnemeNestAsyncSettings = Omit<MnemeNestOptions, 'projections' | 'interceptors'>;
+export type MnemeNestAsyncSettings = Omit<MnemeNestOptions, 'projections' | 'interceptors' | 'imports'>;
 
-export interface MnemeNestAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+export interface MnemeNestAsyncOptions {
+  /** Modules whose providers `inject`, the projections and the interceptors use (e.g. `[ConfigModule]`). */
+  imports?: ModuleMetadata['imports'];
   /** Providers handed to `useFactory`, e.g. `[ConfigService]`. */
   inject?: FactoryProvider['inject'];
   useFactory: (...args: any[]) => MnemeNestAsyncSettings | Promise<MnemeNestAsyncSettings>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -59,14 +63,16 @@ class MnemeLifecycle {
 /**
  * Mneme in NestJS's dependency injection: `CommandBus`, `AggregateRepository`, `EventStore`,
  * `ProjectionRunner`, `CheckpointStore`, `Logger` and `MnemeTelemetry` can be injected into any
- * provider or controller (the module is global). Projections are Nest providers, resolved by Nest.
+ * provider or controller (the module is global). Projections are Nest providers of this module,
+ * built by Nest (they inject what global modules and `imports` export) and exported, so a
+ * controller can inject the read model.
  */
 @Module({})
 export class MnemeModule {
   static forRoot(options: MnemeNestOptions = {}): DynamicModule {
     if (typeof options !== 'object' || options === null) throw new InvalidConfigurationError('MnemeModule.forRoot', 'expected an options object');
-    const { projections, interceptors, ...settings } = options;
-    return mnemeDynamicModule([{ provide: MNEME_OPTIONS, useValue: settings }], projections, interceptors, []);
+    const { projections, interceptors, imports, ...settings } = options;
+    return mnemeDynamicModule([{ provide: MNEME_OPTIONS, useValue: settings }], projections, interceptors, imports ?? []);
   }
 
   static forRootAsync(options: MnemeNestAsyncOptions): DynamicModule {
@@ -113,6 +119,6 @@ function mnemeDynamicModule(
     global: true,
     imports,
     providers: [...providers, ...built, containerProvider, ...tokenProviders, lifecycle],
-    exports: [...TOKENS, MNEME_CONTAINER, MNEME_OPTIONS],
+    exports: [...TOKENS, ...projections, MNEME_CONTAINER, MNEME_OPTIONS],
   };
 }
