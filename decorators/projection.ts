@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { classLineage } from './class-lineage.js';
-import type { Class } from './class-types.js';
+import type { Class, MethodTaking } from './class-types.js';
 import { PROJECTION_KEY } from './metadata-keys.js';
 
 /** Which part of the global log a projection reads: whole aggregate categories, or everything. */
@@ -60,7 +60,7 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
 }
 
 /** Marks a projection method as the handler of an event class: `(event, recorded) => void | Promise<void>`. */
-export function On(event: Class): MethodDecorator {
+export function On<E extends object>(event: Class<E>): MethodTaking<E> {
   if (typeof event !== 'function') throw new TypeError('@On(Event) needs the event class.');
   return (prototype, method) => {
     ownRecord(prototype.constructor).handlers.push({ event, method });
