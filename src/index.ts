@@ -131,6 +131,7 @@ export { InvalidProjectionError, ProjectionFailedError, ProjectionRunnerNotRunni
 
 // Logging
 export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
+export { pinoLogger, type PinoLike } from './logging/logger-adapters.js';
 
 // Observability (OpenTelemetry)
 export { MnemeTelemetry } from './telemetry/mneme-telemetry.js';

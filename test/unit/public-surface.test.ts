@@ -24,7 +24,7 @@ const ROOT_API = [
   'DEFAULT_TRANSIENT_RETRY_POLICY', 'MAX_DELAY_MS',
   'comparePositions', 'positionFromJSON', 'positionToJSON',
   'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',
-  'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger',
+  'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger', 'pinoLogger',
   'MnemeTelemetry', 'MNEME_SPANS', 'MNEME_ATTRIBUTES', 'MNEME_METRICS',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
