@@ -34,7 +34,7 @@ describe('the published package', () => {
     const files = pack.files.map((file) => file.path).sort();
     const strays = files.filter(
       (file) =>
-        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(cjs\/)?(src|decorators)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators)\/[\w/.-]+\.ts)$/.test(file),
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|jest-preset\.cjs|dist\/(cjs\/)?(src|decorators)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators)\/[\w/.-]+\.ts)$/.test(file),
     );
     expect(strays).toEqual([]);
     // Every map points at a file of the package (the sources travel with it).
