@@ -125,6 +125,26 @@ describe('an application that installs the packed tarball', () => {
     }, 120_000);
   }
 
+  it('tells an app compiled without experimentalDecorators which settings it needs, at run time', () => {
+    const app = createApp('app-standard-decorators', tarball, {
+      'package.json': JSON.stringify({ name: 'app-standard-decorators', private: true, type: 'module' }),
+      'tsconfig.json': tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: false, emitDecoratorMetadata: false }),
+      'src/domain.ts': DOMAIN,
+      'src/main.ts': "import { Account } from './domain.js';\nconsole.log(Account.name);\n",
+    });
+    // tsc reports the decorators' types (they are legacy decorators) but still emits, as tsx, esbuild or swc would.
+    expect(() => compile(app)).toThrow(/error TS/);
+    let failure = '';
+    try {
+      run(app, 'out/main.js');
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    expect(failure).toContain('InvalidDecoratorError');
+    expect(failure).toContain('"experimentalDecorators": true');
+    expect(failure).toContain('"emitDecoratorMetadata": true');
+  }, 120_000);
+
   it('gives one copy of Mneme to an app that both imports and requires it (one registry, one set of classes)', () => {
     const app = createApp('app-mixed', tarball, {
       'package.json': JSON.stringify({ name: 'app-mixed', private: true, type: 'module' }),
