@@ -39,6 +39,11 @@ export function wrongPairingsFailToCompile(): void {
       void event;
     }
 
+    // @ts-expect-error a handler taking a narrower type than the command (here: with more fields) does not fit
+    @Handles(Deposit) narrower(cmd: Deposit & { note: string }) {
+      return new Deposited(cmd.id, cmd.note.length);
+    }
+
     // A supertype of the command, or the command itself, fits.
     @Handles(Deposit) deposit(cmd: { id: string }) {
       return new Deposited(cmd.id, 1);
