@@ -51,5 +51,24 @@ for (const folder of ['src', 'decorators']) {
 for (const entry of entries) {
   const from = join(cjs, `${entry}.js`);
   const to = relative(dirname(from), join(dist, `${entry}.js`)).replaceAll('\\', '/');
-  writeFileSync(from, `'use strict';\n// The ES module itself, through require(esm): one copy of Mneme whether imported or required.\nmodule.exports = require('${to}');\n`);
+  writeFileSync(from, cjsEntry(to));
+}
+
+/** The ES module itself, through require(esm): one copy of Mneme whether imported or required. */
+function cjsEntry(target) {
+  return `'use strict';
+// The ES module itself, through require(esm): one copy of Mneme whether imported or required.
+try {
+  module.exports = require('${target}');
+} catch (error) {
+  if (error && error.code === 'ERR_REQUIRE_ESM') {
+    throw new Error(
+      'mneme is an ES module; require() of it needs Node 20.19+ or 22.12+ (this is Node ' + process.versions.node +
+        ', or require(esm) is turned off by --no-experimental-require-module). Upgrade Node, or import mneme.',
+      { cause: error },
+    );
+  }
+  throw error;
+}
+`;
 }

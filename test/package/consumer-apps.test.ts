@@ -114,26 +114,67 @@ describe('an application that installs the packed tarball', () => {
 
   for (const mode of MODES) {
     it(`compiles with tsc and runs the bank flow as a ${mode.type} app with module resolution ${mode.name.split('-')[1]}`, () => {
-      const app = createApp(`app-${mode.name}`, tarball, {
+      // The nodenext ES module app has its own copy of inversify (a folder of its own, not the one Mneme
+      // was built against): with inversify a peer dependency, Mneme resolves the app's copy.
+      const ownInversify = mode.name === 'esm-nodenext';
+      const files: Record<string, string> = {
         'package.json': JSON.stringify({ name: `app-${mode.name}`, private: true, type: mode.type }),
         'tsconfig.json': tsconfig(mode.compilerOptions),
         'src/domain.ts': DOMAIN,
         'src/main.ts': flow(mode.container, mode.domainPath),
-      });
+      };
+      if (ownInversify) files['node_modules/mneme/resolve-inversify.cjs'] = "console.log(require.resolve('inversify'));";
+      const app = createApp(`app-${mode.name}`, tarball, files, ownInversify ? ['inversify'] : []);
+      if (ownInversify) cpSync(join(root, 'node_modules/inversify'), join(app, 'node_modules/inversify'), { recursive: true });
       compile(app);
       expect(JSON.parse(run(app, 'out/main.js'))).toEqual(EXPECTED);
+      if (ownInversify) {
+        const manifest = JSON.parse(readFileSync(join(app, 'node_modules/mneme/package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+        expect(manifest.dependencies?.inversify).toBeUndefined();
+        expect(manifest.peerDependencies?.inversify).toBe('^8.0.0');
+        // What Mneme's own import of inversify resolves to, from inside the installed package.
+        const fromMneme = run(app, 'node_modules/mneme/resolve-inversify.cjs');
+        expect(realpathSync(fromMneme)).toBe(realpathSync(join(app, 'node_modules/inversify/lib/index.js')));
+      }
+    }, 120_000);
+  }
+
+  for (const mode of MODES.filter((m) => m.type === 'commonjs')) {
+    it(`gives a ${mode.name} app real types for every subpath, not any`, () => {
+      const app = createApp(`app-types-${mode.name}`, tarball, {
+        'package.json': JSON.stringify({ name: `app-types-${mode.name}`, private: true }),
+        'tsconfig.json': tsconfig(mode.compilerOptions),
+        'src/main.ts': [
+          "import { CommandBus } from 'mneme';",
+          "import { aggregateSpec } from 'mneme/testing';",
+          "import { redactConnectionString } from 'mneme/kurrent';",
+          "import { MnemeModule } from 'mneme/nestjs';",
+          'export const a: number = CommandBus;',
+          'export const b: number = aggregateSpec;',
+          'export const c: number = redactConnectionString;',
+          'export const d: number = MnemeModule;',
+        ].join('\n'),
+      });
+      let failure = '';
+      try {
+        compile(app);
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+      expect(failure.match(/main\.ts.*error TS2322/g)?.length).toBe(4);
+      expect(failure).not.toMatch(/TS2307|TS1479/);
     }, 120_000);
   }
 
   it('tells an app compiled without experimentalDecorators which settings it needs, at run time', () => {
     const app = createApp('app-standard-decorators', tarball, {
       'package.json': JSON.stringify({ name: 'app-standard-decorators', private: true, type: 'module' }),
-      'tsconfig.json': tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: false, emitDecoratorMetadata: false }),
+      // Emitted without type checks, as tsx, esbuild or swc would (tsc itself reports the decorators' types).
+      'tsconfig.json': tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: false, emitDecoratorMetadata: false, noCheck: true }),
       'src/domain.ts': DOMAIN,
       'src/main.ts': "import { Account } from './domain.js';\nconsole.log(Account.name);\n",
     });
-    // tsc reports the decorators' types (they are legacy decorators) but still emits, as tsx, esbuild or swc would.
-    expect(() => compile(app)).toThrow(/error TS/);
+    compile(app);
     let failure = '';
     try {
       run(app, 'out/main.js');
@@ -144,6 +185,15 @@ describe('an application that installs the packed tarball', () => {
     expect(failure).toContain('"experimentalDecorators": true');
     expect(failure).toContain('"emitDecoratorMetadata": true');
   }, 120_000);
+
+  it('tells a CommonJS app on a Node without require(esm) which Node versions it needs', () => {
+    const app = createApp('app-no-require-esm', tarball, {
+      'package.json': JSON.stringify({ name: 'app-no-require-esm', private: true }),
+      'main.js': "require('mneme');",
+    });
+    // --no-experimental-require-module makes this Node behave as Node 20.0-20.18 does.
+    expect(() => run(app, 'main.js', ['--no-experimental-require-module'])).toThrow(/require\(\) of it needs Node 20\.19\+ or 22\.12\+/);
+  }, 60_000);
 
   it('gives one copy of Mneme to an app that both imports and requires it (one registry, one set of classes)', () => {
     const app = createApp('app-mixed', tarball, {
@@ -164,29 +214,4 @@ describe('an application that installs the packed tarball', () => {
     expect(JSON.parse(run(app, 'main.mjs'))).toEqual({ bus: true, error: true, testing: true });
   }, 60_000);
 
-  it("uses the application's own inversify: a Container of the app's copy loads mnemeModule, and the package brings none", () => {
-    // The app's inversify is a copy in its own folder (not the one Mneme was built against); with
-    // inversify a peer dependency, the tarball has no nested copy and both resolve to the app's.
-    const app = createApp(
-      'app-own-inversify',
-      tarball,
-      {
-        'package.json': JSON.stringify({ name: 'app-own-inversify', private: true, type: 'module' }),
-        'tsconfig.json': tsconfig({ module: 'nodenext', moduleResolution: 'nodenext' }),
-        'src/domain.ts': DOMAIN,
-        'src/main.ts': flow('inversify', './domain.js'),
-        'node_modules/mneme/resolve-inversify.cjs': "console.log(require.resolve('inversify'));",
-      },
-      ['inversify'],
-    );
-    cpSync(join(root, 'node_modules/inversify'), join(app, 'node_modules/inversify'), { recursive: true });
-    const manifest = JSON.parse(readFileSync(join(app, 'node_modules/mneme/package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-    expect(manifest.dependencies?.inversify).toBeUndefined();
-    expect(manifest.peerDependencies?.inversify).toBe('^8.0.0');
-    compile(app);
-    expect(JSON.parse(run(app, 'out/main.js'))).toEqual(EXPECTED);
-    // What Mneme's own import of inversify resolves to, from inside the installed package.
-    const fromMneme = run(app, 'node_modules/mneme/resolve-inversify.cjs');
-    expect(realpathSync(fromMneme)).toBe(realpathSync(join(app, 'node_modules/inversify/lib/index.js')));
-  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -86,19 +87,48 @@ export function createApp(name: string, tarball: string, files: Record<string, s
   return app;
 }
 
-/** Compiles the app with this repository's TypeScript; returns tsc's output (throws it on errors). */
+/**
+ * Parsed declaration files of packages, shared by the apps of one test file: the apps link the same
+ * node_modules (TypeScript follows links to real paths), so @types/node and the Kurrent client's
+ * declarations are parsed once instead of once per app. Keyed by what parsing depends on.
+ */
+const parsed = new Map<string, ts.SourceFile>();
+
+/** Compiles the app's tsconfig.json with this repository's TypeScript, in process; throws the diagnostics. */
 export function compile(app: string): void {
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    throw new Error(`tsc failed in ${app}:\n${String((error as { stdout?: unknown }).stdout)}${String((error as { stderr?: unknown }).stderr)}`);
+  const config = ts.getParsedCommandLineOfConfigFile(join(app, 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    },
+  });
+  if (!config) throw new Error(`no tsconfig.json in ${app}`);
+  const host = ts.createCompilerHost(config.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreate) => {
+    if (!fileName.includes('/node_modules/') || fileName.includes(`${app}/node_modules/mneme/`)) {
+      return getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreate);
+    }
+    const options = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+    const key = `${fileName}|${options.languageVersion}|${String(options.impliedNodeFormat)}`;
+    let file = parsed.get(key);
+    if (!file) {
+      file = getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreate);
+      if (file) parsed.set(key, file);
+    }
+    return file;
+  };
+  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host, configFileParsingDiagnostics: config.errors });
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...program.emit().diagnostics];
+  if (diagnostics.length > 0) {
+    throw new Error(`tsc failed in ${app}:\n${ts.formatDiagnostics(diagnostics, { ...host, getNewLine: () => '\n', getCanonicalFileName: (name) => name })}`);
   }
 }
 
 /** Runs a file of the app in a fresh Node; returns what it printed. */
-export function run(app: string, file: string): string {
+export function run(app: string, file: string, nodeOptions: readonly string[] = []): string {
   try {
-    return execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 }).trim();
+    return execFileSync(process.execPath, [...nodeOptions, file], { cwd: app, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 }).trim();
   } catch (error) {
     throw new Error(`node ${file} failed in ${app}:\n${String((error as { stdout?: unknown }).stdout)}${String((error as { stderr?: unknown }).stderr)}`);
   }
