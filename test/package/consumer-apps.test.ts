@@ -100,7 +100,7 @@ const MODES: Mode[] = [
   // `nest new`'s default: CommonJS output, node10 resolution (subpath types through typesVersions).
   { name: 'commonjs-node10', type: 'commonjs', compilerOptions: { module: 'commonjs', moduleResolution: 'node10' }, domainPath: './domain', container: 'mneme' },
   { name: 'commonjs-node16', type: 'commonjs', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, domainPath: './domain', container: 'mneme' },
-  { name: 'commonjs-nodenext', type: 'commonjs', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, domainPath: './domain', container: 'mneme' },
+  { name: 'commonjs-nodenext', type: 'commonjs', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, domainPath: './domain', container: 'inversify' },
   { name: 'esm-node16', type: 'module', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, domainPath: './domain.js', container: 'inversify' },
   { name: 'esm-nodenext', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, domainPath: './domain.js', container: 'inversify' },
   { name: 'esm-bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler' }, domainPath: './domain.js', container: 'inversify' },

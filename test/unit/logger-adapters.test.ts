@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
 import { pino } from 'pino';
+import winston from 'winston';
 import { Logger, mnemeModule, pinoLogger } from 'mneme';
 
 /** A real pino logger writing JSON lines into memory. */
@@ -41,6 +42,26 @@ describe('loggers people use', () => {
       [30, 'i', undefined],
       [40, 'w', 'x'],
       [50, 'e', true],
+    ]);
+  });
+
+  it('keeps every field when a winston logger is given as it is (same argument order as Mneme)', () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+    const container = new Container();
+    container.load(mnemeModule({ logger }));
+    expect(container.get(Logger)).toBe(logger);
+    container.get(Logger).warn('projection handler failed, retrying', { projection: 'balances', attempt: 2 });
+    container.get(Logger).debug('resubscribed');
+    expect(lines).toEqual([
+      { level: 'warn', message: 'projection handler failed, retrying', projection: 'balances', attempt: 2 },
+      { level: 'debug', message: 'resubscribed' },
     ]);
   });
 
