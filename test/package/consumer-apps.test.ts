@@ -195,6 +195,16 @@ describe('an application that installs the packed tarball', () => {
     expect(() => run(app, 'main.js', ['--no-experimental-require-module'])).toThrow(/require\(\) of it needs Node 20\.19\+ or 22\.12\+/);
   }, 60_000);
 
+  it("points stack traces at Mneme's TypeScript sources with --enable-source-maps", () => {
+    const app = createApp('app-source-maps', tarball, {
+      'package.json': JSON.stringify({ name: 'app-source-maps', private: true }),
+      'main.js': "try { require('mneme').createMnemeContainer({ retry: 'often' }); } catch (error) { console.log(error.stack); }",
+    });
+    const stack = run(app, 'main.js', ['--enable-source-maps']);
+    expect(stack).toContain('InvalidConfigurationError');
+    expect(stack).toMatch(/node_modules\/mneme\/src\/container\/[\w-]+\.ts:\d+:\d+/);
+  }, 60_000);
+
   it('gives one copy of Mneme to an app that both imports and requires it (one registry, one set of classes)', () => {
     const app = createApp('app-mixed', tarball, {
       'package.json': JSON.stringify({ name: 'app-mixed', private: true, type: 'module' }),
