@@ -50,7 +50,13 @@ describe('the published package', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
     type Target = string | { [condition: string]: Target };
     const leaves = (target: Target): string[] => (typeof target === 'string' ? [target] : Object.values(target).flatMap(leaves));
-    const targets = Object.values(manifest.exports as Record<string, Target>).flatMap(leaves);
+    const typesVersions = (manifest as unknown as { typesVersions: Record<string, Record<string, string[]>> }).typesVersions;
+    const targets = [
+      ...Object.values(manifest.exports as Record<string, Target>).flatMap(leaves),
+      ...Object.values(typesVersions['*']!).flat(), // what node10 resolution finds for the subpaths
+      (manifest as unknown as { main: string }).main,
+      (manifest as unknown as { types: string }).types,
+    ];
     expect(targets.map((target) => target.replace(/^\.\//, '')).filter((target) => !files.includes(target))).toEqual([]);
   });
 
