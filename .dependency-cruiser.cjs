@@ -26,6 +26,7 @@ const FLOORS = [
   'projections',
   'process-managers',
   'container',
+  'nestjs',
   'testing',
 ];
 
@@ -91,10 +92,17 @@ module.exports = {
     },
     {
       name: 'engine-does-not-reach-testing-or-the-container',
-      comment: 'mneme/testing and mnemeModule sit on top: nothing below imports them.',
+      comment: 'mneme/testing, mnemeModule and mneme/nestjs sit on top: nothing below imports them.',
       severity: 'error',
-      from: { path: OUR_CODE, pathNot: '^src/(testing|container|index\\.ts)' },
-      to: { path: '^src/(testing|container)/' },
+      from: { path: OUR_CODE, pathNot: '^src/(testing|container|nestjs|index\\.ts)' },
+      to: { path: '^src/(testing|container|nestjs)/' },
+    },
+    {
+      name: 'only-nestjs-uses-nestjs',
+      comment: "NestJS is an optional peer: only the mneme/nestjs subpath may load it, and nothing of ours imports that subpath.",
+      severity: 'error',
+      from: { path: OUR_CODE, pathNot: '^src/nestjs/' },
+      to: { path: '(^|/)@nestjs/|^src/nestjs/' },
     },
   ],
   options: {

@@ -13,6 +13,7 @@ const shared = {
     '^mneme$': '<rootDir>/src/index.ts',
     '^mneme/kurrent$': '<rootDir>/src/kurrent/index.ts',
     '^mneme/testing$': '<rootDir>/src/testing/index.ts',
+    '^mneme/nestjs$': '<rootDir>/src/nestjs/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

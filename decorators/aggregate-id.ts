@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Class } from './class-types.js';
 import { COMMAND_KEY } from './metadata-keys.js';
 import { InvalidDecoratorError } from '../src/errors/decorator-errors.js';
+import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
 
 export interface CommandMetadata {
   /** The property of the command that holds the aggregate id. */
@@ -10,7 +11,8 @@ export interface CommandMetadata {
 
 /** Marks the command property whose value is the target aggregate's id. */
 export function AggregateId(): PropertyDecorator {
-  return (prototype, property) => {
+  return function (prototype, property) {
+    rejectStandardDecoratorCall('@AggregateId()', arguments);
     if (typeof prototype === 'function') {
       throw new InvalidDecoratorError('@AggregateId()', 'it goes on an instance property, not a static one', `${prototype.name}.${String(property)}`);
     }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { classLineage } from './class-lineage.js';
-import type { AggregateClass, Class } from './class-types.js';
+import type { AggregateClass, Class, MethodTaking } from './class-types.js';
+import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
 import { AGGREGATE_KEY } from './metadata-keys.js';
 import { checkSnapshotOptions, type SnapshotOptions } from './snapshot-options.js';
 import { InvalidDecoratorError } from '../src/errors/decorator-errors.js';
@@ -58,14 +59,15 @@ export function Aggregate(options: AggregateOptions): ClassDecorator {
         `from the text before its first '-'); got ${typeof category === 'string' ? JSON.stringify(category) : typeof category}`,
     );
   }
-  return (target) => {
+  return function (target) {
+    rejectStandardDecoratorCall(`@Aggregate({ category: '${category}' })`, arguments);
     if (options.snapshot !== undefined) checkSnapshotOptions(target, options.snapshot);
     ownRecord(target).options = Object.freeze({ ...options });
   };
 }
 
 /** Marks a method as the decider for a command class. */
-export function Handles<C extends object>(command: Class<C>, options: HandlesOptions<C> = {}): MethodDecorator {
+export function Handles<C extends object>(command: Class<C>, options: HandlesOptions<C> = {}): MethodTaking<C> {
   if (typeof command !== 'function') {
     throw new InvalidDecoratorError('@Handles', `it needs the command class, got ${typeof command} (is the class imported before use?)`);
   }
@@ -79,18 +81,20 @@ export function Handles<C extends object>(command: Class<C>, options: HandlesOpt
   if (options.id !== undefined && typeof options.id !== 'function') {
     throw new InvalidDecoratorError(decorator, '{ id } must be a function of the command, e.g. { id: (cmd) => cmd.accountId }');
   }
-  return (prototype, method, descriptor) => {
+  return function (prototype: object, method: string | symbol, descriptor: PropertyDescriptor) {
+    rejectStandardDecoratorCall(decorator, arguments);
     checkMethod(decorator, prototype, method, descriptor);
     ownRecord(prototype.constructor).handlers.push({ command, method, options: options as HandlesOptions });
   };
 }
 
 /** Marks a method as the state transition for an event class. */
-export function Apply(event: Class): MethodDecorator {
+export function Apply<E extends object>(event: Class<E>): MethodTaking<E> {
   if (typeof event !== 'function') {
     throw new InvalidDecoratorError('@Apply', `it needs the event class, got ${typeof event} (is the class imported before use?)`);
   }
-  return (prototype, method, descriptor) => {
+  return function (prototype: object, method: string | symbol, descriptor: PropertyDescriptor) {
+    rejectStandardDecoratorCall(`@Apply(${event.name})`, arguments);
     checkMethod(`@Apply(${event.name})`, prototype, method, descriptor);
     ownRecord(prototype.constructor).appliers.push({ event, method });
   };

@@ -3,6 +3,7 @@ import { DuplicateEventTypeError } from '../src/errors/event-errors.js';
 import { InvalidDecoratorError } from '../src/errors/decorator-errors.js';
 import type { Class } from './class-types.js';
 import { EVENT_TYPE_KEY, EVENT_TYPE_REGISTRY_KEY } from './metadata-keys.js';
+import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
 import { eventSchemaOf, type EventTypeOptions } from './upcast.js';
 
 export interface EventTypeMetadata {
@@ -28,7 +29,8 @@ export function EventType(name: string, options?: EventTypeOptions): ClassDecora
   if (typeof name !== 'string' || name.trim() === '') {
     throw new InvalidDecoratorError('@EventType', "it needs a non-empty stored type name, e.g. @EventType('BankAccount.Deposited')");
   }
-  return (target) => {
+  return function (target) {
+    rejectStandardDecoratorCall(`@EventType('${name}')`, arguments);
     const eventClass = target as unknown as Class;
     const { version, aliases } = eventSchemaOf(eventClass, name, options);
     const names = [name, ...aliases];

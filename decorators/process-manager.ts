@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { classLineage } from './class-lineage.js';
 import { PROCESS_MANAGER_KEY } from './metadata-keys.js';
+import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
 import type { ProjectionSource } from './projection.js';
 
 export interface ProcessManagerOptions {
@@ -44,7 +45,8 @@ export function ProcessManager(options: ProcessManagerOptions): ClassDecorator {
     name,
     from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }),
   });
-  return (target) => {
+  return function (target) {
+    rejectStandardDecoratorCall(`@ProcessManager({ name: '${name}' })`, arguments);
     Reflect.defineMetadata(PROCESS_MANAGER_KEY, frozen, target);
   };
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { classLineage } from './class-lineage.js';
-import type { Class } from './class-types.js';
+import type { Class, MethodTaking } from './class-types.js';
+import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
 import { PROJECTION_KEY } from './metadata-keys.js';
 
 /** Which part of the global log a projection reads: whole aggregate categories, or everything. */
@@ -61,7 +62,8 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
     }
   }
   const frozen = Object.freeze({ name, from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }) });
-  return (target) => {
+  return function (target) {
+    rejectStandardDecoratorCall(`@Projection({ name: '${name}' })`, arguments);
     ownRecord(target).options = frozen;
   };
 }
@@ -70,13 +72,14 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
  * Marks a projection (or process manager) method as the handler of an event class:
  * `(event, recorded) => void | Promise<void>`. Process managers give `{ processId }`.
  */
-export function On(event: Class, options?: OnOptions): MethodDecorator {
+export function On<E extends object>(event: Class<E>, options?: OnOptions): MethodTaking<E> {
   if (typeof event !== 'function') throw new TypeError('@On(Event) needs the event class.');
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError('@On(Event, options) takes an options object.');
   if (options?.processId !== undefined && typeof options.processId !== 'function') {
     throw new TypeError('@On(Event, { processId }) needs a function (event, envelope) => string | undefined.');
   }
-  return (prototype, method) => {
+  return function (prototype, method) {
+    rejectStandardDecoratorCall(`@On(${event.name})`, arguments);
     ownRecord(prototype.constructor).handlers.push(options ? { event, method, options: Object.freeze({ ...options }) } : { event, method });
   };
 }

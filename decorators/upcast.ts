@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { InvalidEventSchemaError } from '../src/errors/decorator-errors.js';
+import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
 
 /** Turns one schema version's plain JSON into the next one's (plain JSON in, plain JSON out). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,7 +37,8 @@ function ownUpcasters(eventClass: Function): Map<number, string | symbol> {
  * before class-transformer sees it. Chains run in order (1 -> 2 -> 3).
  */
 export function Upcast(fromVersion: number): MethodDecorator {
-  return (target, method) => {
+  return function (target, method) {
+    rejectStandardDecoratorCall(`@Upcast(${String(fromVersion)})`, arguments);
     const owner = typeof target === 'function' ? target : target.constructor;
     if (typeof target !== 'function') {
       throw new InvalidEventSchemaError(owner.name, `@Upcast(${fromVersion}) is on the instance method ${String(method)}; make it static`);

@@ -156,6 +156,7 @@ export { InvalidProcessManagerError } from './errors/process-manager-errors.js';
 
 // Logging
 export { Logger, SilentLogger, type LogFields } from './logging/logger.js';
+export { pinoLogger, type PinoLike } from './logging/logger-adapters.js';
 
 // Observability (OpenTelemetry)
 export { MnemeTelemetry } from './telemetry/mneme-telemetry.js';
@@ -164,3 +165,4 @@ export { MNEME_SPANS, MNEME_ATTRIBUTES, MNEME_METRICS, type CommandOutcome } fro
 
 // Dependency injection
 export { mnemeModule, type MnemeModuleOptions, type EventStoreOption } from './container/mneme-module.js';
+export { createMnemeContainer, type MnemeContainer, type MnemeToken } from './container/create-mneme-container.js';

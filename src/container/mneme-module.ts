@@ -18,6 +18,7 @@ import { EventStore } from '../store/event-store.js';
 import { InMemoryEventStore } from '../store/in-memory-event-store.js';
 import { createKurrentEventStore, type KurrentConnection } from '../kurrent/index.js';
 import { Logger, silentLogger } from '../logging/logger.js';
+import { adaptLogger } from '../logging/logger-adapters.js';
 import { CheckpointStore, EventStoreCheckpointStore } from '../projections/checkpoint-store.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from '../projections/projection-options.js';
@@ -197,7 +198,7 @@ function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: Container
   if (typeof logger !== 'object' || logger === null || methods.some((method) => typeof logger[method] !== 'function')) {
     throw new InvalidConfigurationError('logger', 'give an object with debug, info, warn and error methods (console fits)');
   }
-  bind(Logger).toConstantValue(logger);
+  bind(Logger).toConstantValue(adaptLogger(logger)); // pino takes (fields, message): adapted, so no field is lost
 }
 
 function bindCheckpointStore(

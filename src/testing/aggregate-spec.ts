@@ -12,6 +12,79 @@ import { describeEvent, diffEvents, diffFields } from './event-diff.js';
 
 type Outcome = { events: readonly object[] } | { error: unknown };
 
+/** One `when(...)`: whether a `then...` was called on it, and whether its promise was awaited. */
+interface SpecRecord {
+  readonly aggregate: string;
+  readonly command: string;
+  asserted: boolean;
+  awaited: boolean;
+}
+
+/**
+ * The specs of the running test, when the test framework has global hooks (Jest; Vitest with
+ * `globals: true`): after each test, a spec never asserted or never awaited fails that test.
+ * `undefined` between tests, and without hooks.
+ */
+let running: SpecRecord[] | undefined;
+
+const hooks = globalThis as { beforeEach?: (fn: () => void) => void; afterEach?: (fn: () => void) => void };
+if (typeof hooks.beforeEach === 'function' && typeof hooks.afterEach === 'function') {
+  try {
+    hooks.beforeEach(() => {
+      running = [];
+    });
+    hooks.afterEach(() => {
+      const records = running ?? [];
+      running = undefined;
+      checkSpecsOfTest(records);
+    });
+  } catch {
+    // Imported where hooks can't be declared (inside a test): the specs go unchecked.
+  }
+}
+
+function checkSpecsOfTest(records: readonly SpecRecord[]): void {
+  const unasserted = records.find((record) => !record.asserted);
+  if (unasserted) {
+    throw new AggregateSpecFailedError(unasserted.aggregate, unasserted.command, 'thenEmits(...) or thenThrows(...)', 'no assertion',
+      'the spec was never asserted: end it with `await ...when(command).thenEmits(...)` or `.thenThrows(...)`');
+  }
+  const unawaited = records.find((record) => !record.awaited);
+  if (unawaited) {
+    throw new AggregateSpecFailedError(unawaited.aggregate, unawaited.command, 'an awaited spec', 'not awaited',
+      'the spec was never awaited, so the test ended before it was checked: write `await aggregateSpec(...)...thenEmits(...)` ' +
+        '(or return the promise from the test)');
+  }
+}
+
+/**
+ * The spec's promise, noting when someone attaches to it (`await`, `.then`, `.catch`, Jest's
+ * `expect(...).rejects`): `await` calls `then` on a promise of a subclass.
+ */
+class SpecPromise extends Promise<void> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  #record: SpecRecord | undefined;
+
+  static track(inner: Promise<void>, record: SpecRecord, checkedAfterTest: boolean): SpecPromise {
+    const promise = new SpecPromise((resolve, reject) => inner.then(resolve, reject));
+    promise.#record = record;
+    // The hook reports a spec nobody awaited; its rejection must not also crash the process later.
+    if (checkedAfterTest) Promise.prototype.then.call(promise, undefined, () => undefined);
+    return promise;
+  }
+
+  override then<R1 = void, R2 = never>(
+    onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.#record) this.#record.awaited = true;
+    return super.then(onfulfilled, onrejected);
+  }
+}
+
 /**
  * Given/when/then for a decorator aggregate: `given` events are stored in the aggregate's stream of
  * an in-memory store, `when` runs the command through a real command bus (its handler and appliers,
@@ -33,21 +106,42 @@ export class AggregateSpecGiven {
     return new AggregateSpecGiven(this.aggregate, [...this.history, ...events]);
   }
 
-  /** The command under test; its aggregate id picks the stream the `given` events go to. */
+  /**
+   * The command under test; its aggregate id picks the stream the `given` events go to. Under Jest
+   * (or Vitest with globals), a spec never ended by an awaited `thenEmits`/`thenThrows` fails its test.
+   */
   when(command: object): AggregateSpecWhen {
     return new AggregateSpecWhen(this.aggregate, this.history, command);
   }
 }
 
 export class AggregateSpecWhen {
+  readonly #record: SpecRecord;
+  readonly #checkedAfterTest: boolean;
+
   constructor(
     private readonly aggregate: AggregateClass<AggregateRoot>,
     private readonly history: readonly object[],
     private readonly command: object,
-  ) {}
+  ) {
+    this.#record = { aggregate: aggregate.name, command: (command as { constructor?: { name?: string } })?.constructor?.name ?? typeof command, asserted: false, awaited: false };
+    this.#checkedAfterTest = running !== undefined;
+    running?.push(this.#record);
+  }
 
   /** Resolves when the command emitted exactly these events (same classes, same fields, same order). */
-  async thenEmits(...expected: object[]): Promise<void> {
+  thenEmits(...expected: object[]): Promise<void> {
+    this.#record.asserted = true;
+    return SpecPromise.track(this.#emits(expected), this.#record, this.#checkedAfterTest);
+  }
+
+  /** Resolves when the command threw an `ErrorClass` (with these fields, when given) and emitted nothing. */
+  thenThrows<E extends Error>(errorClass: Class<E>, fields: Partial<Record<keyof E, unknown>> = {}): Promise<void> {
+    this.#record.asserted = true;
+    return SpecPromise.track(this.#throws(errorClass, fields), this.#record, this.#checkedAfterTest);
+  }
+
+  async #emits(expected: object[]): Promise<void> {
     const outcome = await this.#run();
     if ('error' in outcome) {
       throw this.#failure(expected.map(describeEvent).join(', ') || 'no events', `threw ${describeError(outcome.error)}`,
@@ -62,8 +156,7 @@ export class AggregateSpecWhen {
     );
   }
 
-  /** Resolves when the command threw an `ErrorClass` (with these fields, when given) and emitted nothing. */
-  async thenThrows<E extends Error>(errorClass: Class<E>, fields: Partial<Record<keyof E, unknown>> = {}): Promise<void> {
+  async #throws<E extends Error>(errorClass: Class<E>, fields: Partial<Record<keyof E, unknown>>): Promise<void> {
     const outcome = await this.#run();
     const expected = `${errorClass.name}${Object.keys(fields).length ? ` ${JSON.stringify(fields, bigintSafe)}` : ''}`;
     if (!('error' in outcome)) {

@@ -1,11 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+import { npm, packedTarball, root } from './support/packed-package.js';
 
 /** Runs an ES module in a fresh Node at the package root, where `import 'mneme'` resolves through package.json's exports to dist. */
 function runInNode(script: string): string {
@@ -26,21 +23,40 @@ function loadedClientFilesAfter(body: string): string[] {
 }
 
 describe('the published package', () => {
-  beforeAll(() => {
-    execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'pipe' });
-  }, 180_000);
+  beforeAll(async () => {
+    await packedTarball(); // builds dist once for every test file of test/package
+  }, 240_000);
 
-  it('packs only the library, its declarations, package.json and the README', () => {
+  it('packs only the library, its declarations and maps, its sources, the CommonJS entries, package.json, README, LICENSE and CHANGELOG', () => {
     const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as [
       { files: { path: string }[] },
     ];
     const files = pack.files.map((file) => file.path).sort();
-    const strays = files.filter((file) => !/^(package\.json|README\.md|dist\/(src|decorators)\/[\w/.-]+\.(js|d\.ts))$/.test(file));
+    const strays = files.filter(
+      (file) =>
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|jest-preset\.cjs|dist\/(cjs\/)?(src|decorators)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators)\/[\w/.-]+\.ts)$/.test(file),
+    );
     expect(strays).toEqual([]);
+    // Every map points at a file of the package (the sources travel with it).
+    for (const map of files.filter((file) => file.endsWith('.map'))) {
+      const { sources } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[] };
+      const missing = sources.map((source) => join(map, '..', source)).filter((source) => !files.includes(source));
+      expect({ map, missing }).toEqual({ map, missing: [] });
+    }
+    expect(files.filter((file) => file.endsWith('.js.map')).length).toBeGreaterThan(50);
+    expect(files.filter((file) => file.endsWith('.d.ts.map')).length).toBeGreaterThan(50);
 
     // Every subpath the manifest promises is in the tarball, code and declarations.
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
-    const targets = Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+    type Target = string | { [condition: string]: Target };
+    const leaves = (target: Target): string[] => (typeof target === 'string' ? [target] : Object.values(target).flatMap(leaves));
+    const typesVersions = (manifest as unknown as { typesVersions: Record<string, Record<string, string[]>> }).typesVersions;
+    const targets = [
+      ...Object.values(manifest.exports as Record<string, Target>).flatMap(leaves),
+      ...Object.values(typesVersions['*']!).flat(), // what node10 resolution finds for the subpaths
+      (manifest as unknown as { main: string }).main,
+      (manifest as unknown as { types: string }).types,
+    ];
     expect(targets.map((target) => target.replace(/^\.\//, '')).filter((target) => !files.includes(target))).toEqual([]);
   });
 

@@ -74,9 +74,12 @@ describe(aggregateSpec.name, () => {
     expect(fields.message).toContain('- requested: 6\n  + requested: 5');
   });
 
-  it('is never accidentally awaitable', () => {
+  it('is never accidentally awaitable', async () => {
     const spec = aggregateSpec(BankAccount).given(new AccountOpened('a-1', 'Ada'));
     expect('then' in spec).toBe(false);
-    expect('then' in spec.when(new Deposit('a-1', 1))).toBe(false);
+    const when = spec.when(new Deposit('a-1', 1));
+    expect('then' in when).toBe(false);
+    // A spec left without an awaited assertion fails the test (test/package/jest-app.test.ts shows it).
+    await when.thenEmits(new Deposited('a-1', 1));
   });
 });

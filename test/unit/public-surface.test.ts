@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as root from 'mneme';
 import * as kurrent from 'mneme/kurrent';
 import * as testing from 'mneme/testing';
+import * as nestjs from 'mneme/nestjs';
 
 // The runtime exports of each entry, on purpose: adding one is a decision, so it means editing a
 // list here (types are checked by the README and the tests that use them).
@@ -26,12 +27,12 @@ const ROOT_API = [
   'DEFAULT_TRANSIENT_RETRY_POLICY', 'MAX_DELAY_MS',
   'comparePositions', 'positionFromJSON', 'positionToJSON',
   'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',
-  'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger',
+  'CHECKPOINT_EVENT_TYPE', 'CHECKPOINT_STREAM_PREFIX', 'Logger', 'SilentLogger', 'pinoLogger',
   'ProcessManager', 'ProcessManagerRoot', 'CommandRejected',
   'MnemeTelemetry', 'MNEME_SPANS', 'MNEME_ATTRIBUTES', 'MNEME_METRICS',
   'AggregateRepository', 'AggregateRoot',
   'CommandBus', 'CommandInterceptor', 'ConcurrencyRetryInterceptor', 'StreamQueueInterceptor', 'DEFAULT_RETRY_POLICY', 'execute',
-  'mnemeModule',
+  'mnemeModule', 'createMnemeContainer',
 ];
 /** Deprecated in the root entry, to be removed in 0.2: they live in mneme/kurrent. */
 const DEPRECATED_IN_ROOT = ['CONNECTION_STRING_VARIABLE', 'KurrentEventStore', 'createKurrentEventStore'];
@@ -52,6 +53,10 @@ describe('the public surface', () => {
       sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError',
         'processSpec', 'ProcessSpecGiven', 'ProcessSpecWhen', 'ProcessSpecFailedError', 'ManualClock']),
     );
+  });
+
+  it('mneme/nestjs exports the NestJS module and its tokens', () => {
+    expect(sorted(Object.keys(nestjs))).toEqual(sorted(['MnemeModule', 'MNEME_CONTAINER', 'MNEME_OPTIONS']));
   });
 
   it("keeps mneme's deprecated Kurrent exports identical to mneme/kurrent's", () => {
