@@ -27,8 +27,20 @@ interface SpecRecord {
  */
 let running: SpecRecord[] | undefined;
 
-const hooks = globalThis as { beforeEach?: (fn: () => void) => void; afterEach?: (fn: () => void) => void };
-if (typeof hooks.beforeEach === 'function' && typeof hooks.afterEach === 'function') {
+const hooks = globalThis as {
+  beforeEach?: (fn: () => void) => void;
+  afterEach?: (fn: () => void) => void;
+  expect?: { getState?: () => { currentTestName?: string } };
+};
+/** Jest reports a hook declared inside a test as that test's failure (it does not throw): don't try. */
+function insideATest(): boolean {
+  try {
+    return hooks.expect?.getState?.().currentTestName !== undefined;
+  } catch {
+    return false;
+  }
+}
+if (typeof hooks.beforeEach === 'function' && typeof hooks.afterEach === 'function' && !insideATest()) {
   try {
     hooks.beforeEach(() => {
       running = [];
