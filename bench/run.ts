@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=replay,commands,contention,kurrent,memory,snapshots]`: Mneme next to
+ * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
  * alternating in one process. Prints a table per scenario and the issue's targets; a full run writes
  * bench/results/latest.json and latest.md, a partial one bench/results/partial.json.
@@ -9,12 +9,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { formatReport, markdownReport, round, type ScenarioReport } from './results.js';
+import { coldCommandsScenario } from './scenarios/cold-commands.js';
 import { commandsScenario } from './scenarios/commands.js';
 import { contentionScenario } from './scenarios/contention.js';
 import { kurrentScenarios } from './scenarios/kurrent.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
 import { snapshotScenario } from './scenarios/snapshots.js';
+import { startupScenarios } from './scenarios/startup.js';
 import { benchSettings } from './settings.js';
 import { checkTargets, formatTargets } from './targets.js';
 
@@ -25,6 +27,8 @@ const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : und
 const scenarios: [string, () => Promise<ScenarioReport | ScenarioReport[]>][] = [
   ['replay', () => replayScenario(settings)],
   ['commands', () => commandsScenario(settings)],
+  ['cold-commands', () => coldCommandsScenario(settings)],
+  ['startup', () => startupScenarios(settings)],
   ['contention', () => contentionScenario(settings)],
   ['kurrent', () => kurrentScenarios(settings)],
   ['memory', () => memoryScenario(settings)],
