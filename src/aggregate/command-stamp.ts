@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { parse as parseUuid } from 'uuid';
 import type { EventData, RecordedEvent } from '../store/event-store.js';
 
 /**
@@ -8,7 +7,8 @@ import type { EventData, RecordedEvent } from '../store/event-store.js';
  * make a command re-sent across versions write its events again.
  */
 export const MNEME_EVENT_ID_NAMESPACE = '4e39f84a-7a21-498e-8e53-216ed35fe7f2';
-const namespaceBytes = parseUuid(MNEME_EVENT_ID_NAMESPACE);
+/** The namespace's 16 bytes (parsed here rather than with the uuid package: one module fewer to load at import). */
+const namespaceBytes = Buffer.from(MNEME_EVENT_ID_NAMESPACE.replaceAll('-', ''), 'hex');
 /** Node's one-shot hash (20.12+): a third of createHash's cost for a short input. */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
 /** The namespace, then room for the name: the hash input is written here, not concatenated. */

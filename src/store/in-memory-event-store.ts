@@ -59,6 +59,20 @@ class Traffic {
   }
 }
 
+/** The createdAt of a record not yet written (replaced before the record is frozen and stored). */
+const UNWRITTEN = new StoredDate(0);
+let lastCreatedAt = UNWRITTEN;
+
+/**
+ * The createdAt of an append now: appends within one millisecond share one StoredDate (it cannot
+ * be changed, so sharing it is safe), instead of allocating a Date subclass per append.
+ */
+function storedDateNow(): StoredDate {
+  const now = Date.now();
+  if (lastCreatedAt.getTime() !== now) lastCreatedAt = new StoredDate(now);
+  return lastCreatedAt;
+}
+
 /** How long one overlap of operations makes a store's appends wait full turns. */
 const CONTENTION_WINDOW_MS = 100;
 
@@ -90,7 +104,8 @@ export class InMemoryEventStore extends EventStore {
     const expected = options.expectedRevision ?? ANY;
     validateExpectedRevision(expected);
     validateEventList(streamName, events);
-    const prepared = new Array<{ id: string; type: string; data: unknown; metadata: Record<string, unknown> }>(events.length);
+    // The records as they will be stored, built (unfrozen, without their revision) before the wait.
+    const prepared = new Array<StoredEvent>(events.length);
     for (let index = 0; index < events.length; index++) {
       const event = events[index];
       validateEventShape(event, index);
@@ -103,7 +118,16 @@ export class InMemoryEventStore extends EventStore {
         data = frozenCopy(event.data);
         metadata = frozenCopy(event.metadata ?? {});
       }
-      prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
+      // A literal, not a spread: every record then shares one object shape, which keeps replay's property reads fast.
+      prepared[index] = {
+        id: event.id ?? randomUUID(),
+        streamName,
+        revision: -1n,
+        type: event.type,
+        data,
+        metadata: metadata as Record<string, unknown>,
+        createdAt: UNWRITTEN,
+      };
     }
     // Asynchronous like a server. While other operations overlap this store's, a full turn: every
     // concurrent writer reads before the first of them writes, so they conflict as against a server.
@@ -123,21 +147,14 @@ export class InMemoryEventStore extends EventStore {
     if (prepared.length === 0) return { nextExpectedRevision: stream ? BigInt(stream.events.length - 1) : -1n };
 
     const target = stream ?? this.#createStream(streamName);
-    const createdAt = new StoredDate(Date.now());
-    for (const event of prepared) {
-      target.revisionById.set(event.id, target.events.length);
-      // A literal, not a spread: every record then shares one object shape, which keeps replay's property reads fast.
-      const stored: StoredEvent = Object.freeze({
-        id: event.id,
-        streamName,
-        revision: BigInt(target.events.length),
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata,
-        createdAt,
-      });
-      target.events.push(stored);
-      this.#log.push({ streamName, revision: target.events.length - 1, event: stored });
+    const createdAt = storedDateNow();
+    for (const stored of prepared) {
+      const revision = target.events.length;
+      target.revisionById.set(stored.id, revision);
+      (stored as { revision: bigint }).revision = BigInt(revision);
+      (stored as { createdAt: Date }).createdAt = createdAt;
+      target.events.push(Object.freeze(stored));
+      this.#log.push({ streamName, revision, event: stored });
     }
     if (this.#appendListeners.size > 0) for (const listener of this.#appendListeners) listener();
     return { nextExpectedRevision: BigInt(target.events.length - 1) };
