@@ -76,13 +76,6 @@ function storedDateNow(): StoredDate {
 /** How long one overlap of operations makes a store's appends wait full turns. */
 const CONTENTION_WINDOW_MS = 100;
 
-/** One record of the global log: its index is its position. */
-interface LogEntry {
-  readonly streamName: string;
-  readonly revision: number;
-  readonly event: StoredEvent;
-}
-
 type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'conflict' };
 
 /**
@@ -94,8 +87,8 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
-  /** Every event in commit order (KurrentDB's `$all`). */
-  readonly #log: LogEntry[] = [];
+  /** Every event in commit order (KurrentDB's `$all`): its index is its position; the records themselves, no wrapper per event. */
+  readonly #log: StoredEvent[] = [];
   /** Live subscriptions waiting for the next append. */
   readonly #appendListeners = new Set<() => void>();
   readonly #traffic = new Traffic();
@@ -154,10 +147,10 @@ export class InMemoryEventStore extends EventStore {
       (stored as { revision: bigint }).revision = BigInt(revision);
       (stored as { createdAt: Date }).createdAt = createdAt;
       target.events.push(Object.freeze(stored));
-      this.#log.push({ streamName, revision, event: stored });
+      this.#log.push(stored);
     }
     if (this.#appendListeners.size > 0) for (const listener of this.#appendListeners) listener();
-    return { nextExpectedRevision: BigInt(target.events.length - 1) };
+    return { nextExpectedRevision: prepared[prepared.length - 1]!.revision };
   }
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -183,7 +176,7 @@ export class InMemoryEventStore extends EventStore {
     let index = forwards ? (from === undefined ? 0 : from + 1) : from === undefined ? end - 1 : Math.min(from - 1, end - 1);
     for (let taken = 0; taken < maxCount && index >= 0 && index < end; index += forwards ? 1 : -1) {
       const entry = log[index]!;
-      if (isSystemStream(entry.streamName) || !matchesAllFilter(filter, entry.streamName, entry.event.type)) continue;
+      if (isSystemStream(entry.streamName) || !matchesAllFilter(filter, entry.streamName, entry.type)) continue;
       taken++;
       yield toPositioned(entry, index);
     }
@@ -219,7 +212,7 @@ export class InMemoryEventStore extends EventStore {
           while (cursor < log.length) {
             const index = cursor++;
             const entry = log[index]!;
-            if (!isSystemStream(entry.streamName) && matchesAllFilter(filter, entry.streamName, entry.event.type)) {
+            if (!isSystemStream(entry.streamName) && matchesAllFilter(filter, entry.streamName, entry.type)) {
               return { value: toPositioned(entry, index), done: false };
             }
             skipped = index;
@@ -385,8 +378,8 @@ class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
   }
 }
 
-function toPositioned(entry: LogEntry, index: number): PositionedEvent {
-  return { ...entry.event, position: positionAt(index) };
+function toPositioned(event: StoredEvent, index: number): PositionedEvent {
+  return { ...event, position: positionAt(index) };
 }
 
 function positionAt(index: number): GlobalPosition {
