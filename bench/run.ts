@@ -1,14 +1,16 @@
 /**
  * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
- * alternating in one process. Prints a table per scenario and the issue's targets; a full run writes
- * bench/results/latest.json and latest.md, a partial one bench/results/partial.json.
+ * alternating in one process. Prints a table per scenario and the targets; a full run writes
+ * bench/results/latest.json, latest.md and bench/README.md's results section; a run with --only
+ * updates the scenarios it ran in them; a --quick run writes bench/results/partial.json only.
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { formatReport, markdownReport, round, type ScenarioReport } from './results.js';
+import { recordRun } from './latest.js';
+import { formatReport, round, type ScenarioReport } from './results.js';
 import { coldCommandsScenario } from './scenarios/cold-commands.js';
 import { commandsScenario } from './scenarios/commands.js';
 import { contentionScenario } from './scenarios/contention.js';
@@ -75,7 +77,11 @@ console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s; lo
 const resultsDir = new URL('../../bench/results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 const full = !only && !settings.quick;
-const results = { machine, settings, results: reports.flatMap((r) => r.entries), targets };
-writeFileSync(new URL(full ? 'latest.json' : 'partial.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
-if (full) writeFileSync(new URL('latest.md', resultsDir), `${markdownReport(reports)}\n`);
-console.log(`Wrote bench/results/${full ? 'latest.json and latest.md' : 'partial.json'}`);
+if (settings.quick) {
+  writeFileSync(new URL('partial.json', resultsDir), `${JSON.stringify({ machine, settings, results: reports.flatMap((r) => r.entries), targets }, null, 2)}\n`);
+  console.log('Wrote bench/results/partial.json (a --quick run does not touch latest.json)');
+} else {
+  // A full run replaces latest.json; --only replaces the scenarios it ran and keeps the others.
+  recordRun(reports, machine, settings, full);
+  console.log(`Wrote bench/results/latest.json (${full ? 'all scenarios' : `scenarios ${[...only!].join(', ')}`}), latest.md and bench/README.md's results`);
+}
