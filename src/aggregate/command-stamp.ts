@@ -15,6 +15,8 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array, en
 const input = Buffer.alloc(512);
 input.set(namespaceBytes);
 const NAME_ROOM = input.length - namespaceBytes.length;
+/** `input`'s first n bytes, by n: made once per length instead of a Buffer view per id. */
+const inputViews: Buffer[] = [];
 /** Where a UUID's text is assembled: read out as one flat string (see uuidText). */
 const text = Buffer.alloc(36);
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
@@ -43,7 +45,7 @@ export function eventIdFor(commandId: string, index: number): string {
   let hex: string;
   if (oneShotHash && name.length * 3 <= NAME_ROOM) {
     const length = namespaceBytes.length + input.write(name, namespaceBytes.length, 'utf8');
-    hex = oneShotHash('sha1', input.subarray(0, length), 'hex');
+    hex = oneShotHash('sha1', (inputViews[length] ??= input.subarray(0, length)), 'hex');
   } else {
     hex = crypto.createHash('sha1').update(namespaceBytes).update(name, 'utf8').digest('hex');
   }
