@@ -48,7 +48,7 @@ export async function startupScenarios(settings: BenchSettings): Promise<Scenari
 
   const firstExecute = scenarioReport(
     'first-execute',
-    '2c. A fresh process: from its start to the first command on the in-memory store resolving',
+    '2c. A fresh process: CPU time from its start to the first command on the in-memory store resolving',
     'start',
     1,
     new Map([
@@ -60,7 +60,7 @@ export async function startupScenarios(settings: BenchSettings): Promise<Scenari
   );
   const jitCold = scenarioReport(
     'jit-cold',
-    '2d. A fresh process: 2,000 commands over 1,000 cold accounts in one pass (JIT-cold)',
+    '2d. A fresh process: 2,000 commands over 1,000 cold accounts in one pass (JIT-cold; CPU time)',
     'command',
     2000,
     new Map([
@@ -71,7 +71,7 @@ export async function startupScenarios(settings: BenchSettings): Promise<Scenari
   );
   const imports = scenarioReport(
     'import',
-    '2e. What importing costs, each module alone in a fresh process',
+    '2e. What importing costs, each module alone in a fresh process (CPU time)',
     'import',
     1,
     new Map([
