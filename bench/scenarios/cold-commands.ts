@@ -114,7 +114,8 @@ export async function coldCommandsScenario(settings: BenchSettings): Promise<Sce
 
   const times = await alternateBatches<void>(
     [hand, emmett, mneme(MNEME_DEFAULTS, {}), mneme(MNEME_QUEUE_OFF, { inProcessStreamQueue: false }), mneme(MNEME_NO_CACHE, { aggregateCache: false })],
-    settings.rounds,
+    // Short runs, noisy under load: more rounds than the other scenarios for a steadier median.
+    settings.quick ? settings.rounds : 2 * settings.rounds - 1,
     true,
     'cpu', // sequential and CPU-bound: the process's CPU time leaves out the other work on a shared machine
   );
