@@ -2,7 +2,8 @@
  * `tsc -p tsconfig.run.json && node --expose-gc build/bench/cold-split.js`: scenario 2b's workload
  * (1,000 cold streams, 10 commands each, round robin) timed in two parts, CPU time: the first pass
  * (each account's first command: a cache miss) and the later ones (cache hits), for Mneme with its
- * defaults, Mneme with `aggregateCache: false` and Emmett, alternated, four timed runs each.
+ * defaults, Mneme with `aggregateCache: false` and Emmett, alternated, four timed runs each; once
+ * with a full GC forced right before each timed run (as the harness does by default) and once without.
  */
 import 'reflect-metadata';
 import { Container } from 'inversify';
@@ -45,11 +46,13 @@ async function mneme(options: { aggregateCache?: false }): Promise<Run> {
   };
 }
 
-const times = new Map<string, { first: number[]; later: number[] }>(Object.keys(variants).map((name) => [name, { first: [], later: [] }]));
+const labels = Object.keys(variants).flatMap((name) => [`${name}, forced GC`, `${name}, no forced GC`]);
+const times = new Map<string, { first: number[]; later: number[] }>(labels.map((name) => [name, { first: [], later: [] }]));
 for (let round = 0; round < 5; round++) {
-  for (const [name, setup] of Object.entries(variants)) {
+  for (const [label, setup, forced] of Object.entries(variants).flatMap(([name, setup]) => [[`${name}, forced GC`, setup, true], [`${name}, no forced GC`, setup, false]] as const)) {
+    const name = label;
     const run = await setup();
-    collectGarbage();
+    if (forced) collectGarbage();
     const start = cpuMs();
     let split = start;
     for (let i = 0; i < COMMANDS; i++) {
@@ -63,5 +66,5 @@ for (let round = 0; round < 5; round++) {
   }
 }
 for (const [name, { first, later }] of times) {
-  console.log(`${name.padEnd(30)} first pass ${median(first).toFixed(1).padStart(6)} µs/command   later ${median(later).toFixed(1).padStart(6)} µs/command`);
+  console.log(`${name.padEnd(46)} first pass ${median(first).toFixed(1).padStart(6)} µs/command   later ${median(later).toFixed(1).padStart(6)} µs/command`);
 }

@@ -1,9 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { measure } from 'mitata';
 
-/** Runs a full GC when node was started with --expose-gc (`npm run bench` does), so one variant's garbage is not charged to the next. */
+/** `npm run bench -- --no-gc`: no forced GC between runs (see collectGarbage). */
+const forcedGc = !process.argv.includes('--no-gc');
+
+/**
+ * Runs a full GC when node was started with --expose-gc (`npm run bench` does), so one variant's
+ * garbage is not charged to the next. A forced full GC also slows the next few thousand commands
+ * (Mneme's more than Emmett's: bench/README.md); `--no-gc` leaves it out to compare.
+ */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  if (forcedGc) (globalThis as { gc?: () => void }).gc?.();
 }
 
 export function median(values: readonly number[]): number {
@@ -88,6 +95,13 @@ export async function alternateBatches<R>(
   rounds: number,
   warmUp = true,
   clock: BatchClock = 'wall',
+  /**
+   * A full GC before each timed run (with --expose-gc). Off for scenarios that measure a process
+   * in its steady state: V8 runs the next few thousand commands after a forced full GC markedly
+   * slower (bench/README.md), which no application does; alternation then spreads each variant's
+   * garbage over the others alike.
+   */
+  forceGc = true,
 ): Promise<Map<string, BatchTimes<R>>> {
   const runs = new Map<string, { ms: number; result: R }[]>(variants.map((v) => [v.name, []]));
   // One untimed run each first (JIT, connections), unless a run is too long to spend twice.
@@ -100,7 +114,7 @@ export async function alternateBatches<R>(
   for (let round = 0; round < rounds; round++) {
     for (const variant of rotated(variants, round)) {
       const state = await variant.setup();
-      collectGarbage();
+      if (forceGc) collectGarbage();
       const start = now(clock);
       const result = await variant.run(state);
       const ms = now(clock) - start;

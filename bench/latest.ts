@@ -16,6 +16,7 @@ export interface Machine {
   cpuModel: string;
   platform: string;
   gcExposed: boolean;
+  gcBeforeCommandRuns?: boolean;
   quick: boolean;
   loadAverageBefore: number;
   loadAverageAfter: number;
@@ -24,6 +25,8 @@ export interface Machine {
 /** A scenario's report without its entries (those are `results`), and the run it came from. */
 export interface ScenarioRun extends Omit<ScenarioReport, 'entries'> {
   date: string;
+  /** The run's command-line flags (--forced-gc, --no-gc). */
+  flags?: string[];
   loadAverageBefore: number;
   loadAverageAfter: number;
 }
@@ -65,9 +68,11 @@ export function recordRun(reports: readonly ScenarioReport[], machine: Machine, 
   const file = new URL('latest.json', resultsDir);
   const previous = !full && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LatestResults) : undefined;
   const ran = new Set(reports.map((r) => r.scenario));
+  const flags = process.argv.slice(2).filter((a) => a === '--forced-gc' || a === '--no-gc');
   const runs: ScenarioRun[] = reports.map(({ entries: _entries, ...report }) => ({
     ...report,
     date: machine.date,
+    flags,
     loadAverageBefore: machine.loadAverageBefore,
     loadAverageAfter: machine.loadAverageAfter,
   }));
@@ -107,11 +112,11 @@ export function writeGenerated(latest: LatestResults): void {
 function resultsSection(latest: LatestResults, reports: readonly ScenarioReport[]): string {
   const { machine } = latest;
   const runs = (latest.scenarios ?? [])
-    .map((s) => `| ${s.scenario} | ${s.date.slice(0, 16).replace('T', ' ')} UTC | ${s.loadAverageBefore} → ${s.loadAverageAfter} |`)
+    .map((s) => `| ${s.scenario} | ${s.date.slice(0, 16).replace('T', ' ')} UTC | ${s.loadAverageBefore} → ${s.loadAverageAfter} | ${s.flags?.join(' ') || ''} |`)
     .join('\n');
   const targets = latest.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.limit} | ${t.met ? 'met' : '**not met**'} |`).join('\n');
   const when = latest.scenarios
-    ? ['| scenario | run at | load average (start → end) |', '|---|---|---|', runs]
+    ? ['| scenario | run at | load average (start → end) | flags |', '|---|---|---|---|', runs]
     : [`All scenarios ran at ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverageBefore} → ${machine.loadAverageAfter}.`];
   return [
     `Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel} (${machine.platform}), shared with other work: the 1-minute load average during each scenario's run says how much.`,

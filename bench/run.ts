@@ -48,6 +48,8 @@ const machine = {
   cpuModel: cpus()[0]?.model ?? 'unknown',
   platform: `${process.platform} ${process.arch}`,
   gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+  /** --forced-gc: the sequential-command scenarios also collect garbage before each timed run; --no-gc: no scenario does. */
+  gcBeforeCommandRuns: process.argv.includes('--forced-gc') && !process.argv.includes('--no-gc'),
   quick: settings.quick,
   /** Other processes share the cores: the 1-minute load average before and after says how much. */
   loadAverageBefore: round(loadavg()[0]!, 2),

@@ -5,6 +5,9 @@ import { DEPOSITED, OPENED, WITHDRAWN } from '../account-events.js';
 import { ObjectEventStore, foldAccount, type AccountState, type PlainEvent } from '../baselines/hand-written.js';
 import { deposit, emmettStore, evolve, handle, initialState, withdraw, type EmmettAccountEvent } from '../baselines/emmett.js';
 import { alternateBatches, type Batch } from '../harness.js';
+
+/** `--forced-gc`: a full GC before each timed run, as the other scenarios do (the steady state is measured without). */
+const FORCED_GC = process.argv.includes('--forced-gc');
 import { scenarioReport, type ScenarioReport } from '../results.js';
 import type { BenchSettings } from '../settings.js';
 
@@ -14,6 +17,8 @@ export const MNEME_DEFAULTS = 'Mneme CommandBus (defaults)';
 export const MNEME_QUEUE_OFF = 'Mneme CommandBus (queue off)';
 /** No aggregate cache: every command replays its stream (a cache smaller than the working set comes close to this). */
 export const MNEME_NO_CACHE = 'Mneme CommandBus (aggregateCache: false)';
+/** A cache a tenth of the working set: with round-robin commands every command misses and evicts. */
+export const MNEME_SMALL_CACHE = 'Mneme CommandBus (cache of a tenth of the streams)';
 
 /** Accounts and commands of the cold scenario: 10 commands per account, whatever the other scenarios' sizes. */
 export const COMMANDS_PER_ACCOUNT = 10;
@@ -91,7 +96,7 @@ export async function coldCommandsScenario(settings: BenchSettings): Promise<Sce
     },
   };
 
-  const mneme = (name: string, options: { inProcessStreamQueue?: boolean; aggregateCache?: false }): Batch<Container, void> => ({
+  const mneme = (name: string, options: { inProcessStreamQueue?: boolean; aggregateCache?: false | { maxEntries: number } }): Batch<Container, void> => ({
     name,
     setup: async () => {
       const eventStore = new InMemoryEventStore();
@@ -113,11 +118,19 @@ export async function coldCommandsScenario(settings: BenchSettings): Promise<Sce
   });
 
   const times = await alternateBatches<void>(
-    [hand, emmett, mneme(MNEME_DEFAULTS, {}), mneme(MNEME_QUEUE_OFF, { inProcessStreamQueue: false }), mneme(MNEME_NO_CACHE, { aggregateCache: false })],
+    [
+      hand,
+      emmett,
+      mneme(MNEME_DEFAULTS, {}),
+      mneme(MNEME_QUEUE_OFF, { inProcessStreamQueue: false }),
+      mneme(MNEME_NO_CACHE, { aggregateCache: false }),
+      mneme(MNEME_SMALL_CACHE, { aggregateCache: { maxEntries: Math.max(1, Math.floor(ids.length / 10)) } }),
+    ],
     // Short runs, noisy under load: more rounds than the other scenarios for a steadier median.
     settings.quick ? settings.rounds : 2 * settings.rounds - 1,
     true,
     'cpu', // sequential and CPU-bound: the process's CPU time leaves out the other work on a shared machine
+    FORCED_GC, // a steady-state process: no forced full GC before the timed run (see alternateBatches)
   );
   const msPerCommand = new Map([...times].map(([name, t]) => [name, t.medianMs / commands.length]));
   return scenarioReport(
