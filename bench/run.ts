@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots]`: Mneme next to
+ * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots]
+ * [-- --forced-gc] [-- --no-gc]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
  * alternating in one process. Prints a table per scenario and the targets; a full run writes
  * bench/results/latest.json, latest.md and bench/README.md's results section; a run with --only
