@@ -1,9 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { measure } from 'mitata';
 
-/** Runs a full GC when node was started with --expose-gc (`npm run bench` does), so one variant's garbage is not charged to the next. */
+/** `npm run bench -- --no-gc`: no forced GC between runs (see collectGarbage). */
+const forcedGc = !process.argv.includes('--no-gc');
+
+/**
+ * Runs a full GC when node was started with --expose-gc (`npm run bench` does), so one variant's
+ * garbage is not charged to the next. A forced full GC also slows the next few thousand commands
+ * (Mneme's more than Emmett's: bench/README.md); `--no-gc` leaves it out to compare.
+ */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  if (forcedGc) (globalThis as { gc?: () => void }).gc?.();
 }
 
 export function median(values: readonly number[]): number {
@@ -65,11 +72,37 @@ export interface BatchTimes<R> {
   times: number[];
 }
 
+/** What a batch's time is: elapsed (wall) time, or the process's CPU time (user + system) during the run. */
+export type BatchClock = 'wall' | 'cpu';
+
+/**
+ * Milliseconds now on `clock`. CPU time leaves out the time the process waited for a core: on a
+ * machine shared with other work it is the steadier figure for sequential, CPU-bound runs (no I/O,
+ * no timers waited for), where on a quiet machine it equals wall time.
+ */
+function now(clock: BatchClock): number {
+  if (clock === 'wall') return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
  * For operations that need fresh state each time (sequential commands, contention runs): per round,
  * every variant in rotating order is set up untimed, then timed for one run; the result is the median.
  */
-export async function alternateBatches<R>(variants: readonly Batch<any, R>[], rounds: number, warmUp = true): Promise<Map<string, BatchTimes<R>>> {
+export async function alternateBatches<R>(
+  variants: readonly Batch<any, R>[],
+  rounds: number,
+  warmUp = true,
+  clock: BatchClock = 'wall',
+  /**
+   * A full GC before each timed run (with --expose-gc). Off for scenarios that measure a process
+   * in its steady state: V8 runs the next few thousand commands after a forced full GC markedly
+   * slower (bench/README.md), which no application does; alternation then spreads each variant's
+   * garbage over the others alike.
+   */
+  forceGc = true,
+): Promise<Map<string, BatchTimes<R>>> {
   const runs = new Map<string, { ms: number; result: R }[]>(variants.map((v) => [v.name, []]));
   // One untimed run each first (JIT, connections), unless a run is too long to spend twice.
   if (warmUp) {
@@ -81,10 +114,10 @@ export async function alternateBatches<R>(variants: readonly Batch<any, R>[], ro
   for (let round = 0; round < rounds; round++) {
     for (const variant of rotated(variants, round)) {
       const state = await variant.setup();
-      collectGarbage();
-      const start = performance.now();
+      if (forceGc) collectGarbage();
+      const start = now(clock);
       const result = await variant.run(state);
-      const ms = performance.now() - start;
+      const ms = now(clock) - start;
       await variant.after?.(state, result);
       runs.get(variant.name)!.push({ ms, result });
     }

@@ -1,20 +1,25 @@
 /**
- * `npm run bench [-- --quick] [-- --only=replay,commands,contention,kurrent,memory,snapshots]`: Mneme next to
+ * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots]
+ * [-- --forced-gc] [-- --no-gc]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
- * alternating in one process. Prints a table per scenario and the performance targets; a full run writes
- * bench/results/latest.json and latest.md, a partial one bench/results/partial.json.
+ * alternating in one process. Prints a table per scenario and the targets; a full run writes
+ * bench/results/latest.json, latest.md and bench/README.md's results section; a run with --only
+ * updates the scenarios it ran in them; a --quick run writes bench/results/partial.json only.
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { formatReport, markdownReport, round, type ScenarioReport } from './results.js';
+import { recordRun } from './latest.js';
+import { formatReport, round, type ScenarioReport } from './results.js';
+import { coldCommandsScenario } from './scenarios/cold-commands.js';
 import { commandsScenario } from './scenarios/commands.js';
 import { contentionScenario } from './scenarios/contention.js';
 import { kurrentScenarios } from './scenarios/kurrent.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
 import { snapshotScenario } from './scenarios/snapshots.js';
+import { startupScenarios } from './scenarios/startup.js';
 import { benchSettings } from './settings.js';
 import { checkTargets, formatTargets } from './targets.js';
 
@@ -25,6 +30,8 @@ const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : und
 const scenarios: [string, () => Promise<ScenarioReport | ScenarioReport[]>][] = [
   ['replay', () => replayScenario(settings)],
   ['commands', () => commandsScenario(settings)],
+  ['cold-commands', () => coldCommandsScenario(settings)],
+  ['startup', () => startupScenarios(settings)],
   ['contention', () => contentionScenario(settings)],
   ['kurrent', () => kurrentScenarios(settings)],
   ['memory', () => memoryScenario(settings)],
@@ -42,6 +49,8 @@ const machine = {
   cpuModel: cpus()[0]?.model ?? 'unknown',
   platform: `${process.platform} ${process.arch}`,
   gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+  /** --forced-gc: the sequential-command scenarios also collect garbage before each timed run; --no-gc: no scenario does. */
+  gcBeforeCommandRuns: process.argv.includes('--forced-gc') && !process.argv.includes('--no-gc'),
   quick: settings.quick,
   /** Other processes share the cores: the 1-minute load average before and after says how much. */
   loadAverageBefore: round(loadavg()[0]!, 2),
@@ -71,7 +80,11 @@ console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s; lo
 const resultsDir = new URL('../../bench/results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 const full = !only && !settings.quick;
-const results = { machine, settings, results: reports.flatMap((r) => r.entries), targets };
-writeFileSync(new URL(full ? 'latest.json' : 'partial.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
-if (full) writeFileSync(new URL('latest.md', resultsDir), `${markdownReport(reports)}\n`);
-console.log(`Wrote bench/results/${full ? 'latest.json and latest.md' : 'partial.json'}`);
+if (settings.quick) {
+  writeFileSync(new URL('partial.json', resultsDir), `${JSON.stringify({ machine, settings, results: reports.flatMap((r) => r.entries), targets }, null, 2)}\n`);
+  console.log('Wrote bench/results/partial.json (a --quick run does not touch latest.json)');
+} else {
+  // A full run replaces latest.json; --only replaces the scenarios it ran and keeps the others.
+  recordRun(reports, machine, settings, full);
+  console.log(`Wrote bench/results/latest.json (${full ? 'all scenarios' : `scenarios ${[...only!].join(', ')}`}), latest.md and bench/README.md's results`);
+}

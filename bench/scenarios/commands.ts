@@ -5,6 +5,9 @@ import { DEPOSITED, WITHDRAWN } from '../account-events.js';
 import { ObjectEventStore, foldAccount, type AccountState, type PlainEvent } from '../baselines/hand-written.js';
 import { deposit, emmettStore, evolve, handle, initialState, open, withdraw } from '../baselines/emmett.js';
 import { alternateBatches, type Batch } from '../harness.js';
+
+/** `--forced-gc`: a full GC before each timed run, as the other scenarios do (the steady state is measured without). */
+const FORCED_GC = process.argv.includes('--forced-gc');
 import { scenarioReport, type ScenarioReport } from '../results.js';
 import type { BenchSettings } from '../settings.js';
 
@@ -106,6 +109,9 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
   const times = await alternateBatches<void>(
     [hand, emmett, mneme(MNEME_DEFAULTS, true), mneme(MNEME_QUEUE_OFF, false), mneme(MNEME_TELEMETRY_OFF, true, false)],
     settings.rounds,
+    true,
+    'cpu', // sequential and CPU-bound: the process's CPU time leaves out the other work on a shared machine
+    FORCED_GC, // a steady-state process: no forced full GC before the timed run (see alternateBatches)
   );
   const msPerCommand = new Map([...times].map(([name, t]) => [name, t.medianMs / commands.length]));
   return scenarioReport(

@@ -89,15 +89,22 @@ class Traffic {
   }
 }
 
+/** The createdAt of a record not yet written (replaced before the record is frozen and stored). */
+const UNWRITTEN = new StoredDate(0);
+let lastCreatedAt = UNWRITTEN;
+
+/**
+ * The createdAt of an append now: appends within one millisecond share one StoredDate (it cannot
+ * be changed, so sharing it is safe), instead of allocating a Date subclass per append.
+ */
+function storedDateNow(): StoredDate {
+  const now = Date.now();
+  if (lastCreatedAt.getTime() !== now) lastCreatedAt = new StoredDate(now);
+  return lastCreatedAt;
+}
+
 /** How long one overlap of operations makes a store's appends wait full turns. */
 const CONTENTION_WINDOW_MS = 100;
-
-/** One record of the global log: its index is its position. */
-interface LogEntry {
-  readonly streamName: string;
-  readonly revision: number;
-  readonly event: StoredEvent;
-}
 
 type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'conflict' };
 
@@ -110,8 +117,8 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
  */
 export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
-  /** Every event in commit order (KurrentDB's `$all`). */
-  readonly #log: LogEntry[] = [];
+  /** Every event in commit order (KurrentDB's `$all`): its index is its position; the records themselves, no wrapper per event. */
+  readonly #log: StoredEvent[] = [];
   /** Live subscriptions waiting for the next append. */
   readonly #appendListeners = new Set<() => void>();
   readonly #traffic = new Traffic();
@@ -140,7 +147,8 @@ export class InMemoryEventStore extends EventStore {
     const expected = options.expectedRevision ?? ANY;
     validateExpectedRevision(expected);
     validateEventList(streamName, events);
-    const prepared = new Array<{ id: string; type: string; data: unknown; metadata: Record<string, unknown> }>(events.length);
+    // The records as they will be stored, built (unfrozen, without their revision) before the wait.
+    const prepared = new Array<StoredEvent>(events.length);
     takeSizeBound();
     let sizeBound = 0;
     for (let index = 0; index < events.length; index++) {
@@ -157,7 +165,16 @@ export class InMemoryEventStore extends EventStore {
         sizeBound = Number.POSITIVE_INFINITY; // not counted: measured exactly below
       }
       sizeBound += 2 * event.type.length;
-      prepared[index] = { id: event.id ?? randomUUID(), type: event.type, data, metadata: metadata as Record<string, unknown> };
+      // A literal, not a spread: every record then shares one object shape, which keeps replay's property reads fast.
+      prepared[index] = {
+        id: event.id ?? randomUUID(),
+        streamName,
+        revision: -1n,
+        type: event.type,
+        data,
+        metadata: metadata as Record<string, unknown>,
+        createdAt: UNWRITTEN,
+      };
     }
     // KurrentDB's limit, checked as the server does (before the expected revision). The bound counted
     // during the copy settles the usual case; only an append that may be near the limit is measured.
@@ -180,24 +197,17 @@ export class InMemoryEventStore extends EventStore {
     if (prepared.length === 0) return { nextExpectedRevision: stream ? BigInt(stream.events.length - 1) : -1n };
 
     const target = stream ?? this.#createStream(streamName);
-    const createdAt = new StoredDate(Date.now());
-    for (const event of prepared) {
-      target.revisionById.set(event.id, target.events.length);
-      // A literal, not a spread: every record then shares one object shape, which keeps replay's property reads fast.
-      const stored: StoredEvent = Object.freeze({
-        id: event.id,
-        streamName,
-        revision: BigInt(target.events.length),
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata,
-        createdAt,
-      });
-      target.events.push(stored);
-      this.#log.push({ streamName, revision: target.events.length - 1, event: stored });
+    const createdAt = storedDateNow();
+    for (const stored of prepared) {
+      const revision = target.events.length;
+      target.revisionById.set(stored.id, revision);
+      (stored as { revision: bigint }).revision = BigInt(revision);
+      (stored as { createdAt: Date }).createdAt = createdAt;
+      target.events.push(Object.freeze(stored));
+      this.#log.push(stored);
     }
     if (this.#appendListeners.size > 0) for (const listener of this.#appendListeners) listener();
-    return { nextExpectedRevision: BigInt(target.events.length - 1) };
+    return { nextExpectedRevision: prepared[prepared.length - 1]!.revision };
   }
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -227,7 +237,7 @@ export class InMemoryEventStore extends EventStore {
     let index = forwards ? (from === undefined ? 0 : from + 1) : from === undefined ? end - 1 : Math.min(from - 1, end - 1);
     for (let taken = 0; taken < maxCount && index >= 0 && index < end; index += forwards ? 1 : -1) {
       const entry = log[index]!;
-      if (isSystemStream(entry.streamName) || !matchesAllFilter(filter, entry.streamName, entry.event.type)) continue;
+      if (isSystemStream(entry.streamName) || !matchesAllFilter(filter, entry.streamName, entry.type)) continue;
       taken++;
       yield toPositioned(entry, index);
     }
@@ -263,7 +273,7 @@ export class InMemoryEventStore extends EventStore {
           while (cursor < log.length) {
             const index = cursor++;
             const entry = log[index]!;
-            if (!isSystemStream(entry.streamName) && matchesAllFilter(filter, entry.streamName, entry.event.type)) {
+            if (!isSystemStream(entry.streamName) && matchesAllFilter(filter, entry.streamName, entry.type)) {
               return { value: toPositioned(entry, index), done: false };
             }
             skipped = index;
@@ -429,8 +439,8 @@ class PageReader implements AsyncIterableIterator<readonly RecordedEvent[]> {
   }
 }
 
-function toPositioned(entry: LogEntry, index: number): PositionedEvent {
-  return { ...entry.event, position: positionAt(index) };
+function toPositioned(event: StoredEvent, index: number): PositionedEvent {
+  return { ...event, position: positionAt(index) };
 }
 
 function positionAt(index: number): GlobalPosition {

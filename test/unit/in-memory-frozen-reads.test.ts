@@ -56,4 +56,27 @@ describe('InMemoryEventStore reads', () => {
     const [again] = await collect(store.readStream('s-1'));
     expect(again!.createdAt.getTime()).toBe(time);
   });
+
+  it('stamps every append with its own time, even when appends in one millisecond share a createdAt', async () => {
+    const store = new InMemoryEventStore();
+    const before = Date.now();
+    for (let i = 0; i < 50; i++) await store.appendToStream(`s-${i}`, [{ type: 'T', data: { i } }]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = Date.now();
+    await store.appendToStream('s-later', [{ type: 'T', data: {} }]);
+    const times = [];
+    for (let i = 0; i < 50; i++) {
+      const [event] = await collect(store.readStream(`s-${i}`));
+      expect(() => event!.createdAt.setTime(0)).toThrow(/createdAt cannot be changed/);
+      times.push(event!.createdAt.getTime());
+    }
+    for (const [index, time] of times.entries()) {
+      expect(time).toBeGreaterThanOrEqual(index === 0 ? before : times[index - 1]!);
+      expect(time).toBeLessThan(later + 1);
+    }
+    const [last] = await collect(store.readStream('s-later'));
+    expect(last!.createdAt.getTime()).toBeGreaterThanOrEqual(later);
+    expect(last!.revision).toBe(0n);
+    expect(Object.isFrozen(last)).toBe(true);
+  });
 });
