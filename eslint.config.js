@@ -37,6 +37,12 @@ export default tseslint.config(
     },
   },
   {
+    // A decorator reads `arguments` to tell a legacy call (target, key, descriptor) from a standard
+    // (value, context) one, whatever the arity TypeScript gave it.
+    files: ['decorators/**/*.ts'],
+    rules: { 'prefer-rest-params': 'off' },
+  },
+  {
     // Benchmark harnesses hold variants of unrelated setup types side by side.
     files: ['bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

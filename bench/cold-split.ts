@@ -38,7 +38,7 @@ async function mneme(options: { aggregateCache?: false }): Promise<Run> {
   const eventStore = new InMemoryEventStore();
   for (let n = 0; n < ACCOUNTS; n++) await eventStore.appendToStream(`BankAccount-account-${n}`, [opened(n)]);
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore, ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore, ...options }));
   const bus = container.get(CommandBus);
   return (i) => {
     const id = `account-${i % ACCOUNTS}`;

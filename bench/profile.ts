@@ -56,7 +56,7 @@ const workloads: Record<string, () => Promise<void>> = {
         await eventStore.appendToStream(`BankAccount-account-${n}`, [{ type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } }]);
       }
       const container = new Container();
-      await container.load(
+      container.load(
         mnemeModule({
           aggregates: [BankAccount],
           eventStore,

@@ -16,6 +16,7 @@ export interface ProjectionOptions {
 /** Options of `@On` in a process manager (projections take none). */
 export interface OnOptions {
   /** Picks the process instance the event is for; `undefined`: the event is not for this process manager. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any event class and envelope: a narrower type would refuse typed handlers
   processId?: (event: any, envelope: any) => string | undefined;
 }
 

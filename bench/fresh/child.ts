@@ -36,7 +36,7 @@ async function firstExecuteMneme(): Promise<Record<string, number>> {
   const { BankAccount, OpenAccount } = await import('../../examples/bank-account/domain.js');
   const imported = cpuMs();
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: new InMemoryEventStore() }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore: new InMemoryEventStore() }));
   await container.get(CommandBus).execute(new OpenAccount('account-0', 'Ada'));
   return { importedMs: imported, firstExecuteMs: cpuMs() };
 }
@@ -57,7 +57,7 @@ async function jitColdMneme(): Promise<Record<string, number>> {
     await eventStore.appendToStream(`BankAccount-account-${n}`, [{ type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } }]);
   }
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [BankAccount], eventStore }));
+  container.load(mnemeModule({ aggregates: [BankAccount], eventStore }));
   const bus = container.get(CommandBus);
   const start = cpuMs();
   for (let i = 0; i < COMMANDS; i++) {

@@ -102,7 +102,7 @@ export async function coldCommandsScenario(settings: BenchSettings): Promise<Sce
       const eventStore = new InMemoryEventStore();
       for (const id of ids) await eventStore.appendToStream(`BankAccount-${id}`, [seedEvent(id)]);
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [BankAccount], eventStore, ...options }));
+      container.load(mnemeModule({ aggregates: [BankAccount], eventStore, ...options }));
       return container;
     },
     run: async (container) => {

@@ -322,7 +322,7 @@ async function mnemeInstances(instances: number, store: (i: number) => EventStor
   const buses: CommandBus[] = [];
   for (let i = 0; i < instances; i++) {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store(i), ...(retry ? { retry } : {}) }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store(i), ...(retry ? { retry } : {}) }));
     containers.push(container);
     buses.push(container.get(CommandBus));
   }

@@ -5,6 +5,7 @@ import { ProcessManagerRoot } from './process-manager-root.js';
 import { COMMAND_REJECTED_EVENT_TYPE, TIMER_FIRED_EVENT_TYPE } from './process-records.js';
 
 type OnMethod = (this: object, event: object, envelope: unknown) => unknown;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as OnOptions.processId: any event class and envelope
 type ProcessIdOf = (event: any, envelope: any) => string | undefined;
 
 export interface ProcessHandler {

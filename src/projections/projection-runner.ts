@@ -92,13 +92,13 @@ export class ProjectionRunner {
     if (this.#state === 'running') return this.#starting;
     this.#state = 'running';
     this.#starting = Promise.all(this.#workers.map((worker) => worker.start()))
-      .then(() => Promise.all(this.#hooks.map((hooks) => hooks?.start?.())))
+      .then(() => Promise.all(this.#hooks.map((hooks) => hooks?.start?.() ?? Promise.resolve())))
       .then(
       () => undefined,
       async (error: unknown) => {
         this.#state = 'stopped';
         await Promise.all(this.#workers.map((worker) => worker.stop()));
-        await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.()));
+        await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.() ?? Promise.resolve()));
         throw error;
       },
     );
@@ -127,7 +127,7 @@ export class ProjectionRunner {
     this.#state = 'stopped';
     await this.#starting.catch(() => undefined);
     const reports = await Promise.all(this.#workers.map((worker) => worker.stop()));
-    await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.()));
+    await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.() ?? Promise.resolve()));
     return { abandoned: reports.flat() };
   }
 

@@ -251,6 +251,7 @@ export class ProjectionWorker {
           await this.#callHandler(recorded, attempt, () => handler.method.call(this.instance, deserializeEvent(recorded), recorded));
           break;
         } catch (error) {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #run
           if (run.abandoned) throw STOP;
           if (attempt > this.options.handlerRetries) {
             throw new ProjectionFailedError(this.name, recorded.type, recorded.streamName, recorded.revision, recorded.position, attempt, error);
@@ -271,6 +272,7 @@ export class ProjectionWorker {
         }
       }
       // A handler that finished after stop() gave up on it: its event is handled again after a restart.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #run
       if (run.abandoned) throw STOP;
       this.#inFlight = undefined;
     }

@@ -81,10 +81,10 @@ class SpecPromise extends Promise<void> {
   #record: SpecRecord | undefined;
 
   static track(inner: Promise<void>, record: SpecRecord, checkedAfterTest: boolean): SpecPromise {
-    const promise = new SpecPromise((resolve, reject) => inner.then(resolve, reject));
+    const promise = new SpecPromise((resolve, reject) => void inner.then(resolve, reject));
     promise.#record = record;
     // The hook reports a spec nobody awaited; its rejection must not also crash the process later.
-    if (checkedAfterTest) Promise.prototype.then.call(promise, undefined, () => undefined);
+    if (checkedAfterTest) void Promise.prototype.then.call(promise, undefined, () => undefined);
     return promise;
   }
 

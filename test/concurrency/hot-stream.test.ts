@@ -20,7 +20,7 @@ async function instances(store: () => EventStore | { kurrent: string }): Promise
   const containers: Container[] = [];
   for (let i = 0; i < INSTANCES; i++) {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store() }));
+    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store() }));
     containers.push(container);
   }
   return { containers, buses: containers.map((c) => c.get(CommandBus)) };

@@ -41,7 +41,7 @@ class Sequence extends ProcessManagerRoot {
 
 async function runSequence(store: EventStore, options: { maxAttempts?: number } = {}) {
   const container = new Container();
-  await container.load(
+  container.load(
     mnemeModule({
       eventStore: store,
       processManagers: [Sequence],
@@ -107,7 +107,7 @@ describe('the idempotency key of a handler effect', () => {
   it('is the same when the handling is repeated after a crash, and differs for another input', async () => {
     const inner = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates, eventStore: inner }));
+    container.load(mnemeModule({ aggregates, eventStore: inner }));
     const { CommandBus } = await import('mneme');
     const bus = container.get(CommandBus);
     const [from, to, transferId] = [unique('a'), unique('b'), unique('t')];
@@ -139,7 +139,7 @@ describe('the idempotency key of a handler effect', () => {
 describe('process manager declarations', () => {
   const load = async (processManagers: Function[], extra: object = {}) => {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Wallet], processManagers: processManagers as never, ...extra }));
+    container.load(mnemeModule({ aggregates: [Wallet], processManagers: processManagers as never, ...extra }));
     return container;
   };
 
@@ -199,7 +199,7 @@ describe('process manager state', () => {
     const store = new InMemoryEventStore();
     await store.appendToStream('PmMap-1', [{ type: 'PmTest.Ticked', data: { group: 'g', n: 1 } }]);
     const container = new Container();
-    await container.load(mnemeModule({ eventStore: store, processManagers: [MapState], projectionRunner: { handlerRetry: { maxAttempts: 1 } } }));
+    container.load(mnemeModule({ eventStore: store, processManagers: [MapState], projectionRunner: { handlerRetry: { maxAttempts: 1 } } }));
     const runner = container.get(ProjectionRunner);
     await runner.start();
     const failure = (await runner.catchUp().catch((error: unknown) => error)) as ProjectionFailedError;
@@ -224,7 +224,7 @@ describe('process manager state', () => {
     const store = new InMemoryEventStore();
     for (const [group, n] of [['x', 1], ['y', 2], ['x', 3]] as const) await store.appendToStream(`PmCopy-${n}`, [{ type: 'PmTest.Ticked', data: { group, n } }]);
     const container = new Container();
-    await container.load(mnemeModule({ eventStore: store, processManagers: [Copies] }));
+    container.load(mnemeModule({ eventStore: store, processManagers: [Copies] }));
     const runner = container.get(ProjectionRunner);
     await runner.start();
     await runner.catchUp();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, it } from '@jest/globals';
 import { processSpec } from 'mneme/testing';
 import { CreditForTransfer, DebitForTransfer, TransferDebited } from '../../examples/bank-account/domain.js';
 import { APPROVAL_TIMEOUT_MS, ApprovalTimedOut, FinishTransfer, MoneyTransfers, TransferRequested } from '../../examples/bank-account/transfers.js';

@@ -19,7 +19,7 @@ type Scenario = 'completed' | 'compensated' | 'timed out';
 /** Writes the wallets and the request through a container that runs no process manager. */
 async function setUp(store: EventStore, scenario: Scenario) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates, eventStore: store }));
+  container.load(mnemeModule({ aggregates, eventStore: store }));
   const bus = container.get(CommandBus);
   const [from, to, transferId] = [unique('a'), unique('b'), unique('t')];
   await bus.execute(new OpenWallet(from, 100));

@@ -18,7 +18,7 @@ const START = Date.UTC(2030, 0, 1);
 
 async function requestApproval(store: EventStore) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates, eventStore: store }));
+  container.load(mnemeModule({ aggregates, eventStore: store }));
   const bus = container.get(CommandBus);
   const [from, to, transferId] = [unique('a'), unique('b'), unique('t')];
   await bus.execute(new OpenWallet(from, 100));

@@ -254,7 +254,7 @@ export interface App {
 /** One application instance: a container on `store` running the Transfers process manager. */
 export async function startApp(store: EventStore, options: Partial<MnemeModuleOptions> = {}): Promise<App> {
   const container = new Container();
-  await container.load(
+  container.load(
     mnemeModule({
       aggregates,
       eventStore: store,

@@ -91,7 +91,7 @@ class Gate extends AggregateRoot {
 
 async function busOn(store: EventStore, options: Parameters<typeof mnemeModule>[0] = {}): Promise<CommandBus> {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [Gate], eventStore: store, ...options }));
+  container.load(mnemeModule({ aggregates: [Gate], eventStore: store, ...options }));
   return container.get(CommandBus);
 }
 
@@ -162,7 +162,7 @@ describe('CommandBus timeouts', () => {
   it("does not hold the stream's next commands behind a handler that never settles (queue on)", async () => {
     const store = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Gate], eventStore: store, commandTimeoutMs: 1_000 }));
+    container.load(mnemeModule({ aggregates: [Gate], eventStore: store, commandTimeoutMs: 1_000 }));
     const bus = container.get(CommandBus);
     const queue = container.get(StreamQueueInterceptor);
     const hung = bus.execute(new Hang('g-4', new Promise<string>(() => {})));

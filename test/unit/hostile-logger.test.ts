@@ -116,7 +116,7 @@ describe('a hostile Logger', () => {
     it('leaves commands on an aggregate with an unreadable snapshot working as with no logger', async () => {
       const store = new InMemoryEventStore();
       const container = new Container();
-      await container.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
+      container.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
       const bus = container.get(CommandBus);
       const id = 'c-1';
       await bus.execute(new Bump(id));
@@ -127,7 +127,7 @@ describe('a hostile Logger', () => {
       const before = called(logger);
 
       const fresh = new Container();
-      await fresh.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
+      fresh.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
       const freshBus = fresh.get(CommandBus);
       for (let i = 0; i < 3; i++) await freshBus.execute(new Bump(id));
       const counter = await fresh.get(CommandBus).execute(new Bump(id));
@@ -166,12 +166,12 @@ describe('a hostile Logger', () => {
     const logger = new JsonLogger();
     const store = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
+    container.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
     const bus = container.get(CommandBus);
     await bus.execute(new Bump('c-2'));
     await store.appendToStream(snapshotStreamName('HostileLoggerCounter', 'c-2'), [{ type: SNAPSHOT_EVENT_TYPE, data: { revision: 'x' } }]);
     const fresh = new Container();
-    await fresh.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
+    fresh.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
     await fresh.get(CommandBus).execute(new Bump('c-2'));
     const warnings = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 'warn');
     expect(warnings.length).toBeGreaterThan(0);

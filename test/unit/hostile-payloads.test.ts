@@ -49,6 +49,7 @@ class Noted {
 }
 
 @EventType('HostilePayload.Upcast', { version: 2 })
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- registered by @EventType, read below by its stored name
 class Upcasted {
   @Upcast(1) static up(data: object) {
     return { ...data, v: 2 };
@@ -104,7 +105,7 @@ describe.each(['object', 'array'] as const)('a payload of %ss nested 100,000 dee
   it('fails a command that decides it with InvalidEventError, writing nothing', async () => {
     const store = new InMemoryEventStore();
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
     const error = await failureOf(() => container.get(CommandBus).execute(new Note('n-1', deep)));
     expect(error).toBeInstanceOf(InvalidEventError);
     const stored = [];
@@ -135,10 +136,10 @@ describe('a payload nested within the limit', () => {
     const note = nested(500, 'object');
     const store = new InMemoryEventStore();
     const first = new Container();
-    await first.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
+    first.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
     await first.get(CommandBus).execute(new Note('n-2', note));
     const fresh = new Container();
-    await fresh.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
+    fresh.load(mnemeModule({ aggregates: [Notebook], eventStore: store }));
     await fresh.get(CommandBus).execute(new Note('n-2', 'second'));
     const loaded = await fresh.get(AggregateRepository).load(Notebook, 'n-2');
     expect(loaded.notes).toEqual([note, 'second']);

@@ -130,6 +130,6 @@ export function run(app: string, file: string, nodeOptions: readonly string[] = 
   try {
     return execFileSync(process.execPath, [...nodeOptions, file], { cwd: app, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 }).trim();
   } catch (error) {
-    throw new Error(`node ${file} failed in ${app}:\n${String((error as { stdout?: unknown }).stdout)}${String((error as { stderr?: unknown }).stderr)}`);
+    throw new Error(`node ${file} failed in ${app}:\n${String((error as { stdout?: unknown }).stdout)}${String((error as { stderr?: unknown }).stderr)}`, { cause: error });
   }
 }
