@@ -8,7 +8,7 @@ export { ConcurrencyError } from './errors/concurrency-error.js';
 export {
   MaxRetriesExceededError,
   TransientRetriesExceededError,
-  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
+  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError, CommandOutsideWindowError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
 export { InvalidEventSchemaError } from './errors/schema-errors.js';

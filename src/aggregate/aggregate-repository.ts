@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidAggregateIdError } from '../errors/command-errors.js';
+import { CommandOutsideWindowError, InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
-import { EventStore, type EventData } from '../store/event-store.js';
+import { EventStore, type EventData, type RecordedEvent } from '../store/event-store.js';
 import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
 import { StateNotCopyableError } from '../errors/state-copy-error.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
-import { AggregateSnapshots, COMMAND_LOOKBACK } from './aggregate-snapshots.js';
-import { stampEvents, writtenBy } from './command-stamp.js';
-import { expectedRevisionAfter, replayStream, type ReplayObserver } from './replay.js';
+import { AggregateSnapshots } from './aggregate-snapshots.js';
+import { COMMAND_WINDOW, stampEvents, writtenBy } from './command-stamp.js';
+import { expectedRevisionAfter, readRecords, replayStream, type ReplayObserver } from './replay.js';
 
 export interface SaveOptions {
   /** Added to every saved event's metadata (correlation ids and the like). */
@@ -80,9 +80,10 @@ export class AggregateRepository {
 
   /**
    * Like `load`, and also collects the events of the stream that command `commandId` stored (by
-   * their `commandId` metadata), so a re-sent command can be answered without deciding again.
-   * Only the events read are searched: the whole stream, or with a snapshot the events after it
-   * and the `COMMAND_LOOKBACK` events before it.
+   * their `commandId` metadata), so a re-sent command can be answered without deciding again: those
+   * among the last `COMMAND_WINDOW` events of the stream, whatever the path (cache, snapshot, full
+   * replay). Throws `CommandOutsideWindowError` when the events read show the command stored
+   * earlier than that.
    */
   loadForCommand<A extends AggregateRoot>(
     type: new () => A,
@@ -100,20 +101,42 @@ export class AggregateRepository {
     commandId: string,
   ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
     let found: object[] | undefined;
+    let firstRevision = -1n;
     let lastRevision = -1n;
     const aggregate = await this.#load(type, id, (recorded, event) => {
       if (!writtenBy(recorded, commandId)) return;
-      (found ??= []).push(event());
+      if (!found) {
+        found = [];
+        firstRevision = recorded.revision;
+      }
+      found.push(event());
       lastRevision = recorded.revision;
     });
-    return { aggregate, stored: found && { events: found, lastRevision } };
+    if (!found) return { aggregate, stored: undefined };
+    // The same window as the cache's: a command found further back is reported, not answered.
+    if (firstRevision <= aggregate.revision - WINDOW) {
+      throw new CommandOutsideWindowError(commandId, streamNameFor(aggregateDefinition(type), id), firstRevision, aggregate.revision, COMMAND_WINDOW);
+    }
+    return { aggregate, stored: { events: found, lastRevision } };
   }
 
   /**
    * Appends the pending events, expecting the stream to be where it was when the aggregate was
    * loaded (`no_stream` for a new one): a concurrent writer makes this throw `ConcurrencyError`.
    */
-  async save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<SaveResult> {
+  save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<SaveResult> {
+    return this.saveCommand(aggregate, options, options.commandId !== undefined);
+  }
+
+  /**
+   * `save`, for the command bus. `mayBeStoredAlready`: another send of the same command id may have
+   * stored its events at the same revision (the caller chose the id, or an earlier attempt's append
+   * may have been applied). The store then answers the append as done (an idempotent re-append of
+   * the same event ids) though the events stored may not be the ones decided here: they are read
+   * back (one read of the saved events), and what was stored is what is returned and cached.
+   * @internal
+   */
+  async saveCommand(aggregate: AggregateRoot, options: SaveOptions, mayBeStoredAlready: boolean): Promise<SaveResult> {
     assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
     const pending = aggregateInternals.pendingData(aggregate);
     const events = [...aggregate.pendingEvents];
@@ -127,10 +150,25 @@ export class AggregateRepository {
       this.eventStore.appendToStream(streamName, data, { expectedRevision }),
     );
     const loadedAt = aggregate.revision;
+    const follows = nextExpectedRevision === loadedAt + BigInt(data.length);
+    let stored: readonly RecordedEvent[] | undefined;
+    if (mayBeStoredAlready && options.commandId !== undefined && follows) stored = await this.#readBack(streamName, loadedAt, data);
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
-    if (snapshot) await this.#snapshots!.write(snapshot, nextExpectedRevision);
-    this.#advanceCache(aggregate, streamName, loadedAt, data);
-    return { nextExpectedRevision, events };
+    const cached = this.#advanceCache(aggregate, streamName, loadedAt, stored ?? recordsOf(data, streamName, loadedAt));
+    // The snapshot's state is what the appliers made of the stored events, never the handler's copy.
+    if (snapshot && follows) await this.#snapshots!.write(snapshot, nextExpectedRevision, () => cached ?? this.#load(aggregate.constructor as new () => AggregateRoot, aggregate.id, undefined));
+    return { nextExpectedRevision, events: stored ? stored.map((recorded) => deserializeEvent(recorded)) : events };
+  }
+
+  /** The events stored right after `loadedAt`, if they carry the ids just appended (otherwise undefined: the stream moved on). */
+  async #readBack(streamName: string, loadedAt: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
+    const records: RecordedEvent[] = [];
+    await readRecords(this.eventStore, streamName, (recorded) => void records.push(recorded), { fromRevision: loadedAt + 1n, maxCount: data.length });
+    if (records.length !== data.length) return undefined;
+    for (let i = 0; i < records.length; i++) {
+      if (records[i]!.id !== data[i]!.id || records[i]!.revision !== loadedAt + 1n + BigInt(i)) return undefined;
+    }
+    return records;
   }
 
   /**
@@ -151,6 +189,8 @@ export class AggregateRepository {
     const streamName = streamNameFor(aggregateDefinition(type), id);
     let entry = cache.get(streamName);
     if (entry?.type !== type) entry = undefined;
+    /** The first event of command `commandId` a fresh load read (to report a re-send outside the window). */
+    let firstSeen: bigint | undefined;
     try {
       if (entry) {
         try {
@@ -163,8 +203,11 @@ export class AggregateRepository {
         }
       }
       if (!entry) {
-        const loading = new CachedAggregate(type, COMMAND_LOOKBACK);
-        loading.aggregate = await this.#load(type, id, (recorded) => loading.remember(recorded));
+        const loading = new CachedAggregate(type, COMMAND_WINDOW);
+        loading.aggregate = await this.#load(type, id, (recorded) => {
+          if (firstSeen === undefined && writtenBy(recorded, commandId)) firstSeen = recorded.revision;
+          loading.remember(recorded);
+        });
         entry = loading;
         const current = cache.peek(streamName);
         if (!current || current.type !== type || current.aggregate.revision < loading.aggregate.revision) cache.set(streamName, loading);
@@ -175,6 +218,9 @@ export class AggregateRepository {
       throw error;
     }
     const written = entry.writtenBy(commandId);
+    if (!written && (firstSeen !== undefined || entry.forgot(commandId))) {
+      throw new CommandOutsideWindowError(commandId, streamName, firstSeen, entry.aggregate.revision, COMMAND_WINDOW);
+    }
     const stored = written && { events: written.map((recorded) => deserializeEvent(recorded)), lastRevision: written.at(-1)!.revision };
     let copy: A;
     try {
@@ -193,25 +239,42 @@ export class AggregateRepository {
     return { aggregate: copy, stored };
   }
 
-  /** Applies to the cached aggregate the events after its revision (each once, however many catch up at once). */
-  #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<bigint> {
+  /**
+   * Applies to the cached aggregate the events after its revision (each once, however many catch up
+   * at once). The read starts at the cached revision itself: that event must still be there, with
+   * the id the entry applied, or the stream was deleted, truncated past it or recreated since, and
+   * the entry is dropped (`StaleCacheError`) so the command replays what the stream now reads as.
+   * It costs one event more per read, not another read.
+   */
+  async #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<bigint> {
     probe.fromCache = true;
-    const from = entry.aggregate.revision + 1n;
-    return replayStream(
+    const at = entry.aggregate.revision;
+    const expectedId = entry.lastEventId;
+    let checked = at < 0n;
+    await readRecords(
       this.eventStore,
       streamName,
-      (event, recorded) => {
+      (recorded) => {
         const { aggregate } = entry;
         probe.eventsRead++;
+        if (!checked) {
+          if (recorded.revision !== at || recorded.id !== expectedId) {
+            throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
+          }
+          checked = true;
+          return;
+        }
         if (recorded.revision <= aggregate.revision) return; // applied by another catch-up, or saved from here
         if (recorded.revision !== aggregate.revision + 1n) {
           throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.revision}`);
         }
-        aggregateInternals.replayed(aggregate, event, recorded.revision);
+        aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
         entry.remember(recorded);
       },
-      { fromRevision: from },
+      { fromRevision: at < 0n ? 0n : at },
     );
+    if (!checked) throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
+    return entry.aggregate.revision;
   }
 
   /**
@@ -219,27 +282,24 @@ export class AggregateRepository {
    * as replay applies them (not the handler's copy, which may hold changes made outside appliers),
    * so the cache always equals a full replay.
    */
-  #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly EventData[]): void {
+  #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly RecordedEvent[]): AggregateRoot | undefined {
     const entry = aggregateInternals.origin(aggregate);
-    if (!(entry instanceof CachedAggregate)) return;
+    if (!(entry instanceof CachedAggregate)) return undefined;
     aggregateInternals.setOrigin(aggregate, undefined);
     // An idempotent re-append may end elsewhere: only an append right after the copy is known to follow it.
-    if (aggregate.revision !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return;
-    if (entry.aggregate.revision !== loadedAt) return; // another command's catch-up already read these events
-    const createdAt = new Date();
+    if (aggregate.revision !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return undefined;
+    if (entry.aggregate.revision !== loadedAt) return undefined; // another command's catch-up already read these events
     try {
-      let revision = loadedAt;
-      for (const data of saved) {
-        revision += 1n;
-        const recorded = { id: data.id!, streamName, revision, type: data.type, data: data.data, metadata: data.metadata ?? {}, createdAt };
-        aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), revision);
+      for (const recorded of saved) {
+        aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), recorded.revision);
         entry.remember(recorded);
       }
     } catch {
       this.#cache!.delete(streamName, entry); // the next command replays from the store
-      return;
+      return undefined;
     }
     this.#snapshots?.inherit(aggregate, entry.aggregate);
+    return entry.aggregate;
   }
 
   /** Not async (its callers are, so its throws still reject): one promise fewer per load. */
@@ -268,6 +328,22 @@ export class AggregateRepository {
 
 /** The cache's view of a stream no longer matches the stream (a gap in revisions): it is dropped and the command reloads. */
 class StaleCacheError extends Error {}
+
+/** The records an append of `data` right after `loadedAt` stored (their `createdAt` is the store's business: now). */
+function recordsOf(data: readonly EventData[], streamName: string, loadedAt: bigint): RecordedEvent[] {
+  const createdAt = new Date();
+  const records = new Array<RecordedEvent>(data.length);
+  let revision = loadedAt;
+  for (let i = 0; i < data.length; i++) {
+    const event = data[i]!;
+    revision += 1n;
+    records[i] = { id: event.id!, streamName, revision, type: event.type, data: event.data, metadata: event.metadata ?? {}, createdAt };
+  }
+  return records;
+}
+
+/** `COMMAND_WINDOW` as a bigint. */
+const WINDOW = BigInt(COMMAND_WINDOW);
 
 function toAppend(pending: readonly EventData[], options: SaveOptions): EventData[] {
   const { metadata, commandId } = options;

@@ -12,12 +12,11 @@ import type { LoadProbe } from '../telemetry/mneme-telemetry.js';
 import type { ReplayObserver } from './replay.js';
 import { aggregateDefinition, categoryOf } from './aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { COMMAND_WINDOW } from './command-stamp.js';
+import { SnapshotStateError } from '../errors/snapshot-errors.js';
 
-/**
- * Events before a snapshot that command-id deduplication still looks at, so a command re-sent soon
- * after another writer's snapshot covered its events is still recognised (see the README's window).
- */
-export const COMMAND_LOOKBACK = 256;
+/** Events before a snapshot that command-id deduplication still reads: the window reaches that far back. */
+const COMMAND_LOOKBACK = COMMAND_WINDOW;
 
 /** A snapshot decided before a save and written after it succeeds. */
 export interface PreparedSnapshot {
@@ -67,9 +66,16 @@ export class AggregateSnapshots {
     }
     // Another version's state is never mis-applied: the next snapshot replaces it.
     if (!snapshot || snapshot.version !== policy.version) return undefined;
+    if (snapshot.eventId === undefined) {
+      const reason = `it names no event id, so it cannot prove it belongs to the stream's current life`;
+      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
+      return undefined;
+    }
     let aggregate: A;
     try {
       aggregate = restoreState(type, snapshot.state);
+      const misfit = findMisfit(new type(), aggregate);
+      if (misfit) throw new TypeError(misfit);
     } catch (error) {
       const reason = `its state cannot be restored as ${type.name}: ${error instanceof Error ? error.message : String(error)}`;
       this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason, { cause: error }), type, id);
@@ -91,7 +97,7 @@ export class AggregateSnapshots {
           lookback.push(recorded);
           continue;
         }
-        if (recorded.revision !== snapshot.revision || (snapshot.eventId !== undefined && recorded.id !== snapshot.eventId)) break;
+        if (recorded.revision !== snapshot.revision || recorded.id !== snapshot.eventId) break;
         checked = true;
         // Observed only once the snapshot is known to be good: otherwise the caller replays in full.
         for (const seen of [...lookback, recorded]) observe?.(seen, () => deserializeEvent(seen));
@@ -140,25 +146,38 @@ export class AggregateSnapshots {
     return { aggregate, streamName, snapshot };
   }
 
-  /** After the save: writes the snapshot. Never throws; a failure is reported and the next save tries again. */
-  async write(prepared: PreparedSnapshot, savedRevision: bigint): Promise<void> {
-    const { aggregate, streamName, snapshot } = prepared;
+  /**
+   * After the save: writes the snapshot, its state captured from `pure()`, the aggregate as the
+   * appliers left it after the stored events (the cache's entry, or a fresh load): never the
+   * handler's copy, which may hold changes made outside appliers. Never throws; a failure is
+   * reported and the next save tries again.
+   */
+  async write(prepared: PreparedSnapshot, savedRevision: bigint, pure: () => AggregateRoot | Promise<AggregateRoot>): Promise<void> {
+    const { aggregate, streamName } = prepared;
+    let { snapshot } = prepared;
     // An idempotent re-append may end elsewhere: the state is only known to match `snapshot.revision`.
     if (savedRevision !== snapshot.revision) return;
     let snapshotRevision: bigint;
+    let source: AggregateRoot | undefined;
     try {
+      source = await pure();
+      // Another writer moved the stream on before the fresh load: the next save takes the snapshot.
+      if (source.revision !== snapshot.revision) return;
+      snapshot = { ...snapshot, state: captureState(source) };
       snapshotRevision = await this.store.write(streamName, snapshot);
     } catch (error) {
-      this.#logger.warn(`Writing the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`, {
+      const what = SnapshotStateError.is(error) ? 'Capturing' : 'Writing';
+      this.#logger.warn(`${what} the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`, {
         streamName,
         aggregateType: snapshot.aggregateType,
         aggregateId: aggregate.id,
-        revision: snapshot.revision,
+        revision: String(snapshot.revision),
         error,
       });
       return;
     }
     this.#covered.set(aggregate, snapshot.revision);
+    this.#covered.set(source, snapshot.revision);
     try {
       await this.store.keepLatest(streamName, snapshotRevision);
     } catch (error) {
@@ -176,4 +195,27 @@ export class AggregateSnapshots {
       error,
     });
   }
+}
+
+/**
+ * Why a restored state does not fit its class, or undefined: a field a fresh instance initialises
+ * holds another kind of value (a string where the class starts with a number, an object for an
+ * array...). Fields a fresh instance leaves undefined or null may hold anything.
+ */
+function findMisfit(fresh: object, restored: object): string | undefined {
+  const state = restored as Record<string, unknown>;
+  for (const [key, initial] of Object.entries(fresh)) {
+    if (initial === undefined || initial === null || !(key in state)) continue;
+    const value = state[key];
+    const kind = kindOf(initial);
+    if (kindOf(value) !== kind) return `field ${key} holds ${kindOf(value)}, where ${fresh.constructor.name} starts with ${kind}`;
+  }
+  return undefined;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object`;
+  return `a ${typeof value}`;
 }

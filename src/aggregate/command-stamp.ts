@@ -27,6 +27,14 @@ export const COMMAND_ID_KEY = 'commandId';
 export const CORRELATION_ID_KEY = '$correlationId';
 export const CAUSATION_ID_KEY = '$causationId';
 
+/**
+ * The exactly-once window: a command sent again is recognised (answered with the events it stored,
+ * nothing decided or written) while its events are among the last `COMMAND_WINDOW` events of its
+ * stream, whatever the configuration (aggregate cache, snapshots, queue). Older, it is refused with
+ * `CommandOutsideWindowError` when the events read show it.
+ */
+export const COMMAND_WINDOW = 256;
+
 /** Who caused the events of one command, stamped on each of them. */
 export interface CommandStamp {
   readonly commandId: string;

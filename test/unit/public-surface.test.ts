@@ -13,7 +13,7 @@ const ROOT_ERRORS = [
   'StreamDeletedError', 'UnknownEventTypeError',
   'EventDeserializationError', 'InvalidEventSchemaError', 'TransientRetriesExceededError',
   'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError',
-  'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
+  'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError', 'CommandOutsideWindowError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
