@@ -93,6 +93,7 @@ export {
   CORRELATION_ID_KEY,
   CAUSATION_ID_KEY,
   eventIdFor,
+  COMMAND_WINDOW,
 } from './aggregate/command-stamp.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';

@@ -15,8 +15,12 @@ import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
 import { COMMAND_WINDOW } from './command-stamp.js';
 import { SnapshotStateError } from '../errors/snapshot-errors.js';
 
-/** Events before a snapshot that command-id deduplication still reads: the window reaches that far back. */
-const COMMAND_LOOKBACK = COMMAND_WINDOW;
+/**
+ * Events before a snapshot that command-id deduplication reads: the window (`COMMAND_WINDOW`
+ * events from the stream's end, which is at or after the snapshot), and as many again, so a
+ * re-send just outside the window is reported (`CommandOutsideWindowError`) on this path as well.
+ */
+const COMMAND_LOOKBACK = 2 * COMMAND_WINDOW;
 
 /** A snapshot decided before a save and written after it succeeds. */
 export interface PreparedSnapshot {
