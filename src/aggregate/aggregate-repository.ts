@@ -6,6 +6,7 @@ import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js'
 import { aggregateDefinition, streamNameFor } from './aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from './aggregate-root.js';
 import { StateNotCopyableError } from '../errors/state-copy-error.js';
+import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
 import { AggregateSnapshots } from './aggregate-snapshots.js';
@@ -147,26 +148,53 @@ export class AggregateRepository {
     const snapshot = this.#snapshots?.prepare(aggregate, aggregate.revision + BigInt(data.length), data.at(-1)?.id);
     const expectedRevision = expectedRevisionAfter(aggregate.revision);
     const { nextExpectedRevision } = await this.#telemetry.append(aggregate.constructor.name, streamName, data.length, expectedRevision, () =>
-      this.eventStore.appendToStream(streamName, data, { expectedRevision }),
+      this.#append(streamName, data, aggregate.revision),
     );
     const loadedAt = aggregate.revision;
-    const follows = nextExpectedRevision === loadedAt + BigInt(data.length);
+    // Right after `loadedAt`, or (a stream that read as empty after a soft delete or a truncation)
+    // after its hidden events: revisions go on where they were.
+    const firstRevision = nextExpectedRevision - BigInt(data.length) + 1n;
+    const follows = firstRevision > loadedAt;
     let stored: readonly RecordedEvent[] | undefined;
-    if (mayBeStoredAlready && options.commandId !== undefined && follows) stored = await this.#readBack(streamName, loadedAt, data);
+    if (mayBeStoredAlready && options.commandId !== undefined && follows) stored = await this.#readBack(streamName, firstRevision, data);
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
-    const cached = this.#advanceCache(aggregate, streamName, loadedAt, stored ?? recordsOf(data, streamName, loadedAt));
+    const cached = follows ? this.#advanceCache(aggregate, streamName, loadedAt, stored ?? recordsOf(data, streamName, firstRevision)) : undefined;
     // The snapshot's state is what the appliers made of the stored events, never the handler's copy.
     if (snapshot && follows) await this.#snapshots!.write(snapshot, nextExpectedRevision, () => cached ?? this.#load(aggregate.constructor as new () => AggregateRoot, aggregate.id, undefined));
     return { nextExpectedRevision, events: stored ? stored.map((recorded) => deserializeEvent(recorded)) : events };
   }
 
-  /** The events stored right after `loadedAt`, if they carry the ids just appended (otherwise undefined: the stream moved on). */
-  async #readBack(streamName: string, loadedAt: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
+  /**
+   * Appends at the revision read. A stream that read as empty may still hold hidden events (all of
+   * them truncated by `$tb`, or scavenged): the store then refuses `no_stream`, naming its last
+   * revision. If a read still shows nothing, the stream is empty as far as the aggregate can tell,
+   * and the append is made after that revision (a writer appending meanwhile still conflicts).
+   */
+  async #append(streamName: string, data: EventData[], loadedAt: bigint): Promise<{ nextExpectedRevision: bigint }> {
+    const expectedRevision = expectedRevisionAfter(loadedAt);
+    try {
+      return await this.eventStore.appendToStream(streamName, data, { expectedRevision });
+    } catch (error) {
+      if (!(loadedAt < 0n && ConcurrencyError.is(error) && typeof error.actual === 'bigint' && error.actual >= 0n)) throw error;
+      const hiddenUpTo = error.actual;
+      let readsEmpty = true;
+      await readRecords(this.eventStore, streamName, () => (readsEmpty = false), { maxCount: 1 });
+      if (!readsEmpty) throw error;
+      try {
+        return await this.eventStore.appendToStream(streamName, data, { expectedRevision: hiddenUpTo });
+      } catch (again) {
+        throw ConcurrencyError.is(again) ? error : again; // another writer got there first: the conflict as the load saw it
+      }
+    }
+  }
+
+  /** The events stored from `firstRevision`, if they carry the ids just appended (otherwise undefined: the stream moved on). */
+  async #readBack(streamName: string, firstRevision: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
     const records: RecordedEvent[] = [];
-    await readRecords(this.eventStore, streamName, (recorded) => void records.push(recorded), { fromRevision: loadedAt + 1n, maxCount: data.length });
+    await readRecords(this.eventStore, streamName, (recorded) => void records.push(recorded), { fromRevision: firstRevision, maxCount: data.length });
     if (records.length !== data.length) return undefined;
     for (let i = 0; i < records.length; i++) {
-      if (records[i]!.id !== data[i]!.id || records[i]!.revision !== loadedAt + 1n + BigInt(i)) return undefined;
+      if (records[i]!.id !== data[i]!.id || records[i]!.revision !== firstRevision + BigInt(i)) return undefined;
     }
     return records;
   }
@@ -286,8 +314,7 @@ export class AggregateRepository {
     const entry = aggregateInternals.origin(aggregate);
     if (!(entry instanceof CachedAggregate)) return undefined;
     aggregateInternals.setOrigin(aggregate, undefined);
-    // An idempotent re-append may end elsewhere: only an append right after the copy is known to follow it.
-    if (aggregate.revision !== loadedAt + BigInt(saved.length) || this.#cache!.peek(streamName) !== entry) return undefined;
+    if (this.#cache!.peek(streamName) !== entry) return undefined;
     if (entry.aggregate.revision !== loadedAt) return undefined; // another command's catch-up already read these events
     try {
       for (const recorded of saved) {
@@ -329,11 +356,11 @@ export class AggregateRepository {
 /** The cache's view of a stream no longer matches the stream (a gap in revisions): it is dropped and the command reloads. */
 class StaleCacheError extends Error {}
 
-/** The records an append of `data` right after `loadedAt` stored (their `createdAt` is the store's business: now). */
-function recordsOf(data: readonly EventData[], streamName: string, loadedAt: bigint): RecordedEvent[] {
+/** The records an append of `data` from `firstRevision` stored (their `createdAt` is the store's business: now). */
+function recordsOf(data: readonly EventData[], streamName: string, firstRevision: bigint): RecordedEvent[] {
   const createdAt = new Date();
   const records = new Array<RecordedEvent>(data.length);
-  let revision = loadedAt;
+  let revision = firstRevision - 1n;
   for (let i = 0; i < data.length; i++) {
     const event = data[i]!;
     revision += 1n;

@@ -158,9 +158,8 @@ export class AggregateSnapshots {
    */
   async write(prepared: PreparedSnapshot, savedRevision: bigint, pure: () => AggregateRoot | Promise<AggregateRoot>): Promise<void> {
     const { aggregate, streamName } = prepared;
-    let { snapshot } = prepared;
-    // An idempotent re-append may end elsewhere: the state is only known to match `snapshot.revision`.
-    if (savedRevision !== snapshot.revision) return;
+    // Where the save ended (after a stream's hidden events, its revisions go on further than the load read).
+    let snapshot: Snapshot = { ...prepared.snapshot, revision: savedRevision };
     let snapshotRevision: bigint;
     let source: AggregateRoot | undefined;
     try {

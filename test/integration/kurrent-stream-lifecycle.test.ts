@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Container } from 'inversify';
+import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, DomainError, EventType, Handles, SnapshotStore, mnemeModule, snapshotStreamName } from 'mneme';
+import { KurrentEventStore } from 'mneme/kurrent';
+import { useKurrentTarget } from '../support/kurrent-target.js';
+
+@EventType('LifecycleTest.SeatBooked')
+class SeatBooked {
+  constructor(readonly seat = 0) {}
+}
+
+class BookSeat {
+  @AggregateId() showId: string;
+  constructor(showId: string) {
+    this.showId = showId;
+  }
+}
+
+const SEATS = 3;
+
+// Snapshots after every save: stale state would show in them at once.
+@Aggregate({ category: 'LifecycleShow', snapshot: { every: 1, version: 1 } })
+class Show extends AggregateRoot {
+  booked = 0;
+  @Handles(BookSeat) book() {
+    if (this.booked >= SEATS) throw new DomainError('Sold out');
+    return new SeatBooked(this.booked + 1);
+  }
+  @Apply(SeatBooked) onBooked() {
+    this.booked++;
+  }
+}
+
+/** Three instances on one server: the cache and snapshots on (the defaults), one with the cache off. */
+async function instances(store: KurrentEventStore) {
+  const made = [];
+  for (const aggregateCache of [undefined, undefined, false] as const) {
+    const container = new Container();
+    await container.load(mnemeModule({ aggregates: [Show], eventStore: store, ...(aggregateCache === false ? { aggregateCache } : {}) }));
+    made.push({ bus: container.get(CommandBus), repository: container.get(AggregateRepository) });
+  }
+  return made;
+}
+
+describe('cached and snapshotted aggregates follow their stream\'s lifecycle (KurrentDB)', () => {
+  let store: KurrentEventStore;
+  afterAll(() => store.close());
+  const kurrent = useKurrentTarget();
+  beforeAll(() => {
+    store = new KurrentEventStore(kurrent.target.connectionString);
+  });
+
+  const resets = {
+    'a soft delete (the stream reads as empty)': (stream: string) => kurrent.client.deleteStream(stream),
+    'a truncate-before past the last event': async (stream: string) => {
+      await kurrent.client.setStreamMetadata(stream, { truncateBefore: SEATS });
+    },
+  };
+
+  it.each(Object.keys(resets))('after %s, a sold-out show takes bookings again on every instance, and no snapshot holds the old state', async (reset) => {
+    const showId = `show-${randomUUID()}`;
+    const stream = `LifecycleShow-${showId}`;
+    const apps = await instances(store);
+    for (let i = 0; i < SEATS; i++) await apps[i % apps.length]!.bus.execute(new BookSeat(showId));
+    // Every instance has the sold-out show cached (or snapshotted) now.
+    for (const app of apps) await expect(app.bus.execute(new BookSeat(showId))).rejects.toThrow('Sold out');
+
+    await resets[reset as keyof typeof resets](stream);
+
+    for (const [index, app] of apps.entries()) {
+      const result = await app.bus.execute(new BookSeat(showId));
+      expect({ index, seat: (result.events[0] as SeatBooked).seat }).toEqual({ index, seat: index + 1 });
+      // The snapshot taken after this save holds the state as the stream now reads.
+      const snapshot = await new SnapshotStore(store).readLatest(snapshotStreamName('LifecycleShow', showId));
+      expect({ index, snapshotAt: snapshot?.revision, booked: (snapshot?.state as { booked?: number } | undefined)?.booked }).toEqual({
+        index,
+        snapshotAt: result.nextExpectedRevision,
+        booked: index + 1,
+      });
+    }
+    for (const app of apps) expect((await app.repository.load(Show, showId)).booked).toBe(apps.length);
+  });
+});
