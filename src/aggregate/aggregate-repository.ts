@@ -10,6 +10,7 @@ import { ConcurrencyError } from '../errors/concurrency-error.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
 import { AggregateSnapshots } from './aggregate-snapshots.js';
+import { firstEventOf, historyStartOf, noteApplied, sameStart, setHistoryStart, type HistoryStart } from './history-start.js';
 import { COMMAND_WINDOW, stampEvents, writtenBy } from './command-stamp.js';
 import { expectedRevisionAfter, readRecords, replayStream, type ReplayObserver } from './replay.js';
 
@@ -279,6 +280,11 @@ export class AggregateRepository {
     const at = entry.aggregate.revision;
     const expectedId = entry.lastEventId;
     let checked = at < 0n;
+    // On a store that can truncate, the stream must also still begin where the cached history
+    // begins (read in parallel: one event): truncated since, the cached state holds removed events.
+    const start = this.eventStore.appendOnly ? undefined : historyStartOf(entry.aggregate);
+    const firstNow = start ? firstEventOf(this.eventStore, streamName) : undefined;
+    firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
     await readRecords(
       this.eventStore,
       streamName,
@@ -297,11 +303,13 @@ export class AggregateRepository {
           throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.revision}`);
         }
         aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
+        noteApplied(aggregate, recorded);
         entry.remember(recorded);
       },
       { fromRevision: at < 0n ? 0n : at },
     );
     if (!checked) throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
+    if (start && firstNow && !sameStart(start, await firstNow)) throw new StaleCacheError(`stream '${streamName}' no longer begins at revision ${start.revision}`);
     return entry.aggregate.revision;
   }
 
@@ -319,6 +327,7 @@ export class AggregateRepository {
     try {
       for (const recorded of saved) {
         aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), recorded.revision);
+        noteApplied(entry.aggregate, recorded);
         entry.remember(recorded);
       }
     } catch {
@@ -344,11 +353,14 @@ export class AggregateRepository {
     if (fromSnapshot) return fromSnapshot;
     const aggregate = new type();
     aggregateInternals.initialize(aggregate, id);
+    let start: HistoryStart | null = null;
     await replayStream(this.eventStore, streamName, (event, recorded) => {
       probe.eventsRead++;
+      start ??= { revision: recorded.revision, id: recorded.id };
       aggregateInternals.replayed(aggregate, event, recorded.revision);
       observe?.(recorded, () => event);
     });
+    setHistoryStart(aggregate, start);
     return aggregate;
   }
 }

@@ -13,6 +13,7 @@ import type { ReplayObserver } from './replay.js';
 import { aggregateDefinition, categoryOf } from './aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
 import { COMMAND_WINDOW } from './command-stamp.js';
+import { firstEventOf, historyStartOf, sameStart, setHistoryStart, type HistoryStart } from './history-start.js';
 import { SnapshotStateError } from '../errors/snapshot-errors.js';
 
 /**
@@ -92,6 +93,10 @@ export class AggregateSnapshots {
     // was recreated since and the snapshot belongs to its old life. An observer (command-id
     // deduplication) also sees the COMMAND_LOOKBACK events before it, which are not applied.
     const lookbackFrom = observe ? snapshot.revision - BigInt(COMMAND_LOOKBACK) : snapshot.revision;
+    // And where the stream begins now (in parallel): truncated since, the state holds removed events.
+    const start: HistoryStart = { revision: snapshot.firstRevision ?? 0n, id: snapshot.firstEventId };
+    const firstNow = this.store.eventStore.appendOnly ? undefined : firstEventOf(this.store.eventStore, streamName);
+    firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
     const lookback: RecordedEvent[] = [];
     let checked = false;
     for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: lookbackFrom < 0n ? 0n : lookbackFrom })) {
@@ -116,6 +121,12 @@ export class AggregateSnapshots {
       this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
       return undefined;
     }
+    if (firstNow && !sameStart(start, await firstNow)) {
+      const reason = `stream '${streamName}' no longer begins at revision ${start.revision}, where the history of its state begins (it was truncated since)`;
+      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
+      return undefined;
+    }
+    setHistoryStart(aggregate, start);
     this.#covered.set(aggregate, snapshot.revision);
     if (probe) probe.fromSnapshot = true;
     return aggregate;
@@ -166,7 +177,12 @@ export class AggregateSnapshots {
       source = await pure();
       // Another writer moved the stream on before the fresh load: the next save takes the snapshot.
       if (source.revision !== snapshot.revision) return;
-      snapshot = { ...snapshot, state: captureState(source) };
+      const start = historyStartOf(source);
+      snapshot = {
+        ...snapshot,
+        state: captureState(source),
+        ...(start ? { firstRevision: start.revision, ...(start.id === undefined ? {} : { firstEventId: start.id }) } : {}),
+      };
       snapshotRevision = await this.store.write(streamName, snapshot);
     } catch (error) {
       const what = SnapshotStateError.is(error) ? 'Capturing' : 'Writing';
@@ -174,7 +190,7 @@ export class AggregateSnapshots {
         streamName,
         aggregateType: snapshot.aggregateType,
         aggregateId: aggregate.id,
-        revision: String(snapshot.revision),
+        revision: snapshot.revision,
         error,
       });
       return;

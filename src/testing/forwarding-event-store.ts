@@ -19,8 +19,12 @@ export class ForwardingEventStore extends EventStore {
   /** Offered only when the inner store has it (an optional capability). */
   override setStreamMaxCount?: (streamName: string, maxCount: number) => Promise<void>;
 
+  /** As the inner store's. */
+  override readonly appendOnly: boolean | undefined;
+
   constructor(readonly inner: EventStore) {
     super();
+    this.appendOnly = inner.appendOnly;
     if (inner.setStreamMaxCount) this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
   }
 

@@ -82,4 +82,35 @@ describe('cached and snapshotted aggregates follow their stream\'s lifecycle (Ku
     }
     for (const app of apps) expect((await app.repository.load(Show, showId)).booked).toBe(apps.length);
   });
+
+  // What each instance then sells, in turn: what a full replay of the stream as it reads decides.
+  const partial = {
+    // One booking left readable, later ones stay: two seats free.
+    'a truncate-before that keeps the last event': {
+      change: (stream: string) => kurrent.client.setStreamMetadata(stream, { truncateBefore: SEATS - 1 }),
+      sold: [2, 3, 'Sold out'],
+    },
+    // Only ever the last event readable: the show always reads as one booking.
+    'a metadata change ($maxCount: 1)': {
+      change: (stream: string) => kurrent.client.setStreamMetadata(stream, { maxCount: 1 }),
+      sold: [2, 2, 2],
+    },
+  };
+
+  it.each(Object.keys(partial))('after %s, every instance decides from the one event left, not from the history it cached', async (change) => {
+    const showId = `show-${randomUUID()}`;
+    const stream = `LifecycleShow-${showId}`;
+    const apps = await instances(store);
+    for (let i = 0; i < SEATS; i++) await apps[i % apps.length]!.bus.execute(new BookSeat(showId));
+    for (const app of apps) await expect(app.bus.execute(new BookSeat(showId))).rejects.toThrow('Sold out');
+
+    const { change: apply, sold } = partial[change as keyof typeof partial];
+    await apply(stream);
+
+    const outcomes = [];
+    for (const app of apps) {
+      outcomes.push(await app.bus.execute(new BookSeat(showId)).then((result) => (result.events[0] as SeatBooked).seat, (error: Error) => error.message));
+    }
+    expect(outcomes).toEqual(sold);
+  });
 });
