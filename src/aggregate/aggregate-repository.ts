@@ -270,19 +270,20 @@ export class AggregateRepository {
 
   /**
    * Applies to the cached aggregate the events after its revision (each once, however many catch up
-   * at once). The read starts at the cached revision itself: that event must still be there, with
-   * the id the entry applied, or the stream was deleted, truncated past it or recreated since, and
-   * the entry is dropped (`StaleCacheError`) so the command replays what the stream now reads as.
-   * It costs one event more per read, not another read.
+   * at once). On a store whose streams can be deleted or truncated, the read starts at the cached
+   * revision itself: that event must still be there, with the id the entry applied, or the stream
+   * was deleted, truncated past it or recreated since (one event more per read, not another read);
+   * and the stream must still begin where the cached history begins (one event, read in parallel),
+   * or it was truncated below it. Either way the entry is dropped (`StaleCacheError`) and the
+   * command replays what the stream now reads as. An `appendOnly` store needs neither check.
    */
   async #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<bigint> {
     probe.fromCache = true;
+    const appendOnly = this.eventStore.appendOnly === true;
     const at = entry.aggregate.revision;
     const expectedId = entry.lastEventId;
-    let checked = at < 0n;
-    // On a store that can truncate, the stream must also still begin where the cached history
-    // begins (read in parallel: one event): truncated since, the cached state holds removed events.
-    const start = this.eventStore.appendOnly ? undefined : historyStartOf(entry.aggregate);
+    let checked = at < 0n || appendOnly;
+    const start = appendOnly ? undefined : historyStartOf(entry.aggregate);
     const firstNow = start ? firstEventOf(this.eventStore, streamName) : undefined;
     firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
     await readRecords(
@@ -306,7 +307,7 @@ export class AggregateRepository {
         noteApplied(aggregate, recorded);
         entry.remember(recorded);
       },
-      { fromRevision: at < 0n ? 0n : at },
+      { fromRevision: checked ? at + 1n : at },
     );
     if (!checked) throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
     if (start && firstNow && !sameStart(start, await firstNow)) throw new StaleCacheError(`stream '${streamName}' no longer begins at revision ${start.revision}`);
