@@ -157,7 +157,10 @@ export class AggregateRepository {
     const firstRevision = nextExpectedRevision - BigInt(data.length) + 1n;
     const follows = firstRevision > loadedAt;
     let stored: readonly RecordedEvent[] | undefined;
-    if (mayBeStoredAlready && options.commandId !== undefined && follows) stored = await this.#readBack(streamName, firstRevision, data);
+    if (mayBeStoredAlready && options.commandId !== undefined && follows) {
+      stored = await this.#readBack(streamName, firstRevision, data);
+      if (!stored) return this.#storedButGone(aggregate, streamName, nextExpectedRevision);
+    }
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
     const cached = follows ? this.#advanceCache(aggregate, streamName, loadedAt, stored ?? recordsOf(data, streamName, firstRevision)) : undefined;
     // The snapshot's state is what the appliers made of the stored events, never the handler's copy.
@@ -189,7 +192,20 @@ export class AggregateRepository {
     }
   }
 
-  /** The events stored from `firstRevision`, if they carry the ids just appended (otherwise undefined: the stream moved on). */
+  /**
+   * The store took the append as a re-append of events it holds, but the stream does not show them
+   * (they were stored before, then deleted or truncated): the command is done, with no events to
+   * show. Nothing is cached or snapshotted from it.
+   */
+  #storedButGone(aggregate: AggregateRoot, streamName: string, nextExpectedRevision: bigint): SaveResult {
+    const entry = aggregateInternals.origin(aggregate);
+    aggregateInternals.setOrigin(aggregate, undefined);
+    if (entry instanceof CachedAggregate) this.#cache?.delete(streamName, entry);
+    aggregateInternals.markSaved(aggregate, nextExpectedRevision);
+    return { nextExpectedRevision, events: [] };
+  }
+
+  /** The events stored from `firstRevision`, if they carry the ids just appended (otherwise undefined: the stream does not show them). */
   async #readBack(streamName: string, firstRevision: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
     const records: RecordedEvent[] = [];
     await readRecords(this.eventStore, streamName, (recorded) => void records.push(recorded), { fromRevision: firstRevision, maxCount: data.length });
