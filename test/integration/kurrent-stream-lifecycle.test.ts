@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
 import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, DomainError, EventType, Handles, SnapshotStore, mnemeModule, snapshotStreamName } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
+import { collect } from '../support/collect.js';
 import { useKurrentTarget } from '../support/kurrent-target.js';
 
 @EventType('LifecycleTest.SeatBooked')
@@ -112,5 +113,22 @@ describe('cached and snapshotted aggregates follow their stream\'s lifecycle (Ku
       outcomes.push(await app.bus.execute(new BookSeat(showId)).then((result) => (result.events[0] as SeatBooked).seat, (error: Error) => error.message));
     }
     expect(outcomes).toEqual(sold);
+  });
+
+  it('a command re-sent after its events were deleted with the stream resolves with no events, and writes none', async () => {
+    const showId = `show-${randomUUID()}`;
+    const stream = `LifecycleShow-${showId}`;
+    const [app] = await instances(store);
+    const first = await app!.bus.execute(new BookSeat(showId), { commandId: `booking-${showId}` });
+    expect(first.events).toHaveLength(1);
+    await kurrent.client.deleteStream(stream);
+    // Decided again on the empty stream, its append carries the same event id at no_stream: the
+    // server takes it as a re-append of the hidden event and writes nothing.
+    const again = await app!.bus.execute(new BookSeat(showId), { commandId: `booking-${showId}` });
+    expect(again.events).toEqual([]);
+    expect(await collect(store.readStream(stream))).toEqual([]);
+    expect((await app!.repository.load(Show, showId)).booked).toBe(0);
+    // The next booking decides from the stream as it reads: the first seat is free.
+    expect(((await app!.bus.execute(new BookSeat(showId))).events[0] as SeatBooked).seat).toBe(1);
   });
 });
