@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DomainError, InMemoryEventStore, MnemeError, SnapshotStore, deserializeEvent, snapshotStreamName, type CommandResult, type EventStore, type RecordedEvent } from 'mneme';
@@ -57,10 +58,12 @@ interface Sent {
 }
 
 let runs = 0;
+/** Stream names unique to this process: a real server (KURRENTDB_CONNECTION_STRING) keeps earlier runs' streams. */
+const PROCESS = randomUUID().slice(0, 8);
 
 /** Runs one sequence on one configuration, checking after every step. */
 async function runSequence(config: PipelineConfig, target: TargetStore, steps: readonly Step[]): Promise<void> {
-  const run = `r${++runs}`;
+  const run = `${PROCESS}r${++runs}`;
   const ids = Array.from({ length: TALLIES }, (_, i) => `${run}-t${i}`);
   const streamOf = (tallyIndex: number) => `Tally-${ids[tallyIndex]}`;
   const instances: AppInstance[] = Array.from({ length: config.instances }, () => startInstance(config, target.store, [Tally]));
