@@ -31,7 +31,7 @@ export function resolveAggregateCacheSize(option: unknown, path = 'aggregateCach
  * copies), and the events that commands wrote among the last `window` revisions it saw, so a
  * re-sent command is still recognised without reading the stream from the start. A command whose
  * first event falls out of the window is forgotten whole (never answered with part of its events);
- * the ids of the last `window` commands forgotten are kept, so a re-send just outside is reported.
+ * the ids of the last `window` to `2 * window` commands forgotten are kept, so a re-send just outside is reported.
  */
 export class CachedAggregate {
   aggregate!: AggregateRoot;
@@ -42,8 +42,9 @@ export class CachedAggregate {
   #first = 0;
   /** The same events by command id. */
   readonly #byCommand = new Map<string, RecordedEvent[]>();
-  /** Commands that fell out of the window, oldest first (at most `window`). */
-  readonly #forgotten = new Set<string>();
+  /** Commands that fell out of the window: the latest up to `window`, and the `window` before them. */
+  #forgotten = new Set<string>();
+  #forgottenBefore: ReadonlySet<string> = EMPTY;
   /** `window` as a bigint, converted once (revisions are bigints). */
   readonly #windowRevisions: bigint;
 
@@ -70,8 +71,11 @@ export class CachedAggregate {
       const forgotten = written[this.#first++]!;
       const id = forgotten.metadata[COMMAND_ID_KEY] as string;
       if (!this.#byCommand.delete(id)) continue; // its earlier events took the whole command
+      if (this.#forgotten.size >= this.window) {
+        this.#forgottenBefore = this.#forgotten;
+        this.#forgotten = new Set();
+      }
       this.#forgotten.add(id);
-      if (this.#forgotten.size > this.window) this.#forgotten.delete(this.#forgotten.values().next().value!);
     }
     if (this.#first > 1024) {
       written.splice(0, this.#first);
@@ -84,11 +88,13 @@ export class CachedAggregate {
     return this.#byCommand.get(commandId);
   }
 
-  /** True when command `commandId` was seen but has fallen out of the window. */
+  /** True when command `commandId` was seen but has fallen out of the window (one of the last `window` such, at least). */
   forgot(commandId: string): boolean {
-    return this.#forgotten.size > 0 && this.#forgotten.has(commandId);
+    return this.#forgotten.size > 0 && (this.#forgotten.has(commandId) || this.#forgottenBefore.has(commandId));
   }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 /**
  * A bounded map of stream name -> cached aggregate; when full, the least recently used is dropped.

@@ -174,21 +174,22 @@ export class AggregateRepository {
    * revision. If a read still shows nothing, the stream is empty as far as the aggregate can tell,
    * and the append is made after that revision (a writer appending meanwhile still conflicts).
    */
-  async #append(streamName: string, data: EventData[], loadedAt: bigint): Promise<{ nextExpectedRevision: bigint }> {
-    const expectedRevision = expectedRevisionAfter(loadedAt);
+  #append(streamName: string, data: EventData[], loadedAt: bigint): Promise<{ nextExpectedRevision: bigint }> {
+    // Not async: the usual append is the store's own promise (no extra promise layer per command).
+    const appending = this.eventStore.appendToStream(streamName, data, { expectedRevision: expectedRevisionAfter(loadedAt) });
+    return loadedAt < 0n ? appending.catch((error: unknown) => this.#appendAfterHidden(streamName, data, error)) : appending;
+  }
+
+  async #appendAfterHidden(streamName: string, data: EventData[], error: unknown): Promise<{ nextExpectedRevision: bigint }> {
+    if (!(ConcurrencyError.is(error) && typeof error.actual === 'bigint' && error.actual >= 0n)) throw error;
+    const hiddenUpTo = error.actual;
+    let readsEmpty = true;
+    await readRecords(this.eventStore, streamName, () => (readsEmpty = false), { maxCount: 1 });
+    if (!readsEmpty) throw error;
     try {
-      return await this.eventStore.appendToStream(streamName, data, { expectedRevision });
-    } catch (error) {
-      if (!(loadedAt < 0n && ConcurrencyError.is(error) && typeof error.actual === 'bigint' && error.actual >= 0n)) throw error;
-      const hiddenUpTo = error.actual;
-      let readsEmpty = true;
-      await readRecords(this.eventStore, streamName, () => (readsEmpty = false), { maxCount: 1 });
-      if (!readsEmpty) throw error;
-      try {
-        return await this.eventStore.appendToStream(streamName, data, { expectedRevision: hiddenUpTo });
-      } catch (again) {
-        throw ConcurrencyError.is(again) ? error : again; // another writer got there first: the conflict as the load saw it
-      }
+      return await this.eventStore.appendToStream(streamName, data, { expectedRevision: hiddenUpTo });
+    } catch (again) {
+      throw ConcurrencyError.is(again) ? error : again; // another writer got there first: the conflict as the load saw it
     }
   }
 
@@ -293,37 +294,44 @@ export class AggregateRepository {
    * or it was truncated below it. Either way the entry is dropped (`StaleCacheError`) and the
    * command replays what the stream now reads as. An `appendOnly` store needs neither check.
    */
-  async #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<bigint> {
+  #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<bigint> {
     probe.fromCache = true;
-    const appendOnly = this.eventStore.appendOnly === true;
     const at = entry.aggregate.revision;
+    const apply = (recorded: RecordedEvent) => {
+      const { aggregate } = entry;
+      probe.eventsRead++;
+      if (recorded.revision <= aggregate.revision) return; // applied by another catch-up, or saved from here
+      if (recorded.revision !== aggregate.revision + 1n) {
+        throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.revision}`);
+      }
+      const first = aggregate.revision < 0n;
+      aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
+      if (first) noteApplied(aggregate, recorded); // its history begins here
+      entry.remember(recorded);
+    };
+    // Not async on the usual path: the read's own promise, as before the checks existed.
+    if (this.eventStore.appendOnly === true || at < 0n) return readRecords(this.eventStore, streamName, apply, { fromRevision: at + 1n });
+    return this.#checkedCatchUp(entry, streamName, at, apply, probe);
+  }
+
+  async #checkedCatchUp(entry: CachedAggregate, streamName: string, at: bigint, apply: (recorded: RecordedEvent) => void, probe: LoadProbe): Promise<bigint> {
     const expectedId = entry.lastEventId;
-    let checked = at < 0n || appendOnly;
-    const start = appendOnly ? undefined : historyStartOf(entry.aggregate);
+    const start = historyStartOf(entry.aggregate);
     const firstNow = start ? firstEventOf(this.eventStore, streamName) : undefined;
     firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
+    let checked = false;
     await readRecords(
       this.eventStore,
       streamName,
       (recorded) => {
-        const { aggregate } = entry;
+        if (checked) return apply(recorded);
         probe.eventsRead++;
-        if (!checked) {
-          if (recorded.revision !== at || recorded.id !== expectedId) {
-            throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
-          }
-          checked = true;
-          return;
+        if (recorded.revision !== at || recorded.id !== expectedId) {
+          throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
         }
-        if (recorded.revision <= aggregate.revision) return; // applied by another catch-up, or saved from here
-        if (recorded.revision !== aggregate.revision + 1n) {
-          throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.revision}`);
-        }
-        aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
-        noteApplied(aggregate, recorded);
-        entry.remember(recorded);
+        checked = true;
       },
-      { fromRevision: checked ? at + 1n : at },
+      { fromRevision: at },
     );
     if (!checked) throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
     if (start && firstNow && !sameStart(start, await firstNow)) throw new StaleCacheError(`stream '${streamName}' no longer begins at revision ${start.revision}`);
@@ -342,11 +350,12 @@ export class AggregateRepository {
     if (this.#cache!.peek(streamName) !== entry) return undefined;
     if (entry.aggregate.revision !== loadedAt) return undefined; // another command's catch-up already read these events
     try {
+      const first = loadedAt < 0n; // its history begins with these events
       for (const recorded of saved) {
         aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), recorded.revision);
-        noteApplied(entry.aggregate, recorded);
         entry.remember(recorded);
       }
+      if (first) noteApplied(entry.aggregate, saved[0]!);
     } catch {
       this.#cache!.delete(streamName, entry); // the next command replays from the store
       return undefined;
