@@ -9,7 +9,7 @@ export {
   MaxRetriesExceededError,
   TransientRetriesExceededError,
   CommandTimeoutError,
-  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError } from './errors/command-errors.js';
+  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError, CommandOutsideWindowError } from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
 export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
 export { InvalidEventSchemaError } from './errors/decorator-errors.js';
@@ -95,6 +95,7 @@ export {
   CAUSATION_ID_KEY,
   eventIdFor,
 } from './repository/command-stamp.js';
+export { COMMAND_WINDOW } from './aggregate/command-window.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';

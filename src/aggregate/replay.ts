@@ -32,6 +32,35 @@ export async function replayStream(
 }
 
 /**
+ * Streams a stream's recorded events into `visit`, as stored (nothing deserialized), one page at a
+ * time when the store has pages. Resolves to the last revision read, `-1n` if none.
+ */
+export async function readRecords(
+  store: EventStore,
+  streamName: string,
+  visit: (recorded: RecordedEvent) => void,
+  options?: ReadStreamOptions,
+): Promise<bigint> {
+  let version = -1n;
+  const pages = pagesOf(store);
+  if (!pages) {
+    for await (const recorded of store.readStream(streamName, options)) {
+      visit(recorded);
+      version = recorded.revision;
+    }
+    return version;
+  }
+  for await (const page of pages.call(store, streamName, options)) {
+    for (let i = 0; i < page.length; i++) {
+      const recorded = page[i]!;
+      visit(recorded);
+      version = recorded.revision;
+    }
+  }
+  return version;
+}
+
+/**
  * The store's `readStreamPages` when it has one and `readStream` is not overridden below it (a
  * subclass or a spy on `readStream` must see every read); undefined means: read with `readStream`.
  */

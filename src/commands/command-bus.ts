@@ -47,6 +47,8 @@ export class CommandBus {
       const { route, aggregateId, streamName } = this.router.route(command);
       const stamp = resolveCommandStamp(options);
       const timeoutMs = commandTimeoutMs(options, this.#timeoutMs);
+      // A command id the caller chose may be sent twice at once; one drawn here is this call's alone.
+      const idChosen = options?.commandId !== undefined;
       const context: CommandContext<C> & { [COMMAND_DEADLINE]: CommandDeadline } = {
         command,
         commandId: stamp.commandId,
@@ -66,7 +68,7 @@ export class CommandBus {
       const deadline = context[COMMAND_DEADLINE];
       const dispatch = (index: number): Promise<CommandResult> => {
         const interceptor = this.interceptors[index];
-        if (!interceptor) return this.#attempt(context, route);
+        if (!interceptor) return this.#attempt(context, route, idChosen);
         return interceptor.intercept(context, () => dispatch(index + 1));
       };
       return this.telemetry.command(context, () => deadline.bound(() => dispatch(0)));
@@ -76,7 +78,7 @@ export class CommandBus {
   }
 
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
-  async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route']): Promise<CommandResult> {
+  async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route'], idChosen: boolean): Promise<CommandResult> {
     const { handler } = route;
     const deadline = deadlineOf(context);
     const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
@@ -101,12 +103,12 @@ export class CommandBus {
     const decided = toEventList(returned).map((event) => ({ data: serializeEvent(event), event: event as object }));
     aggregateInternals.record(aggregate, decided);
 
-    const saved = await this.repository.save(aggregate, {
-      metadata: context.metadata,
-      commandId: context.commandId,
-      correlationId: context.correlationId,
-      causationId: context.causationId,
-    });
+    // Another send of this id may have stored its events first: a chosen id, or an earlier attempt's append.
+    const saved = await this.repository.saveCommand(
+      aggregate,
+      { metadata: context.metadata, commandId: context.commandId, correlationId: context.correlationId, causationId: context.causationId },
+      idChosen || context.attempt > 1,
+    );
     return resultOf(context, saved.events, saved.nextExpectedRevision);
   }
 }

@@ -197,3 +197,29 @@ export class InvalidAggregateIdError extends MnemeError {
     return undefined;
   }
 }
+
+/**
+ * A command was sent again with the id of a command whose events are older than the exactly-once
+ * window (`COMMAND_WINDOW` events from the stream's end): it is neither answered from them nor
+ * decided again (that would store it twice). Raised when the events read show it; a re-send far
+ * older than what was read is not seen and is decided again (see the docs' "Exactly once").
+ */
+export class CommandOutsideWindowError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_COMMAND_OUTSIDE_WINDOW';
+
+  constructor(
+    readonly commandId: string,
+    readonly streamName: string,
+    /** The revision of the command's first stored event, when it was read; undefined when only its id was remembered. */
+    readonly revision: bigint | undefined,
+    /** The stream's last revision when the re-send was loaded. */
+    readonly lastRevision: bigint,
+    readonly window: number,
+  ) {
+    super(
+      `Command '${commandId}' was already stored in stream '${streamName}'${revision === undefined ? '' : ` at revision ${revision}`}, ` +
+        `more than ${window} events before its end (revision ${lastRevision}): it is outside the exactly-once window, so it is ` +
+        `not run again. Treat it as done (read its events from the stream if you need them), or send a new command with a new commandId.`,
+    );
+  }
+}

@@ -156,6 +156,17 @@ function codecOf(event: object): EventCodec | undefined {
 
 const codecsByPrototype = new WeakMap<object, EventCodec | null>();
 
+/**
+ * Every stored type name events of `eventClass` may carry: its @EventType name and its aliases (the
+ * names it was stored under before a rename). Readers that select stored events by name (a
+ * projection's handlers and its server-side filter) use this, so they see what `deserializeEvent`
+ * turns into the class, exactly as an aggregate's appliers do. Empty without @EventType.
+ */
+export function storedTypeNames(eventClass: Function): readonly string[] {
+  const metadata = getEventTypeMetadata(eventClass);
+  return metadata ? [metadata.name, ...(metadata.aliases ?? [])] : [];
+}
+
 /** The stored type name of an event instance, or undefined if its class has no @EventType. */
 export function eventTypeOf(event: unknown): string | undefined {
   if (typeof event !== 'object' || event === null) return undefined;

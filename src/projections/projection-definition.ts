@@ -1,5 +1,6 @@
-import { getEventTypeMetadata, getProjectionMetadataChain, type Class, type ProjectionSource } from '../../decorators/index.js';
+import { getProjectionMetadataChain, type Class, type ProjectionSource } from '../../decorators/index.js';
 import { InvalidProjectionError } from '../errors/projection-errors.js';
+import { storedTypeNames } from '../events/event-serializer.js';
 import type { AllFilter, PositionedEvent } from '../store/event-store.js';
 
 type OnMethod = (this: object, event: object, recorded: PositionedEvent) => unknown;
@@ -16,7 +17,7 @@ export interface ProjectionDefinition {
   readonly type: Function;
   readonly name: string;
   readonly from: ProjectionSource;
-  /** Stored event type name -> handler. */
+  /** Stored event type name (each class's name and its aliases) -> handler. */
   readonly handlers: ReadonlyMap<string, ProjectionHandler>;
   /** The server-side filter: the categories' streams, or (for 'all') the handled event types. */
   readonly filter: AllFilter;
@@ -47,11 +48,12 @@ function compile(type: Function): ProjectionDefinition {
     const name = `${type.name}.${String(method)}`;
     const fn = prototype[method];
     if (typeof fn !== 'function') throw new InvalidProjectionError(options.name, `decorated member ${String(method)} is not a method`);
-    const stored = getEventTypeMetadata(event)?.name;
-    if (!stored) throw new InvalidProjectionError(options.name, `${name} handles ${event.name}, which has no @EventType`);
-    const other = handlers.get(stored);
+    // Events stored under an alias (a renamed type) reach the handler too, upcast, as they reach @Apply.
+    const names = storedTypeNames(event);
+    if (names.length === 0) throw new InvalidProjectionError(options.name, `${name} handles ${event.name}, which has no @EventType`);
+    const other = handlers.get(names[0]!);
     if (other) throw new InvalidProjectionError(options.name, `both ${other.name} and ${name} are @On(${event.name}); an event needs one handler`);
-    handlers.set(stored, { event, name, method: fn as OnMethod });
+    for (const stored of names) handlers.set(stored, { event, name, method: fn as OnMethod });
   }
   if (handlers.size === 0) throw new InvalidProjectionError(options.name, 'it has no @On(Event) method, so it would never do anything');
   const filter: AllFilter =

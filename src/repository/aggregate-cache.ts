@@ -21,15 +21,22 @@ export function resolveAggregateCacheSize(option: unknown, path = 'aggregateCach
 /**
  * One cached aggregate: its state at `aggregate.revision`, never handed to a handler (commands get
  * copies), and the events that commands wrote among the last `window` revisions it saw, so a
- * re-sent command is still recognised without reading the stream from the start.
+ * re-sent command is still recognised without reading the stream from the start. A command whose
+ * first event falls out of the window is forgotten whole (never answered with part of its events);
+ * the ids of the last `window` to `2 * window` commands forgotten are kept, so a re-send just outside is reported.
  */
 export class CachedAggregate {
   aggregate!: AggregateRoot;
+  /** The id of the event at `aggregate.revision` (the catch-up checks it is still there). */
+  lastEventId: string | undefined;
   /** Events with a command id, oldest first, none more than `window` revisions behind the last. */
   readonly #written: RecordedEvent[] = [];
   #first = 0;
   /** The same events by command id. */
   readonly #byCommand = new Map<string, RecordedEvent[]>();
+  /** Commands that fell out of the window: the latest up to `window`, and the `window` before them. */
+  #forgotten = new Set<string>();
+  #forgottenBefore: ReadonlySet<string> = EMPTY;
   /** `window` as a bigint, converted once (revisions are bigints). */
   readonly #windowRevisions: bigint;
 
@@ -42,6 +49,7 @@ export class CachedAggregate {
 
   /** Remembers an event read or saved (in stream order), forgetting what falls out of the window. */
   remember(recorded: RecordedEvent): void {
+    this.lastEventId = recorded.id;
     const commandId = recorded.metadata?.[COMMAND_ID_KEY];
     if (typeof commandId === 'string') {
       this.#written.push(recorded);
@@ -54,9 +62,12 @@ export class CachedAggregate {
     while (this.#first < written.length && written[this.#first]!.revision <= oldest) {
       const forgotten = written[this.#first++]!;
       const id = forgotten.metadata[COMMAND_ID_KEY] as string;
-      const same = this.#byCommand.get(id)!;
-      same.shift();
-      if (same.length === 0) this.#byCommand.delete(id);
+      if (!this.#byCommand.delete(id)) continue; // its earlier events took the whole command
+      if (this.#forgotten.size >= this.window) {
+        this.#forgottenBefore = this.#forgotten;
+        this.#forgotten = new Set();
+      }
+      this.#forgotten.add(id);
     }
     if (this.#first > 1024) {
       written.splice(0, this.#first);
@@ -68,7 +79,14 @@ export class CachedAggregate {
   writtenBy(commandId: string): readonly RecordedEvent[] | undefined {
     return this.#byCommand.get(commandId);
   }
+
+  /** True when command `commandId` was seen but has fallen out of the window (one of the last `window` such, at least). */
+  forgot(commandId: string): boolean {
+    return this.#forgotten.size > 0 && (this.#forgotten.has(commandId) || this.#forgottenBefore.has(commandId));
+  }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 /**
  * A bounded map of stream name -> cached aggregate; when full, the least recently used is dropped.

@@ -29,6 +29,7 @@ export const COMMAND_ID_KEY = 'commandId';
 export const CORRELATION_ID_KEY = '$correlationId';
 export const CAUSATION_ID_KEY = '$causationId';
 
+
 /** Who caused the events of one command, stamped on each of them. */
 export interface CommandStamp {
   readonly commandId: string;

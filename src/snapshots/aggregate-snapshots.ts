@@ -13,12 +13,16 @@ import type { LoadProbe } from '../telemetry/mneme-telemetry.js';
 import type { ReplayObserver } from '../aggregate/replay.js';
 import { aggregateDefinition, categoryOf } from '../aggregate/aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from '../aggregate/aggregate-root.js';
+import { COMMAND_WINDOW } from '../aggregate/command-window.js';
+import { firstEventOf, historyStartOf, sameStart, setHistoryStart, type HistoryStart } from '../aggregate/history-start.js';
+import { SnapshotStateError } from '../errors/snapshot-errors.js';
 
 /**
- * Events before a snapshot that command-id deduplication still looks at, so a command re-sent soon
- * after another writer's snapshot covered its events is still recognised (see the README's window).
+ * Events before a snapshot that command-id deduplication reads: the window (`COMMAND_WINDOW`
+ * events from the stream's end, which is at or after the snapshot), and as many again, so a
+ * re-send just outside the window is reported (`CommandOutsideWindowError`) on this path as well.
  */
-export const COMMAND_LOOKBACK = 256;
+const COMMAND_LOOKBACK = 2 * COMMAND_WINDOW;
 
 /** A snapshot decided before a save and written after it succeeds. */
 export interface PreparedSnapshot {
@@ -68,9 +72,16 @@ export class AggregateSnapshots {
     }
     // Another version's state is never mis-applied: the next snapshot replaces it.
     if (!snapshot || snapshot.version !== policy.version) return undefined;
+    if (snapshot.eventId === undefined) {
+      const reason = `it names no event id, so it cannot prove it belongs to the stream's current life`;
+      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
+      return undefined;
+    }
     let aggregate: A;
     try {
       aggregate = restoreState(type, snapshot.state);
+      const misfit = findMisfit(new type(), aggregate);
+      if (misfit) throw new TypeError(misfit);
     } catch (error) {
       const reason = `its state cannot be restored as ${type.name}: ${error instanceof Error ? error.message : String(error)}`;
       this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason, { cause: error }), type, id);
@@ -83,6 +94,10 @@ export class AggregateSnapshots {
     // was recreated since and the snapshot belongs to its old life. An observer (command-id
     // deduplication) also sees the COMMAND_LOOKBACK events before it, which are not applied.
     const lookbackFrom = observe ? snapshot.revision - BigInt(COMMAND_LOOKBACK) : snapshot.revision;
+    // And where the stream begins now (in parallel): truncated since, the state holds removed events.
+    const start: HistoryStart = { revision: snapshot.firstRevision ?? 0n, id: snapshot.firstEventId };
+    const firstNow = this.store.eventStore.appendOnly ? undefined : firstEventOf(this.store.eventStore, streamName);
+    firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
     const lookback: RecordedEvent[] = [];
     let checked = false;
     for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: lookbackFrom < 0n ? 0n : lookbackFrom })) {
@@ -92,7 +107,7 @@ export class AggregateSnapshots {
           lookback.push(recorded);
           continue;
         }
-        if (recorded.revision !== snapshot.revision || (snapshot.eventId !== undefined && recorded.id !== snapshot.eventId)) break;
+        if (recorded.revision !== snapshot.revision || recorded.id !== snapshot.eventId) break;
         checked = true;
         // Observed only once the snapshot is known to be good: otherwise the caller replays in full.
         for (const seen of [...lookback, recorded]) observe?.(seen, () => deserializeEvent(seen));
@@ -107,6 +122,12 @@ export class AggregateSnapshots {
       this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
       return undefined;
     }
+    if (firstNow && !sameStart(start, await firstNow)) {
+      const reason = `stream '${streamName}' no longer begins at revision ${start.revision}, where the history of its state begins (it was truncated since)`;
+      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason), type, id);
+      return undefined;
+    }
+    setHistoryStart(aggregate, start);
     this.#covered.set(aggregate, snapshot.revision);
     if (probe) probe.fromSnapshot = true;
     return aggregate;
@@ -141,16 +162,32 @@ export class AggregateSnapshots {
     return { aggregate, streamName, snapshot };
   }
 
-  /** After the save: writes the snapshot. Never throws; a failure is reported and the next save tries again. */
-  async write(prepared: PreparedSnapshot, savedRevision: bigint): Promise<void> {
-    const { aggregate, streamName, snapshot } = prepared;
-    // An idempotent re-append may end elsewhere: the state is only known to match `snapshot.revision`.
-    if (savedRevision !== snapshot.revision) return;
+  /**
+   * After the save: writes the snapshot, its state captured from `pure()`, the aggregate as the
+   * appliers left it after the stored events (the cache's entry, or a fresh load): never the
+   * handler's copy, which may hold changes made outside appliers. Never throws; a failure is
+   * reported and the next save tries again.
+   */
+  async write(prepared: PreparedSnapshot, savedRevision: bigint, pure: () => AggregateRoot | Promise<AggregateRoot>): Promise<void> {
+    const { aggregate, streamName } = prepared;
+    // Where the save ended (after a stream's hidden events, its revisions go on further than the load read).
+    let snapshot: Snapshot = { ...prepared.snapshot, revision: savedRevision };
     let snapshotRevision: bigint;
+    let source: AggregateRoot | undefined;
     try {
+      source = await pure();
+      // Another writer moved the stream on before the fresh load: the next save takes the snapshot.
+      if (source.revision !== snapshot.revision) return;
+      const start = historyStartOf(source);
+      snapshot = {
+        ...snapshot,
+        state: captureState(source),
+        ...(start ? { firstRevision: start.revision, ...(start.id === undefined ? {} : { firstEventId: start.id }) } : {}),
+      };
       snapshotRevision = await this.store.write(streamName, snapshot);
     } catch (error) {
-      this.#logger.warn(`Writing the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`, {
+      const what = SnapshotStateError.is(error) ? 'Capturing' : 'Writing';
+      this.#logger.warn(`${what} the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`, {
         streamName,
         aggregateType: snapshot.aggregateType,
         aggregateId: aggregate.id,
@@ -160,6 +197,7 @@ export class AggregateSnapshots {
       return;
     }
     this.#covered.set(aggregate, snapshot.revision);
+    this.#covered.set(source, snapshot.revision);
     try {
       await this.store.keepLatest(streamName, snapshotRevision);
     } catch (error) {
@@ -177,4 +215,27 @@ export class AggregateSnapshots {
       error,
     });
   }
+}
+
+/**
+ * Why a restored state does not fit its class, or undefined: a field a fresh instance initialises
+ * holds another kind of value (a string where the class starts with a number, an object for an
+ * array...). Fields a fresh instance leaves undefined or null may hold anything.
+ */
+function findMisfit(fresh: object, restored: object): string | undefined {
+  const state = restored as Record<string, unknown>;
+  for (const [key, initial] of Object.entries(fresh)) {
+    if (initial === undefined || initial === null || !(key in state)) continue;
+    const value = state[key];
+    const kind = kindOf(initial);
+    if (kindOf(value) !== kind) return `field ${key} holds ${kindOf(value)}, where ${fresh.constructor.name} starts with ${kind}`;
+  }
+  return undefined;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object`;
+  return `a ${typeof value}`;
 }

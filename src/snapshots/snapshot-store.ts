@@ -15,6 +15,12 @@ export interface Snapshot {
   readonly eventId?: string;
   /** The state as class-transformer's plain JSON. */
   readonly state: unknown;
+  /**
+   * The first event of the history the state was built from (its revision and id), so a snapshot
+   * of a stream truncated since (`$tb`, `$maxCount`) is recognised. Absent: revision 0.
+   */
+  readonly firstRevision?: bigint;
+  readonly firstEventId?: string;
 }
 
 /** A snapshot as read back, with its own place in the companion stream. */
@@ -32,8 +38,14 @@ export class SnapshotStore {
 
   /** Appends the snapshot; returns its revision in the companion stream. */
   async write(streamName: string, snapshot: Snapshot): Promise<bigint> {
-    const { revision, eventId, ...rest } = snapshot;
-    const data = { ...rest, revision: revision.toString(), ...(eventId === undefined ? {} : { eventId }) };
+    const { revision, eventId, firstRevision, firstEventId, ...rest } = snapshot;
+    const data = {
+      ...rest,
+      revision: revision.toString(),
+      ...(eventId === undefined ? {} : { eventId }),
+      ...(firstRevision === undefined ? {} : { firstRevision: firstRevision.toString() }),
+      ...(firstEventId === undefined ? {} : { firstEventId }),
+    };
     const { nextExpectedRevision } = await this.eventStore.appendToStream(streamName, [{ type: SNAPSHOT_EVENT_TYPE, data }], {
       expectedRevision: ANY,
     });
@@ -65,17 +77,21 @@ function parseSnapshot(recorded: RecordedEvent): StoredSnapshot {
   if (recorded.type !== SNAPSHOT_EVENT_TYPE) throw fail(`its type is '${recorded.type}', not '${SNAPSHOT_EVENT_TYPE}'`);
   const data = recorded.data as Record<string, unknown> | null;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw fail('its data is not a JSON object');
-  const { aggregateType, version, revision, eventId, state } = data;
+  const { aggregateType, version, revision, eventId, state, firstRevision, firstEventId } = data;
   if (typeof version !== 'number' || !Number.isSafeInteger(version)) throw fail(`its version is ${JSON.stringify(version)}, not an integer`);
   if (typeof revision !== 'string' || !/^\d+$/.test(revision)) throw fail(`its revision is ${JSON.stringify(revision)}, not a decimal string`);
   if (eventId !== undefined && typeof eventId !== 'string') throw fail('its eventId is not a string');
   if (typeof state !== 'object' || state === null || Array.isArray(state)) throw fail('its state is not a JSON object');
+  if (firstRevision !== undefined && (typeof firstRevision !== 'string' || !/^\d+$/.test(firstRevision))) throw fail(`its firstRevision is ${JSON.stringify(firstRevision)}, not a decimal string`);
+  if (firstEventId !== undefined && typeof firstEventId !== 'string') throw fail('its firstEventId is not a string');
   return {
     aggregateType: typeof aggregateType === 'string' ? aggregateType : '',
     version,
     revision: BigInt(revision),
     ...(eventId === undefined ? {} : { eventId }),
     state,
+    ...(firstRevision === undefined ? {} : { firstRevision: BigInt(firstRevision as string) }),
+    ...(firstEventId === undefined ? {} : { firstEventId: firstEventId as string }),
     snapshotRevision: recorded.revision,
   };
 }

@@ -105,6 +105,13 @@ export abstract class EventStore {
    */
   headPosition?(): Promise<GlobalPosition | undefined>;
 
+  /**
+   * True when a stream's events, once stored, always read back: the store has no soft delete, no
+   * truncation, no `$maxCount`/`$maxAge`. Cached aggregates then skip checking that the history
+   * they were built from is still there (one read less per command). Unset: assume it may change.
+   */
+  readonly appendOnly?: boolean;
+
   /** Streams the global log in store order (what was there when the read began), without system streams. */
   abstract readAll(options?: ReadAllOptions): AsyncIterable<PositionedEvent>;
 

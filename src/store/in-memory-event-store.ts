@@ -116,6 +116,8 @@ type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bi
  * always take a full turn (see Traffic).
  */
 export class InMemoryEventStore extends EventStore {
+  /** Nothing here deletes or truncates a stream. */
+  override readonly appendOnly: boolean = true;
   readonly #streams = new Map<string, Stream>();
   /** Every event in commit order (KurrentDB's `$all`): its index is its position; the records themselves, no wrapper per event. */
   readonly #log: StoredEvent[] = [];

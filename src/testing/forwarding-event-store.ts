@@ -21,8 +21,12 @@ export class ForwardingEventStore extends EventStore {
   override setStreamMaxCount?: (streamName: string, maxCount: number) => Promise<void>;
   override headPosition?: () => Promise<GlobalPosition | undefined>;
 
+  /** As the inner store's. */
+  override readonly appendOnly: boolean | undefined;
+
   constructor(readonly inner: EventStore) {
     super();
+    this.appendOnly = inner.appendOnly;
     if (inner.setStreamMaxCount) this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
     if (inner.headPosition) this.headPosition = () => inner.headPosition!();
   }

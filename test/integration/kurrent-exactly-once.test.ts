@@ -64,7 +64,12 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
     it('retries a failed read of the stream, then succeeds', async () => {
       const { id } = await openAccount();
       inject({ kind: 'unavailable', count: 2, methods: ['Read'] });
-      await expect(bus.execute(new Deposit(id, 10))).resolves.toMatchObject({ attempts: 3, nextExpectedRevision: 1n });
+      // A cached command reads twice at once (its catch-up and the stream's first event, checked):
+      // both faults may hit one attempt.
+      const result = await bus.execute(new Deposit(id, 10));
+      expect(result).toMatchObject({ nextExpectedRevision: 1n });
+      expect(result.attempts).toBeGreaterThan(1);
+      expect(kurrent.emulator.pendingFaults).toBe(0);
     });
 
     it('resolves a command whose append was applied but whose reply was lost, with its events stored once', async () => {

@@ -17,13 +17,13 @@ const ROOT_ERRORS = [
   'InvalidDecoratorError', 'InvalidCommandError', 'StateNotCopyableError', 'EventStoreTimeoutError',
   'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
   'ProjectionTimeoutError', 'CheckpointAheadOfLogError',
-  'InvalidProcessManagerError',
+  'InvalidProcessManagerError', 'CommandOutsideWindowError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
   'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'deserializeEvent',
   'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
-  'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
+  'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'COMMAND_WINDOW', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
   'DEFAULT_TRANSIENT_RETRY_POLICY', 'MAX_DELAY_MS',
   'comparePositions', 'positionFromJSON', 'positionToJSON',
   'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',
