@@ -29,8 +29,6 @@ type StoredEvent = Readonly<RecordedEvent>;
 
 interface Stream {
   readonly events: StoredEvent[];
-  /** event id -> revision, for KurrentDB's idempotent re-append checks. */
-  readonly revisionById: Map<string, number>;
 }
 
 export interface InMemoryEventStoreOptions {
@@ -121,6 +119,11 @@ export class InMemoryEventStore extends EventStore {
   readonly #streams = new Map<string, Stream>();
   /** Every event in commit order (KurrentDB's `$all`): its index is its position; the records themselves, no wrapper per event. */
   readonly #log: StoredEvent[] = [];
+  /**
+   * Event id -> the newest record written with it, in any stream: KurrentDB's lookup for the weak
+   * idempotency of ANY and STREAM_EXISTS (the server's is a bounded cache; this one forgets nothing).
+   */
+  readonly #byEventId = new Map<string, StoredEvent>();
   /** Live subscriptions waiting for the next append. */
   readonly #appendListeners = new Set<() => void>();
   readonly #traffic = new Traffic();
@@ -191,7 +194,7 @@ export class InMemoryEventStore extends EventStore {
 
     // From here to the write nothing awaits: the check and the write are one atomic step.
     const stream = this.#streams.get(streamName);
-    const decision = decide(stream, expected, prepared);
+    const decision = decide(streamName, stream, expected, prepared, this.#byEventId);
     if (decision.kind === 'conflict') {
       throw new ConcurrencyError(streamName, expected, stream ? BigInt(stream.events.length - 1) : NO_STREAM);
     }
@@ -202,7 +205,7 @@ export class InMemoryEventStore extends EventStore {
     const createdAt = storedDateNow();
     for (const stored of prepared) {
       const revision = target.events.length;
-      target.revisionById.set(stored.id, revision);
+      this.#byEventId.set(stored.id, stored);
       (stored as { revision: bigint }).revision = BigInt(revision);
       (stored as { createdAt: Date }).createdAt = createdAt;
       target.events.push(Object.freeze(stored));
@@ -301,7 +304,7 @@ export class InMemoryEventStore extends EventStore {
   }
 
   #createStream(streamName: string): Stream {
-    const stream: Stream = { events: [], revisionById: new Map() };
+    const stream: Stream = { events: [] };
     this.#streams.set(streamName, stream);
     return stream;
   }
@@ -315,10 +318,16 @@ export class InMemoryEventStore extends EventStore {
 const WRITE: CommitDecision = Object.freeze({ kind: 'write' });
 const CONFLICT: CommitDecision = Object.freeze({ kind: 'conflict' });
 
-function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: readonly { readonly id: string }[]): CommitDecision {
+function decide(
+  streamName: string,
+  stream: Stream | undefined,
+  expected: ExpectedRevision,
+  ids: readonly { readonly id: string }[],
+  byEventId: ReadonlyMap<string, StoredEvent>,
+): CommitDecision {
   const current = stream ? BigInt(stream.events.length - 1) : NO_STREAM;
   if (expectedRevisionMatches(expected, current)) {
-    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(stream, ids) : WRITE;
+    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(streamName, byEventId, ids) : WRITE;
   }
   const expectedNumber = expected === NO_STREAM ? -1n : expected;
   if (stream && typeof expectedNumber === 'bigint' && expectedNumber < BigInt(stream.events.length - 1)) {
@@ -327,25 +336,35 @@ function decide(stream: Stream | undefined, expected: ExpectedRevision, ids: rea
   return CONFLICT;
 }
 
-/** ANY / STREAM_EXISTS: if the first id is already in the stream, all of them must be. */
-function weakIdempotency(stream: Stream | undefined, events: readonly { readonly id: string }[]): CommitDecision {
-  if (!stream || events.length === 0 || !stream.revisionById.has(events[0]!.id)) return WRITE;
-  let lastRevision = -1;
+/**
+ * ANY / STREAM_EXISTS: if the newest record with the first id is in this stream, the newest with
+ * every id must be (an id last written to another stream counts as new, as on the server).
+ */
+function weakIdempotency(
+  streamName: string,
+  byEventId: ReadonlyMap<string, StoredEvent>,
+  events: readonly { readonly id: string }[],
+): CommitDecision {
+  if (events.length === 0 || byEventId.get(events[0]!.id)?.streamName !== streamName) return WRITE;
+  let lastRevision = -1n;
   for (const { id } of events) {
-    const revision = stream.revisionById.get(id);
-    if (revision === undefined) return CONFLICT; // KurrentDB: CorruptedIdempotency
-    lastRevision = revision;
+    const written = byEventId.get(id);
+    if (written?.streamName !== streamName) return CONFLICT; // KurrentDB: CorruptedIdempotency
+    lastRevision = written.revision;
   }
-  return { kind: 'idempotent', lastRevision: BigInt(lastRevision) };
+  return { kind: 'idempotent', lastRevision };
 }
 
-/** Exact revision behind the stream's end: the ids must be exactly the events that follow it. */
+/**
+ * Exact revision behind the stream's end: the ids must be exactly those of the events that follow it
+ * (an empty append behind the end is a conflict, as on the server).
+ */
 function strongIdempotency(stream: Stream, expected: number, events: readonly { readonly id: string }[]): CommitDecision {
   if (events.length === 0) return CONFLICT;
   let revision = expected;
   for (const { id } of events) {
     revision += 1;
-    if (stream.revisionById.get(id) !== revision) return CONFLICT;
+    if (stream.events[revision]?.id !== id) return CONFLICT;
   }
   return { kind: 'idempotent', lastRevision: BigInt(revision) };
 }

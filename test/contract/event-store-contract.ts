@@ -397,6 +397,39 @@ const cyclic: Record<string, unknown> = {};
         expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
       });
 
+      it('ANY: an id written to another stream since counts as new, and is written again', async () => {
+        const [s, other] = [stream('idem-moved'), stream('idem-moved-other')];
+        const id = randomUUID();
+        await store.appendToStream(s, [event('A', {}, id)]);
+        await store.appendToStream(other, [event('A', {}, id)]);
+        const again = await store.appendToStream(s, [event('A', {}, id)], { expectedRevision: ANY });
+        expect(again.nextExpectedRevision).toBe(1n);
+        expect((await collect(store.readStream(s))).map((e) => e.id)).toEqual([id, id]);
+      });
+
+      it('NO_STREAM: the creating batch is recognised at its revisions, even if its id was written again', async () => {
+        const s = stream('idem-rewritten');
+        const id = randomUUID();
+        await store.appendToStream(s, [event('A', {}, id)], { expectedRevision: NO_STREAM });
+        await store.appendToStream(s, [event('B', {}, randomUUID()), event('A', {}, id)], { expectedRevision: ANY });
+        const again = await store.appendToStream(s, [event('A', {}, id)], { expectedRevision: NO_STREAM });
+        expect(again.nextExpectedRevision).toBe(0n);
+        expect(await collect(store.readStream(s))).toHaveLength(3);
+      });
+
+      it('an empty append writes nothing and is decided by the expected revision alone', async () => {
+        const s = stream('idem-empty');
+        expect((await store.appendToStream(s, [], { expectedRevision: NO_STREAM })).nextExpectedRevision).toBe(-1n);
+        const missing = store.appendToStream(s, [], { expectedRevision: STREAM_EXISTS });
+        await expect(missing).rejects.toThrow(ConcurrencyError);
+        await store.appendToStream(s, [event('A'), event('B')]);
+        expect((await store.appendToStream(s, [], { expectedRevision: ANY })).nextExpectedRevision).toBe(1n);
+        expect((await store.appendToStream(s, [], { expectedRevision: 1n })).nextExpectedRevision).toBe(1n);
+        await expect(store.appendToStream(s, [], { expectedRevision: 0n })).rejects.toThrow(ConcurrencyError);
+        await expect(store.appendToStream(s, [], { expectedRevision: NO_STREAM })).rejects.toThrow(ConcurrencyError);
+        expect(await collect(store.readStream(s))).toHaveLength(2);
+      });
+
       it('exact revision: different ids after that revision are a conflict', async () => {
         const s = stream('idem-exact-conflict');
         await store.appendToStream(s, [event('A'), event('B')]);

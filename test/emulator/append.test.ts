@@ -166,6 +166,15 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
       expect(await readRevisions(kurrent.client, stream)).toEqual([0n, 1n, 2n, 3n]);
     });
 
+    it('rejects an empty append at a stale revision, as nothing can match it', async () => {
+      const stream = uniqueStream('exact-stale-empty');
+      await kurrent.client.appendToStream(stream, testEvents(2));
+
+      const failure = kurrent.client.appendToStream(stream, [], { streamState: 0n });
+
+      await expect(failure).rejects.toMatchObject({ expectedState: 0n, actualState: 1n });
+    });
+
     it('rejects a revision on a stream that never existed', async () => {
       const failure = kurrent.client.appendToStream(uniqueStream('exact-missing'), testEvent(), { streamState: 0n });
 

@@ -12,7 +12,7 @@ import {
   type UUID,
 } from './protocol.js';
 import { guarded } from './call-guard.js';
-import { batchWrongExpectedVersion, expectedOfBatch } from './expected-revision.js';
+import { batchWrongExpectedVersion, expectedOfBatch } from './wire-expected-revision.js';
 import type { ProposedEvent, WriteOutcome } from './records.js';
 import { deadlineTimer, timeLeftMs } from './batch-deadline.js';
 import type { StreamsContext, StreamsHandlers } from './streams-context.js';

@@ -191,6 +191,8 @@ export class InMemoryLog {
         if (expected === WIRE_NO_STREAM && softDeleted) return { kind: 'ok', softDeleted };
         return { kind: 'wrong-expected-version' };
       }
+      // An empty append behind the end matches nothing: the server answers WEV.
+      if (eventIds.length === 0) return { kind: 'wrong-expected-version' };
       return { kind: 'idempotent', lastRevision: revision };
     }
 

@@ -2,7 +2,7 @@
 import { streamsPb, type ReadReq } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import type { LogRecord } from './records.js';
-import { allFilter } from './all-filter.js';
+import { allFilter } from './wire-all-filter.js';
 import { linkResolver } from './links.js';
 import { failStream, writeAll, type ReadCall } from './response-writer.js';
 import { eventResponse, streamDeleted, streamNameOf, streamNotFoundResponse } from './wire.js';

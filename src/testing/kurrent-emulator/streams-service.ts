@@ -2,7 +2,7 @@
 import { sharedPb, streamsPb, type AppendReq, type AppendResp, type DeleteReq, type TombstoneReq } from './protocol.js';
 import type { StreamsContext, StreamsHandlers } from './streams-context.js';
 import { guarded } from './call-guard.js';
-import { appendWrongExpectedVersion, expectedOf } from './expected-revision.js';
+import { appendWrongExpectedVersion, expectedOf } from './wire-expected-revision.js';
 import type { ProposedEvent, WriteOutcome } from './records.js';
 import { batchAppendHandler } from './batch-append.js';
 import { readAll, readStream } from './reads.js';

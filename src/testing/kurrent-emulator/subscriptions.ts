@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { streamsPb, type ReadReq, type ReadResp } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import type { LogRecord } from './records.js';
-import { allFilter } from './all-filter.js';
+import { allFilter } from './wire-all-filter.js';
 import { linkResolver } from './links.js';
 import { firstAtOrAfter } from './reads.js';
 import { failStream, isGone, writeAll, type ReadCall } from './response-writer.js';
