@@ -39,7 +39,7 @@ async function instances(store: KurrentEventStore) {
   const made = [];
   for (const aggregateCache of [undefined, undefined, false] as const) {
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Show], eventStore: store, ...(aggregateCache === false ? { aggregateCache } : {}) }));
+    container.load(mnemeModule({ aggregates: [Show], eventStore: store, ...(aggregateCache === false ? { aggregateCache } : {}) }));
     made.push({ bus: container.get(CommandBus), repository: container.get(AggregateRepository) });
   }
   return made;

@@ -58,7 +58,7 @@ describe('projections over renamed and older events', () => {
     // The old app: the type's former name, schema version 1 (no schemaVersion metadata).
     await store.appendToStream('Cart-c1', [{ type: 'Shop.ItemAdded', data: { sku: 'tea' } }]);
     const container = new Container();
-    await container.load(mnemeModule({ aggregates: [Cart], eventStore: store }));
+    container.load(mnemeModule({ aggregates: [Cart], eventStore: store }));
     await container.get(CommandBus).execute(new AddLine('c1', 'jam', 3));
 
     const cart = await container.get(AggregateRepository).load(Cart, 'c1');

@@ -51,7 +51,7 @@ export class Show extends AggregateRoot {
 
 async function instance(store: EventStore, inProcessStreamQueue: boolean) {
   const container = new Container();
-  await container.load(mnemeModule({ aggregates: [Show], eventStore: store, inProcessStreamQueue }));
+  container.load(mnemeModule({ aggregates: [Show], eventStore: store, inProcessStreamQueue }));
   return { bus: container.get(CommandBus), repository: container.get(AggregateRepository) };
 }
 
