@@ -97,6 +97,7 @@ export {
 } from './repository/command-stamp.js';
 export { COMMAND_WINDOW } from './aggregate/command-window.js';
 export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
+export type { CommandEventMap, EventsOf, KnownCommand } from './commands/command-types.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';
 export {

@@ -16,6 +16,8 @@ const README_MAX_BYTES = 15 * 1024;
 const DOMAIN_IMPORT = './domain.js';
 /** The example's transfer process manager, beside its domain. */
 const TRANSFERS_IMPORT = './transfers.js';
+/** A block that adds to Mneme's types by declaration merging (`declare module 'mneme' { ... }`). */
+const AUGMENTS_MNEME = /declare module 'mneme'/;
 
 /** README.md and every page under docs/ (drafts included), as paths relative to the repository. */
 function pages(): string[] {
@@ -127,7 +129,11 @@ describe('the docs', () => {
     const outDir = join(root, '.docs-check');
     const files = writeBlocks(outDir, pages().flatMap(blocksOf));
     try {
-      const diagnostics = diagnosticsOf([...files.keys()]).map((message) => {
+      // A block that augments Mneme's types (declaration merging) is checked on its own, as the one
+      // augmentation of its app: in the shared program it would retype every other block.
+      const augmenting = [...files].filter(([, block]) => AUGMENTS_MNEME.test(block.code)).map(([file]) => file);
+      const shared = [...files.keys()].filter((file) => !augmenting.includes(file));
+      const diagnostics = [diagnosticsOf(shared), ...augmenting.map((file) => diagnosticsOf([file]))].flat().map((message) => {
         const [file] = message.split(':');
         const block = files.get(file!);
         return block ? `${block.page} (block at line ${block.line}): ${message.slice(message.indexOf(' ') + 1)}` : message;

@@ -8,6 +8,7 @@ import { CommandTimeoutError } from '../errors/command-errors.js';
 import { COMMAND_DEADLINE, CommandDeadline, DEFAULT_COMMAND_TIMEOUT_MS, checkTimeoutMs, deadlineOf } from './command-deadline.js';
 import { commandTimeoutMs, resolveCommandStamp, type CommandOptions } from './command-options.js';
 import type { CommandRouter } from './command-router.js';
+import type { EventsOf, KnownCommand } from './command-types.js';
 
 /** Settings of a `CommandBus` (mnemeModule passes `commandTimeoutMs` as `timeoutMs`). */
 export interface CommandBusOptions {
@@ -40,7 +41,7 @@ export class CommandBus {
    * Settles within its timeout (`options.timeoutMs`, or the bus's): then it fails with
    * `CommandTimeoutError`, and nothing the command decides later is written.
    */
-  execute<C extends object>(command: C, options?: CommandOptions): Promise<CommandResult> {
+  execute<C extends KnownCommand>(command: C, options?: CommandOptions): Promise<CommandResult<EventsOf<C>>> {
     // Not async: it returns the chain's own promise (an async function would wrap it in another,
     // two microtask turns more per command); what throws here still rejects the returned promise.
     try {
@@ -71,7 +72,8 @@ export class CommandBus {
         if (!interceptor) return this.#attempt(context, route, idChosen);
         return interceptor.intercept(context, () => dispatch(index + 1));
       };
-      return this.telemetry.command(context, () => deadline.bound(() => dispatch(0)));
+      // The events are those the handler's applier classes rebuild; their type is the caller's registry's.
+      return this.telemetry.command(context, () => deadline.bound(() => dispatch(0))) as Promise<CommandResult<EventsOf<C>>>;
     } catch (error) {
       return Promise.reject(error);
     }

@@ -2,14 +2,15 @@ import type { AggregateClass } from '../../decorators/index.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 
 /** What `CommandBus.execute` resolves to. */
-export interface CommandResult {
+/** What `execute` resolves to; `E` is the events' type (see `CommandEventMap`). */
+export interface CommandResult<E extends object = object> {
   aggregateId: string;
   streamName: string;
   /**
    * The events the command appended (empty if it decided nothing). For a command re-sent with the
    * id of one already stored: the events it stored then (nothing new is written).
    */
-  events: readonly object[];
+  events: readonly E[];
   /**
    * Revision of the stream's last event afterwards (`-1n` if the stream is still empty); for a
    * re-sent command, the revision of the last event it stored.
