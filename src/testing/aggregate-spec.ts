@@ -4,6 +4,7 @@ import type { AggregateClass, Class } from '../../decorators/index.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { CommandBus } from '../commands/command-bus.js';
 import { CommandRouter } from '../commands/command-router.js';
+import type { EventsOf, KnownCommand } from '../commands/command-types.js';
 import { mnemeModule } from '../container/mneme-module.js';
 import { AggregateSpecFailedError } from '../errors/testing-errors.js';
 import { serializeEvent } from '../events/event-serializer.js';
@@ -122,19 +123,20 @@ export class AggregateSpecGiven {
    * The command under test; its aggregate id picks the stream the `given` events go to. Under Jest
    * (or Vitest with globals), a spec never ended by an awaited `thenEmits`/`thenThrows` fails its test.
    */
-  when(command: object): AggregateSpecWhen {
-    return new AggregateSpecWhen(this.aggregate, this.history, command);
+  when<C extends KnownCommand>(command: C): AggregateSpecWhen<C> {
+    return new AggregateSpecWhen<C>(this.aggregate, this.history, command);
   }
 }
 
-export class AggregateSpecWhen {
+/** `C` is the command's type: with a `CommandEventMap`, `thenEmits` takes only that command's events. */
+export class AggregateSpecWhen<C extends object = object> {
   readonly #record: SpecRecord;
   readonly #checkedAfterTest: boolean;
 
   constructor(
     private readonly aggregate: AggregateClass<AggregateRoot>,
     private readonly history: readonly object[],
-    private readonly command: object,
+    private readonly command: C,
   ) {
     this.#record = { aggregate: aggregate.name, command: (command as { constructor?: { name?: string } })?.constructor?.name ?? typeof command, asserted: false, awaited: false };
     this.#checkedAfterTest = running !== undefined;
@@ -142,7 +144,7 @@ export class AggregateSpecWhen {
   }
 
   /** Resolves when the command emitted exactly these events (same classes, same fields, same order). */
-  thenEmits(...expected: object[]): Promise<void> {
+  thenEmits(...expected: EventsOf<C>[]): Promise<void> {
     this.#record.asserted = true;
     return SpecPromise.track(this.#emits(expected), this.#record, this.#checkedAfterTest);
   }
@@ -153,7 +155,7 @@ export class AggregateSpecWhen {
     return SpecPromise.track(this.#throws(errorClass, fields), this.#record, this.#checkedAfterTest);
   }
 
-  async #emits(expected: object[]): Promise<void> {
+  async #emits(expected: readonly object[]): Promise<void> {
     const outcome = await this.#run();
     if ('error' in outcome) {
       throw this.#failure(expected.map(describeEvent).join(', ') || 'no events', `threw ${describeError(outcome.error)}`,
