@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ANY, MultiStreamAppendUnsupportedError, MultiStreamConcurrencyError, NO_STREAM, STREAM_EXISTS, appendToStreams, type EventData } from 'mneme';
+import { ANY, EventStoreUnavailableError, MultiStreamAppendUnsupportedError, MultiStreamConcurrencyError, NO_STREAM, STREAM_EXISTS, appendToStreams, type EventData } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { startKurrentEmulator, type KurrentEmulator } from 'mneme/testing';
 import { collect } from '../support/collect.js';
@@ -49,6 +49,32 @@ if (realServer && process.env.KURRENTDB_MULTI_STREAM_CONTRACT === '1') {
 
 const event = (type: string): EventData => ({ id: randomUUID(), type, data: {} });
 const stream = (label: string) => `multi_${label}-${randomUUID().replace(/-/g, '')}`;
+
+describe(`${KurrentEventStore.name}.appendToStreams when the reply is lost`, () => {
+  let subject: Awaited<ReturnType<typeof onEmulator>>;
+  beforeAll(async () => {
+    subject = await onEmulator('26.1.0');
+  });
+  afterAll(() => subject.close!());
+
+  it('fails as unavailable (transient), and the re-sent call with the same ids is answered without writing twice', async () => {
+    const [a, b] = [stream('a'), stream('b')];
+    const requests = [
+      { streamName: a, events: [event('A.One')], expectedRevision: NO_STREAM },
+      { streamName: b, events: [event('B.One')], expectedRevision: NO_STREAM },
+    ];
+    subject.emulator.injectFaults({ kind: 'drop-after-write', methods: ['AppendRecords'] });
+    const lost = await appendToStreams(subject.store, requests).catch((error: unknown) => error);
+    expect(EventStoreUnavailableError.is(lost)).toBe(true);
+    const again = await appendToStreams(subject.store, requests);
+    expect(again.streams).toEqual([
+      { streamName: a, nextExpectedRevision: 0n },
+      { streamName: b, nextExpectedRevision: 0n },
+    ]);
+    expect((await collect(subject.store.readStream(a))).length).toBe(1);
+    expect((await collect(subject.store.readStream(b))).length).toBe(1);
+  });
+});
 
 describe(`${KurrentEventStore.name}.appendToStreams on KurrentDB 25.1 (AppendSession, no AppendRecords)`, () => {
   let subject: Awaited<ReturnType<typeof onEmulator>>;
