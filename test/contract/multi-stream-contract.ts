@@ -268,6 +268,7 @@ export function describeMultiStreamContract(
         ['the same stream twice', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: s, events: [event('B')] }]],
         ['the same stream twice, in another case', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: s.toUpperCase(), events: [event('B')] }]],
         ['an empty stream name', InvalidStreamNameError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: '', events: [event('B')] }]],
+        ["the stream '$$'", InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: '$$', events: [event('B')] }]],
         ['a numeric expected revision', InvalidExpectedRevisionError, (s) => [{ streamName: s, events: [event('A')], expectedRevision: 0 }]],
         ['a metadata value that is not a string', InvalidEventError, (s) => [{ streamName: s, events: [{ ...event('A'), metadata: { n: 1 } }] }]],
         ['an event type with a space', InvalidEventError, (s) => [{ streamName: s, events: [event('Thing Happened')] }]],
