@@ -42,7 +42,19 @@ export {
   type AllFilter,
   type ReadAllOptions,
   type SubscribeToAllOptions,
+  type StreamAppendRequest,
+  type StreamCheck,
+  type AppendToStreamsOptions,
+  type AppendToStreamsResult,
 } from './store/event-store.js';
+export { appendToStreams } from './store/append-to-streams.js';
+export {
+  MultiStreamConcurrencyError,
+  InvalidMultiStreamAppendError,
+  MultiStreamAppendUnsupportedError,
+  type StreamConflict,
+  type MultiStreamCapability,
+} from './errors/multi-stream-errors.js';
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
 export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/store-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';

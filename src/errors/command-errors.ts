@@ -42,12 +42,14 @@ export class ConcurrencyError extends MnemeError {
     readonly streamName: string,
     readonly expected: ExpectedRevision,
     readonly actual: ActualRevision,
-    options: { cause?: unknown } = {},
+    /** `message` replaces the generated one (subclasses word their own). */
+    options: { cause?: unknown; message?: string } = {},
   ) {
     super(
-      `Append to stream '${streamName}' expected ${formatRevision(expected)} but the stream is at ` +
-        `${formatRevision(actual)}: another writer appended first. Reload the stream and decide again.`,
-      options,
+      options.message ??
+        `Append to stream '${streamName}' expected ${formatRevision(expected)} but the stream is at ` +
+          `${formatRevision(actual)}: another writer appended first. Reload the stream and decide again.`,
+      { cause: options.cause },
     );
   }
 }

@@ -30,6 +30,34 @@ export interface AppendResult {
   nextExpectedRevision: bigint;
 }
 
+/** One stream of a multi-stream append: its events, and where the writer believes it is. */
+export interface StreamAppendRequest {
+  streamName: string;
+  /** At least one: a stream read but not written belongs in `checks`. */
+  events: EventData[];
+  /** Defaults to `ANY`. */
+  expectedRevision?: ExpectedRevision;
+}
+
+/**
+ * A stream the decision read but does not write: the append happens only if it is still where the
+ * writer saw it. `ANY` would check nothing, so it is refused.
+ */
+export interface StreamCheck {
+  streamName: string;
+  expectedRevision: Exclude<ExpectedRevision, 'any'>;
+}
+
+export interface AppendToStreamsOptions {
+  checks?: StreamCheck[];
+}
+
+/** Where each written stream ended (in request order), and the global position of the last record written. */
+export interface AppendToStreamsResult {
+  streams: { streamName: string; nextExpectedRevision: bigint }[];
+  position: GlobalPosition;
+}
+
 export type ReadDirection = 'forwards' | 'backwards';
 
 export interface ReadStreamOptions {
@@ -80,6 +108,16 @@ export abstract class EventStore {
    * `expectedRevision`. Re-appending the very same event ids is idempotent, as in KurrentDB.
    */
   abstract appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Optional capability: appends to several streams in one atomic commit (all streams written or
+   * none), each at its expected revision, provided every check still holds. Throws
+   * `MultiStreamConcurrencyError` (a `ConcurrencyError`) naming every stream whose expectation or
+   * check failed. A re-sent request with the same event ids succeeds without writing again when every
+   * written stream recognises its ids. Optional so that stores written before it still compile: call
+   * it through `appendToStreams(store, ...)`, which throws `MultiStreamAppendUnsupportedError` for them.
+   */
+  appendToStreams?(requests: StreamAppendRequest[], options?: AppendToStreamsOptions): Promise<AppendToStreamsResult>;
 
   /** Streams the events; a missing (or soft-deleted) stream yields nothing. */
   abstract readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;

@@ -4,6 +4,9 @@ import {
   EventStore,
   type AppendOptions,
   type AppendResult,
+  type AppendToStreamsOptions,
+  type AppendToStreamsResult,
+  type StreamAppendRequest,
   type EventData,
   type PositionedEvent,
   type ReadAllOptions,
@@ -13,7 +16,11 @@ import {
 } from './event-store.js';
 import { isSystemStream, matchesAllFilter, validateReadAllOptions } from './all-filter.js';
 import type { GlobalPosition } from './global-position.js';
-import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from './expected-revision.js';
+import { ANY, NO_STREAM } from './expected-revision.js';
+import { decide, type Stream } from './commit-check.js';
+import { decideMultiStream, type CommitEntry } from './multi-stream-commit.js';
+import { validateMultiStreamAppend } from './multi-stream-validation.js';
+import { MultiStreamConcurrencyError } from '../errors/multi-stream-errors.js';
 import { EMPTY_METADATA, NOT_PLAIN, StoredDate, frozenCopy, plainFrozenCopy, storedEventSize, takeSizeBound } from './frozen-records.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventTooLargeError } from '../errors/store-errors.js';
@@ -26,10 +33,6 @@ import { validateEventJson, validateEventList, validateEventShape, validateExpec
  * a read neither parses nor copies. Deserialization copies the data into a fresh instance anyway.
  */
 type StoredEvent = Readonly<RecordedEvent>;
-
-interface Stream {
-  readonly events: StoredEvent[];
-}
 
 export interface InMemoryEventStoreOptions {
   /**
@@ -103,8 +106,6 @@ function storedDateNow(): StoredDate {
 
 /** How long one overlap of operations makes a store's appends wait full turns. */
 const CONTENTION_WINDOW_MS = 100;
-
-type CommitDecision = { kind: 'write' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'conflict' };
 
 /**
  * The embedded event store: KurrentDB's append semantics (expected revisions, idempotent re-append
@@ -215,6 +216,67 @@ export class InMemoryEventStore extends EventStore {
     return { nextExpectedRevision: prepared[prepared.length - 1]!.revision };
   }
 
+  /**
+   * Several streams in one commit: every stream is checked first (KurrentDB's multi-stream commit,
+   * see decideMultiStream), then all records are written back to back, so their positions are one
+   * contiguous run of the log and a subscriber sees them together.
+   */
+  override async appendToStreams(requests: StreamAppendRequest[], options?: AppendToStreamsOptions): Promise<AppendToStreamsResult> {
+    const checked = validateMultiStreamAppend(requests, options);
+    let size = 0;
+    const prepared = checked.requests.map(({ streamName, events }) =>
+      events.map((event): StoredEvent => {
+        const data = frozenCopy(event.data);
+        const metadata = frozenCopy(event.metadata ?? {}) as Record<string, unknown>;
+        // KurrentDB's limit on one append, over every stream of the commit.
+        size += storedEventSize(event.type, data, event.metadata === undefined ? undefined : metadata);
+        if (size > this.#maxAppendSize) throw new EventTooLargeError(streamName, this.#maxAppendSize);
+        return { id: event.id ?? randomUUID(), streamName, revision: -1n, type: event.type, data, metadata, createdAt: UNWRITTEN };
+      }),
+    );
+    const traffic = this.#traffic;
+    traffic.begin();
+    await traffic.appendTurn();
+    traffic.end();
+
+    // From here to the write nothing awaits: every check and every write are one atomic step.
+    const entries: CommitEntry[] = [
+      ...checked.requests.map(({ streamName, expected }, index) => ({
+        streamName,
+        stream: this.#streams.get(streamName),
+        expected,
+        role: 'append' as const,
+        ids: prepared[index]!,
+      })),
+      ...checked.checks.map(({ streamName, expected }) => ({ streamName, stream: this.#streams.get(streamName), expected, role: 'check' as const, ids: [] })),
+    ];
+    const decision = decideMultiStream(entries, this.#byEventId);
+    if (decision.kind === 'conflict') throw new MultiStreamConcurrencyError(decision.conflicts);
+    if (decision.kind === 'idempotent') {
+      // A rare path (a re-sent commit): finding the original records' places is a scan of the log.
+      const last = Math.max(...decision.lastRecords.map((record) => this.#log.lastIndexOf(record)));
+      return {
+        streams: decision.lastRecords.map((record) => ({ streamName: record.streamName, nextExpectedRevision: record.revision })),
+        position: positionAt(last),
+      };
+    }
+
+    const createdAt = storedDateNow();
+    const streams = checked.requests.map(({ streamName }, index) => {
+      const target = this.#streams.get(streamName) ?? this.#createStream(streamName);
+      for (const stored of prepared[index]!) {
+        this.#byEventId.set(stored.id, stored);
+        (stored as { revision: bigint }).revision = BigInt(target.events.length);
+        (stored as { createdAt: Date }).createdAt = createdAt;
+        target.events.push(Object.freeze(stored));
+        this.#log.push(stored);
+      }
+      return { streamName, nextExpectedRevision: BigInt(target.events.length - 1) };
+    });
+    if (this.#appendListeners.size > 0) for (const listener of this.#appendListeners) listener();
+    return { streams, position: positionAt(this.#log.length - 1) };
+  }
+
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     for await (const page of this.readStreamPages(streamName, options)) yield* page;
   }
@@ -308,65 +370,6 @@ export class InMemoryEventStore extends EventStore {
     this.#streams.set(streamName, stream);
     return stream;
   }
-}
-
-/**
- * KurrentDB's commit check (IndexWriter.CheckCommit): which expected revisions accept the append,
- * and when a re-sent batch of already-written ids succeeds without writing again.
- */
-/** The two decisions without data, shared: deciding allocates nothing in the usual case. */
-const WRITE: CommitDecision = Object.freeze({ kind: 'write' });
-const CONFLICT: CommitDecision = Object.freeze({ kind: 'conflict' });
-
-function decide(
-  streamName: string,
-  stream: Stream | undefined,
-  expected: ExpectedRevision,
-  ids: readonly { readonly id: string }[],
-  byEventId: ReadonlyMap<string, StoredEvent>,
-): CommitDecision {
-  const current = stream ? BigInt(stream.events.length - 1) : NO_STREAM;
-  if (expectedRevisionMatches(expected, current)) {
-    return expected === ANY || expected === STREAM_EXISTS ? weakIdempotency(streamName, byEventId, ids) : WRITE;
-  }
-  const expectedNumber = expected === NO_STREAM ? -1n : expected;
-  if (stream && typeof expectedNumber === 'bigint' && expectedNumber < BigInt(stream.events.length - 1)) {
-    return strongIdempotency(stream, Number(expectedNumber), ids);
-  }
-  return CONFLICT;
-}
-
-/**
- * ANY / STREAM_EXISTS: if the newest record with the first id is in this stream, the newest with
- * every id must be (an id last written to another stream counts as new, as on the server).
- */
-function weakIdempotency(
-  streamName: string,
-  byEventId: ReadonlyMap<string, StoredEvent>,
-  events: readonly { readonly id: string }[],
-): CommitDecision {
-  if (events.length === 0 || byEventId.get(events[0]!.id)?.streamName !== streamName) return WRITE;
-  let lastRevision = -1n;
-  for (const { id } of events) {
-    const written = byEventId.get(id);
-    if (written?.streamName !== streamName) return CONFLICT; // KurrentDB: CorruptedIdempotency
-    lastRevision = written.revision;
-  }
-  return { kind: 'idempotent', lastRevision };
-}
-
-/**
- * Exact revision behind the stream's end: the ids must be exactly those of the events that follow it
- * (an empty append behind the end is a conflict, as on the server).
- */
-function strongIdempotency(stream: Stream, expected: number, events: readonly { readonly id: string }[]): CommitDecision {
-  if (events.length === 0) return CONFLICT;
-  let revision = expected;
-  for (const { id } of events) {
-    revision += 1;
-    if (stream.events[revision]?.id !== id) return CONFLICT;
-  }
-  return { kind: 'idempotent', lastRevision: BigInt(revision) };
 }
 
 const DONE: IteratorResult<readonly RecordedEvent[]> = Object.freeze({ value: undefined, done: true });
