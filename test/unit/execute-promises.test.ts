@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
+  Aggregate,
+  AggregateId,
+  AggregateRepository,
+  AggregateRoot,
+  Apply,
   COMMAND_WINDOW,
+  CommandBus,
+  Handles,
   CommandOutsideWindowError,
   EventType,
   InMemoryEventStore,
@@ -19,6 +26,7 @@ import {
   type RecordedEvent,
 } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
+import { CommandRouter } from '../../src/commands/command-router.js';
 import { collect } from '../support/collect.js';
 import { CountingEventStore } from '../support/counting-event-store.js';
 import { startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
@@ -168,6 +176,43 @@ describe('execute() and the exactly-once window', () => {
     await store.appendToStream(streamName, others(1));
     await expect(execute(new IssueTicket('window'), store, { commandId: 'edge' })).rejects.toMatchObject({ code: 'MNEME_COMMAND_OUTSIDE_WINDOW', lastRevision: BigInt(COMMAND_WINDOW) });
     expect(await collect(store.readStream(streamName))).toHaveLength(COMMAND_WINDOW + 1);
+  });
+});
+
+class Issue {
+  @AggregateId() showId: string;
+  constructor(showId: string) {
+    this.showId = showId;
+  }
+}
+
+@Aggregate({ category: 'ExecuteShow' })
+class Show extends AggregateRoot {
+  tickets: string[] = [];
+  @Handles(Issue) issue() {
+    return new Issued(randomUUID());
+  }
+  @Apply(Issued) onIssued(event: Issued) {
+    this.tickets.push(event.ticket);
+  }
+}
+
+describe('execute() and the command bus on one stream', () => {
+  it('recognise each other\'s commands: sent through the bus, then again through execute(), it is stored once', async () => {
+    const store = new InMemoryEventStore();
+    const bus = new CommandBus(new AggregateRepository(store), new CommandRouter([Show]), []);
+    const first = await bus.execute(new Issue('shared'), { commandId: 'both-ways' });
+    const again = new IssueTicket('shared');
+    const answer = await execute(again, store, { commandId: 'both-ways' });
+    expect(again.decisions).toBe(0);
+    expect(answer.events).toEqual(first.events);
+    expect(answer.nextExpectedRevision).toBe(first.nextExpectedRevision);
+
+    const viaCore = await execute(new IssueTicket('shared'), store, { commandId: 'core-first' });
+    const viaBus = await bus.execute(new Issue('shared'), { commandId: 'core-first' });
+    expect(viaBus.events).toEqual(viaCore.events);
+    const records = await collect(store.readStream('ExecuteShow-shared'));
+    expect(records.map((recorded) => recorded.metadata.commandId)).toEqual(['both-ways', 'core-first']);
   });
 });
 
