@@ -1,22 +1,23 @@
-import { stampEvents, writtenBy, type CommandStamp } from '../repository/command-stamp.js';
-import { expectedRevisionAfter, replayStream } from '../aggregate/replay.js';
-import { InvalidAggregateIdError } from '../errors/command-errors.js';
-import { InvalidConfigurationError } from '../errors/configuration-error.js';
-import { InvalidEventError } from '../errors/event-errors.js';
-import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
-import type { EventStore } from '../store/event-store.js';
-import { cloneState } from '../repository/clone-state.js';
-import { CommandTimeoutError } from '../errors/command-errors.js';
-import { CommandDeadline, DEFAULT_COMMAND_TIMEOUT_MS } from './command-deadline.js';
-import { COMMAND_OPTION_KEYS, commandTimeoutMs, resolveCommandStamp, type CommandOptions } from './command-options.js';
+import { stampEvents } from '../repository/command-stamp.js';
+import { appendAfterRead, readBackAppended } from '../repository/command-append.js';
+import { StoredCommandFinder } from '../repository/stored-command.js';
+import { replayStream } from '../aggregate/replay.js';
+import { InvalidAggregateError } from '../errors/aggregate-errors.js';
+import { CommandTimeoutError, InvalidAggregateIdError } from '../errors/command-errors.js';
 import { describeValue } from '../errors/describe-value.js';
-import { checkKnownKeys, isPlainObject } from '../options/option-checks.js';
+import { InvalidEventError } from '../errors/event-errors.js';
+import { deserializeEvent, rebuildEvent, serializeEvent } from '../events/event-serializer.js';
+import type { EventData, EventStore } from '../store/event-store.js';
+import { cloneState } from '../repository/clone-state.js';
+import { CommandDeadline } from './command-deadline.js';
+import { checkExecuteArguments, resolveExecuteConfig, type ExecuteConfig } from './execute-arguments.js';
 import { retryCommand, type RetryHooks } from './retry-loop.js';
-import { RETRY_OPTION_KEYS, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
+
+export type { ExecuteConfig } from './execute-arguments.js';
 
 /** State folded from a stream's events (the Rust crate's `AggregateState`). */
 export interface AggregateState<E> {
-  /** Evolves the state by one event; returns the state (usually `this`). */
+  /** Evolves the state by one event; returns the state (usually `this`, or a new state). */
   apply(event: E): this;
 }
 
@@ -36,34 +37,36 @@ export interface Command<E, S extends AggregateState<E>> {
   eventStreamId(): string;
   /** The initial state; each attempt starts from a deep copy of what this returned first. */
   getState(): S;
-  /** Receives the state folded from the stream before `handle()` is called. */
+  /**
+   * Receives the state folded from the stream before `handle()` is called (a copy: what `handle()`
+   * changes in it is never folded on), and once more at the end: the stream's state with the
+   * command's stored events applied, as a full replay gives it.
+   */
   setState(state: S): void;
   /** Decides the new events from the state given to `setState`; throw to reject the command. */
   handle(context: ExecuteContext): E[] | Promise<E[]>;
 }
 
-/** Retry settings and command options of `execute` (the Rust crate's `ExecuteConfig`, plus ids). */
-export interface ExecuteConfig extends RetryOptions, CommandOptions {}
-
 export interface ExecuteResult<E> {
   streamName: string;
-  /** The events appended by the successful attempt (for a re-sent command: the events it stored then). */
+  /** The events stored for this command (for a re-sent command, or a send that lost a race to its twin: the events stored then). */
   events: E[];
   /** Revision of the stream's last event afterwards (`-1n` if still empty); for a re-sent command, of its last event. */
   nextExpectedRevision: bigint;
   attempts: number;
 }
 
-const EXECUTE_CONFIG_KEYS = [...RETRY_OPTION_KEYS, ...COMMAND_OPTION_KEYS];
-
 /**
  * The functional core: read the stream, fold it into the state, let the command decide, append
  * with the revision read (`no_stream` for an empty stream), and retry the whole thing when another
- * writer got there first or the store was briefly unavailable. If the stream already holds events
- * of this `commandId`, resolves to them without deciding again. Conflicts are retried until the
- * command's timeout (`config.timeoutMs`, default 30 s), then it fails with `CommandTimeoutError` and
- * nothing decided later is written; `TransientRetriesExceededError` when the store stays unavailable
- * through the transient retries, `MaxRetriesExceededError` when `maxRetries` (if set) runs out.
+ * writer got there first or the store was briefly unavailable. It keeps the command bus's promises,
+ * with the same code: a re-send whose events are among the stream's last `COMMAND_WINDOW` events
+ * resolves to them without deciding again, an older one fails with `CommandOutsideWindowError`; a
+ * send that loses the race to a twin (the same `commandId` at once) resolves to the events stored.
+ * Conflicts are retried until the command's timeout (`config.timeoutMs`, default 30 s), then it
+ * fails with `CommandTimeoutError` and nothing decided later is written;
+ * `TransientRetriesExceededError` when the store stays unavailable through the transient retries,
+ * `MaxRetriesExceededError` when `maxRetries` (if set) runs out.
  */
 export async function execute<E extends object, S extends AggregateState<E>>(
   command: Command<E, S>,
@@ -71,7 +74,8 @@ export async function execute<E extends object, S extends AggregateState<E>>(
   config: ExecuteConfig = {},
   hooks?: RetryHooks,
 ): Promise<ExecuteResult<E>> {
-  const { policy, stamp, timeoutMs } = resolveExecuteConfig(config);
+  const { policy, stamp, timeoutMs, idChosen } = resolveExecuteConfig(config);
+  checkExecuteArguments(command, eventStore);
   const streamName = command.eventStreamId();
   const problem = InvalidAggregateIdError.check(streamName);
   if (problem) throw new InvalidAggregateIdError(`eventStreamId() returned an invalid stream id: ${problem}`, { value: streamName });
@@ -80,53 +84,79 @@ export async function execute<E extends object, S extends AggregateState<E>>(
   const commandType = (command as object).constructor?.name || 'Command';
   const deadline = new CommandDeadline(timeoutMs, (d) => new CommandTimeoutError(commandType, streamName, undefined, timeoutMs, attempt, d.lastError));
 
-  return deadline.bound(() => retryCommand(
-    policy,
-    async (attempts) => {
-      attempt = attempts;
-      let state = cloneState(initialState);
-      let stored: E[] | undefined;
-      let storedLast = -1n;
-      const version = await replayStream(eventStore, streamName, (event, recorded) => {
-        state = state.apply(event as E) ?? state;
-        if (writtenBy(recorded, stamp.commandId)) {
-          (stored ??= []).push(event as E);
-          storedLast = recorded.revision;
+  return deadline.bound(() =>
+    retryCommand(
+      policy,
+      async (attempts) => {
+        attempt = attempts;
+        let state = cloneState(initialState);
+        const finder = new StoredCommandFinder(stamp.commandId);
+        const version = await replayStream(eventStore, streamName, (event, recorded) => {
+          state = applyTo(state, event as E);
+          finder.see(recorded);
+        });
+        const stored = finder.stored(streamName, version);
+        if (stored) {
+          command.setState(state);
+          return { streamName, events: stored.events as E[], nextExpectedRevision: stored.lastRevision, attempts };
         }
-      });
-      command.setState(state);
-      if (stored) return { streamName, events: stored, nextExpectedRevision: storedLast, attempts };
-      deadline.check();
+        deadline.check();
 
-      const events = await command.handle({ ...stamp, attempt: attempts });
-      // Decided too late: the caller has its CommandTimeoutError, and nothing of this is written.
-      deadline.check();
-      if (!Array.isArray(events)) {
-        throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : typeof events}`);
-      }
-      const serialized = events.map((event) => serializeEvent(event));
-      if (serialized.length === 0) return { streamName, events: [], nextExpectedRevision: version, attempts };
-      const { nextExpectedRevision } = await eventStore.appendToStream(streamName, stampEvents(serialized, stamp), {
-        expectedRevision: expectedRevisionAfter(version),
-      });
-      // What was stored, rebuilt as replay will build it: later changes to the handler's objects do not count.
-      const decided = serialized.map((event) => rebuildEvent(event) as E);
-      for (const event of decided) state = state.apply(event) ?? state;
-      command.setState(state);
-      return { streamName, events: decided, nextExpectedRevision: nextExpectedRevision, attempts };
-    },
-    hooks,
-    deadline,
-  ));
+        // The command decides on its own copy: what handle() changes in it outside apply() is never folded on.
+        command.setState(cloneState(state));
+        const events: unknown = await command.handle({ ...stamp, attempt: attempts });
+        // Decided too late: the caller has its CommandTimeoutError, and nothing of this is written.
+        deadline.check();
+        const serialized = serializeAll(events);
+        if (serialized.length === 0) {
+          command.setState(state);
+          return { streamName, events: [], nextExpectedRevision: version, attempts };
+        }
+        const data = stampEvents(serialized, stamp);
+        const { nextExpectedRevision } = await appendAfterRead(eventStore, streamName, data, version);
+        const firstRevision = nextExpectedRevision - BigInt(data.length) + 1n;
+        let saved: E[];
+        // Another send of this id may have stored its events first (the id was chosen, or an earlier
+        // attempt appended): the store then answers as done, and what it holds is read back.
+        if ((idChosen || attempts > 1) && firstRevision > version) {
+          const records = await readBackAppended(eventStore, streamName, firstRevision, data);
+          // Stored before, then deleted or truncated: the command is done, with nothing to show.
+          saved = records ? records.map((recorded) => deserializeEvent(recorded) as E) : [];
+        } else {
+          // What was stored, rebuilt as replay will build it: later changes to the handler's objects do not count.
+          saved = serialized.map((event) => rebuildEvent(event) as E);
+        }
+        for (const event of saved) state = applyTo(state, event);
+        command.setState(state);
+        return { streamName, events: saved, nextExpectedRevision, attempts };
+      },
+      hooks,
+      deadline,
+    ),
+  );
 }
 
-/** Splits the one config object into the retry policy and the command's stamp, rejecting unknown keys. */
-function resolveExecuteConfig(config: ExecuteConfig): { policy: RetryPolicy; stamp: CommandStamp; timeoutMs: number } {
-  if (!isPlainObject(config)) throw new InvalidConfigurationError('config', `expected an options object, got ${describeValue(config)}`);
-  checkKnownKeys(config, EXECUTE_CONFIG_KEYS, 'config');
-  const retry: Record<string, unknown> = {};
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) (RETRY_OPTION_KEYS.includes(key) ? retry : options)[key] = value;
-  const stamp = resolveCommandStamp(options, 'config');
-  return { policy: resolveRetryPolicy(retry, 'config'), stamp, timeoutMs: commandTimeoutMs(options, DEFAULT_COMMAND_TIMEOUT_MS, 'config') };
+/** The state after `event`: what `apply` returned (undefined: the same state), refused unless it is a state. */
+function applyTo<E, S extends AggregateState<E>>(state: S, event: E): S {
+  const next: unknown = state.apply(event);
+  if (next === undefined) return state;
+  if (typeof next !== 'object' || next === null || typeof (next as Partial<S>).apply !== 'function') {
+    const type = (state as object).constructor?.name || 'state';
+    throw new InvalidAggregateError(type, `apply() returned ${describeValue(next)}; it must return the state (this, or a new state with apply())`);
+  }
+  return next as S;
+}
+
+/**
+ * Validates and snapshots what `handle()` returned, at once, before anything is appended: an array
+ * of @EventType instances (read once, index by index: a hole is refused like any non-event).
+ */
+function serializeAll(events: unknown): EventData[] {
+  if (!Array.isArray(events)) {
+    throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : describeValue(events)}`);
+  }
+  const length = events.length;
+  const serialized = new Array<EventData>(length);
+  for (let i = 0; i < length; i++) serialized[i] = serializeEvent(events[i]);
+  return serialized;
 }

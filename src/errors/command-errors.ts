@@ -78,18 +78,17 @@ export class DomainError extends MnemeError {
   }
 }
 
-/** What was given to `bus.execute` is not a command object at all. Nothing was read or written. */
+/** What was given to `bus.execute` or `execute()` is not a command object at all. Nothing was read or written. */
 export class InvalidCommandError extends MnemeError {
   static override readonly code: MnemeErrorCode = 'MNEME_INVALID_COMMAND';
 
   constructor(
     readonly value: unknown,
     readonly reason: string,
+    /** What to pass instead (the bus's advice by default). */
+    advice = "Pass an instance of a command class that an aggregate handles with @Handles, e.g. bus.execute(new Deposit('acc-1', 10)).",
   ) {
-    super(
-      `Cannot execute ${describeValue(value)}: ${reason}. Pass an instance of a command class that an ` +
-        `aggregate handles with @Handles, e.g. bus.execute(new Deposit('acc-1', 10)).`,
-    );
+    super(`Cannot execute ${describeValue(value)}: ${reason}. ${advice}`);
   }
 }
 

@@ -7,13 +7,14 @@ import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js'
 import { aggregateDefinition, streamNameFor } from '../aggregate/aggregate-definition.js';
 import { aggregateInternals, assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { StateNotCopyableError } from '../errors/aggregate-errors.js';
-import { ConcurrencyError } from '../errors/command-errors.js';
 import { deserializeEvent } from '../events/event-serializer.js';
 import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
 import { AggregateSnapshots } from '../snapshots/aggregate-snapshots.js';
 import { firstEventOf, historyStartOf, noteApplied, sameStart, setHistoryStart, type HistoryStart } from '../aggregate/history-start.js';
 import { COMMAND_WINDOW } from '../aggregate/command-window.js';
 import { stampEvents, writtenBy } from './command-stamp.js';
+import { StoredCommandFinder, type StoredCommandEvents } from './stored-command.js';
+import { appendAfterRead, readBackAppended } from './command-append.js';
 import { expectedRevisionAfter, readRecords, replayStream, type ReplayObserver } from '../aggregate/replay.js';
 
 export interface SaveOptions {
@@ -52,12 +53,7 @@ export interface AggregateRepositoryOptions {
   telemetry?: MnemeTelemetry;
 }
 
-/** Events a command already stored, found while replaying its aggregate. */
-export interface StoredCommandEvents {
-  readonly events: readonly object[];
-  /** Revision of the last of them. */
-  readonly lastRevision: bigint;
-}
+export type { StoredCommandEvents };
 
 /** Loads aggregates by replaying their streams; saves their pending events with optimistic concurrency. */
 export class AggregateRepository {
@@ -104,24 +100,10 @@ export class AggregateRepository {
     id: string,
     commandId: string,
   ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
-    let found: object[] | undefined;
-    let firstRevision = -1n;
-    let lastRevision = -1n;
-    const aggregate = await this.#load(type, id, (recorded, event) => {
-      if (!writtenBy(recorded, commandId)) return;
-      if (!found) {
-        found = [];
-        firstRevision = recorded.revision;
-      }
-      found.push(event());
-      lastRevision = recorded.revision;
-    });
-    if (!found) return { aggregate, stored: undefined };
-    // The same window as the cache's: a command found further back is reported, not answered.
-    if (firstRevision <= aggregate.revision - WINDOW) {
-      throw new CommandOutsideWindowError(commandId, streamNameFor(aggregateDefinition(type), id), firstRevision, aggregate.revision, COMMAND_WINDOW);
-    }
-    return { aggregate, stored: { events: found, lastRevision } };
+    const finder = new StoredCommandFinder(commandId);
+    const aggregate = await this.#load(type, id, (recorded) => finder.see(recorded));
+    // The same window as the cache's and execute()'s: a command found further back is reported, not answered.
+    return { aggregate, stored: finder.stored(streamNameFor(aggregateDefinition(type), id), aggregate.revision) };
   }
 
   /**
@@ -151,7 +133,7 @@ export class AggregateRepository {
     const snapshot = this.#snapshots?.prepare(aggregate, aggregate.revision + BigInt(data.length), data.at(-1)?.id);
     const expectedRevision = expectedRevisionAfter(aggregate.revision);
     const { nextExpectedRevision } = await this.#telemetry.append(aggregate.constructor.name, streamName, data.length, expectedRevision, () =>
-      this.#append(streamName, data, aggregate.revision),
+      appendAfterRead(this.eventStore, streamName, data, aggregate.revision),
     );
     const loadedAt = aggregate.revision;
     // Right after `loadedAt`, or (a stream that read as empty after a soft delete or a truncation)
@@ -160,7 +142,7 @@ export class AggregateRepository {
     const follows = firstRevision > loadedAt;
     let stored: readonly RecordedEvent[] | undefined;
     if (mayBeStoredAlready && options.commandId !== undefined && follows) {
-      stored = await this.#readBack(streamName, firstRevision, data);
+      stored = await readBackAppended(this.eventStore, streamName, firstRevision, data);
       if (!stored) return this.#storedButGone(aggregate, streamName, nextExpectedRevision);
     }
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
@@ -168,31 +150,6 @@ export class AggregateRepository {
     // The snapshot's state is what the appliers made of the stored events, never the handler's copy.
     if (snapshot && follows) await this.#snapshots!.write(snapshot, nextExpectedRevision, () => cached ?? this.#load(aggregate.constructor as new () => AggregateRoot, aggregate.id, undefined));
     return { nextExpectedRevision, events: stored ? stored.map((recorded) => deserializeEvent(recorded)) : events };
-  }
-
-  /**
-   * Appends at the revision read. A stream that read as empty may still hold hidden events (all of
-   * them truncated by `$tb`, or scavenged): the store then refuses `no_stream`, naming its last
-   * revision. If a read still shows nothing, the stream is empty as far as the aggregate can tell,
-   * and the append is made after that revision (a writer appending meanwhile still conflicts).
-   */
-  #append(streamName: string, data: EventData[], loadedAt: bigint): Promise<{ nextExpectedRevision: bigint }> {
-    // Not async: the usual append is the store's own promise (no extra promise layer per command).
-    const appending = this.eventStore.appendToStream(streamName, data, { expectedRevision: expectedRevisionAfter(loadedAt) });
-    return loadedAt < 0n ? appending.catch((error: unknown) => this.#appendAfterHidden(streamName, data, error)) : appending;
-  }
-
-  async #appendAfterHidden(streamName: string, data: EventData[], error: unknown): Promise<{ nextExpectedRevision: bigint }> {
-    if (!(ConcurrencyError.is(error) && typeof error.actual === 'bigint' && error.actual >= 0n)) throw error;
-    const hiddenUpTo = error.actual;
-    let readsEmpty = true;
-    await readRecords(this.eventStore, streamName, () => (readsEmpty = false), { maxCount: 1 });
-    if (!readsEmpty) throw error;
-    try {
-      return await this.eventStore.appendToStream(streamName, data, { expectedRevision: hiddenUpTo });
-    } catch (again) {
-      throw ConcurrencyError.is(again) ? error : again; // another writer got there first: the conflict as the load saw it
-    }
   }
 
   /**
@@ -206,17 +163,6 @@ export class AggregateRepository {
     if (entry instanceof CachedAggregate) this.#cache?.delete(streamName, entry);
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
     return { nextExpectedRevision, events: [] };
-  }
-
-  /** The events stored from `firstRevision`, if they carry the ids just appended (otherwise undefined: the stream does not show them). */
-  async #readBack(streamName: string, firstRevision: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
-    const records: RecordedEvent[] = [];
-    await readRecords(this.eventStore, streamName, (recorded) => void records.push(recorded), { fromRevision: firstRevision, maxCount: data.length });
-    if (records.length !== data.length) return undefined;
-    for (let i = 0; i < records.length; i++) {
-      if (records[i]!.id !== data[i]!.id || records[i]!.revision !== firstRevision + BigInt(i)) return undefined;
-    }
-    return records;
   }
 
   /**
@@ -408,9 +354,6 @@ function recordsOf(data: readonly EventData[], streamName: string, firstRevision
   }
   return records;
 }
-
-/** `COMMAND_WINDOW` as a bigint. */
-const WINDOW = BigInt(COMMAND_WINDOW);
 
 function toAppend(pending: readonly EventData[], options: SaveOptions): EventData[] {
   const { metadata, commandId } = options;

@@ -4,6 +4,7 @@ import {
   CommandBus,
   ConcurrencyRetryInterceptor,
   EventStoreUnavailableError,
+  execute,
   StreamQueueInterceptor,
   type AggregateRoot,
   type AppendOptions,
@@ -12,9 +13,12 @@ import {
   type EventData,
   type EventStore,
   type LogFields,
+  type RetryOptions,
 } from 'mneme';
 import { CommandRouter } from '../../src/commands/command-router.js';
 import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.js';
+import { Probe, Tally, stateOf, type Add, type ResetTally, type TallyState } from './tally.js';
+import { coreCommandFor, coreProbe, coreStateOf } from './tally-core.js';
 
 /**
  * One configuration of the command pipeline. The differential test runs the same command sequence
@@ -23,6 +27,11 @@ import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.j
  */
 export interface PipelineConfig {
   readonly store: 'memory' | 'kurrent';
+  /**
+   * What sends the commands: the command bus over the repository, or the functional core
+   * `execute()` (no repository: the cache, snapshots and queue switches are off for it).
+   */
+  readonly path: 'bus' | 'execute';
   /** The aggregate cache (`aggregateCache`). */
   readonly cache: boolean;
   /** Snapshot policies honoured (`AggregateRepository`'s `snapshots`). */
@@ -34,6 +43,7 @@ export interface PipelineConfig {
 }
 
 export function describeConfig(config: PipelineConfig): string {
+  if (config.path === 'execute') return `${config.store} execute() instances:${config.instances}`;
   return `${config.store} cache:${on(config.cache)} snapshots:${on(config.snapshots)} queue:${on(config.queue)} instances:${config.instances}`;
 }
 
@@ -44,7 +54,8 @@ export function pipelineConfigs(store: PipelineConfig['store'], instances: reado
   const configs: PipelineConfig[] = [];
   for (const cache of [false, true])
     for (const snapshots of [false, true])
-      for (const queue of [false, true]) for (const count of instances) configs.push({ store, cache, snapshots, queue, instances: count });
+      for (const queue of [false, true]) for (const count of instances) configs.push({ store, path: 'bus', cache, snapshots, queue, instances: count });
+  for (const count of instances) configs.push({ store, path: 'execute', cache: false, snapshots: false, queue: false, instances: count });
   return configs;
 }
 
@@ -68,19 +79,33 @@ export class ReplyDroppingStore extends ForwardingEventStore {
   }
 }
 
+/** What one send of a command answered, and (for `execute()`) the state its command ends with. */
+export interface SendResult {
+  readonly events: readonly object[];
+  readonly nextExpectedRevision: bigint;
+  /** `execute()` only: the state the command holds afterwards (handed to its last `setState`). */
+  readonly endState?: TallyState;
+}
+
 /** One app instance: its own pipeline on the shared store. */
 export interface AppInstance {
-  readonly bus: CommandBus;
-  readonly repository: AggregateRepository;
   readonly store: ReplyDroppingStore;
   /** Warnings its repository logged (refused snapshots and the like). */
   readonly warnings: { message: string; fields: LogFields | undefined }[];
+  send(command: Add | ResetTally, commandId: string): Promise<SendResult>;
+  /** The state a command on tally `id` decides from now. */
+  decidesFrom(id: string): Promise<TallyState>;
+  /** The state a load gives: `repository.load`, or the state `execute()` leaves a command with. */
+  loads(id: string): Promise<TallyState>;
 }
 
-/** The pipeline `mnemeModule` builds (router, queue, retry), with the switches of `config`. */
+const RETRY: RetryOptions = { maxRetries: 200, initialDelayMs: 1, maxDelayMs: 5, transient: { maxRetries: 10, initialDelayMs: 1, maxDelayMs: 5 } };
+
+/** The pipeline `mnemeModule` builds (router, queue, retry), or `execute()`, with the switches of `config`. */
 export function startInstance(config: PipelineConfig, shared: EventStore, aggregates: readonly (new () => AggregateRoot)[]): AppInstance {
   const store = new ReplyDroppingStore(shared);
   const warnings: AppInstance['warnings'] = [];
+  if (config.path === 'execute') return coreInstance(store, warnings);
   const repository = new AggregateRepository(store, {
     cache: config.cache ? {} : false,
     snapshots: config.snapshots,
@@ -88,9 +113,45 @@ export function startInstance(config: PipelineConfig, shared: EventStore, aggreg
   });
   const chain: CommandInterceptor[] = [];
   if (config.queue) chain.push(new StreamQueueInterceptor());
-  chain.push(new ConcurrencyRetryInterceptor({ maxRetries: 200, initialDelayMs: 1, maxDelayMs: 5, transient: { maxRetries: 10, initialDelayMs: 1, maxDelayMs: 5 } }));
+  chain.push(new ConcurrencyRetryInterceptor(RETRY));
   const bus = new CommandBus(repository, new CommandRouter(aggregates), chain);
-  return { bus, repository, store, warnings };
+  return {
+    store,
+    warnings,
+    send: (command, commandId) => bus.execute(command, { commandId }),
+    decidesFrom: async (id) => {
+      let seen: TallyState | undefined;
+      await bus.execute(new Probe(id, (state) => (seen = state)));
+      return seen!;
+    },
+    loads: async (id) => stateOf(await repository.load(Tally, id)),
+  };
+}
+
+/** An instance that sends every command through `execute()`, with the bus's retry settings. */
+function coreInstance(store: ReplyDroppingStore, warnings: AppInstance['warnings']): AppInstance {
+  const probe = async (id: string) => {
+    const command = coreProbe(id);
+    const { nextExpectedRevision } = await execute(command, store, RETRY);
+    return { command, revision: nextExpectedRevision };
+  };
+  return {
+    store,
+    warnings,
+    send: async (sent, commandId) => {
+      const command = coreCommandFor(sent);
+      const result = await execute(command, store, { ...RETRY, commandId });
+      return { ...result, endState: coreStateOf(command.state, result.nextExpectedRevision) };
+    },
+    decidesFrom: async (id) => {
+      const { command, revision } = await probe(id);
+      return { ...command.decidedFrom!, revision };
+    },
+    loads: async (id) => {
+      const { command, revision } = await probe(id);
+      return coreStateOf(command.state, revision);
+    },
+  };
 }
 
 /** The reference every path is checked against: a fresh repository, no cache, no snapshots, the whole stream. */

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, DomainError, EventType, Handles, SnapshotStore, mnemeModule, snapshotStreamName } from 'mneme';
+import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, DomainError, EventType, Handles, SnapshotStore, execute, mnemeModule, snapshotStreamName, type AggregateState, type Command } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { collect } from '../support/collect.js';
 import { useKurrentTarget } from '../support/kurrent-target.js';
@@ -130,5 +130,76 @@ describe('cached and snapshotted aggregates follow their stream\'s lifecycle (Ku
     expect((await app!.repository.load(Show, showId)).booked).toBe(0);
     // The next booking decides from the stream as it reads: the first seat is free.
     expect(((await app!.bus.execute(new BookSeat(showId))).events[0] as SeatBooked).seat).toBe(1);
+  });
+});
+
+class SeatsState implements AggregateState<SeatBooked> {
+  booked = 0;
+  apply(): this {
+    this.booked++;
+    return this;
+  }
+}
+
+/** BookSeat for the functional core, on the same stream as the aggregate's. */
+class BookSeatCore implements Command<SeatBooked, SeatsState> {
+  state = new SeatsState();
+  constructor(readonly showId: string) {}
+  eventStreamId() {
+    return `LifecycleShow-${this.showId}`;
+  }
+  getState() {
+    return this.state;
+  }
+  setState(state: SeatsState) {
+    this.state = state;
+  }
+  handle() {
+    if (this.state.booked >= SEATS) throw new DomainError('Sold out');
+    return [new SeatBooked(this.state.booked + 1)];
+  }
+}
+
+describe('execute() follows its stream\'s lifecycle (KurrentDB)', () => {
+  let store: KurrentEventStore;
+  afterAll(() => store.close());
+  const kurrent = useKurrentTarget();
+  beforeAll(() => {
+    store = new KurrentEventStore(kurrent.target.connectionString);
+  });
+
+  const resets = {
+    'a soft delete (the stream reads as empty)': (stream: string) => kurrent.client.deleteStream(stream),
+    'a truncate-before past the last event (revisions hidden behind an empty read)': async (stream: string) => {
+      await kurrent.client.setStreamMetadata(stream, { truncateBefore: SEATS });
+    },
+  };
+
+  it.each(Object.keys(resets))('after %s, decides from the stream as it reads and appends after what it hides', async (reset) => {
+    const showId = `show-${randomUUID()}`;
+    const stream = `LifecycleShow-${showId}`;
+    for (let i = 0; i < SEATS; i++) await execute(new BookSeatCore(showId), store);
+    await expect(execute(new BookSeatCore(showId), store)).rejects.toThrow('Sold out');
+
+    await resets[reset as keyof typeof resets](stream);
+
+    const command = new BookSeatCore(showId);
+    const result = await execute(command, store, { timeoutMs: 5_000 });
+    expect((result.events[0] as SeatBooked).seat).toBe(1);
+    expect(result.nextExpectedRevision).toBe(BigInt(SEATS));
+    expect(command.state.booked).toBe(1);
+    expect((await collect(store.readStream(stream))).map((recorded) => recorded.revision)).toEqual([BigInt(SEATS)]);
+  });
+
+  it('a command re-sent after its events were deleted with the stream resolves with no events, and writes none', async () => {
+    const showId = `show-${randomUUID()}`;
+    const stream = `LifecycleShow-${showId}`;
+    const first = await execute(new BookSeatCore(showId), store, { commandId: `booking-${showId}` });
+    expect(first.events).toHaveLength(1);
+    await kurrent.client.deleteStream(stream);
+    const again = await execute(new BookSeatCore(showId), store, { commandId: `booking-${showId}` });
+    expect(again.events).toEqual([]);
+    expect(await collect(store.readStream(stream))).toEqual([]);
+    expect(((await execute(new BookSeatCore(showId), store)).events[0] as SeatBooked).seat).toBe(1);
   });
 });
