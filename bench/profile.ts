@@ -99,7 +99,7 @@ const STAGES: [RegExp, string][] = [
   [/aggregate\/replay|aggregate\/aggregate-root|decorators\//, 'replay (fold)'],
   [/events\/|class-transformer/, 'serialize / deserialize'],
   [/command-stamp|node:crypto|\buuid\b/, 'stamp ids'],
-  [/aggregate-repository|aggregate-cache|aggregate-snapshots|clone-state|snapshots\//, 'load / save (repository, cache, snapshots)'],
+  [/repository\/|snapshots\//, 'load / save (repository, cache, snapshots)'], // command-stamp is matched above
   [/stream-queue|concurrency-retry|retry-loop/, 'queue + retry'],
   [/telemetry\/|@opentelemetry/, 'telemetry'],
   [/command-bus|command-router|command-options|option-checks/, 'bus (route, stamp options, dispatch)'],

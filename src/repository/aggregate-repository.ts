@@ -1,42 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { CommandOutsideWindowError, InvalidAggregateIdError } from '../errors/command-errors.js';
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { safeLogger } from '../logging/safe-logger.js';
-import { EventStore, type EventData, type RecordedEvent } from '../store/event-store.js';
-import { MnemeTelemetry, type LoadProbe } from '../telemetry/mneme-telemetry.js';
-import { aggregateDefinition, streamNameFor } from '../aggregate/aggregate-definition.js';
-import { aggregateInternals, assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
-import { StateNotCopyableError } from '../errors/aggregate-errors.js';
-import { deserializeEvent } from '../events/event-serializer.js';
-import { AggregateCache, CachedAggregate, type AggregateCacheOption, copyAggregate, resolveAggregateCacheSize } from './aggregate-cache.js';
+import { EventStore } from '../store/event-store.js';
+import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
+import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { AggregateSnapshots } from '../snapshots/aggregate-snapshots.js';
-import { firstEventOf, historyStartOf, noteApplied, sameStart, setHistoryStart, type HistoryStart } from '../aggregate/history-start.js';
-import { COMMAND_WINDOW } from '../aggregate/command-window.js';
-import { stampEvents, writtenBy } from './command-stamp.js';
-import { StoredCommandFinder, type StoredCommandEvents } from './stored-command.js';
-import { appendAfterRead, readBackAppended } from './command-append.js';
-import { expectedRevisionAfter, readRecords, replayStream, type ReplayObserver } from '../aggregate/replay.js';
+import { AggregateCache, type AggregateCacheOption, resolveAggregateCacheSize } from './aggregate-cache.js';
+import { AggregateLoader } from './aggregate-loader.js';
+import { AggregateSaver } from './aggregate-saver.js';
+import { CachedLoad } from './cached-load.js';
+import { loadReplaying } from './replaying-load.js';
+import type { SaveOptions, SaveResult } from './save-options.js';
+import type { StoredCommandEvents } from './stored-command-events.js';
 
-export interface SaveOptions {
-  /** Added to every saved event's metadata (correlation ids and the like). */
-  metadata?: Record<string, unknown>;
-  /**
-   * Makes the save idempotent: event `i` gets the id `eventIdFor(commandId, i)`, and every event the
-   * metadata `commandId`, `$correlationId` and `$causationId` (written last, over `metadata`).
-   */
-  commandId?: string;
-  /** Defaults to `commandId`. */
-  correlationId?: string;
-  /** Defaults to `commandId`. */
-  causationId?: string;
-}
-
-export interface SaveResult {
-  /** Revision of the stream's last event after the save. */
-  nextExpectedRevision: bigint;
-  /** The events written, in order. */
-  events: readonly object[];
-}
+export type { SaveOptions, SaveResult } from './save-options.js';
+export type { StoredCommandEvents } from './stored-command-events.js';
 
 export interface AggregateRepositoryOptions {
   /** Where snapshot problems (which never fail a command) are reported; silent by default. */
@@ -53,29 +30,29 @@ export interface AggregateRepositoryOptions {
   telemetry?: MnemeTelemetry;
 }
 
-export type { StoredCommandEvents };
-
 /** Loads aggregates by replaying their streams; saves their pending events with optimistic concurrency. */
 export class AggregateRepository {
-  readonly #snapshots: AggregateSnapshots | undefined;
-  readonly #telemetry: MnemeTelemetry;
-  readonly #cache: AggregateCache | undefined;
-  /** Aggregate classes whose state cannot be copied faithfully: never cached. */
-  readonly #uncopyable = new WeakSet<Function>();
+  readonly #loader: AggregateLoader;
+  /** Undefined without the aggregate cache. */
+  readonly #cached: CachedLoad | undefined;
+  readonly #saver: AggregateSaver;
 
   constructor(
     readonly eventStore: EventStore,
     options: AggregateRepositoryOptions = {},
   ) {
-    this.#snapshots = options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, safeLogger(options.logger));
-    this.#telemetry = options.telemetry ?? new MnemeTelemetry();
+    const snapshots =
+      options.snapshots === false ? undefined : new AggregateSnapshots(eventStore, safeLogger(options.logger));
+    this.#loader = new AggregateLoader(eventStore, options.telemetry ?? new MnemeTelemetry(), snapshots);
     const maxEntries = resolveAggregateCacheSize(options.cache);
-    this.#cache = maxEntries === undefined ? undefined : new AggregateCache(maxEntries);
+    const cache = maxEntries === undefined ? undefined : new AggregateCache(maxEntries);
+    this.#cached = cache && new CachedLoad(cache, this.#loader);
+    this.#saver = new AggregateSaver(this.#loader, cache);
   }
 
   /** A fresh aggregate with its stream replayed; a missing stream gives a new aggregate (version -1n). */
   async load<A extends AggregateRoot>(type: new () => A, id: string): Promise<A> {
-    return this.#load(type, id, undefined);
+    return this.#loader.load(type, id, undefined);
   }
 
   /**
@@ -91,19 +68,8 @@ export class AggregateRepository {
     commandId: string,
   ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
     // Not async: each path's own promise is returned as is (no wrapping promise, fewer microtask turns).
-    if (this.#cache && !this.#uncopyable.has(type)) return this.#loadCached(this.#cache, type, id, commandId);
-    return this.#loadReplaying(type, id, commandId);
-  }
-
-  async #loadReplaying<A extends AggregateRoot>(
-    type: new () => A,
-    id: string,
-    commandId: string,
-  ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
-    const finder = new StoredCommandFinder(commandId);
-    const aggregate = await this.#load(type, id, (recorded) => finder.see(recorded));
-    // The same window as the cache's and execute()'s: a command found further back is reported, not answered.
-    return { aggregate, stored: finder.stored(streamNameFor(aggregateDefinition(type), id), aggregate.revision) };
+    if (this.#cached?.copies(type)) return this.#cached.load(type, id, commandId);
+    return loadReplaying(this.#loader, type, id, commandId);
   }
 
   /**
@@ -122,250 +88,7 @@ export class AggregateRepository {
    * back (one read of the saved events), and what was stored is what is returned and cached.
    * @internal
    */
-  async saveCommand(aggregate: AggregateRoot, options: SaveOptions, mayBeStoredAlready: boolean): Promise<SaveResult> {
-    assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
-    const pending = aggregateInternals.pendingData(aggregate);
-    const events = [...aggregate.pendingEvents];
-    if (pending.length === 0) return { nextExpectedRevision: aggregate.revision, events };
-    const streamName = streamNameFor(aggregateDefinition(aggregate.constructor), aggregate.id);
-    const data = toAppend(pending, options);
-    // Decided (and the state checked) before anything is written; written only after the append.
-    const snapshot = this.#snapshots?.prepare(aggregate, aggregate.revision + BigInt(data.length), data.at(-1)?.id);
-    const expectedRevision = expectedRevisionAfter(aggregate.revision);
-    const { nextExpectedRevision } = await this.#telemetry.append(aggregate.constructor.name, streamName, data.length, expectedRevision, () =>
-      appendAfterRead(this.eventStore, streamName, data, aggregate.revision),
-    );
-    const loadedAt = aggregate.revision;
-    // Right after `loadedAt`, or (a stream that read as empty after a soft delete or a truncation)
-    // after its hidden events: revisions go on where they were.
-    const firstRevision = nextExpectedRevision - BigInt(data.length) + 1n;
-    const follows = firstRevision > loadedAt;
-    let stored: readonly RecordedEvent[] | undefined;
-    if (mayBeStoredAlready && options.commandId !== undefined && follows) {
-      stored = await readBackAppended(this.eventStore, streamName, firstRevision, data);
-      if (!stored) return this.#storedButGone(aggregate, streamName, nextExpectedRevision);
-    }
-    aggregateInternals.markSaved(aggregate, nextExpectedRevision);
-    const cached = follows ? this.#advanceCache(aggregate, streamName, loadedAt, stored ?? recordsOf(data, streamName, firstRevision)) : undefined;
-    // The snapshot's state is what the appliers made of the stored events, never the handler's copy.
-    if (snapshot && follows) await this.#snapshots!.write(snapshot, nextExpectedRevision, () => cached ?? this.#load(aggregate.constructor as new () => AggregateRoot, aggregate.id, undefined));
-    return { nextExpectedRevision, events: stored ? stored.map((recorded) => deserializeEvent(recorded)) : events };
+  saveCommand(aggregate: AggregateRoot, options: SaveOptions, mayBeStoredAlready: boolean): Promise<SaveResult> {
+    return this.#saver.save(aggregate, options, mayBeStoredAlready);
   }
-
-  /**
-   * The store took the append as a re-append of events it holds, but the stream does not show them
-   * (they were stored before, then deleted or truncated): the command is done, with no events to
-   * show. Nothing is cached or snapshotted from it.
-   */
-  #storedButGone(aggregate: AggregateRoot, streamName: string, nextExpectedRevision: bigint): SaveResult {
-    const entry = aggregateInternals.origin(aggregate);
-    aggregateInternals.setOrigin(aggregate, undefined);
-    if (entry instanceof CachedAggregate) this.#cache?.delete(streamName, entry);
-    aggregateInternals.markSaved(aggregate, nextExpectedRevision);
-    return { nextExpectedRevision, events: [] };
-  }
-
-  /**
-   * A command's aggregate from the cache: the cached state caught up with the events written since
-   * it was cached (only those are read; a conflict retried lands here too, so it reads only what the
-   * other writer added), and a copy of it handed out, so the cache never holds what a handler did
-   * until it is saved. A re-sent command is recognised among the events the entry remembers.
-   */
-  async #loadCached<A extends AggregateRoot>(
-    cache: AggregateCache,
-    type: new () => A,
-    id: string,
-    commandId: string,
-  ): Promise<{ aggregate: A; stored: StoredCommandEvents | undefined }> {
-    assertAggregateClass(type);
-    const problem = InvalidAggregateIdError.check(id);
-    if (problem) throw new InvalidAggregateIdError(problem, { value: id });
-    const streamName = streamNameFor(aggregateDefinition(type), id);
-    let entry = cache.get(streamName);
-    if (entry?.type !== type) entry = undefined;
-    /** The first event of command `commandId` a fresh load read (to report a re-send outside the window). */
-    let firstSeen: bigint | undefined;
-    try {
-      if (entry) {
-        try {
-          const cached = entry;
-          await this.#telemetry.load(type.name, streamName, (probe) => this.#catchUp(cached, streamName, probe));
-        } catch (error) {
-          if (!(error instanceof StaleCacheError)) throw error;
-          cache.delete(streamName, entry);
-          entry = undefined;
-        }
-      }
-      if (!entry) {
-        const loading = new CachedAggregate(type, COMMAND_WINDOW);
-        loading.aggregate = await this.#load(type, id, (recorded) => {
-          if (firstSeen === undefined && writtenBy(recorded, commandId)) firstSeen = recorded.revision;
-          loading.remember(recorded);
-        });
-        entry = loading;
-        const current = cache.peek(streamName);
-        if (!current || current.type !== type || current.aggregate.revision < loading.aggregate.revision) cache.set(streamName, loading);
-      }
-    } catch (error) {
-      // Never keep an entry a failed read or applier may have left half caught up.
-      if (entry) cache.delete(streamName, entry);
-      throw error;
-    }
-    const written = entry.writtenBy(commandId);
-    if (!written && (firstSeen !== undefined || entry.forgot(commandId))) {
-      throw new CommandOutsideWindowError(commandId, streamName, firstSeen, entry.aggregate.revision, COMMAND_WINDOW);
-    }
-    const stored = written && { events: written.map((recorded) => deserializeEvent(recorded)), lastRevision: written.at(-1)!.revision };
-    let copy: A;
-    try {
-      copy = copyAggregate(entry.aggregate as A);
-    } catch (error) {
-      if (!StateNotCopyableError.is(error)) throw error;
-      // Such state is never cached: this command and later ones replay (the entry's instance may
-      // already be in another command's hands, so it is not handed out).
-      this.#uncopyable.add(type);
-      cache.delete(streamName, entry);
-      return this.loadForCommand(type, id, commandId);
-    }
-    this.#snapshots?.inherit(entry.aggregate, copy);
-    // Copies handed to commands know their entry (to advance it after a save).
-    aggregateInternals.setOrigin(copy, entry);
-    return { aggregate: copy, stored };
-  }
-
-  /**
-   * Applies to the cached aggregate the events after its revision (each once, however many catch up
-   * at once). On a store whose streams can be deleted or truncated, the read starts at the cached
-   * revision itself: that event must still be there, with the id the entry applied, or the stream
-   * was deleted, truncated past it or recreated since (one event more per read, not another read);
-   * and the stream must still begin where the cached history begins (one event, read in parallel),
-   * or it was truncated below it. Either way the entry is dropped (`StaleCacheError`) and the
-   * command replays what the stream now reads as. An `appendOnly` store needs neither check.
-   */
-  #catchUp(entry: CachedAggregate, streamName: string, probe: LoadProbe): Promise<bigint> {
-    probe.fromCache = true;
-    const at = entry.aggregate.revision;
-    const apply = (recorded: RecordedEvent) => {
-      const { aggregate } = entry;
-      probe.eventsRead++;
-      if (recorded.revision <= aggregate.revision) return; // applied by another catch-up, or saved from here
-      if (recorded.revision !== aggregate.revision + 1n) {
-        throw new StaleCacheError(`stream '${streamName}' continues at revision ${recorded.revision} after ${aggregate.revision}`);
-      }
-      const first = aggregate.revision < 0n;
-      aggregateInternals.replayed(aggregate, deserializeEvent(recorded), recorded.revision);
-      if (first) noteApplied(aggregate, recorded); // its history begins here
-      entry.remember(recorded);
-    };
-    // Not async on the usual path: the read's own promise, as before the checks existed.
-    if (this.eventStore.appendOnly === true || at < 0n) return readRecords(this.eventStore, streamName, apply, { fromRevision: at + 1n });
-    return this.#checkedCatchUp(entry, streamName, at, apply, probe);
-  }
-
-  async #checkedCatchUp(entry: CachedAggregate, streamName: string, at: bigint, apply: (recorded: RecordedEvent) => void, probe: LoadProbe): Promise<bigint> {
-    const expectedId = entry.lastEventId;
-    const start = historyStartOf(entry.aggregate);
-    const firstNow = start ? firstEventOf(this.eventStore, streamName) : undefined;
-    firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
-    let checked = false;
-    await readRecords(
-      this.eventStore,
-      streamName,
-      (recorded) => {
-        if (checked) return apply(recorded);
-        probe.eventsRead++;
-        if (recorded.revision !== at || recorded.id !== expectedId) {
-          throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
-        }
-        checked = true;
-      },
-      { fromRevision: at },
-    );
-    if (!checked) throw new StaleCacheError(`stream '${streamName}' no longer holds the cached event at revision ${at}`);
-    if (start && firstNow && !sameStart(start, await firstNow)) throw new StaleCacheError(`stream '${streamName}' no longer begins at revision ${start.revision}`);
-    return entry.aggregate.revision;
-  }
-
-  /**
-   * After a save of a copy the cache handed out: the cached state takes the saved events, applied
-   * as replay applies them (not the handler's copy, which may hold changes made outside appliers),
-   * so the cache always equals a full replay.
-   */
-  #advanceCache(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, saved: readonly RecordedEvent[]): AggregateRoot | undefined {
-    const entry = aggregateInternals.origin(aggregate);
-    if (!(entry instanceof CachedAggregate)) return undefined;
-    aggregateInternals.setOrigin(aggregate, undefined);
-    if (this.#cache!.peek(streamName) !== entry) return undefined;
-    if (entry.aggregate.revision !== loadedAt) return undefined; // another command's catch-up already read these events
-    try {
-      const first = loadedAt < 0n; // its history begins with these events
-      for (const recorded of saved) {
-        aggregateInternals.replayed(entry.aggregate, deserializeEvent(recorded), recorded.revision);
-        entry.remember(recorded);
-      }
-      if (first) noteApplied(entry.aggregate, saved[0]!);
-    } catch {
-      this.#cache!.delete(streamName, entry); // the next command replays from the store
-      return undefined;
-    }
-    this.#snapshots?.inherit(aggregate, entry.aggregate);
-    return entry.aggregate;
-  }
-
-  /** Not async (its callers are, so its throws still reject): one promise fewer per load. */
-  #load<A extends AggregateRoot>(type: new () => A, id: string, observe: ReplayObserver | undefined): Promise<A> {
-    assertAggregateClass(type);
-    const problem = InvalidAggregateIdError.check(id);
-    if (problem) throw new InvalidAggregateIdError(problem, { value: id });
-    const streamName = streamNameFor(aggregateDefinition(type), id);
-    return this.#telemetry.load(type.name, streamName, (probe) => this.#replay(type, id, streamName, observe, probe));
-  }
-
-  async #replay<A extends AggregateRoot>(type: new () => A, id: string, streamName: string, observe: ReplayObserver | undefined, probe: LoadProbe): Promise<A> {
-    // With a snapshot policy: the latest snapshot and the events after it, if there is a usable one.
-    const fromSnapshot = await this.#snapshots?.load(type, id, streamName, observe, probe);
-    if (fromSnapshot) return fromSnapshot;
-    const aggregate = new type();
-    aggregateInternals.initialize(aggregate, id);
-    let start: HistoryStart | null = null;
-    await replayStream(this.eventStore, streamName, (event, recorded) => {
-      probe.eventsRead++;
-      start ??= { revision: recorded.revision, id: recorded.id };
-      aggregateInternals.replayed(aggregate, event, recorded.revision);
-      observe?.(recorded, () => event);
-    });
-    setHistoryStart(aggregate, start);
-    return aggregate;
-  }
-}
-
-/** The cache's view of a stream no longer matches the stream (a gap in revisions): it is dropped and the command reloads. */
-class StaleCacheError extends Error {}
-
-/** The records an append of `data` from `firstRevision` stored (their `createdAt` is the store's business: now). */
-function recordsOf(data: readonly EventData[], streamName: string, firstRevision: bigint): RecordedEvent[] {
-  const createdAt = new Date();
-  const records = new Array<RecordedEvent>(data.length);
-  let revision = firstRevision - 1n;
-  for (let i = 0; i < data.length; i++) {
-    const event = data[i]!;
-    revision += 1n;
-    records[i] = { id: event.id!, streamName, revision, type: event.type, data: event.data, metadata: event.metadata ?? {}, createdAt };
-  }
-  return records;
-}
-
-function toAppend(pending: readonly EventData[], options: SaveOptions): EventData[] {
-  const { metadata, commandId } = options;
-  if (commandId !== undefined) {
-    return stampEvents(pending, {
-      commandId,
-      correlationId: options.correlationId ?? commandId,
-      causationId: options.causationId ?? commandId,
-      metadata: metadata ?? {},
-    });
-  }
-  // Random ids, given once: a save retried with the same pending events re-sends the same ids (idempotent).
-  for (const event of pending) event.id ??= randomUUID();
-  return metadata ? pending.map((event) => ({ ...event, metadata: { ...metadata, ...event.metadata } })) : [...pending];
 }
