@@ -22,7 +22,7 @@ export function advanceCache(
   const entry = aggregateInternals.origin(aggregate);
   if (!(entry instanceof CachedAggregate)) return undefined;
   aggregateInternals.setOrigin(aggregate, undefined);
-  if (cache!.peek(streamName) !== entry) return undefined;
+  if (cache?.peek(streamName) !== entry) return undefined; // loaded through another repository's cache
   if (entry.aggregate.revision !== loadedAt) return undefined; // another command's catch-up already read these events
   try {
     const first = loadedAt < 0n; // its history begins with these events
@@ -32,7 +32,7 @@ export function advanceCache(
     }
     if (first) noteApplied(entry.aggregate, saved[0]!);
   } catch {
-    cache!.delete(streamName, entry); // the next command replays from the store
+    cache?.delete(streamName, entry); // the next command replays from the store
     return undefined;
   }
   snapshots?.inherit(aggregate, entry.aggregate);
