@@ -1,6 +1,8 @@
 /** An in-process KurrentDB speaking the gRPC wire protocol, for tests through the real client. */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { bugReporter } from './call-guard.js';
+import { EmulatorAddressInUseError, EmulatorBindError, hostPort } from './emulator-errors.js';
+import { checkEmulatorOptions } from './emulator-options.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
 import { serverFeaturesGrpc, streamsGrpc } from './protocol.js';
@@ -10,6 +12,10 @@ import { seedSystemRecords } from './system-records.js';
 import { streamsService } from './streams-service.js';
 
 export interface KurrentEmulatorOptions {
+  /** The address to listen on (default 127.0.0.1); an IPv6 address bare or in brackets. */
+  readonly host?: string;
+  /** The port to listen on; 0 (the default) picks a free one, reported as `port`. */
+  readonly port?: number;
   /** Advertise `streams/batchappend`, so the client appends through BatchAppend (default true, like a real server). */
   readonly batchAppend?: boolean;
   /** Bytes per append (sum of event sizes); default 1 MiB, as KurrentDB 24.10. */
@@ -19,8 +25,11 @@ export interface KurrentEmulatorOptions {
 }
 
 export interface KurrentEmulator {
-  /** `kurrentdb://127.0.0.1:<port>?tls=false&discoveryInterval=1` */
+  /** `kurrentdb://<host>:<port>?tls=false&discoveryInterval=1`, for the address it listens on. */
   readonly connectionString: string;
+  /** The host it listens on, as given (brackets of an IPv6 address removed). */
+  readonly host: string;
+  /** The port it listens on: the one asked for, or the free one picked for port 0. */
   readonly port: number;
   /** Path of every call received, in order, e.g. `/event_store.client.streams.Streams/Read`. */
   readonly rpcLog: readonly string[];
@@ -39,19 +48,22 @@ export interface KurrentEmulator {
 }
 
 const MiB = 1024 * 1024;
-const HOST = '127.0.0.1';
+const DEFAULT_HOST = '127.0.0.1';
 
+/**
+ * Starts the emulator on `host:port` (default 127.0.0.1 and a free port). Bad options are an
+ * `InvalidEmulatorOptionError`, a taken address an `EmulatorAddressInUseError`; nothing listens then.
+ */
 export async function startKurrentEmulator(options: KurrentEmulatorOptions = {}): Promise<KurrentEmulator> {
+  checkEmulatorOptions(options);
+  const host = (options.host ?? DEFAULT_HOST).replace(/^\[(.*)\]$/, '$1');
   const serverVersion = options.serverVersion ?? '24.10.0';
-  if (!/^\d+(\.\d+)*$/.test(serverVersion)) {
-    throw new RangeError(`serverVersion must be digits and dots (the Rust client rejects anything else): "${serverVersion}"`);
-  }
   const maxAppendSize = options.maxAppendSize ?? MiB;
   const rpcLog: string[] = [];
   const unimplementedCalls: string[] = [];
   const handlerErrors: Error[] = [];
-  let port = 0;
-  const faults = new FaultInjector(() => ({ host: HOST, port }));
+  let port = options.port ?? 0;
+  const faults = new FaultInjector(() => ({ host, port }));
 
   const server = new Server({
     // The client accepts 17 MiB messages; accept at least as much.
@@ -72,15 +84,12 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
   });
 
-  port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${HOST}:0`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  port = await bind(server, host, port);
 
   let closed: Promise<void> | undefined;
   return {
-    connectionString: `kurrentdb://${HOST}:${port}?tls=false&discoveryInterval=1`,
+    connectionString: `kurrentdb://${hostPort(host, port)}?tls=false&discoveryInterval=1`,
+    host,
     port,
     rpcLog,
     unimplementedCalls,
@@ -103,4 +112,16 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
       return closed;
     },
   };
+}
+
+/** Binds insecure; grpc-js reports a failed bind as a message only, so the cause is read from it. */
+function bind(server: Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(hostPort(host, port), ServerCredentials.createInsecure(), (error, bound) => {
+      if (!error) return resolve(bound);
+      server.forceShutdown();
+      if (/EADDRINUSE/.test(error.message)) return reject(new EmulatorAddressInUseError(host, port, { cause: error }));
+      reject(new EmulatorBindError(host, port, error.message, { cause: error }));
+    }),
+  );
 }
