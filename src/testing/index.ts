@@ -1,6 +1,6 @@
 /** `mneme/testing`: test helpers, starting with an in-process KurrentDB emulator. */
 export { startKurrentEmulator } from './kurrent-emulator/emulator.js';
-export type { KurrentEmulator, KurrentEmulatorOptions } from './kurrent-emulator/emulator.js';
+export type { KurrentEmulator, KurrentEmulatorCloseOptions, KurrentEmulatorOptions } from './kurrent-emulator/emulator.js';
 export type { EmulatorMethod, FaultKind, FaultSpec } from './kurrent-emulator/faults.js';
 export {
   EmulatorAddressInUseError,

@@ -1,11 +1,12 @@
 /** An in-process KurrentDB speaking the gRPC wire protocol, for tests through the real client. */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { ActiveCalls } from './active-calls.js';
 import { bugReporter } from './call-guard.js';
 import { EmulatorAddressInUseError, EmulatorBindError, hostPort } from './emulator-errors.js';
 import { checkEmulatorOptions } from './emulator-options.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
-import { serverFeaturesGrpc, streamsGrpc } from './protocol.js';
+import { serverFeaturesGrpc, streamsGrpc, type ReadReq } from './protocol.js';
 import { recordRpcCalls } from './rpc-log.js';
 import { getSupportedMethods } from './server-features.js';
 import { seedSystemRecords } from './system-records.js';
@@ -43,8 +44,17 @@ export interface KurrentEmulator {
   injectFaults(...faults: readonly FaultSpec[]): void;
   clearFaults(): void;
   clearRpcLog(): void;
-  /** Stops the server, cancelling open calls (live subscriptions included). */
-  close(): Promise<void>;
+  /**
+   * Stops the server. By default at once, cancelling open calls (live subscriptions included). With
+   * `drainMs`, as a server shutting down: it takes no new calls, lets those being answered finish
+   * (waiting at most `drainMs`), then cancels the long-lived ones (subscriptions, BatchAppend streams).
+   */
+  close(options?: KurrentEmulatorCloseOptions): Promise<void>;
+}
+
+export interface KurrentEmulatorCloseOptions {
+  /** Let the calls being answered finish first, waiting at most this long (default 0: cancel them). */
+  readonly drainMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -65,7 +75,9 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
   let port = options.port ?? 0;
   const faults = new FaultInjector(() => ({ host, port }));
 
+  const calls = new ActiveCalls(isLongLived);
   const server = new Server({
+    interceptors: [calls.interceptor],
     // The client accepts 17 MiB messages; accept at least as much.
     'grpc.max_receive_message_length': 32 * MiB,
     'grpc.max_send_message_length': 32 * MiB,
@@ -103,15 +115,35 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
       rpcLog.length = 0;
       unimplementedCalls.length = 0;
     },
-    close: () => {
-      // forceShutdown cancels live subscriptions; tryShutdown would wait for them forever.
-      closed ??= new Promise<void>((resolve) => {
-        server.forceShutdown();
-        resolve();
-      });
+    close: ({ drainMs = 0 } = {}) => {
+      closed ??= drainMs > 0 ? drain(server, calls, drainMs) : Promise.resolve(server.forceShutdown());
       return closed;
     },
   };
+}
+
+/**
+ * A server shutting down: it stops listening and takes no new calls, lets the calls being answered
+ * finish, ends the long-lived ones with UNAVAILABLE (the client's answer to a server going away),
+ * and waits for the connections to close, cancelling what is left after `drainMs`.
+ */
+async function drain(server: Server, calls: ActiveCalls, drainMs: number): Promise<void> {
+  const deadline = Date.now() + drainMs;
+  const connectionsClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  await calls.whenAnswered(drainMs);
+  calls.endLongLived({ code: status.UNAVAILABLE, details: 'The server is shutting down.' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  await Promise.race([connectionsClosed, late]);
+  clearTimeout(timer);
+  server.forceShutdown();
+}
+
+/** Subscriptions and the client's BatchAppend stream stay open until the client goes: never waited for. */
+function isLongLived(path: string, firstMessage: unknown): boolean {
+  if (path === '/event_store.client.streams.Streams/BatchAppend') return true;
+  if (path !== '/event_store.client.streams.Streams/Read' || firstMessage === undefined) return false;
+  return (firstMessage as ReadReq).getOptions()?.hasSubscription() === true;
 }
 
 /** Binds insecure; grpc-js reports a failed bind as a message only, so the cause is read from it. */
