@@ -88,6 +88,8 @@ export class InMemoryLog {
 
   streamView(stream: string): StreamView {
     if (this.isTombstoned(stream)) return { kind: 'deleted' };
+    // The server reads a tombstoned stream's metastream as deleted too (its metadata is still written).
+    if (isMetastream(stream) && this.isTombstoned(originalStreamOf(stream))) return { kind: 'deleted' };
     const events = this.events(stream);
     const metadata = this.metadata(stream);
     if (events.length === 0 || metadata.softDeleted) return { kind: 'not-found' };
@@ -155,9 +157,8 @@ export class InMemoryLog {
   }
 
   #checkCommit(stream: string, expected: number, eventIds: readonly string[]): CommitDecision {
+    // A tombstoned stream's metastream still takes writes, as on the server (reads see it deleted).
     if (this.isTombstoned(stream)) return { kind: 'deleted' };
-    // Treated like the stream itself: a tombstoned stream's metadata can no longer be written.
-    if (isMetastream(stream) && this.isTombstoned(originalStreamOf(stream))) return { kind: 'deleted' };
     const current = this.lastRevision(stream);
     const softDeleted = this.metadata(stream).softDeleted;
 
