@@ -1,10 +1,17 @@
 /** `mneme/testing`: test helpers, starting with an in-process KurrentDB emulator. */
 export { startKurrentEmulator } from './kurrent-emulator/emulator.js';
-export type { KurrentEmulator, KurrentEmulatorCloseOptions, KurrentEmulatorOptions } from './kurrent-emulator/emulator.js';
+export type {
+  KurrentEmulator,
+  KurrentEmulatorCloseOptions,
+  KurrentEmulatorOptions,
+  KurrentEmulatorRecovery,
+} from './kurrent-emulator/emulator.js';
 export type { EmulatorMethod, FaultKind, FaultSpec } from './kurrent-emulator/faults.js';
 export {
   EmulatorAddressInUseError,
   EmulatorBindError,
+  EmulatorDataCorruptError,
+  EmulatorDataDirError,
   InvalidEmulatorOptionError,
   KurrentEmulatorError,
   type KurrentEmulatorErrorCode,

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { KurrentDBClient, START, type ResolvedEvent } from '@kurrent/kurrentdb-client';
 import { startKurrentEmulator } from 'mneme/testing';
@@ -53,6 +56,31 @@ describe('the kurrentdb-emulator command', () => {
       }
     },
   );
+
+  it('keeps its log in --data across a stop and a start on the same directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kurrentdb-emulator-cli-'));
+    try {
+      const first = run(['--port', '0', '--data', dir]);
+      let client = KurrentDBClient.connectionString(await first.firstLine);
+      await client.appendToStream('cli-durable', testEvents(2));
+      await client.dispose();
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+
+      const second = run(['--port', '0', '--data', dir]);
+      client = KurrentDBClient.connectionString(await second.firstLine);
+      try {
+        expect((await readEvents(client, 'cli-durable')).map((event) => event!.revision)).toEqual([0n, 1n]);
+      } finally {
+        await client.dispose();
+      }
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+      expect(second.stderr()).toMatch(/read back \d+ commits/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses an unknown flag with the usage and exit code 2', async () => {
     const emulator = run(['--prot', '2113']);

@@ -10,6 +10,7 @@ describe('kurrentdb-emulator arguments', () => {
     [['--port', '2114', '--host', '0.0.0.0'], { port: 2114, host: '0.0.0.0' }],
     [['--port=0', '--host=::1'], { port: 0, host: '::1' }],
     [['--host', 'localhost'], { port: 2113, host: 'localhost' }],
+    [['--data', '/var/lib/emulator', '--port', '2113'], { port: 2113, dataDir: '/var/lib/emulator' }],
   ])('read %j as the options %j', (argv, options) => {
     expect(parseCliArguments(argv)).toEqual({ kind: 'start', options });
   });
@@ -28,6 +29,8 @@ describe('kurrentdb-emulator arguments', () => {
     [['--port', '-1'], /^--port: expected an integer from 0 to 65535, got "-1"$/],
     [['--host', 'a b'], /^--host: expected a host name or an IP address/],
     [['--port', '1', '--port', '2'], '--port is given twice'],
+    [['--data', ' '], /^--data: expected the path of a directory/],
+    [['--data'], '--data needs a value'],
     [['--cluster', '3'], '--cluster is not available yet: the emulator runs a single node'],
     [['--cluster=3'], '--cluster is not available yet: the emulator runs a single node'],
   ])('refuse %j: %s', (argv, message) => {

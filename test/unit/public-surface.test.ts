@@ -52,7 +52,8 @@ describe('the public surface', () => {
     expect(sorted(Object.keys(testing))).toEqual(
       sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError',
         'processSpec', 'ProcessSpecGiven', 'ProcessSpecWhen', 'ProcessSpecFailedError', 'ManualClock',
-        'KurrentEmulatorError', 'InvalidEmulatorOptionError', 'EmulatorAddressInUseError', 'EmulatorBindError']),
+        'KurrentEmulatorError', 'InvalidEmulatorOptionError', 'EmulatorAddressInUseError', 'EmulatorBindError',
+        'EmulatorDataDirError', 'EmulatorDataCorruptError']),
     );
   });
 

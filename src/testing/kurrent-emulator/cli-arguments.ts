@@ -3,13 +3,14 @@ import { InvalidEmulatorOptionError } from './emulator-errors.js';
 import { checkEmulatorOptions } from './emulator-options.js';
 import type { KurrentEmulatorOptions } from './emulator.js';
 
-export const USAGE = `Usage: kurrentdb-emulator [--port <port>] [--host <host>]
+export const USAGE = `Usage: kurrentdb-emulator [--port <port>] [--host <host>] [--data <dir>]
 
-Starts an in-memory KurrentDB emulator, insecure (tls=false), prints its connection string and runs
-until stopped (Ctrl-C, SIGINT or SIGTERM: calls being answered finish, then it exits with 0).
+Starts a KurrentDB emulator, insecure (tls=false), prints its connection string and runs until
+stopped (Ctrl-C, SIGINT or SIGTERM: calls being answered finish, then it exits with 0).
 
   --port <port>   the port to listen on, 0 for a free one (default 2113)
   --host <host>   the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --data <dir>    keep the log in this directory across restarts (default: in memory only)
   --help          this message`;
 
 /** The port KurrentDB listens on by default. */
@@ -20,18 +21,23 @@ export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
-const FLAGS: Readonly<Record<string, { readonly option: 'port' | 'host'; readonly parse: (text: string) => unknown }>> =
-  {
-    '--port': { option: 'port', parse: (text) => (/^\d+$/.test(text) ? Number(text) : text) },
-    '--host': { option: 'host', parse: (text) => text },
-  };
+type FlagOption = 'port' | 'host' | 'dataDir';
+type Flag = { readonly option: FlagOption; readonly parse: (text: string) => unknown };
+
+const FLAGS: Readonly<Record<string, Flag>> = {
+  '--port': { option: 'port', parse: (text) => (/^\d+$/.test(text) ? Number(text) : text) },
+  '--host': { option: 'host', parse: (text) => text },
+  '--data': { option: 'dataDir', parse: (text) => text },
+};
+
+const FLAG_OF: Readonly<Record<string, string>> = { port: '--port', host: '--host', dataDir: '--data' };
 
 const NOT_BUILT: Readonly<Record<string, string>> = {
   '--cluster': '--cluster is not available yet: the emulator runs a single node',
 };
 
 export function parseCliArguments(argv: readonly string[]): CliCommand {
-  const options: { port?: unknown; host?: unknown } = {};
+  const options: Partial<Record<FlagOption, unknown>> = {};
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
     if (argument === '--help' || argument === '-h') return { kind: 'help' };
@@ -52,7 +58,7 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     checkEmulatorOptions(resolved);
   } catch (error) {
     if (!(error instanceof InvalidEmulatorOptionError)) throw error;
-    return { kind: 'usage-error', message: `--${error.option}: ${error.reason}` };
+    return { kind: 'usage-error', message: `${FLAG_OF[error.option] ?? error.option}: ${error.reason}` };
   }
   return { kind: 'start', options: resolved as KurrentEmulatorOptions };
 }

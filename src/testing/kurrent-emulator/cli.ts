@@ -49,9 +49,17 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const where = command.options.dataDir === undefined ? 'in memory' : `log in ${command.options.dataDir}`;
   process.stderr.write(
-    `kurrentdb-emulator: listening on ${hostPort(running.host, running.port)} (insecure, in memory); stop with Ctrl-C\n`,
+    `kurrentdb-emulator: listening on ${hostPort(running.host, running.port)} (insecure, ${where}); stop with Ctrl-C\n`,
   );
+  const recovery = running.recovery;
+  if (recovery && recovery.commits > 0) {
+    const dropped = recovery.droppedBytes > 0 ? `; dropped a torn last commit (${recovery.droppedBytes} bytes)` : '';
+    process.stderr.write(
+      `kurrentdb-emulator: read back ${recovery.commits} commits (${recovery.records} records)${dropped}\n`,
+    );
+  }
   process.stdout.write(`${running.connectionString}\n`);
   return undefined; // the server keeps the process alive until a signal
 }

@@ -11,7 +11,9 @@ export type KurrentEmulatorErrorCode =
   | 'KURRENTDB_EMULATOR_ERROR'
   | 'KURRENTDB_EMULATOR_INVALID_OPTION'
   | 'KURRENTDB_EMULATOR_ADDRESS_IN_USE'
-  | 'KURRENTDB_EMULATOR_BIND_FAILED';
+  | 'KURRENTDB_EMULATOR_BIND_FAILED'
+  | 'KURRENTDB_EMULATOR_DATA_DIR_UNUSABLE'
+  | 'KURRENTDB_EMULATOR_DATA_CORRUPT';
 
 /** Base of every error the emulator raises; never thrown itself. */
 export class KurrentEmulatorError extends Error {
@@ -82,6 +84,39 @@ export class EmulatorBindError extends KurrentEmulatorError {
     super(
       `The KurrentDB emulator cannot listen on ${hostPort(host, port)}: ${reason}. Give a host of this machine (127.0.0.1, ::1, 0.0.0.0 or a local name).`,
       options,
+    );
+  }
+}
+
+/** The data directory cannot be created, opened or read (a file in its place, no permission). */
+export class EmulatorDataDirError extends KurrentEmulatorError {
+  static override readonly code: KurrentEmulatorErrorCode = 'KURRENTDB_EMULATOR_DATA_DIR_UNUSABLE';
+
+  constructor(
+    readonly dataDir: string,
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `The KurrentDB emulator cannot keep its log in '${dataDir}': ${reason}. Give a directory it may create and write.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The log file has a damaged commit with good ones after it: not the torn end a crash leaves, which
+ * is dropped on start, but damage the emulator will not guess past.
+ */
+export class EmulatorDataCorruptError extends KurrentEmulatorError {
+  static override readonly code: KurrentEmulatorErrorCode = 'KURRENTDB_EMULATOR_DATA_CORRUPT';
+
+  constructor(
+    readonly path: string,
+    readonly offset: number,
+  ) {
+    super(
+      `The KurrentDB emulator's log ${path} is damaged at byte ${offset}, with commits after it; nothing was started. Restore the file, or move it away to start empty.`,
     );
   }
 }

@@ -32,7 +32,13 @@ const serverVersion: OptionRule = {
   test: (value) => typeof value === 'string' && /^\d+(\.\d+)*$/.test(value),
 };
 
+const directory: OptionRule = {
+  expected: 'the path of a directory (a non-empty string)',
+  test: (value) => typeof value === 'string' && value.trim() !== '',
+};
+
 export const EMULATOR_OPTION_RULES = {
+  dataDir: directory,
   host,
   port: integer(0, 65535),
   batchAppend: boolean,

@@ -6,6 +6,7 @@ import { EmulatorAddressInUseError, EmulatorBindError, hostPort } from './emulat
 import { checkEmulatorOptions } from './emulator-options.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
+import { LogFile } from './log-file.js';
 import { serverFeaturesGrpc, streamsGrpc, type ReadReq } from './protocol.js';
 import { recordRpcCalls } from './rpc-log.js';
 import { getSupportedMethods } from './server-features.js';
@@ -17,6 +18,12 @@ export interface KurrentEmulatorOptions {
   readonly host?: string;
   /** The port to listen on; 0 (the default) picks a free one, reported as `port`. */
   readonly port?: number;
+  /**
+   * Keep the log in this directory (created if missing) across restarts: every commit is appended to
+   * a file and fsynced before it is answered; on start the file is read back and a torn last commit
+   * dropped. Without it the log lives in memory only. One emulator per directory at a time.
+   */
+  readonly dataDir?: string;
   /** Advertise `streams/batchappend`, so the client appends through BatchAppend (default true, like a real server). */
   readonly batchAppend?: boolean;
   /** Bytes per append (sum of event sizes); default 1 MiB, as KurrentDB 24.10. */
@@ -32,6 +39,8 @@ export interface KurrentEmulator {
   readonly host: string;
   /** The port it listens on: the one asked for, or the free one picked for port 0. */
   readonly port: number;
+  /** With `dataDir`: what was read back from it on start. */
+  readonly recovery: KurrentEmulatorRecovery | undefined;
   /** Path of every call received, in order, e.g. `/event_store.client.streams.Streams/Read`. */
   readonly rpcLog: readonly string[];
   /** Paths that were called but are not implemented; they were answered UNIMPLEMENTED. */
@@ -50,6 +59,15 @@ export interface KurrentEmulator {
    * (waiting at most `drainMs`), then cancels the long-lived ones (subscriptions, BatchAppend streams).
    */
   close(options?: KurrentEmulatorCloseOptions): Promise<void>;
+}
+
+export interface KurrentEmulatorRecovery {
+  /** Commits read back from the data directory (0 for a new one). */
+  readonly commits: number;
+  /** Records in them, system records included. */
+  readonly records: number;
+  /** Bytes of a torn last commit that were dropped (0 when the file ended cleanly). */
+  readonly droppedBytes: number;
 }
 
 export interface KurrentEmulatorCloseOptions {
@@ -86,8 +104,10 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     rpcLog.push(path);
     if (!implemented) unimplementedCalls.push(path);
   });
-  const log = new InMemoryLog();
-  seedSystemRecords(log);
+  const opened = options.dataDir === undefined ? undefined : LogFile.open(options.dataDir);
+  const log = new InMemoryLog(opened?.file);
+  if (opened && opened.recovery.commits > 0) log.restore(opened.recovery.records);
+  else seedSystemRecords(log);
   server.addService(
     streamsGrpc.StreamsService,
     streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
@@ -96,13 +116,24 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
   });
 
-  port = await bind(server, host, port);
+  try {
+    port = await bind(server, host, port);
+  } catch (error) {
+    opened?.file.close();
+    throw error;
+  }
+  const closeFile = () => opened?.file.close();
 
   let closed: Promise<void> | undefined;
   return {
     connectionString: `kurrentdb://${hostPort(host, port)}?tls=false&discoveryInterval=1`,
     host,
     port,
+    recovery: opened && {
+      commits: opened.recovery.commits,
+      records: opened.recovery.records.length,
+      droppedBytes: opened.recovery.droppedBytes,
+    },
     rpcLog,
     unimplementedCalls,
     handlerErrors,
@@ -116,7 +147,9 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
       unimplementedCalls.length = 0;
     },
     close: ({ drainMs = 0 } = {}) => {
-      closed ??= drainMs > 0 ? drain(server, calls, drainMs) : Promise.resolve(server.forceShutdown());
+      closed ??= (drainMs > 0 ? drain(server, calls, drainMs) : Promise.resolve(server.forceShutdown())).then(
+        closeFile,
+      );
       return closed;
     },
   };
