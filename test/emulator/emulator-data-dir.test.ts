@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,5 +155,61 @@ describe('startKurrentEmulator({ dataDir })', () => {
 
     expect(error).toBeInstanceOf(EmulatorDataDirError);
     expect(error).toMatchObject({ code: 'KURRENTDB_EMULATOR_DATA_DIR_UNUSABLE', dataDir: notADirectory });
+  });
+
+  it('keeps every append of concurrent writers across a restart, in the order $all had them', async () => {
+    const dir = newDir();
+    const first = await open(dir);
+    const writers = Array.from({ length: 4 }, () => KurrentDBClient.connectionString(first.emulator.connectionString));
+    try {
+      await Promise.all(
+        writers.map(async (writer, w) => {
+          for (let i = 0; i < 10; i++) await writer.appendToStream(`concurrent-${i % 3}`, testEvents(1 + (w % 2)));
+        }),
+      );
+    } finally {
+      await Promise.all(writers.map((writer) => writer.dispose()));
+    }
+    const before = await allRecords(first.emulator);
+    await first.stop();
+
+    const second = await open(dir);
+
+    expect(await allRecords(second.emulator)).toEqual(before);
+    expect(before.filter((record) => record.startsWith('concurrent-'))).toHaveLength(4 * 10 + 2 * 10);
+  });
+
+  it('refuses a directory another emulator keeps its log in with an EmulatorDataDirError, and takes it once that one is closed', async () => {
+    const dir = newDir();
+    const first = await open(dir);
+
+    const error = await startKurrentEmulator({ dataDir: dir }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(EmulatorDataDirError);
+    expect((error as EmulatorDataDirError).reason).toContain(`another emulator (pid ${process.pid})`);
+    await first.stop();
+    const second = await open(dir);
+    expect(second.emulator.recovery!.commits).toBeGreaterThan(0);
+  });
+
+  it('takes over the lock of a process that is gone, as a crash leaves it', async () => {
+    const dir = newDir();
+    await (await open(dir)).stop();
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'kurrentdb-emulator.lock'), gone.stdout.trim());
+
+    const { emulator } = await open(dir);
+
+    expect(emulator.recovery!.commits).toBeGreaterThan(0);
+  });
+
+  it("takes over a lock holding this process's pid that no emulator of this process holds (a container's pid 1 restarted)", async () => {
+    const dir = newDir();
+    await (await open(dir)).stop();
+    writeFileSync(join(dir, 'kurrentdb-emulator.lock'), String(process.pid));
+
+    const { emulator } = await open(dir);
+
+    expect(emulator.recovery!.commits).toBeGreaterThan(0);
   });
 });

@@ -88,7 +88,7 @@ export class EmulatorBindError extends KurrentEmulatorError {
   }
 }
 
-/** The data directory cannot be created, opened or read (a file in its place, no permission). */
+/** The data directory cannot be created, opened or read (a file in its place, no permission), or another emulator uses it. */
 export class EmulatorDataDirError extends KurrentEmulatorError {
   static override readonly code: KurrentEmulatorErrorCode = 'KURRENTDB_EMULATOR_DATA_DIR_UNUSABLE';
 
@@ -98,7 +98,7 @@ export class EmulatorDataDirError extends KurrentEmulatorError {
     options: { cause?: unknown } = {},
   ) {
     super(
-      `The KurrentDB emulator cannot keep its log in '${dataDir}': ${reason}. Give a directory it may create and write.`,
+      `The KurrentDB emulator cannot keep its log in '${dataDir}': ${reason}. Give a directory it may create and write, that no other emulator uses.`,
       options,
     );
   }

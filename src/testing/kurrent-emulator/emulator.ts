@@ -21,7 +21,7 @@ export interface KurrentEmulatorOptions {
   /**
    * Keep the log in this directory (created if missing) across restarts: every commit is appended to
    * a file and fsynced before it is answered; on start the file is read back and a torn last commit
-   * dropped. Without it the log lives in memory only. One emulator per directory at a time.
+   * dropped. Without it the log lives in memory only. One emulator per directory (it is locked).
    */
   readonly dataDir?: string;
   /** Advertise `streams/batchappend`, so the client appends through BatchAppend (default true, like a real server). */

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockDataDir } from './data-dir-lock.js';
 import { EmulatorDataCorruptError, EmulatorDataDirError } from './emulator-errors.js';
 import type { LogJournal } from './log.js';
 import type { LogRecord } from './records.js';
@@ -30,6 +31,7 @@ export class LogFile implements LogJournal {
   private constructor(
     fd: number,
     readonly path: string,
+    private readonly unlock: () => void,
   ) {
     this.#fd = fd;
   }
@@ -37,24 +39,30 @@ export class LogFile implements LogJournal {
   /** Opens (or creates) the log in `dataDir` and reads it back. */
   static open(dataDir: string): { file: LogFile; recovery: LogFileRecovery } {
     const path = join(dataDir, LOG_FILE_NAME);
-    let fd: number;
-    let content: Buffer;
     try {
       mkdirSync(dataDir, { recursive: true });
-      fd = openSync(path, 'a+');
-      content = readFileSync(path);
     } catch (error) {
       throw new EmulatorDataDirError(dataDir, (error as Error).message, { cause: error });
     }
+    const unlock = lockDataDir(dataDir);
+    let fd: number | undefined;
     try {
+      let content: Buffer;
+      try {
+        fd = openSync(path, 'a+');
+        content = readFileSync(path);
+      } catch (error) {
+        throw new EmulatorDataDirError(dataDir, (error as Error).message, { cause: error });
+      }
       const recovery = readFrames(content, path);
       if (recovery.droppedBytes > 0) {
         ftruncateSync(fd, content.length - recovery.droppedBytes);
         fsyncSync(fd);
       }
-      return { file: new LogFile(fd, path), recovery };
+      return { file: new LogFile(fd, path, unlock), recovery };
     } catch (error) {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
+      unlock();
       throw error;
     }
   }
@@ -76,6 +84,7 @@ export class LogFile implements LogJournal {
     if (this.#fd === undefined) return;
     closeSync(this.#fd);
     this.#fd = undefined;
+    this.unlock();
   }
 }
 
