@@ -68,6 +68,19 @@ describe('startKurrentEmulator({ host, port })', () => {
     }
   });
 
+  it('names the loopback address in the connection string when it listens on every interface (0.0.0.0)', async () => {
+    const emulator = await start({ host: '0.0.0.0' });
+    const client = KurrentDBClient.connectionString(emulator.connectionString);
+    try {
+      expect(emulator.host).toBe('0.0.0.0');
+      expect(emulator.connectionString).toBe(`kurrentdb://127.0.0.1:${emulator.port}?tls=false&discoveryInterval=1`);
+      await client.appendToStream('every-interface', testEvents(1));
+      expect(await readEvents(client, 'every-interface')).toHaveLength(1);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('refuses a port in use with an EmulatorAddressInUseError naming the address, and the emulator already there keeps answering', async () => {
     const first = await start();
 

@@ -33,7 +33,10 @@ export interface KurrentEmulatorOptions {
 }
 
 export interface KurrentEmulator {
-  /** `kurrentdb://<host>:<port>?tls=false&discoveryInterval=1`, for the address it listens on. */
+  /**
+   * `kurrentdb://<host>:<port>?tls=false&discoveryInterval=1`, for the address it listens on (its
+   * loopback address when it listens on every interface: 0.0.0.0 or ::).
+   */
   readonly connectionString: string;
   /** The host it listens on, as given (brackets of an IPv6 address removed). */
   readonly host: string;
@@ -126,7 +129,7 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
 
   let closed: Promise<void> | undefined;
   return {
-    connectionString: `kurrentdb://${hostPort(host, port)}?tls=false&discoveryInterval=1`,
+    connectionString: `kurrentdb://${hostPort(reachableHost(host), port)}?tls=false&discoveryInterval=1`,
     host,
     port,
     recovery: opened && {
@@ -177,6 +180,12 @@ function isLongLived(path: string, firstMessage: unknown): boolean {
   if (path === '/event_store.client.streams.Streams/BatchAppend') return true;
   if (path !== '/event_store.client.streams.Streams/Read' || firstMessage === undefined) return false;
   return (firstMessage as ReadReq).getOptions()?.hasSubscription() === true;
+}
+
+/** Every interface (0.0.0.0, ::) is no address to connect to: the connection string names the loopback one. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  return /^[0:]+$/.test(host) && host.includes('::') ? '::1' : host;
 }
 
 /** Binds insecure; grpc-js reports a failed bind as a message only, so the cause is read from it. */

@@ -6,7 +6,7 @@
  * cut off the file; a bad frame with good ones after it is corruption, and the emulator does not start.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockDataDir } from './data-dir-lock.js';
 import { EmulatorDataCorruptError, EmulatorDataDirError } from './emulator-errors.js';
@@ -49,7 +49,9 @@ export class LogFile implements LogJournal {
     try {
       let content: Buffer;
       try {
+        const created = !existsSync(path);
         fd = openSync(path, 'a+');
+        if (created) syncDirectory(dataDir); // the new file's name survives a power cut too
         content = readFileSync(path);
       } catch (error) {
         throw new EmulatorDataDirError(dataDir, (error as Error).message, { cause: error });
@@ -109,6 +111,15 @@ function readFrames(content: Buffer, path: string): LogFileRecovery {
     offset = end;
   }
   return { commits, records, droppedBytes: 0 };
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checksum(payload: Buffer): Buffer {
