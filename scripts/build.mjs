@@ -9,7 +9,7 @@
  * package.json, so TypeScript sees a CommonJS module from a CommonJS file (no TS1479 under node16).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,14 @@ for (const entry of entries) {
   const from = join(cjs, `${entry}.js`);
   const to = relative(dirname(from), join(dist, `${entry}.js`)).replaceAll('\\', '/');
   writeFileSync(from, cjsEntry(to));
+}
+
+// The commands of package.json's "bin": built by tsc above, each must start with its shebang and be executable.
+const { bin = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+for (const [command, target] of Object.entries(bin)) {
+  const file = join(root, target);
+  if (!readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error(`${target} (bin ${command}) has no shebang`);
+  chmodSync(file, 0o755);
 }
 
 /** The ES module itself, through require(esm): one copy of Mneme whether imported or required. */

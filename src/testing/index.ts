@@ -1,7 +1,21 @@
 /** `mneme/testing`: test helpers, starting with an in-process KurrentDB emulator. */
 export { startKurrentEmulator } from './kurrent-emulator/emulator.js';
-export type { KurrentEmulator, KurrentEmulatorOptions } from './kurrent-emulator/emulator.js';
+export type {
+  KurrentEmulator,
+  KurrentEmulatorCloseOptions,
+  KurrentEmulatorOptions,
+  KurrentEmulatorRecovery,
+} from './kurrent-emulator/emulator.js';
 export type { EmulatorMethod, FaultKind, FaultSpec } from './kurrent-emulator/faults.js';
+export {
+  EmulatorAddressInUseError,
+  EmulatorBindError,
+  EmulatorDataCorruptError,
+  EmulatorDataDirError,
+  InvalidEmulatorOptionError,
+  KurrentEmulatorError,
+  type KurrentEmulatorErrorCode,
+} from './kurrent-emulator/emulator-errors.js';
 export { aggregateSpec, AggregateSpecGiven, AggregateSpecWhen } from './aggregate-spec.js';
 export { conflictingStore, ConflictingStore, type ConflictingStoreOptions } from './conflicting-store.js';
 export { AggregateSpecFailedError } from '../errors/testing-errors.js';

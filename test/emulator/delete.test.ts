@@ -95,6 +95,31 @@ describe('deleteStream and tombstoneStream', () => {
       await expect(kurrent.client.tombstoneStream(stream)).rejects.toBeInstanceOf(StreamDeletedError);
     });
 
+    it('reads its metadata stream as deleted: getStreamMetadata and a read of $$<stream> fail with StreamDeletedError', async () => {
+      const tombstoned = uniqueStream('tombstone-meta');
+      await kurrent.client.setStreamMetadata(tombstoned, { maxCount: 5 });
+      await kurrent.client.appendToStream(tombstoned, testEvents(1));
+
+      await kurrent.client.tombstoneStream(tombstoned);
+
+      await expect(kurrent.client.getStreamMetadata(tombstoned)).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(collect(kurrent.client.readStream(`$$${tombstoned}`))).rejects.toBeInstanceOf(StreamDeletedError);
+    });
+
+    it('still accepts metadata writes, which continue the metadata stream, while reads stay deleted', async () => {
+      const tombstoned = uniqueStream('tombstone-meta-write');
+      await kurrent.client.setStreamMetadata(tombstoned, { maxCount: 5 });
+      await kurrent.client.tombstoneStream(tombstoned);
+
+      const written = await kurrent.client.setStreamMetadata(tombstoned, { maxCount: 7 });
+      const again = await kurrent.client.setStreamMetadata(tombstoned, { maxCount: 8 }, { expectedRevision: 1n });
+
+      expect(written).toMatchObject({ success: true, nextExpectedRevision: 1n });
+      expect(again).toMatchObject({ success: true, nextExpectedRevision: 2n });
+      await expect(kurrent.client.getStreamMetadata(tombstoned)).rejects.toBeInstanceOf(StreamDeletedError);
+      await expect(kurrent.client.appendToStream(tombstoned, testEvent())).rejects.toBeInstanceOf(StreamDeletedError);
+    });
+
     it('leaves a $streamDeleted record in $all', async () => {
       const [last] = await collect(
         kurrent.client.readAll({

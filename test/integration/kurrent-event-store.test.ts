@@ -118,6 +118,16 @@ describe(KurrentEventStore.name, () => {
       expect(onRead).toMatchObject({ streamName: s, operation: 'read' });
     });
 
+    it('accepts setStreamMaxCount on a tombstoned stream, as the server takes its metadata writes, and reads stay StreamDeletedError', async () => {
+      const s = streamName('tombstoned-max-count');
+      await store.appendToStream(s, events(2));
+      await store.client.tombstoneStream(s);
+
+      await store.setStreamMaxCount(s, 1);
+
+      await expect(collect(store.readStream(s))).rejects.toThrow(StreamDeletedError);
+    });
+
     it('raises StreamDeletedError for STREAM_EXISTS on a tombstoned stream too', async () => {
       const s = streamName('tombstoned-exists');
       await store.appendToStream(s, events(1));

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { npm, packedTarball, root } from './support/packed-package.js';
@@ -54,6 +54,7 @@ describe('the published package', () => {
     const targets = [
       ...Object.values(manifest.exports as Record<string, Target>).flatMap(leaves),
       ...Object.values(typesVersions['*']!).flat(), // what node10 resolution finds for the subpaths
+      ...Object.values((manifest as unknown as { bin: Record<string, string> }).bin),
       (manifest as unknown as { main: string }).main,
       (manifest as unknown as { types: string }).types,
     ];
@@ -111,5 +112,26 @@ describe('the published package', () => {
       process.exit(0);
     `);
     expect(revisions).toBe('Order.Placed@0 Order.Paid@1');
+  });
+
+  it('ships the kurrentdb-emulator command, executable from the build, which starts, prints its connection string and stops with 0', async () => {
+    const { bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const command = join(root, bin['kurrentdb-emulator']!);
+    expect(statSync(command).mode & 0o111).not.toBe(0);
+    expect(execFileSync(command, ['--help'], { encoding: 'utf8' })).toContain('Usage: kurrentdb-emulator');
+
+    const child = spawn(command, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const line = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+      });
+    });
+    child.kill('SIGTERM');
+
+    expect(line).toMatch(/^kurrentdb:\/\/127\.0\.0\.1:\d+\?tls=false&discoveryInterval=1$/);
+    expect(await exited).toBe(0);
   });
 });

@@ -52,7 +52,9 @@ describe('the public surface', () => {
   it('mneme/testing exports the emulator and the aggregate test helpers', () => {
     expect(sorted(Object.keys(testing))).toEqual(
       sorted(['startKurrentEmulator', 'aggregateSpec', 'AggregateSpecGiven', 'AggregateSpecWhen', 'conflictingStore', 'ConflictingStore', 'AggregateSpecFailedError',
-        'processSpec', 'ProcessSpecGiven', 'ProcessSpecWhen', 'ProcessSpecFailedError', 'ManualClock']),
+        'processSpec', 'ProcessSpecGiven', 'ProcessSpecWhen', 'ProcessSpecFailedError', 'ManualClock',
+        'KurrentEmulatorError', 'InvalidEmulatorOptionError', 'EmulatorAddressInUseError', 'EmulatorBindError',
+        'EmulatorDataDirError', 'EmulatorDataCorruptError']),
     );
   });
 

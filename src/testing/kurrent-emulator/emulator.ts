@@ -1,9 +1,13 @@
 /** An in-process KurrentDB speaking the gRPC wire protocol, for tests through the real client. */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { ActiveCalls } from './active-calls.js';
 import { bugReporter } from './call-guard.js';
+import { EmulatorAddressInUseError, EmulatorBindError, hostPort } from './emulator-errors.js';
+import { checkEmulatorOptions } from './emulator-options.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
-import { serverFeaturesGrpc, streamsGrpc, streamsV2Grpc } from './protocol.js';
+import { LogFile } from './log-file.js';
+import { serverFeaturesGrpc, streamsGrpc, streamsV2Grpc, type ReadReq } from './protocol.js';
 import { multiStreamService } from './multi-stream-append.js';
 import { recordRpcCalls } from './rpc-log.js';
 import { getSupportedMethods, multiStreamFeatures } from './server-features.js';
@@ -11,6 +15,16 @@ import { seedSystemRecords } from './system-records.js';
 import { streamsService } from './streams-service.js';
 
 export interface KurrentEmulatorOptions {
+  /** The address to listen on (default 127.0.0.1); an IPv6 address bare or in brackets. */
+  readonly host?: string;
+  /** The port to listen on; 0 (the default) picks a free one, reported as `port`. */
+  readonly port?: number;
+  /**
+   * Keep the log in this directory (created if missing) across restarts: every commit is appended to
+   * a file and fsynced before it is answered; on start the file is read back and a torn last commit
+   * dropped. Without it the log lives in memory only. One emulator per directory (it is locked).
+   */
+  readonly dataDir?: string;
   /** Advertise `streams/batchappend`, so the client appends through BatchAppend (default true, like a real server). */
   readonly batchAppend?: boolean;
   /** Bytes per append (sum of event sizes); default 1 MiB, as KurrentDB 24.10 (256 MiB from serverVersion 25.1). */
@@ -25,9 +39,17 @@ export interface KurrentEmulatorOptions {
 }
 
 export interface KurrentEmulator {
-  /** `kurrentdb://127.0.0.1:<port>?tls=false&discoveryInterval=1` */
+  /**
+   * `kurrentdb://<host>:<port>?tls=false&discoveryInterval=1`, for the address it listens on (its
+   * loopback address when it listens on every interface: 0.0.0.0 or ::).
+   */
   readonly connectionString: string;
+  /** The host it listens on, as given (brackets of an IPv6 address removed). */
+  readonly host: string;
+  /** The port it listens on: the one asked for, or the free one picked for port 0. */
   readonly port: number;
+  /** With `dataDir`: what was read back from it on start. */
+  readonly recovery: KurrentEmulatorRecovery | undefined;
   /** Path of every call received, in order, e.g. `/event_store.client.streams.Streams/Read`. */
   readonly rpcLog: readonly string[];
   /** Paths that were called but are not implemented; they were answered UNIMPLEMENTED. */
@@ -40,18 +62,39 @@ export interface KurrentEmulator {
   injectFaults(...faults: readonly FaultSpec[]): void;
   clearFaults(): void;
   clearRpcLog(): void;
-  /** Stops the server, cancelling open calls (live subscriptions included). */
-  close(): Promise<void>;
+  /**
+   * Stops the server. By default at once, cancelling open calls (live subscriptions included). With
+   * `drainMs`, as a server shutting down: it takes no new calls, lets those being answered finish
+   * (waiting at most `drainMs`), then cancels the long-lived ones (subscriptions, BatchAppend streams).
+   */
+  close(options?: KurrentEmulatorCloseOptions): Promise<void>;
+}
+
+export interface KurrentEmulatorRecovery {
+  /** Commits read back from the data directory (0 for a new one). */
+  readonly commits: number;
+  /** Records in them, system records included. */
+  readonly records: number;
+  /** Bytes of a torn last commit that were dropped (0 when the file ended cleanly). */
+  readonly droppedBytes: number;
+}
+
+export interface KurrentEmulatorCloseOptions {
+  /** Let the calls being answered finish first, waiting at most this long (default 0: cancel them). */
+  readonly drainMs?: number;
 }
 
 const MiB = 1024 * 1024;
-const HOST = '127.0.0.1';
+const DEFAULT_HOST = '127.0.0.1';
 
+/**
+ * Starts the emulator on `host:port` (default 127.0.0.1 and a free port). Bad options are an
+ * `InvalidEmulatorOptionError`, a taken address an `EmulatorAddressInUseError`; nothing listens then.
+ */
 export async function startKurrentEmulator(options: KurrentEmulatorOptions = {}): Promise<KurrentEmulator> {
+  checkEmulatorOptions(options);
+  const host = (options.host ?? DEFAULT_HOST).replace(/^\[(.*)\]$/, '$1');
   const serverVersion = options.serverVersion ?? '24.10.0';
-  if (!/^\d+(\.\d+)*$/.test(serverVersion)) {
-    throw new RangeError(`serverVersion must be digits and dots (the Rust client rejects anything else): "${serverVersion}"`);
-  }
   const v2 = multiStreamFeatures(serverVersion);
   // KurrentDB 25.1 raised MaxAppendSize from 1 MiB to 256 MiB and added MaxAppendEventSize (16 MiB).
   const maxAppendSize = options.maxAppendSize ?? (v2.appendSession ? 256 * MiB : MiB);
@@ -59,10 +102,12 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
   const rpcLog: string[] = [];
   const unimplementedCalls: string[] = [];
   const handlerErrors: Error[] = [];
-  let port = 0;
-  const faults = new FaultInjector(() => ({ host: HOST, port }));
+  let port = options.port ?? 0;
+  const faults = new FaultInjector(() => ({ host, port }));
 
+  const calls = new ActiveCalls(isLongLived);
   const server = new Server({
+    interceptors: [calls.interceptor],
     // The client accepts 17 MiB messages; accept at least as much.
     'grpc.max_receive_message_length': 32 * MiB,
     'grpc.max_send_message_length': 32 * MiB,
@@ -71,8 +116,10 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     rpcLog.push(path);
     if (!implemented) unimplementedCalls.push(path);
   });
-  const log = new InMemoryLog();
-  seedSystemRecords(log);
+  const opened = options.dataDir === undefined ? undefined : LogFile.open(options.dataDir);
+  const log = new InMemoryLog(opened?.file);
+  if (opened && opened.recovery.commits > 0) log.restore(opened.recovery.records);
+  else seedSystemRecords(log);
   server.addService(
     streamsGrpc.StreamsService,
     streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
@@ -86,16 +133,24 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
   });
 
-  port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${HOST}:0`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  try {
+    port = await bind(server, host, port);
+  } catch (error) {
+    opened?.file.close();
+    throw error;
+  }
+  const closeFile = () => opened?.file.close();
 
   let closed: Promise<void> | undefined;
   return {
-    connectionString: `kurrentdb://${HOST}:${port}?tls=false&discoveryInterval=1`,
+    connectionString: `kurrentdb://${hostPort(reachableHost(host), port)}?tls=false&discoveryInterval=1`,
+    host,
     port,
+    recovery: opened && {
+      commits: opened.recovery.commits,
+      records: opened.recovery.records.length,
+      droppedBytes: opened.recovery.droppedBytes,
+    },
     rpcLog,
     unimplementedCalls,
     handlerErrors,
@@ -108,13 +163,53 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
       rpcLog.length = 0;
       unimplementedCalls.length = 0;
     },
-    close: () => {
-      // forceShutdown cancels live subscriptions; tryShutdown would wait for them forever.
-      closed ??= new Promise<void>((resolve) => {
-        server.forceShutdown();
-        resolve();
-      });
+    close: ({ drainMs = 0 } = {}) => {
+      closed ??= (drainMs > 0 ? drain(server, calls, drainMs) : Promise.resolve(server.forceShutdown())).then(
+        closeFile,
+      );
       return closed;
     },
   };
+}
+
+/**
+ * A server shutting down: it stops listening and takes no new calls, lets the calls being answered
+ * finish, ends the long-lived ones with UNAVAILABLE (the client's answer to a server going away),
+ * and waits for the connections to close, cancelling what is left after `drainMs`.
+ */
+async function drain(server: Server, calls: ActiveCalls, drainMs: number): Promise<void> {
+  const deadline = Date.now() + drainMs;
+  const connectionsClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  await calls.whenAnswered(drainMs);
+  calls.endLongLived({ code: status.UNAVAILABLE, details: 'The server is shutting down.' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  await Promise.race([connectionsClosed, late]);
+  clearTimeout(timer);
+  server.forceShutdown();
+}
+
+/** Subscriptions and the client's BatchAppend stream stay open until the client goes: never waited for. */
+function isLongLived(path: string, firstMessage: unknown): boolean {
+  if (path === '/event_store.client.streams.Streams/BatchAppend') return true;
+  if (path !== '/event_store.client.streams.Streams/Read' || firstMessage === undefined) return false;
+  return (firstMessage as ReadReq).getOptions()?.hasSubscription() === true;
+}
+
+/** Every interface (0.0.0.0, ::) is no address to connect to: the connection string names the loopback one. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  return /^[0:]+$/.test(host) && host.includes('::') ? '::1' : host;
+}
+
+/** Binds insecure; grpc-js reports a failed bind as a message only, so the cause is read from it. */
+function bind(server: Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(hostPort(host, port), ServerCredentials.createInsecure(), (error, bound) => {
+      if (!error) return resolve(bound);
+      server.forceShutdown();
+      if (/EADDRINUSE/.test(error.message)) return reject(new EmulatorAddressInUseError(host, port, { cause: error }));
+      reject(new EmulatorBindError(host, port, error.message, { cause: error }));
+    }),
+  );
 }

@@ -75,6 +75,11 @@ type StreamCheck =
   | { readonly kind: 'idempotent'; readonly lastRevision: number }
   | { readonly kind: 'failed'; readonly actual: number; readonly softDeleted: boolean };
 
+/** Where each commit goes once it is made (a file, with `dataDir`): all of one commit's records at once. */
+export interface LogJournal {
+  commit(records: readonly LogRecord[]): void;
+}
+
 const MAX_COUNT_OF_METASTREAMS = 1;
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -87,6 +92,24 @@ export class InMemoryLog {
   readonly #listeners = new Set<() => void>();
   // Real logs start after a chunk header and an epoch record; never hand out position 0.
   #nextPosition = 128;
+  /** Records of the commit being made, handed to the journal when it is done. */
+  readonly #uncommitted: LogRecord[] = [];
+
+  constructor(private readonly journal?: LogJournal) {}
+
+  /** Rebuilds the log from records read back from a journal, in their order; they are not journalled again. */
+  restore(records: Iterable<LogRecord>): void {
+    for (const record of records) {
+      const entry = this.#streamEntry(record.stream);
+      if (record.isTombstone) entry.tombstone = record;
+      else {
+        entry.events.push(record);
+        this.#byEventId.set(record.id, record);
+      }
+      this.#all.push(record);
+      this.#nextPosition = Math.max(this.#nextPosition, record.position + recordSize(record));
+    }
+  }
 
   /** All records in commit order, system records (`$metadata`, `$streamDeleted`) included. */
   get all(): readonly LogRecord[] {
@@ -120,6 +143,8 @@ export class InMemoryLog {
 
   streamView(stream: string): StreamView {
     if (this.isTombstoned(stream)) return { kind: 'deleted' };
+    // The server reads a tombstoned stream's metastream as deleted too (its metadata is still written).
+    if (isMetastream(stream) && this.isTombstoned(originalStreamOf(stream))) return { kind: 'deleted' };
     const events = this.events(stream);
     const metadata = this.metadata(stream);
     if (events.length === 0 || metadata.softDeleted) return { kind: 'not-found' };
@@ -282,9 +307,8 @@ export class InMemoryLog {
   }
 
   #checkCommit(stream: string, expected: number, eventIds: readonly string[]): CommitDecision {
+    // A tombstoned stream's metastream still takes writes, as on the server (reads see it deleted).
     if (this.isTombstoned(stream)) return { kind: 'deleted' };
-    // Treated like the stream itself: a tombstoned stream's metadata can no longer be written.
-    if (isMetastream(stream) && this.isTombstoned(originalStreamOf(stream))) return { kind: 'deleted' };
     const current = this.lastRevision(stream);
     const softDeleted = this.metadata(stream).softDeleted;
 
@@ -351,8 +375,9 @@ export class InMemoryLog {
       createdMs: Date.now(),
     };
     // Positions are byte offsets in a real log: monotonic, with gaps.
-    this.#nextPosition += 64 + stream.length + 2 * event.type.length + event.data.length + event.customMetadata.length;
+    this.#nextPosition += recordSize(record);
     this.#all.push(record);
+    this.#uncommitted.push(record);
     return record;
   }
 
@@ -365,9 +390,17 @@ export class InMemoryLog {
     return entry;
   }
 
+  /** The end of every write: the commit goes to the journal first, then the listeners hear of it. */
   #notify(): void {
+    this.journal?.commit(this.#uncommitted);
+    this.#uncommitted.length = 0;
     for (const listener of [...this.#listeners]) listener();
   }
+}
+
+/** The room a record takes in the log, which is the gap to the next position. */
+function recordSize(record: LogRecord): number {
+  return 64 + record.stream.length + 2 * record.type.length + record.data.length + record.customMetadata.length;
 }
 
 function metadataEvent(json: string): ProposedEvent {
