@@ -212,4 +212,22 @@ describe('startKurrentEmulator({ dataDir })', () => {
 
     expect(emulator.recovery!.commits).toBeGreaterThan(0);
   });
+
+  it('keeps the streams of a multi-stream commit (26.1) across a restart', async () => {
+    const dir = newDir();
+    const first = await startKurrentEmulator({ dataDir: dir, serverVersion: '26.1.0' });
+    const client = KurrentDBClient.connectionString(first.connectionString);
+    await client.multiStreamAppend([
+      { streamName: 'from-1', events: testEvents(2), expectedState: 'no_stream' },
+      { streamName: 'to-1', events: testEvents(1), expectedState: 'no_stream' },
+    ]);
+    const before = await allRecords(first);
+    await client.dispose();
+    await first.close();
+
+    const { emulator, client: again } = await open(dir);
+    expect(await allRecords(emulator)).toEqual(before);
+    expect((await snapshot(again, 'from-1')).map((event) => event.revision)).toEqual([0n, 1n]);
+    expect((await snapshot(again, 'to-1')).map((event) => event.revision)).toEqual([0n]);
+  });
 });
