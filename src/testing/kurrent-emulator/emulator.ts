@@ -3,7 +3,8 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { bugReporter } from './call-guard.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
-import { serverFeaturesGrpc, streamsGrpc } from './protocol.js';
+import { persistentGrpc, serverFeaturesGrpc, streamsGrpc } from './protocol.js';
+import { persistentSubscriptionsService } from './persistent-subscriptions-service.js';
 import { recordRpcCalls } from './rpc-log.js';
 import { getSupportedMethods } from './server-features.js';
 import { seedSystemRecords } from './system-records.js';
@@ -68,6 +69,8 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     streamsGrpc.StreamsService,
     streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
   );
+  const persistentSubscriptions = persistentSubscriptionsService({ log, reportBug: bugReporter(handlerErrors) });
+  server.addService(persistentGrpc.PersistentSubscriptionsService, persistentSubscriptions.handlers);
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
   });
@@ -97,6 +100,7 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     close: () => {
       // forceShutdown cancels live subscriptions; tryShutdown would wait for them forever.
       closed ??= new Promise<void>((resolve) => {
+        persistentSubscriptions.close();
         server.forceShutdown();
         resolve();
       });

@@ -8,6 +8,8 @@ import type * as StatusPb from '@kurrent/kurrentdb-client/generated/kurrentdb/pr
 import type * as ServerFeaturesPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
 import type * as StreamsGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
 import type * as ServerFeaturesGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb.js';
+import type * as PersistentPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
+import type * as PersistentGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_grpc_pb.js';
 import type * as EmptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import type * as TimestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import type * as AnyPb from 'google-protobuf/google/protobuf/any_pb.js';
@@ -24,6 +26,8 @@ export const statusPb = clientRequire(`${generated}status_pb.js`) as typeof Stat
 export const serverFeaturesPb = clientRequire(`${generated}serverfeatures_pb.js`) as typeof ServerFeaturesPb;
 export const streamsGrpc = clientRequire(`${generated}streams_grpc_pb.js`) as typeof StreamsGrpc;
 export const serverFeaturesGrpc = clientRequire(`${generated}serverfeatures_grpc_pb.js`) as typeof ServerFeaturesGrpc;
+export const persistentPb = clientRequire(`${generated}persistentsubscriptions_pb.js`) as typeof PersistentPb;
+export const persistentGrpc = clientRequire(`${generated}persistentsubscriptions_grpc_pb.js`) as typeof PersistentGrpc;
 export const emptyPb = clientRequire('google-protobuf/google/protobuf/empty_pb.js') as typeof EmptyPb;
 export const timestampPb = clientRequire('google-protobuf/google/protobuf/timestamp_pb.js') as typeof TimestampPb;
 export const anyPb = clientRequire('google-protobuf/google/protobuf/any_pb.js') as typeof AnyPb;
