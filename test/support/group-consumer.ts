@@ -1,22 +1,29 @@
 /** A member of a persistent subscription group, through the real client: records what it was
  * sent, acks (or not) as told, and waits for conditions. */
-import type { PersistentSubscription, PersistentSubscriptionToStreamResolvedEvent } from '@kurrent/kurrentdb-client';
+import type {
+  PersistentSubscriptionBase,
+  PersistentSubscriptionToAllResolvedEvent,
+  PersistentSubscriptionToStreamResolvedEvent,
+} from '@kurrent/kurrentdb-client';
+
+/** What a group delivers, from a stream group or a `$all` group. */
+export type GroupEvent = PersistentSubscriptionToStreamResolvedEvent | PersistentSubscriptionToAllResolvedEvent;
 
 export type AckPolicy = 'ack' | 'hold';
 
 export class GroupConsumer {
-  readonly received: PersistentSubscriptionToStreamResolvedEvent[] = [];
+  readonly received: GroupEvent[] = [];
   confirmed = false;
   error: Error | undefined;
   readonly #waiters = new Set<() => void>();
 
   constructor(
-    readonly subscription: PersistentSubscription<PersistentSubscriptionToStreamResolvedEvent>,
+    readonly subscription: PersistentSubscriptionBase<GroupEvent>,
     public policy: AckPolicy = 'ack',
   ) {
     subscription
       .on('confirmation', () => this.#update(() => (this.confirmed = true)))
-      .on('data', (event: PersistentSubscriptionToStreamResolvedEvent) => {
+      .on('data', (event: GroupEvent) => {
         this.#update(() => this.received.push(event));
         if (this.policy === 'ack') void subscription.ack(event).catch((error: Error) => this.#update(() => (this.error = error)));
       })
