@@ -11,7 +11,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { testEvents } from '../support/kurrent-client-helpers.js';
-import { GroupConsumer } from '../support/group-consumer.js';
+import { GroupConsumer, eventually } from '../support/group-consumer.js';
 
 describe('persistent subscriptions: managing groups', () => {
   const kurrent = useKurrentTarget();
@@ -72,6 +72,29 @@ describe('persistent subscriptions: managing groups', () => {
     expect(info.connections).toHaveLength(1);
     expect(info.connections[0]).toMatchObject({ inFlightMessages: 3, availableSlots: 4, totalItems: 3n });
     expect(info.stats).toMatchObject({ totalItems: 3n, outstandingMessagesCount: 3, totalInFlightMessages: 3 });
+  });
+
+  it('measures ack latencies per consumer when extraStatistics is on', async () => {
+    const stream = uniqueStream('psub-extra');
+    await kurrent.client.appendToStream(stream, testEvents(5));
+    await kurrent.client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, extraStatistics: true }),
+    );
+    const consumer = connect(stream, 'g');
+    await consumer.until((c) => c.received.length === 5, 'five events');
+
+    const info = await eventually(
+      () => kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g'),
+      ({ stats }) => stats.outstandingMessagesCount === 0,
+      'every event acked',
+    );
+
+    const measurements = info.connections[0]!.extraStatistics;
+    expect(measurements?.get('mean')).toBeDefined();
+    expect(measurements?.get('quintile 3')).toBeDefined();
+    expect(measurements?.get('highest')).toBeDefined();
   });
 
   it('lists the groups of a stream, of $all, and of the whole node', async () => {

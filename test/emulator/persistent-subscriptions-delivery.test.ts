@@ -180,6 +180,22 @@ describe('persistent subscriptions: delivery to a group', () => {
     console.info(`[psub] pinned 8 streams: ${a.received.length / 5} / ${b.received.length / 5}`);
   });
 
+  it('delivers system events to an unfiltered $all group', async () => {
+    const stream = uniqueStream('psub-all-system');
+    const group = uniqueStream('all-system-group');
+    await kurrent.client.createPersistentSubscriptionToAll(group, persistentSubscriptionToAllSettingsFromDefaults());
+    const consumer = new GroupConsumer(kurrent.client.subscribeToPersistentSubscriptionToAll(group));
+    consumers.push(consumer);
+    await consumer.untilConfirmed();
+
+    await kurrent.client.setStreamMetadata(stream, { maxCount: 3 });
+
+    await consumer.until(
+      (c) => c.received.some(({ event }) => event?.type === '$metadata' && event.streamId === `$$${stream}`),
+      'the $metadata event',
+    );
+  });
+
   describe('checkpoints', () => {
     const checkpointed = (stream: string, revision: bigint) =>
       eventually(

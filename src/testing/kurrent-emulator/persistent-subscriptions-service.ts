@@ -142,6 +142,7 @@ export function persistentSubscriptionsService({ log, reportBug }: PersistentSub
             username: usernameOf(call.metadata),
             connectionName: String(call.metadata.get('connection-name')[0] ?? '<unknown>'),
             totalItems: 0,
+            ackLatencies: [],
           };
           calls.set(consumer, { call, structured: options.getUuidOption()?.hasStructured() ?? false });
           call.write(confirmationResponse(group.key));

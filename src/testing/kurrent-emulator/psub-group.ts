@@ -21,6 +21,7 @@ export type Deliver = (consumer: Consumer, message: GroupMessage) => void;
 interface Outstanding {
   readonly message: GroupMessage;
   readonly consumer: Consumer;
+  readonly sentAt: number;
   readonly expiresAt: number;
 }
 
@@ -120,6 +121,13 @@ export class PersistentGroup {
   }
 
   ack(ids: readonly string[]): void {
+    if (this.settings.extraStatistics) {
+      const now = Date.now();
+      for (const id of ids) {
+        const outstanding = this.#outstanding.get(id);
+        outstanding?.consumer.ackLatencies.push(now - outstanding.sentAt);
+      }
+    }
     this.#finish(ids);
     this.#tryCheckpoint(false);
     this.push();
@@ -246,8 +254,8 @@ export class PersistentGroup {
   }
 
   #begin(message: GroupMessage, consumer: Consumer): void {
-    const timeout = this.settings.messageTimeoutMs;
-    this.#outstanding.set(message.eventId, { message, consumer, expiresAt: Date.now() + timeout });
+    const now = Date.now();
+    this.#outstanding.set(message.eventId, { message, consumer, sentAt: now, expiresAt: now + this.settings.messageTimeoutMs });
     consumer.inFlight.add(message.eventId);
     consumer.totalItems += 1;
     this.#totalItems += 1;

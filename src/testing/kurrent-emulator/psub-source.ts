@@ -108,8 +108,7 @@ export function allSource(log: InMemoryLog, filter: RecordFilter | undefined): G
       for (; cursor < log.all.length; ) {
         const record = log.all[cursor]!;
         cursor += 1;
-        // System events never reach a $all group (the server's default $all filter).
-        if (record.type.startsWith('$')) continue;
+        // Like the server, an unfiltered $all group gets system events too (its own checkpoints included).
         if (filter && !filter(record)) return { kind: 'skipped', position: record.position };
         return { kind: 'event', record };
       }

@@ -8,7 +8,7 @@ import { TOMBSTONE_REVISION } from './records.js';
 import { streamIdentifier, uuidMessage, type RpcError } from './wire.js';
 import type { GroupMessage } from './psub-message.js';
 import type { PersistentGroup } from './psub-group.js';
-import { availableSlots } from './psub-consumer.js';
+import { availableSlots, latencyMeasurements } from './psub-consumer.js';
 import { startFromText } from './psub-settings.js';
 
 const TICKS_PER_MS = 10_000n;
@@ -128,7 +128,14 @@ export function subscriptionInfo(group: PersistentGroup): SubscriptionInfo {
         .setCountSinceLastMeasurement('0')
         .setAvailableSlots(availableSlots(consumer))
         .setInFlightMessages(consumer.inFlight.size)
-        .setConnectionName(consumer.connectionName),
+        .setConnectionName(consumer.connectionName)
+        .setObservedMeasurementsList(
+          settings.extraStatistics
+            ? latencyMeasurements(consumer).map(([key, value]) =>
+                new persistentPb.SubscriptionInfo.Measurement().setKey(key).setValue(String(value)),
+              )
+            : [],
+        ),
     ),
   );
   return info;
