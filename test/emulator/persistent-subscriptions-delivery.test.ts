@@ -188,41 +188,46 @@ describe('persistent subscriptions: delivery to a group', () => {
     consumers.push(consumer);
     await consumer.untilConfirmed();
 
-    await kurrent.client.setStreamMetadata(stream, { maxCount: 3 });
+    // Creating another group rewrites the node's subscription configuration: a system event.
+    await kurrent.client.createPersistentSubscriptionToStream(stream, 'other', persistentSubscriptionToStreamSettingsFromDefaults());
 
     await consumer.until(
-      (c) => c.received.some(({ event }) => event?.type === '$metadata' && event.streamId === `$$${stream}`),
-      'the $metadata event',
+      (c) => c.received.some(({ event }) => event?.type === '$PersistentConfig' && event.streamId === '$persistentSubscriptionConfig'),
+      'the $PersistentConfig event',
     );
   });
 
   describe('checkpoints', () => {
-    const checkpointed = (stream: string, revision: bigint) =>
-      eventually(
-        () => kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g'),
-        (info) => info.stats.lastCheckpointedEventRevision === revision,
+    /** The checkpoint stream's last event (the server writes it asynchronously), and the group's info. */
+    const checkpointed = async (stream: string, revision: bigint) => {
+      await eventually(
+        () =>
+          collect(kurrent.client.readStream(`$persistentsubscription-${stream}::g-checkpoint`, { direction: 'backwards', maxCount: 1 })).catch(
+            () => [],
+          ),
+        (events) => events[0]?.event?.type === '$SubscriptionCheckpoint' && events[0].event.data === String(revision),
         `a checkpoint at ${revision}`,
       );
+      const info = await kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+      expect(info.stats.lastCheckpointedEventRevision).toBe(revision);
+    };
+    // A bound equal to the number of events: one checkpoint, written when the last one is acked (a
+    // server skips a checkpoint while its previous write is in flight).
 
     it('writes the acked position to the checkpoint stream', async () => {
       const stream = uniqueStream('psub-checkpoint');
       await kurrent.client.appendToStream(stream, testEvents(5));
-      await createGroup(stream, { checkPointLowerBound: 1, checkPointUpperBound: 1 });
+      await createGroup(stream, { checkPointLowerBound: 5, checkPointUpperBound: 5 });
       const consumer = connect(stream, 'g');
       await consumer.until((c) => c.received.length === 5, 'five events');
 
       await checkpointed(stream, 4n);
-
-      const checkpoints = await collect(kurrent.client.readStream(`$persistentsubscription-${stream}::g-checkpoint`));
-      const last = checkpoints[checkpoints.length - 1]!.event!;
-      expect(last.type).toBe('$SubscriptionCheckpoint');
-      expect(last.data).toBe('4');
     });
 
     it('resumes a group after its checkpoint when it is rebuilt (update)', async () => {
       const stream = uniqueStream('psub-resume');
       await kurrent.client.appendToStream(stream, testEvents(5));
-      const settings = { checkPointLowerBound: 1, checkPointUpperBound: 1 };
+      const settings = { checkPointLowerBound: 5, checkPointUpperBound: 5 };
       await createGroup(stream, settings);
       const first = connect(stream, 'g');
       await first.until((c) => c.received.length === 5, 'five events');
@@ -244,7 +249,7 @@ describe('persistent subscriptions: delivery to a group', () => {
     it('resumes every group after its checkpoint when the subsystem restarts', async () => {
       const stream = uniqueStream('psub-restart');
       await kurrent.client.appendToStream(stream, testEvents(3));
-      await createGroup(stream, { checkPointLowerBound: 1, checkPointUpperBound: 1 });
+      await createGroup(stream, { checkPointLowerBound: 3, checkPointUpperBound: 3 });
       const first = connect(stream, 'g');
       await first.until((c) => c.received.length === 3, 'three events');
       await checkpointed(stream, 2n);
