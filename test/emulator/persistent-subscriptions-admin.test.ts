@@ -9,7 +9,7 @@ import {
   persistentSubscriptionToStreamSettingsFromDefaults,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
+import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { testEvents } from '../support/kurrent-client-helpers.js';
 import { GroupConsumer, eventually } from '../support/group-consumer.js';
 
@@ -197,5 +197,31 @@ describe('persistent subscriptions: managing groups', () => {
 
       expect(await second.untilError()).toBeInstanceOf(PersistentSubscriptionMaximumSubscribersReachedError);
     });
+  });
+});
+
+describeEmulatorOnly('persistent subscriptions: the RPCs the client uses', () => {
+  const kurrent = useKurrentTarget();
+
+  it('are all implemented, and advertised so the client uses gRPC rather than HTTP', async () => {
+    const stream = uniqueStream('psub-surface');
+    const client = kurrent.client;
+    const settings = persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START });
+    await client.appendToStream(stream, testEvents(1));
+    await client.createPersistentSubscriptionToStream(stream, 'g', settings);
+    const consumer = new GroupConsumer(client.subscribeToPersistentSubscriptionToStream(stream, 'g'));
+    await consumer.until((c) => c.received.length === 1, 'the event');
+    await consumer.close();
+    await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+    await client.listAllPersistentSubscriptions();
+    await client.replayParkedMessagesToStream(stream, 'g');
+    await client.updatePersistentSubscriptionToStream(stream, 'g', settings);
+    await client.restartPersistentSubscriptionSubsystem();
+    await client.deletePersistentSubscriptionToStream(stream, 'g');
+
+    const service = '/event_store.client.persistent_subscriptions.PersistentSubscriptions/';
+    const called = new Set(kurrent.emulator.rpcLog.filter((path) => path.startsWith(service)).map((path) => path.slice(service.length)));
+    expect([...called].sort()).toEqual(['Create', 'Delete', 'GetInfo', 'List', 'Read', 'ReplayParked', 'RestartSubsystem', 'Update']);
+    expect(kurrent.emulator.unimplementedCalls).toEqual([]);
   });
 });
