@@ -47,6 +47,23 @@ describe('persistent subscriptions: delivery to a group', () => {
     expect(all).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i)));
   });
 
+  it('fills one consumer before the next with DispatchToSingle', async () => {
+    const stream = uniqueStream('psub-single');
+    await createGroup(stream, { consumerStrategyName: 'DispatchToSingle' });
+    const first = connect(stream, 'g', 5);
+    first.policy = 'hold';
+    await first.untilConfirmed();
+    const second = connect(stream, 'g', 5);
+    second.policy = 'hold';
+    await second.untilConfirmed();
+
+    await kurrent.client.appendToStream(stream, testEvents(8));
+    await eventually(async () => first.received.length + second.received.length, (total) => total === 8, 'all eight events');
+
+    expect(first.revisions).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(second.revisions).toEqual([5n, 6n, 7n]);
+  });
+
   it('redelivers an unacked event after the message timeout, with its retry count', async () => {
     const stream = uniqueStream('psub-timeout');
     await kurrent.client.appendToStream(stream, testEvents(1));
@@ -222,6 +239,26 @@ describe('persistent subscriptions: delivery to a group', () => {
       await consumer.until((c) => c.received.length === 5, 'five events');
 
       await checkpointed(stream, 4n);
+    });
+
+    it('never checkpoints past an unacked event, whatever is acked after it', async () => {
+      const stream = uniqueStream('psub-checkpoint-gap');
+      await kurrent.client.appendToStream(stream, testEvents(3));
+      await createGroup(stream, { checkPointLowerBound: 1, checkPointUpperBound: 1 });
+      const consumer = connect(stream, 'g');
+      consumer.policy = 'hold';
+      await consumer.until((c) => c.received.length === 3, 'three events');
+
+      await consumer.subscription.ack(consumer.received[1]!, consumer.received[2]!);
+      const info = await eventually(
+        () => kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g'),
+        ({ stats }) => stats.outstandingMessagesCount === 1,
+        'events 1 and 2 acked',
+      );
+      expect(info.stats.lastCheckpointedEventRevision).toBeUndefined();
+
+      await consumer.subscription.ack(consumer.received[0]!);
+      await checkpointed(stream, 2n);
     });
 
     it('resumes a group after its checkpoint when it is rebuilt (update)', async () => {

@@ -15,15 +15,19 @@ export interface ConsumerStrategy {
 
 const NO_CAPACITY: PushResult = { kind: 'no-capacity' };
 
-/** Fills the longest-connected consumer first, then the next. */
+/** Fills the consumer at the head of the queue; a full one goes to the back (the server's peek/rotate loop). */
 function dispatchToSingle(): ConsumerStrategy {
-  const consumers: Consumer[] = [];
+  const queue: Consumer[] = [];
   return {
-    added: (consumer) => void consumers.push(consumer),
-    removed: (consumer) => void consumers.splice(consumers.indexOf(consumer), 1),
+    added: (consumer) => void queue.push(consumer),
+    removed: (consumer) => void queue.splice(queue.indexOf(consumer), 1),
     choose: () => {
-      const consumer = consumers.find((candidate) => availableSlots(candidate) > 0);
-      return consumer ? { kind: 'sent', consumer } : NO_CAPACITY;
+      for (let i = 0; i < queue.length; i += 1) {
+        const head = queue[0]!;
+        if (availableSlots(head) > 0) return { kind: 'sent', consumer: head };
+        queue.push(queue.shift()!);
+      }
+      return NO_CAPACITY;
     },
   };
 }
