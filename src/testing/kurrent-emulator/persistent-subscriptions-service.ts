@@ -1,7 +1,7 @@
 /** `event_store.client.persistent_subscriptions.PersistentSubscriptions`: Create, Update, Delete,
  * Read (the bidirectional consumer stream), GetInfo, ReplayParked, List, RestartSubsystem. */
 import { randomUUID } from 'node:crypto';
-import type { Metadata, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
+import type { ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
 import type { IPersistentSubscriptionsServer } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_grpc_pb.js';
 import type { CreateReq, ReadReq, ReadResp, UpdateReq } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
 import { persistentPb, sharedPb, type StreamIdentifier } from './protocol.js';
@@ -139,7 +139,7 @@ export function persistentSubscriptionsService({ log, reportBug }: PersistentSub
             capacity: options.getBufferSize(),
             inFlight: new Set(),
             from: call.getPeer().replace(/^ipv[46]:/, ''),
-            username: usernameOf(call.metadata),
+            username: INSECURE_NODE_USER,
             connectionName: String(call.metadata.get('connection-name')[0] ?? '<unknown>'),
             totalItems: 0,
             ackLatencies: [],
@@ -231,10 +231,6 @@ function replyEmpty<T>(callback: sendUnaryData<T>, response: () => T) {
   return (error: RpcError | null) => (error ? callback(error) : callback(null, response()));
 }
 
-/** The basic-auth user the client sent, else the server's name for no credentials. */
-function usernameOf(metadata: Metadata): string {
-  const header = String(metadata.get('authorization')[0] ?? '');
-  const match = /^Basic\s+(.+)$/i.exec(header);
-  if (!match) return 'anonymous';
-  return Buffer.from(match[1]!, 'base64').toString('utf8').split(':')[0] ?? 'anonymous';
-}
+/** An insecure node authenticates every call as its system account (PassthroughAuthenticationProvider),
+ * credentials or not: that is the user a consumer shows. */
+const INSECURE_NODE_USER = 'system';
