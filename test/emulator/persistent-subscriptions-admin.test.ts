@@ -3,6 +3,7 @@ import {
   PersistentSubscriptionDoesNotExistError,
   PersistentSubscriptionDroppedError,
   PersistentSubscriptionExistsError,
+  PersistentSubscriptionFailedError,
   PersistentSubscriptionMaximumSubscribersReachedError,
   START,
   persistentSubscriptionToAllSettingsFromDefaults,
@@ -176,6 +177,19 @@ describe('persistent subscriptions: managing groups', () => {
       for (const failure of failures) expect(failure).toBeInstanceOf(PersistentSubscriptionDoesNotExistError);
       expect(failures[0]).toMatchObject({ streamName: stream, groupName: 'nope' });
       expect((failures[0] as Error).message).toBe(`5 NOT_FOUND: Subscription group nope on stream ${stream} does not exist.`);
+    });
+
+    it('refuses settings the server cannot build a group from, and creates nothing', async () => {
+      const stream = uniqueStream('psub-bad-settings');
+      const settings = persistentSubscriptionToStreamSettingsFromDefaults({ readBatchSize: 20, historyBufferSize: 20 });
+
+      const error = await kurrent.client.createPersistentSubscriptionToStream(stream, 'g', settings).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(PersistentSubscriptionFailedError);
+      expect(error).toMatchObject({ streamName: stream, groupName: 'g' });
+      await expect(kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g')).rejects.toBeInstanceOf(
+        PersistentSubscriptionDoesNotExistError,
+      );
     });
 
     it('fails a consumer of a missing group', async () => {
