@@ -52,6 +52,7 @@ export class PersistentGroup {
   /** Parked links are always resolved, whatever the group's resolveLinkTos. */
   readonly #resolveParked: LinkResolver;
   readonly #buffer: BufferEntry[] = [];
+  #bufferHead = 0;
   /** Ordered by sequence; replayed parked messages (no sequence) at the end. */
   readonly #retry: GroupMessage[] = [];
   readonly #outstanding = new Map<string, Outstanding>();
@@ -185,19 +186,13 @@ export class PersistentGroup {
   /** Sends what the consumers have room for: retries first, then the read buffer, in order. */
   push(): void {
     if (this.consumers.length === 0) return;
-    for (const message of [...this.#retry]) {
-      const result = this.#strategy.choose(message);
-      if (result.kind === 'no-capacity') return;
-      if (result.kind === 'skipped') continue;
-      this.#retry.splice(this.#retry.indexOf(message), 1);
-      this.#begin(message, result.consumer);
-    }
+    if (!this.#pushRetries()) return;
     for (;;) {
       this.#fill();
-      const head = this.#buffer[0];
+      const head = this.#buffer[this.#bufferHead];
       if (!head) return;
       if (isSkip(head)) {
-        this.#buffer.shift();
+        this.#takeBufferHead();
         this.#lastKnownSequence = this.#nextSequence++;
         this.#lastKnownPosition = head.skipped;
         continue;
@@ -210,7 +205,7 @@ export class PersistentGroup {
         head.previousPosition = undefined;
         return;
       }
-      this.#buffer.shift();
+      this.#takeBufferHead();
       this.#lastKnownSequence = this.#nextSequence++;
       this.#lastKnownPosition = head.position;
       if (result.kind === 'sent') this.#begin(head, result.consumer);
@@ -218,12 +213,47 @@ export class PersistentGroup {
     }
   }
 
+  /** One pass over the retry queue, keeping what could not be sent in order; false when nobody has room. */
+  #pushRetries(): boolean {
+    if (this.#retry.length === 0) return true;
+    const kept: GroupMessage[] = [];
+    let index = 0;
+    let room = true;
+    for (; index < this.#retry.length; index += 1) {
+      const message = this.#retry[index]!;
+      const result = this.#strategy.choose(message);
+      if (result.kind === 'no-capacity') {
+        room = false;
+        break;
+      }
+      if (result.kind === 'skipped') kept.push(message);
+      else this.#begin(message, result.consumer);
+    }
+    const rest = this.#retry.slice(index);
+    this.#retry.length = 0;
+    this.#retry.push(...kept, ...rest);
+    return room;
+  }
+
+  /** The read buffer is consumed from a moving head (Array.shift is linear), compacted now and then. */
+  #takeBufferHead(): void {
+    this.#bufferHead += 1;
+    if (this.#bufferHead >= 1024 || this.#bufferHead === this.#buffer.length) {
+      this.#buffer.splice(0, this.#bufferHead);
+      this.#bufferHead = 0;
+    }
+  }
+
+  get #bufferedCount(): number {
+    return this.#buffer.length - this.#bufferHead;
+  }
+
   statistics(): GroupStatistics {
     let inFlight = 0;
     for (const consumer of this.consumers) inFlight += consumer.inFlight.size;
     return {
       totalItems: this.#totalItems,
-      readBufferCount: this.#buffer.filter((entry) => !isSkip(entry)).length,
+      readBufferCount: this.#buffer.slice(this.#bufferHead).filter((entry) => !isSkip(entry)).length,
       retryBufferCount: this.#retry.length,
       outstandingMessagesCount: this.#outstanding.size,
       totalInFlightMessages: inFlight,
@@ -236,7 +266,7 @@ export class PersistentGroup {
 
   /** Reads ahead up to the history buffer size. */
   #fill(): void {
-    while (this.#buffer.length < this.settings.historyBufferSize) {
+    while (this.#bufferedCount < this.settings.historyBufferSize) {
       const item = this.source.next();
       if (!item) return;
       if (item.kind === 'skipped') {
