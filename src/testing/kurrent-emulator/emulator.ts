@@ -7,8 +7,9 @@ import { checkEmulatorOptions } from './emulator-options.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
 import { LogFile } from './log-file.js';
-import { serverFeaturesGrpc, streamsGrpc, streamsV2Grpc, type ReadReq } from './protocol.js';
+import { persistentGrpc, serverFeaturesGrpc, streamsGrpc, streamsV2Grpc, type ReadReq } from './protocol.js';
 import { multiStreamService } from './multi-stream-append.js';
+import { persistentSubscriptionsService } from './persistent-subscriptions-service.js';
 import { recordRpcCalls } from './rpc-log.js';
 import { getSupportedMethods, multiStreamFeatures } from './server-features.js';
 import { seedSystemRecords } from './system-records.js';
@@ -129,6 +130,8 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     // A 25.x server has no AppendRecords: the client never calls it then (it checks the features first).
     server.addService(streamsV2Grpc.StreamsServiceService, v2.appendRecords ? v2Service : { appendSession: v2Service.appendSession });
   }
+  const persistentSubscriptions = persistentSubscriptionsService({ log, reportBug: bugReporter(handlerErrors) });
+  server.addService(persistentGrpc.PersistentSubscriptionsService, persistentSubscriptions.handlers);
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
   });
@@ -164,6 +167,8 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
       unimplementedCalls.length = 0;
     },
     close: ({ drainMs = 0 } = {}) => {
+      // The groups' clock stops first; forceShutdown (or the drain) ends their live consumers.
+      persistentSubscriptions.close();
       closed ??= (drainMs > 0 ? drain(server, calls, drainMs) : Promise.resolve(server.forceShutdown())).then(
         closeFile,
       );
@@ -192,6 +197,8 @@ async function drain(server: Server, calls: ActiveCalls, drainMs: number): Promi
 /** Subscriptions and the client's BatchAppend stream stay open until the client goes: never waited for. */
 function isLongLived(path: string, firstMessage: unknown): boolean {
   if (path === '/event_store.client.streams.Streams/BatchAppend') return true;
+  // A consumer of a persistent subscription group stays connected until it leaves.
+  if (path === '/event_store.client.persistent_subscriptions.PersistentSubscriptions/Read') return true;
   if (path !== '/event_store.client.streams.Streams/Read' || firstMessage === undefined) return false;
   return (firstMessage as ReadReq).getOptions()?.hasSubscription() === true;
 }

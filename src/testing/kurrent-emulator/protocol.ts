@@ -12,6 +12,8 @@ import type * as StreamsV2Pb from '@kurrent/kurrentdb-client/generated/kurrentdb
 import type * as StreamsV2Grpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js';
 import type * as StreamsV2ErrorsPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/errors_pb.js';
 import type * as StructPb from 'google-protobuf/google/protobuf/struct_pb.js';
+import type * as PersistentPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
+import type * as PersistentGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_grpc_pb.js';
 import type * as EmptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import type * as TimestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import type * as AnyPb from 'google-protobuf/google/protobuf/any_pb.js';
@@ -33,6 +35,8 @@ export const streamsV2Pb = clientRequire('./generated/kurrentdb/protocols/v2/str
 export const streamsV2Grpc = clientRequire('./generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js') as typeof StreamsV2Grpc;
 export const streamsV2ErrorsPb = clientRequire('./generated/kurrentdb/protocols/v2/streams/errors_pb.js') as typeof StreamsV2ErrorsPb;
 export const structPb = clientRequire('google-protobuf/google/protobuf/struct_pb.js') as typeof StructPb;
+export const persistentPb = clientRequire(`${generated}persistentsubscriptions_pb.js`) as typeof PersistentPb;
+export const persistentGrpc = clientRequire(`${generated}persistentsubscriptions_grpc_pb.js`) as typeof PersistentGrpc;
 export const emptyPb = clientRequire('google-protobuf/google/protobuf/empty_pb.js') as typeof EmptyPb;
 export const timestampPb = clientRequire('google-protobuf/google/protobuf/timestamp_pb.js') as typeof TimestampPb;
 export const anyPb = clientRequire('google-protobuf/google/protobuf/any_pb.js') as typeof AnyPb;

@@ -1,6 +1,7 @@
 /** `ServerFeatures/GetSupportedMethods`: how the client decides between Append and BatchAppend, and whether it may call the v2 multi-stream appends. */
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { serverFeaturesPb } from './protocol.js';
+import { persistentSubscriptionMethods } from './psub-names.js';
 import type { SupportedMethods } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
 import type { Empty } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb.js';
 
@@ -35,6 +36,7 @@ export function supportedMethods({ serverVersion, batchAppend }: ServerFeaturesO
     [STREAMS, 'delete', []],
     [STREAMS, 'tombstone', []],
     ['event_store.client.server_features.serverfeatures', 'getsupportedmethods', []],
+    ...persistentSubscriptionMethods,
   ];
   if (batchAppend) methods.push([STREAMS, 'batchappend', ['deadline_duration']]);
   const v2 = multiStreamFeatures(serverVersion);
