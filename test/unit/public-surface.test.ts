@@ -18,9 +18,12 @@ const ROOT_ERRORS = [
   'InvalidCheckpointError', 'InvalidProjectionError', 'InvalidReadAllOptionsError', 'InvalidReadOptionsError', 'ProjectionFailedError', 'ProjectionRunnerNotRunningError', 'SnapshotStateError', 'UnreadableSnapshotError',
   'ProjectionTimeoutError', 'CheckpointAheadOfLogError',
   'InvalidProcessManagerError', 'CommandOutsideWindowError',
+  'InvalidPersistentSubscriptionSettingsError', 'PersistentSubscriptionDroppedError', 'PersistentSubscriptionExistsError',
+  'PersistentSubscriptionMaxSubscribersError', 'PersistentSubscriptionNotFoundError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore',
+  'ALL_STREAM', 'CONSUMER_STRATEGIES', 'DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS', 'checkpointStreamName', 'parkedStreamName', 'persistentSubscriptionsOf',
   'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'deserializeEvent',
   'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
   'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'COMMAND_WINDOW', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
