@@ -26,6 +26,8 @@ import { connect, connectionStringFromEnvironment } from './kurrent-connection.j
 import { DeadlinePassed, MAX_DEADLINE_MS, eachWithin, withDeadline } from './deadline.js';
 import { mapKurrentError } from './error-mapping.js';
 import { kurrentClient } from './kurrent-client.js';
+import { KurrentPersistentSubscriptions } from './kurrent-persistent-subscriptions.js';
+import type { PersistentSubscriptions } from '../store/persistent-subscriptions.js';
 
 export interface KurrentEventStoreOptions {
   /** Events asked for per read request (default 4096); events are passed on as they arrive. */
@@ -59,6 +61,8 @@ const SUPPLIED_CLIENT_TARGET = 'the server of the KurrentDBClient given to Kurre
 export class KurrentEventStore extends EventStore {
   /** The underlying client, for what the EventStore contract does not cover (subscriptions, deletes). */
   readonly client: KurrentDBClient;
+  /** Consumer groups on the server, through the client's persistent-subscription calls. */
+  readonly persistentSubscriptions: PersistentSubscriptions;
   readonly #ownsClient: boolean;
   readonly #target: string;
   readonly #secrets: readonly string[];
@@ -87,6 +91,11 @@ export class KurrentEventStore extends EventStore {
       this.#secrets = [];
       this.#ownsClient = false;
     }
+    this.persistentSubscriptions = new KurrentPersistentSubscriptions({
+      client: this.client,
+      toRecorded: toRecordedEvent,
+      failure: (error, streamName) => this.#failure(error, 'read', streamName),
+    });
   }
 
   /** From `KURRENTDB_CONNECTION_STRING`; throws InvalidConnectionStringError when it is not set. */

@@ -1,4 +1,4 @@
-import { InvalidPersistentSubscriptionSettingsError } from '../errors/persistent-subscription-errors.js';
+import { validateNack } from './persistent-subscription-settings.js';
 import type { StrategyConsumer } from './consumer-strategies.js';
 import type { NackAction, PersistentConsumerInfo, PersistentMessage, PersistentSubscription } from './persistent-subscriptions.js';
 
@@ -7,16 +7,6 @@ export interface ConsumerOwner<P> {
   ack(message: PersistentMessage): void;
   nack(message: PersistentMessage, action: NackAction, reason: string): void;
   leave(consumer: GroupConsumer<P>): void;
-}
-
-const NACK_ACTIONS: readonly string[] = ['park', 'retry', 'skip'];
-
-/** Refuses a nack no store can honour, before anything changes. */
-export function validateNack(action: unknown, reason: unknown): asserts action is NackAction {
-  if (typeof action !== 'string' || !NACK_ACTIONS.includes(action)) {
-    throw new InvalidPersistentSubscriptionSettingsError('nack.action', `expected 'park', 'retry' or 'skip', got ${typeof action === 'string' ? `'${action}'` : typeof action}`);
-  }
-  if (typeof reason !== 'string') throw new InvalidPersistentSubscriptionSettingsError('nack.reason', `expected a string, got ${typeof reason}`);
 }
 
 const DONE: IteratorResult<PersistentMessage> = Object.freeze({ value: undefined, done: true });

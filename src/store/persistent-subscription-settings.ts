@@ -11,6 +11,7 @@ import {
   CONSUMER_STRATEGIES,
   DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS,
   type CreateGroupOptions,
+  type NackAction,
   type PersistentSubscriptionSettings,
   type ReplayParkedOptions,
   type SubscribeToGroupOptions,
@@ -100,4 +101,14 @@ export function resolveSubscribeOptions(options: SubscribeToGroupOptions = {}): 
 export function resolveReplayOptions(options: ReplayParkedOptions = {}): { stopAt: number } {
   checked(options, 'replayParkedMessages', REPLAY_SHAPE);
   return { stopAt: options.stopAt ?? Number.POSITIVE_INFINITY };
+}
+
+const NACK_ACTIONS: readonly string[] = ['park', 'retry', 'skip'];
+
+/** Refuses a nack no store can honour, before anything changes. */
+export function validateNack(action: unknown, reason: unknown): asserts action is NackAction {
+  if (typeof action !== 'string' || !NACK_ACTIONS.includes(action)) {
+    throw new InvalidPersistentSubscriptionSettingsError('nack.action', `expected 'park', 'retry' or 'skip', got ${typeof action === 'string' ? `'${action}'` : typeof action}`);
+  }
+  if (typeof reason !== 'string') throw new InvalidPersistentSubscriptionSettingsError('nack.reason', `expected a string, got ${typeof reason}`);
 }
