@@ -82,6 +82,20 @@ function resolveOptions(options: InMemoryEventStoreOptions): { maxAppendSize: nu
 
 const SYSTEM_CLOCK = Object.freeze({ now: () => Date.now() });
 
+/**
+ * The user's clock, contained: it is read inside appends and timers, where a throw would fail an
+ * append that was already written or crash the process. A clock that throws or answers something
+ * other than a finite number gives way to the system clock for that reading.
+ */
+function readClock(clock: { now(): number }): number {
+  try {
+    const now: unknown = clock.now();
+    return typeof now === 'number' && Number.isFinite(now) ? now : Date.now();
+  } catch {
+    return Date.now();
+  }
+}
+
 const NO_EVENTS: readonly RecordedEvent[] = Object.freeze([]);
 
 /** A long read lets timers and I/O run this often (events), as a server read would between pages. */
@@ -175,7 +189,7 @@ export class InMemoryEventStore extends EventStore {
           () => undefined,
         );
       },
-      now: () => clock.now(),
+      now: () => readClock(clock),
       onAppend: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);

@@ -10,7 +10,7 @@ async function consume(subscription: PersistentSubscription, handled: Map<string
   const iterator = subscription[Symbol.asyncIterator]();
   let total = 0;
   while ([...handled.values()].reduce((sum, seen) => sum + seen.length, 0) < STREAMS * EVENTS_PER_STREAM) {
-    const next = await Promise.race([iterator.next(), new Promise<undefined>((resolve) => setTimeout(resolve, 20))]);
+    const next = await Promise.race([iterator.next(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20))]);
     if (next === undefined || next.done) continue;
     const { event } = next.value;
     await new Promise((resolve) => setImmediate(resolve));

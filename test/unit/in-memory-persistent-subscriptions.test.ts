@@ -171,6 +171,27 @@ describe('InMemoryEventStore persistent subscriptions', () => {
     expect(await groups.getGroupInfo('s', 'g')).toMatchObject({ parkedMessageCount: 1n, totalInFlightMessages: 0 });
   });
 
+  it('keeps appending and delivering when the clock it was given throws or answers nonsense', async () => {
+    let calls = 0;
+    const clock = {
+      now: (): number => {
+        calls++;
+        if (calls % 2 === 0) throw new Error('clock broke');
+        return Number.NaN;
+      },
+    };
+    const store = new InMemoryEventStore({ clock, timerIntervalMs: 1 });
+    await store.persistentSubscriptions.createGroup('s', 'g', { startFrom: 'start' });
+    const consumer = store.persistentSubscriptions.subscribe('s', 'g', { bufferSize: 1 });
+    await store.appendToStream('s', ticks(2));
+    const [first] = await take(consumer, 1);
+    await timerTurn(); // the timer reads the clock too
+    await first!.ack();
+    expect(n((await take(consumer, 1))[0]!)).toBe(1);
+    expect(calls).toBeGreaterThan(0);
+    await consumer.unsubscribe();
+  });
+
   it('refuses a clock without now() and a timer interval below 1 ms', () => {
     expect(() => new InMemoryEventStore({ clock: {} as never })).toThrow(InvalidConfigurationError);
     expect(() => new InMemoryEventStore({ timerIntervalMs: 0 })).toThrow(InvalidConfigurationError);
