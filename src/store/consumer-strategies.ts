@@ -56,31 +56,46 @@ class DispatchToSingle<C extends StrategyConsumer> implements DispatchStrategy<C
   removed(): void {}
 }
 
+/** As the server: streams hash into a fixed number of buckets, so the assignments stay bounded. */
+const PINNED_BUCKETS = 1024;
+
 /**
- * Per-stream affinity: a stream is assigned to one consumer (the one with the fewest streams when
- * the stream is first seen) and stays with it while it is connected; its messages wait for it.
+ * Per-stream affinity: each stream hashes to a bucket, a bucket is assigned to one consumer (the one
+ * with the fewest buckets when the bucket is first needed) and stays with it while it is connected;
+ * its messages wait for that consumer.
  */
 class Pinned<C extends StrategyConsumer> implements DispatchStrategy<C> {
-  readonly #assigned = new Map<string, C>();
+  readonly #assigned: (C | undefined)[] = new Array<C | undefined>(PINNED_BUCKETS);
   readonly #load = new Map<number, number>();
 
   pick(consumers: readonly C[], affinityKey: string): C | 'skip' | undefined {
     if (consumers.length === 0) return undefined;
-    let consumer = this.#assigned.get(affinityKey);
+    const bucket = bucketOf(affinityKey);
+    let consumer = this.#assigned[bucket];
     if (consumer === undefined) {
       consumer = consumers.reduce((least, candidate) => (this.#loadOf(candidate) < this.#loadOf(least) ? candidate : least));
-      this.#assigned.set(affinityKey, consumer);
+      this.#assigned[bucket] = consumer;
       this.#load.set(consumer.id, this.#loadOf(consumer) + 1);
     }
     return consumer.hasRoom() ? consumer : 'skip';
   }
 
   removed(consumer: C): void {
-    for (const [key, assigned] of this.#assigned) if (assigned === consumer) this.#assigned.delete(key);
+    for (let bucket = 0; bucket < PINNED_BUCKETS; bucket++) if (this.#assigned[bucket] === consumer) this.#assigned[bucket] = undefined;
     this.#load.delete(consumer.id);
   }
 
   #loadOf(consumer: C): number {
     return this.#load.get(consumer.id) ?? 0;
   }
+}
+
+/** FNV-1a over the stream name's UTF-16 units: stable, and spreads similar names apart. */
+function bucketOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % PINNED_BUCKETS;
 }
