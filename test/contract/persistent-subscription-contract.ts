@@ -263,6 +263,20 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         await groups.deleteGroup(ALL_STREAM, group);
       });
 
+      it('starts a group on the global log at a position, inclusive', async () => {
+        const { stream, group } = fresh();
+        await store.appendToStream(stream, ticks(3));
+        const positions = [];
+        for await (const event of store.readAll({ filter: { streamNamePrefixes: [stream] } })) positions.push(event.position);
+        await groups.createGroup(ALL_STREAM, group, { startFrom: positions[1]!, filter: { streamNamePrefixes: [stream] } });
+        const reader = consumer(ALL_STREAM, group);
+        const messages = await reader.take(2);
+        expect(numbers(messages)).toEqual([1, 2]);
+        await reader.subscription.ack(...messages);
+        await reader.leave();
+        await groups.deleteGroup(ALL_STREAM, group);
+      });
+
       it('holds at most bufferSize unacked messages per consumer; an ack lets the next one through', async () => {
         const { stream, group } = fresh();
         await store.appendToStream(stream, ticks(5));
