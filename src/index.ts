@@ -59,6 +59,37 @@ export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition
 export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/store-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/in-memory-event-store.js';
+
+// Persistent subscriptions (consumer groups the store keeps)
+export {
+  ALL_STREAM,
+  CONSUMER_STRATEGIES,
+  DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS,
+  checkpointStreamName,
+  parkedStreamName,
+  persistentSubscriptionsOf,
+  type ConsumerStrategy,
+  type CreateGroupOptions,
+  type NackAction,
+  type PersistentConsumerInfo,
+  type PersistentMessage,
+  type PersistentStartFrom,
+  type PersistentSubscription,
+  type PersistentSubscriptionInfo,
+  type PersistentSubscriptionSettings,
+  type PersistentSubscriptions,
+  type ReplayParkedOptions,
+  type SubscribeToGroupOptions,
+  type WithPersistentSubscriptions,
+} from './store/persistent-subscriptions.js';
+export {
+  InvalidPersistentSubscriptionSettingsError,
+  PersistentSubscriptionDroppedError,
+  PersistentSubscriptionExistsError,
+  PersistentSubscriptionMaxSubscribersError,
+  PersistentSubscriptionNotFoundError,
+  type PersistentSubscriptionDropReason,
+} from './errors/persistent-subscription-errors.js';
 /**
  * @deprecated Import from 'mneme/kurrent'; these re-exports go in 0.2. They load no Kurrent client:
  * src/kurrent loads `@kurrent/kurrentdb-client` on first use.

@@ -31,6 +31,8 @@ import { mapKurrentError } from './error-mapping.js';
 import { appendToStreamsOnKurrent } from './multi-stream-append.js';
 import { validateMultiStreamAppend } from '../store/multi-stream-validation.js';
 import { kurrentClient } from './kurrent-client.js';
+import { KurrentPersistentSubscriptions } from './kurrent-persistent-subscriptions.js';
+import type { PersistentSubscriptions } from '../store/persistent-subscriptions.js';
 
 export interface KurrentEventStoreOptions {
   /** Events asked for per read request (default 4096); events are passed on as they arrive. */
@@ -64,6 +66,8 @@ const SUPPLIED_CLIENT_TARGET = 'the server of the KurrentDBClient given to Kurre
 export class KurrentEventStore extends EventStore {
   /** The underlying client, for what the EventStore contract does not cover (subscriptions, deletes). */
   readonly client: KurrentDBClient;
+  /** Consumer groups on the server, through the client's persistent-subscription calls. */
+  readonly persistentSubscriptions: PersistentSubscriptions;
   readonly #ownsClient: boolean;
   readonly #target: string;
   readonly #secrets: readonly string[];
@@ -92,6 +96,11 @@ export class KurrentEventStore extends EventStore {
       this.#secrets = [];
       this.#ownsClient = false;
     }
+    this.persistentSubscriptions = new KurrentPersistentSubscriptions({
+      client: this.client,
+      toRecorded: toRecordedEvent,
+      failure: (error, streamName) => this.#failure(error, 'read', streamName),
+    });
   }
 
   /** From `KURRENTDB_CONNECTION_STRING`; throws InvalidConnectionStringError when it is not set. */

@@ -25,6 +25,8 @@ import { EMPTY_METADATA, NOT_PLAIN, StoredDate, frozenCopy, plainFrozenCopy, sto
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventTooLargeError } from '../errors/store-errors.js';
 import { describeValue } from '../errors/describe-value.js';
+import { InMemoryPersistentSubscriptions } from './in-memory-persistent-subscriptions.js';
+import type { PersistentSubscriptions } from './persistent-subscriptions.js';
 import { validateEventJson, validateEventList, validateEventShape, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from './event-validation.js';
 
 /**
@@ -42,24 +44,62 @@ export interface InMemoryEventStoreOptions {
    * append, 16 MiB per event). `Infinity` turns the check off.
    */
   maxAppendSize?: number;
+  /**
+   * Where persistent subscriptions read the time (ms), for message timeouts and timed checkpoints.
+   * Give a `ManualClock` (mneme/testing) to move time in tests. Default: the system clock.
+   */
+  clock?: { now(): number };
+  /**
+   * How often (ms) persistent subscriptions check message timeouts and timed checkpoints while a
+   * consumer is connected (KurrentDB checks once a second). Default 100.
+   */
+  timerIntervalMs?: number;
 }
 
 /** KurrentDB 24.10's default `MaxAppendSize`: 1 MiB per append request. */
 export const DEFAULT_MAX_APPEND_SIZE = 1024 * 1024;
 
-function resolveMaxAppendSize(options: InMemoryEventStoreOptions): number {
+const OPTION_NAMES = ['maxAppendSize', 'clock', 'timerIntervalMs'];
+
+function resolveOptions(options: InMemoryEventStoreOptions): { maxAppendSize: number; clock: { now(): number }; timerIntervalMs: number } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidConfigurationError('InMemoryEventStore options', `they must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'maxAppendSize') throw new InvalidConfigurationError(key, 'InMemoryEventStore has no such option; the options are maxAppendSize');
+    if (!OPTION_NAMES.includes(key)) throw new InvalidConfigurationError(key, `InMemoryEventStore has no such option; the options are ${OPTION_NAMES.join(', ')}`);
   }
   const size: unknown = options.maxAppendSize === undefined ? DEFAULT_MAX_APPEND_SIZE : options.maxAppendSize;
   if (typeof size !== 'number' || !(size === Number.POSITIVE_INFINITY || (Number.isSafeInteger(size) && size >= 1))) {
     throw new InvalidConfigurationError('maxAppendSize', `it must be a positive whole number of bytes (or Infinity), got ${describeValue(size)}`);
   }
-  return size;
+  const clock: unknown = options.clock ?? SYSTEM_CLOCK;
+  if (typeof clock !== 'object' || clock === null || typeof (clock as { now?: unknown }).now !== 'function') {
+    throw new InvalidConfigurationError('clock', `it must be an object with a now() method returning ms, got ${describeValue(clock)}`);
+  }
+  const interval: unknown = options.timerIntervalMs ?? 100;
+  if (!Number.isSafeInteger(interval) || (interval as number) < 1) {
+    throw new InvalidConfigurationError('timerIntervalMs', `it must be a whole number of ms >= 1, got ${describeValue(interval)}`);
+  }
+  return { maxAppendSize: size, clock: clock as { now(): number }, timerIntervalMs: interval as number };
 }
+
+const SYSTEM_CLOCK = Object.freeze({ now: () => Date.now() });
+
+/**
+ * The user's clock, contained: it is read inside appends and timers, where a throw would fail an
+ * append that was already written or crash the process. A clock that throws or answers something
+ * other than a finite number gives way to the system clock for that reading.
+ */
+function readClock(clock: { now(): number }): number {
+  try {
+    const now: unknown = clock.now();
+    return typeof now === 'number' && Number.isFinite(now) ? now : Date.now();
+  } catch {
+    return Date.now();
+  }
+}
+
+const NO_EVENTS: readonly RecordedEvent[] = Object.freeze([]);
 
 /** A long read lets timers and I/O run this often (events), as a server read would between pages. */
 const READ_YIELD_INTERVAL = 4096;
@@ -130,9 +170,33 @@ export class InMemoryEventStore extends EventStore {
   readonly #traffic = new Traffic();
   readonly #maxAppendSize: number;
 
+  /** Consumer groups with KurrentDB's semantics (competing consumers, retries, parking, checkpoints). */
+  readonly persistentSubscriptions: PersistentSubscriptions;
+
   constructor(options: InMemoryEventStoreOptions = {}) {
     super();
-    this.#maxAppendSize = resolveMaxAppendSize(options);
+    const { maxAppendSize, clock, timerIntervalMs } = resolveOptions(options);
+    this.#maxAppendSize = maxAppendSize;
+    const streams = this.#streams;
+    const listeners = this.#appendListeners;
+    let writes = Promise.resolve();
+    this.persistentSubscriptions = new InMemoryPersistentSubscriptions({
+      streamEvents: (streamName) => streams.get(streamName)?.events ?? NO_EVENTS,
+      log: this.#log,
+      // The group's own streams, written in order; nothing of the caller's waits for them.
+      append: (streamName, events) => {
+        writes = writes.then(() => this.appendToStream(streamName, events)).then(
+          () => undefined,
+          () => undefined,
+        );
+      },
+      now: () => readClock(clock),
+      onAppend: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      timerIntervalMs,
+    });
   }
 
   /** Bytes one append may hold (the sum of its events' sizes, as KurrentDB counts them). */

@@ -19,9 +19,12 @@ const ROOT_ERRORS = [
   'ProjectionTimeoutError', 'CheckpointAheadOfLogError',
   'InvalidProcessManagerError', 'CommandOutsideWindowError',
   'MultiStreamConcurrencyError', 'InvalidMultiStreamAppendError', 'MultiStreamAppendUnsupportedError',
+  'InvalidPersistentSubscriptionSettingsError', 'PersistentSubscriptionDroppedError', 'PersistentSubscriptionExistsError',
+  'PersistentSubscriptionMaxSubscribersError', 'PersistentSubscriptionNotFoundError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore', 'appendToStreams',
+  'ALL_STREAM', 'CONSUMER_STRATEGIES', 'DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS', 'checkpointStreamName', 'parkedStreamName', 'persistentSubscriptionsOf',
   'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'deserializeEvent',
   'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
   'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'COMMAND_WINDOW', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
