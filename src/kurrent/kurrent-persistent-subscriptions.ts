@@ -171,6 +171,18 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
       streamName === ALL_STREAM
         ? client.subscribeToPersistentSubscriptionToAll(group, { bufferSize })
         : client.subscribeToPersistentSubscriptionToStream(streamName, group, { bufferSize });
+    // The client's subscription is an event emitter: a drop while no one is iterating (the group
+    // deleted or updated, the subsystem restarted) must not be an unhandled 'error'. It is kept and
+    // thrown, mapped, by the next read.
+    // (The client emits 'error' without destroying the stream, so an iterator made after it would wait forever.)
+    let dropped: unknown;
+    let onDrop: (error: unknown) => void = () => undefined;
+    const whenDropped = new Promise<never>((_, reject) => (onDrop = reject));
+    whenDropped.catch(() => undefined); // read by the iterator when it races it
+    subscription.on('error', (error: unknown) => {
+      dropped ??= error;
+      onDrop(error);
+    });
     const resolvedOf = new WeakMap<PersistentMessage, ResolvedEvent>();
     const toRecorded = this.#host.toRecorded;
     const failure = (error: unknown) => groupError(error, streamName, group) ?? new PersistentSubscriptionDroppedError(streamName, group, 'connection lost', { cause: error });
@@ -191,13 +203,17 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
         const source = subscription[Symbol.asyncIterator]();
         return {
           async next(): Promise<IteratorResult<PersistentMessage>> {
+            if (dropped !== undefined) throw failure(dropped);
             let result;
             try {
-              result = await source.next();
+              result = await Promise.race([source.next(), whenDropped]);
             } catch (error) {
               throw failure(error);
             }
-            if (result.done) return { value: undefined, done: true };
+            if (result.done) {
+              if (dropped !== undefined) throw failure(dropped);
+              return { value: undefined, done: true };
+            }
             const resolved = result.value as ResolvedEvent & { retryCount: number };
             const recorded = resolved.event ?? resolved.link;
             if (!recorded) return this.next();
