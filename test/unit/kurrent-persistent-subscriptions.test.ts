@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { persistentSubscriptionToStreamSettingsFromDefaults, type KurrentDBClient } from '@kurrent/kurrentdb-client';
 import {
@@ -17,10 +18,12 @@ function failingClient(type: string): KurrentDBClient {
   return new Proxy({ appendToStream: fail } as unknown as KurrentDBClient, {
     get: (target, key) =>
       key === 'subscribeToPersistentSubscriptionToStream'
-        ? () => ({
-            [Symbol.asyncIterator]: () => ({ next: fail }),
-            unsubscribe: async () => undefined,
-          })
+        ? () => {
+            // As the client's subscription does: an object stream that emits 'error' without being destroyed.
+            const stream = new PassThrough({ objectMode: true });
+            setImmediate(() => stream.emit('error', Object.assign(new Error(type), { type })));
+            return Object.assign(stream, { unsubscribe: async () => undefined });
+          }
         : typeof key === 'string' && key.includes('Persistent')
           ? fail
           : (target as unknown as Record<string | symbol, unknown>)[key],
@@ -73,5 +76,11 @@ describe('KurrentEventStore persistent subscriptions mapping', () => {
   ] as const)("fails a consumer's iteration on %s with %p", async (type, errorClass) => {
     const subscription = new KurrentEventStore(failingClient(type)).persistentSubscriptions.subscribe('s', 'g');
     await expect(subscription[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(errorClass);
+  });
+
+  it('keeps a drop that came while no one was reading, and throws it from the next read', async () => {
+    const subscription = new KurrentEventStore(failingClient('persistent-subscription-dropped')).persistentSubscriptions.subscribe('s', 'g');
+    await new Promise((resolve) => setImmediate(resolve)); // the drop: no iterator yet, and no unhandled 'error'
+    await expect(subscription[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(PersistentSubscriptionDroppedError);
   });
 });
