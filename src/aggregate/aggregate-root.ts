@@ -3,6 +3,7 @@ import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import { InvalidAggregateError } from '../errors/aggregate-errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import { applierFor } from './aggregate-definition.js';
+import type { HistoryStart } from './history-start.js';
 
 /** Set by AggregateRoot's static block; declared first so the block can assign it. */
 export let aggregateInternals: AggregateInternals;
@@ -21,6 +22,8 @@ export abstract class AggregateRoot {
   #pendingView: readonly object[] | undefined;
   /** The aggregate cache's entry this copy was made from (a field: cheaper than a WeakMap per command). */
   #origin: object | undefined = undefined;
+  /** The first event of the history the state was built from (see history-start.ts; a field: cheaper than a WeakMap per load). */
+  #historyStart: HistoryStart | null | undefined = undefined;
 
   /** The aggregate id; set by the repository before replay. */
   get id(): string {
@@ -85,6 +88,12 @@ export abstract class AggregateRoot {
       setOrigin(aggregate, origin) {
         aggregate.#origin = origin;
       },
+      historyStart(aggregate) {
+        return aggregate.#historyStart;
+      },
+      setHistoryStart(aggregate, start) {
+        aggregate.#historyStart = start;
+      },
       markSaved(aggregate, version) {
         // Setting an array's length is a runtime call: skipped when already empty (a fresh copy).
         if (aggregate.#pending.length > 0) aggregate.#pending.length = 0;
@@ -134,4 +143,6 @@ export interface AggregateInternals {
   /** The repository's record of where a copy came from (its aggregate cache entry). */
   origin(aggregate: AggregateRoot): object | undefined;
   setOrigin(aggregate: AggregateRoot, origin: object | undefined): void;
+  historyStart(aggregate: AggregateRoot): HistoryStart | null | undefined;
+  setHistoryStart(aggregate: AggregateRoot, start: HistoryStart | null): void;
 }

@@ -34,8 +34,11 @@ export class CachedAggregate {
   #first = 0;
   /** The same events by command id. */
   readonly #byCommand = new Map<string, RecordedEvent[]>();
-  /** Commands that fell out of the window: the latest up to `window`, and the `window` before them. */
-  #forgotten = new Set<string>();
+  /**
+   * Commands that fell out of the window: the latest up to `window`, and the `window` before them.
+   * Made on the first one forgotten: most entries never forget one, and each cache miss makes an entry.
+   */
+  #forgotten: Set<string> | undefined;
   #forgottenBefore: ReadonlySet<string> = EMPTY;
   /** `window` as a bigint, converted once (revisions are bigints). */
   readonly #windowRevisions: bigint;
@@ -63,7 +66,8 @@ export class CachedAggregate {
       const forgotten = written[this.#first++]!;
       const id = forgotten.metadata[COMMAND_ID_KEY] as string;
       if (!this.#byCommand.delete(id)) continue; // its earlier events took the whole command
-      if (this.#forgotten.size >= this.window) {
+      if (this.#forgotten === undefined) this.#forgotten = new Set();
+      else if (this.#forgotten.size >= this.window) {
         this.#forgottenBefore = this.#forgotten;
         this.#forgotten = new Set();
       }
@@ -82,7 +86,7 @@ export class CachedAggregate {
 
   /** True when command `commandId` was seen but has fallen out of the window (one of the last `window` such, at least). */
   forgot(commandId: string): boolean {
-    return this.#forgotten.size > 0 && (this.#forgotten.has(commandId) || this.#forgottenBefore.has(commandId));
+    return this.#forgotten !== undefined && (this.#forgotten.has(commandId) || this.#forgottenBefore.has(commandId));
   }
 }
 
