@@ -3,7 +3,6 @@ import { rebuildEvent, serializeEvent } from '../events/event-serializer.js';
 import { InvalidAggregateError } from '../errors/aggregate-errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import { applierFor } from './aggregate-definition.js';
-import type { HistoryStart } from './history-start.js';
 
 /** Set by AggregateRoot's static block; declared first so the block can assign it. */
 export let aggregateInternals: AggregateInternals;
@@ -23,7 +22,7 @@ export abstract class AggregateRoot {
   /** The aggregate cache's entry this copy was made from (a field: cheaper than a WeakMap per command). */
   #origin: object | undefined = undefined;
   /** The first event of the history the state was built from (see history-start.ts; a field: cheaper than a WeakMap per load). */
-  #historyStart: HistoryStart | null | undefined = undefined;
+  #historyStart: StartOfHistory | null | undefined = undefined;
 
   /** The aggregate id; set by the repository before replay. */
   get id(): string {
@@ -105,6 +104,12 @@ export abstract class AggregateRoot {
   }
 }
 
+/** The first event of the history a state was built from: history-start.ts's `HistoryStart` (declared here, which it imports). */
+interface StartOfHistory {
+  readonly revision: bigint;
+  readonly id: string | undefined;
+}
+
 function applyEvent(aggregate: AggregateRoot, event: object): void {
   const applier = applierFor(aggregate.constructor, event.constructor);
   if (!applier) return;
@@ -143,6 +148,6 @@ export interface AggregateInternals {
   /** The repository's record of where a copy came from (its aggregate cache entry). */
   origin(aggregate: AggregateRoot): object | undefined;
   setOrigin(aggregate: AggregateRoot, origin: object | undefined): void;
-  historyStart(aggregate: AggregateRoot): HistoryStart | null | undefined;
-  setHistoryStart(aggregate: AggregateRoot, start: HistoryStart | null): void;
+  historyStart(aggregate: AggregateRoot): StartOfHistory | null | undefined;
+  setHistoryStart(aggregate: AggregateRoot, start: StartOfHistory | null): void;
 }
