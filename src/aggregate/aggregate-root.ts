@@ -81,6 +81,9 @@ export abstract class AggregateRoot {
       pendingData(aggregate) {
         return aggregate.#pendingData;
       },
+      pendingEventsCopy(aggregate) {
+        return aggregate.#pending.slice();
+      },
       origin(aggregate) {
         return aggregate.#origin;
       },
@@ -144,6 +147,8 @@ export interface AggregateInternals {
    */
   record(aggregate: AggregateRoot, events: readonly { event?: object; data: EventData }[]): void;
   pendingData(aggregate: AggregateRoot): readonly EventData[];
+  /** A new array of `pendingEvents` (without making the frozen view a save would copy again). */
+  pendingEventsCopy(aggregate: AggregateRoot): object[];
   markSaved(aggregate: AggregateRoot, version: bigint): void;
   /** The repository's record of where a copy came from (its aggregate cache entry). */
   origin(aggregate: AggregateRoot): object | undefined;

@@ -168,19 +168,22 @@ export class AggregateCache {
  * be copied faithfully (functions, instances of classes with #private fields, ...).
  */
 export function copyAggregate<A extends AggregateRoot>(aggregate: A): A {
-  const own = { ...aggregate } as Record<string, unknown>;
-  // Primitives are immutable: state made only of them (the common case) needs no deep copy.
-  let fields = own;
-  for (const key in own) {
-    const value = own[key];
+  const source = aggregate as unknown as Record<string, unknown>;
+  let keys = Object.keys(source);
+  // Primitives are immutable: state made only of them (the common case) is copied field by field,
+  // with no intermediate object; anything else goes through a deep copy of all the fields.
+  let fields = source;
+  for (const key of keys) {
+    const value = source[key];
     if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
-      fields = cloneState(own);
+      fields = cloneState({ ...source });
+      keys = Object.keys(fields);
       break;
     }
   }
-  const copy = new (aggregate.constructor as new () => A)();
-  for (const key of Object.keys(fields)) (copy as Record<string, unknown>)[key] = fields[key];
-  aggregateInternals.initialize(copy, aggregate.id);
-  aggregateInternals.markSaved(copy, aggregate.revision);
-  return copy;
+  const copy = new (aggregate.constructor as new () => A)() as unknown as Record<string, unknown>;
+  for (const key of keys) copy[key] = fields[key];
+  aggregateInternals.initialize(copy as unknown as A, aggregate.id);
+  aggregateInternals.markSaved(copy as unknown as A, aggregate.revision);
+  return copy as unknown as A;
 }

@@ -143,7 +143,7 @@ export class AggregateRepository {
   async saveCommand(aggregate: AggregateRoot, options: SaveOptions, mayBeStoredAlready: boolean): Promise<SaveResult> {
     assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
     const pending = aggregateInternals.pendingData(aggregate);
-    const events = [...aggregate.pendingEvents];
+    const events = aggregateInternals.pendingEventsCopy(aggregate);
     if (pending.length === 0) return { nextExpectedRevision: aggregate.revision, events };
     const streamName = streamNameFor(aggregateDefinition(aggregate.constructor), aggregate.id);
     const data = toAppend(pending, options);
