@@ -64,9 +64,9 @@ export class SnapshotStore {
   }
 
   /**
-   * The latest snapshot (one event read backwards, by pages where the store has them: every load
-   * of an aggregate with a policy asks, and an async generator costs several promises per read),
-   * or undefined when there is none.
+   * The latest snapshot (one event read backwards), or undefined when there is none. Read by pages
+   * where the store has them (every load of an aggregate with a policy asks): through `readStream`'s
+   * async generator a lookup that finds a snapshot cost about 40% more on the in-memory store.
    */
   async readLatest(streamName: string): Promise<StoredSnapshot | undefined> {
     let latest: RecordedEvent | undefined;
