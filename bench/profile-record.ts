@@ -30,7 +30,11 @@ const fileOf = (name: string, label: string) => new URL(`profile-${name}-${label
 export function recordProfile(name: string, label: string, run: Omit<ProfileRun, 'date' | 'loadAverage'>): void {
   const file = fileOf(name, label);
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProfileRecord) : { label, runs: [] };
-  const entry: ProfileRun = { date: new Date().toISOString(), loadAverage: Math.round(loadavg()[0]! * 100) / 100, ...run };
+  const entry: ProfileRun = {
+    date: new Date().toISOString(),
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+    ...run,
+  };
   writeFileSync(file, `${JSON.stringify({ label, runs: [...previous.runs, entry].slice(-KEPT) }, null, 2)}\n`);
 }
 
@@ -58,7 +62,9 @@ const ROWS: [string, string][] = [
 const range = (values: number[], digits: number) => {
   if (values.length === 0) return '–';
   const [low, high] = [Math.min(...values), Math.max(...values)];
-  return low.toFixed(digits) === high.toFixed(digits) ? low.toFixed(digits) : `${low.toFixed(digits)}–${high.toFixed(digits)}`;
+  return low.toFixed(digits) === high.toFixed(digits)
+    ? low.toFixed(digits)
+    : `${low.toFixed(digits)}–${high.toFixed(digits)}`;
 };
 
 /** The breakdown table (before / after, each the range over its recorded runs), or undefined without both records. */
@@ -67,15 +73,25 @@ export function profileTable(name: string): string | undefined {
   const after = readRecord(name, 'after');
   if (!before || !after) return undefined;
   const column = (record: ProfileRecord, pick: (run: ProfileRun) => number | undefined, digits = 2) =>
-    range(record.runs.map(pick).filter((v): v is number => v !== undefined), digits);
+    range(
+      record.runs.map(pick).filter((v): v is number => v !== undefined),
+      digits,
+    );
   const total = (run: ProfileRun) => Object.values(run.stages).reduce((a, b) => a + b, 0);
-  const loads = (record: ProfileRecord) => range(record.runs.map((r) => r.loadAverage), 1);
+  const loads = (record: ProfileRecord) =>
+    range(
+      record.runs.map((r) => r.loadAverage),
+      1,
+    );
   return [
     `Generated from bench/results/profile-${name}-before.json (${before.runs.length} runs, load average ${loads(before)}) and -after.json (${after.runs.length} runs, load average ${loads(after)}).`,
     '',
     '| stage | before, µs per command | after, µs per command |',
     '|---|---:|---:|',
-    ...ROWS.map(([stage, label]) => `| ${label} | ${column(before, (r) => r.stages[stage] ?? 0)} | ${column(after, (r) => r.stages[stage] ?? 0)} |`),
+    ...ROWS.map(
+      ([stage, label]) =>
+        `| ${label} | ${column(before, (r) => r.stages[stage] ?? 0)} | ${column(after, (r) => r.stages[stage] ?? 0)} |`,
+    ),
     `| all (under the profiler) | ${column(before, total, 1)} | ${column(after, total, 1)} |`,
     `| allocated per command (sampled, \`--alloc\`) | ${column(before, (r) => r.allocatedBytesPerCommand && r.allocatedBytesPerCommand / 1000, 1)} KB | ${column(after, (r) => r.allocatedBytesPerCommand && r.allocatedBytesPerCommand / 1000, 1)} KB |`,
   ].join('\n');
