@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { markdownReport, type Entry, type ScenarioReport } from './results.js';
 import { checkTargets, type TargetCheck } from './targets.js';
+import { profileTable } from './profile-record.js';
 
 export interface Machine {
   date: string;
@@ -43,6 +44,8 @@ const resultsDir = new URL('../../bench/results/', import.meta.url);
 const readmeFile = new URL('../../bench/README.md', import.meta.url);
 const START = '<!-- results:start (generated from bench/results/latest.json by npm run bench; do not edit) -->';
 const END = '<!-- results:end -->';
+const PROFILE_START = '<!-- profile:start (generated from bench/results/profile-cold-*.json by npm run bench:profile -- cold --label=...; do not edit) -->';
+const PROFILE_END = '<!-- profile:end -->';
 
 /** The reports latest.json holds (scenarios written before they were recorded get a bare title). */
 export function reportsOf(latest: LatestResults): ScenarioReport[] {
@@ -106,7 +109,12 @@ export function writeGenerated(latest: LatestResults): void {
   const from = readme.indexOf(START);
   const to = readme.indexOf(END);
   if (from < 0 || to < from) return;
-  writeFileSync(readmeFile, `${readme.slice(0, from + START.length)}\n${resultsSection(latest, reports)}\n${readme.slice(to)}`);
+  let updated = `${readme.slice(0, from + START.length)}\n${resultsSection(latest, reports)}\n${readme.slice(to)}`;
+  // The breakdown of one cold command, from the profiler's records (bench/profile-record.ts).
+  const table = profileTable('cold');
+  const [pFrom, pTo] = [updated.indexOf(PROFILE_START), updated.indexOf(PROFILE_END)];
+  if (table && pFrom >= 0 && pTo > pFrom) updated = `${updated.slice(0, pFrom + PROFILE_START.length)}\n${table}\n${updated.slice(pTo)}`;
+  writeFileSync(readmeFile, updated);
 }
 
 function resultsSection(latest: LatestResults, reports: readonly ScenarioReport[]): string {

@@ -1,10 +1,12 @@
 /**
- * `npm run bench:profile -- <replay|commands|cold|contention> [--alloc] [--no-cache] [--no-queue]`: runs only Mneme's side of a
+ * `npm run bench:profile -- <replay|commands|cold|contention> [--alloc] [--no-cache] [--no-queue] [--label=before|after]`: runs only Mneme's side of a
  * scenario under the V8 CPU profiler (in process, through node:inspector), writes
  * bench/results/<name>.cpuprofile (open it in Chrome DevTools or VS Code) and prints where the time
  * went: by function, by module and by stage of a command (load, replay, handler, serialize, stamp
  * ids, append, queue, telemetry, GC). With `--alloc`, V8's sampling heap profiler runs too and
- * prints the bytes allocated by function (bench/results/<name>.heapprofile).
+ * prints the bytes allocated by function (bench/results/<name>.heapprofile). With `--label`, the
+ * stage table is also recorded in bench/results/profile-<name>-<label>.json (bench/profile-record.ts),
+ * from which bench/README.md's breakdown of one cold command is generated.
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { Container } from 'inversify';
 import { AggregateRepository, CommandBus, InMemoryEventStore, mnemeModule } from 'mneme';
 import { BankAccount, Deposit, OpenAccount, Withdraw } from '../examples/bank-account/domain.js';
 import { accountHistory } from './account-events.js';
+import { recordProfile } from './profile-record.js';
 
 interface ProfileNode {
   id: number;
@@ -135,6 +138,9 @@ function summarize(profile: Profile, top = 25): string {
   });
   const profiler = byStage.get('(the profiler itself: left out of the shares)') ?? 0;
   total -= profiler;
+  stagesPerCommand = Object.fromEntries(
+    [...byStage].filter(([stage]) => !stage.startsWith('(the profiler') && stage !== '(idle)' && stage !== 'bench loop').map(([stage, micros]) => [stage, micros / Math.max(1, commandsProfiled)]),
+  );
   const perCommand = commandsProfiled > 0 ? (micros: number) => `  ${(micros / commandsProfiled).toFixed(2).padStart(6)} µs/command` : () => '';
   const table = (title: string, map: Map<string, number>) =>
     [
@@ -152,6 +158,13 @@ interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
   children: HeapNode[];
+}
+
+/** Every byte the heap profile counted. */
+function totalBytes(node: HeapNode): number {
+  let total = node.selfSize;
+  for (const child of node.children) total += totalBytes(child);
+  return total;
 }
 
 /** Bytes allocated (sampled) by function, largest first. */
@@ -184,6 +197,8 @@ session.connect();
 let profiling = false;
 /** Commands run while profiling, where a workload counts them: the stage table then also gives µs per command. */
 let commandsProfiled = 0;
+/** The stage table per command, for `--label`. */
+let stagesPerCommand: Record<string, number> = {};
 /** Starts the profilers (a workload may call it itself after an untimed warm-up). */
 async function startProfiling(): Promise<void> {
   if (profiling) return;
@@ -202,4 +217,10 @@ const dir = new URL('../../bench/results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL(`${name}.cpuprofile`, dir), JSON.stringify(profile));
 if (heap) writeFileSync(new URL(`${name}.heapprofile`, dir), JSON.stringify(heap));
-console.log(`${summarize(profile)}${heap ? `\n\n${summarizeAllocations(heap.head)}` : ''}\n\nWrote bench/results/${name}.cpuprofile${heap ? ' and .heapprofile' : ''}`);
+const summary = summarize(profile);
+const allocatedBytes = heap ? totalBytes(heap.head) : undefined;
+const label = process.argv.find((a) => a.startsWith('--label='))?.slice('--label='.length);
+if (label && commandsProfiled > 0) {
+  recordProfile(name, label, { commands: commandsProfiled, stages: stagesPerCommand, ...(allocatedBytes === undefined ? {} : { allocatedBytesPerCommand: allocatedBytes / commandsProfiled }) });
+}
+console.log(`${summary}${heap ? `\n\n${summarizeAllocations(heap.head)}` : ''}\n\nWrote bench/results/${name}.cpuprofile${heap ? ' and .heapprofile' : ''}`);

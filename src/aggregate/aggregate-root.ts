@@ -21,6 +21,8 @@ export abstract class AggregateRoot {
   #pendingView: readonly object[] | undefined;
   /** The aggregate cache's entry this copy was made from (a field: cheaper than a WeakMap per command). */
   #origin: object | undefined = undefined;
+  /** The first event of the history the state was built from (see history-start.ts; a field: cheaper than a WeakMap per load). */
+  #historyStart: StartOfHistory | null | undefined = undefined;
 
   /** The aggregate id; set by the repository before replay. */
   get id(): string {
@@ -79,11 +81,20 @@ export abstract class AggregateRoot {
       pendingData(aggregate) {
         return aggregate.#pendingData;
       },
+      pendingEventsCopy(aggregate) {
+        return aggregate.#pending.slice();
+      },
       origin(aggregate) {
         return aggregate.#origin;
       },
       setOrigin(aggregate, origin) {
         aggregate.#origin = origin;
+      },
+      historyStart(aggregate) {
+        return aggregate.#historyStart;
+      },
+      setHistoryStart(aggregate, start) {
+        aggregate.#historyStart = start;
       },
       markSaved(aggregate, version) {
         // Setting an array's length is a runtime call: skipped when already empty (a fresh copy).
@@ -94,6 +105,12 @@ export abstract class AggregateRoot {
       },
     };
   }
+}
+
+/** The first event of the history a state was built from: history-start.ts's `HistoryStart` (declared here, which it imports). */
+interface StartOfHistory {
+  readonly revision: bigint;
+  readonly id: string | undefined;
 }
 
 function applyEvent(aggregate: AggregateRoot, event: object): void {
@@ -130,8 +147,12 @@ export interface AggregateInternals {
    */
   record(aggregate: AggregateRoot, events: readonly { event?: object; data: EventData }[]): void;
   pendingData(aggregate: AggregateRoot): readonly EventData[];
+  /** A new array of `pendingEvents` (without making the frozen view a save would copy again). */
+  pendingEventsCopy(aggregate: AggregateRoot): object[];
   markSaved(aggregate: AggregateRoot, version: bigint): void;
   /** The repository's record of where a copy came from (its aggregate cache entry). */
   origin(aggregate: AggregateRoot): object | undefined;
   setOrigin(aggregate: AggregateRoot, origin: object | undefined): void;
+  historyStart(aggregate: AggregateRoot): StartOfHistory | null | undefined;
+  setHistoryStart(aggregate: AggregateRoot, start: StartOfHistory | null): void;
 }

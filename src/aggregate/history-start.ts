@@ -1,4 +1,6 @@
 import type { EventStore, RecordedEvent } from '../store/event-store.js';
+import { aggregateInternals, type AggregateRoot } from './aggregate-root.js';
+import { readRecords } from './replay.js';
 
 /**
  * The first event of the history an aggregate's state was built from (null: none, the stream read
@@ -11,25 +13,25 @@ export interface HistoryStart {
   readonly id: string | undefined;
 }
 
-const starts = new WeakMap<object, HistoryStart | null>();
-
-export function historyStartOf(aggregate: object): HistoryStart | null | undefined {
-  return starts.get(aggregate);
+/** Undefined: not known (the aggregate was not loaded by the repository). */
+export function historyStartOf(aggregate: AggregateRoot): HistoryStart | null | undefined {
+  return aggregateInternals.historyStart(aggregate);
 }
 
-export function setHistoryStart(aggregate: object, start: HistoryStart | null): void {
-  starts.set(aggregate, start);
+export function setHistoryStart(aggregate: AggregateRoot, start: HistoryStart | null): void {
+  aggregateInternals.setHistoryStart(aggregate, start);
 }
 
 /** After `recorded` was applied: the start, if the history was empty until now. */
-export function noteApplied(aggregate: object, recorded: RecordedEvent): void {
-  if (starts.get(aggregate) === null) starts.set(aggregate, { revision: recorded.revision, id: recorded.id });
+export function noteApplied(aggregate: AggregateRoot, recorded: RecordedEvent): void {
+  if (aggregateInternals.historyStart(aggregate) === null) aggregateInternals.setHistoryStart(aggregate, { revision: recorded.revision, id: recorded.id });
 }
 
-/** The stream's first event as it reads now (one event read), or null when it reads as empty. */
+/** The stream's first event as it reads now (one event read, by pages where the store has them), or null when it reads as empty. */
 export async function firstEventOf(store: EventStore, streamName: string): Promise<HistoryStart | null> {
-  for await (const recorded of store.readStream(streamName, { maxCount: 1 })) return { revision: recorded.revision, id: recorded.id };
-  return null;
+  let first: HistoryStart | null = null;
+  await readRecords(store, streamName, (recorded) => void (first ??= { revision: recorded.revision, id: recorded.id }), { maxCount: 1 });
+  return first;
 }
 
 /** Whether the stream's first event now is still `start` (an unknown id matches any). */

@@ -34,8 +34,11 @@ export class CachedAggregate {
   #first = 0;
   /** The same events by command id. */
   readonly #byCommand = new Map<string, RecordedEvent[]>();
-  /** Commands that fell out of the window: the latest up to `window`, and the `window` before them. */
-  #forgotten = new Set<string>();
+  /**
+   * Commands that fell out of the window: the latest up to `window`, and the `window` before them.
+   * Made on the first one forgotten: most entries never forget one, and each cache miss makes an entry.
+   */
+  #forgotten: Set<string> | undefined;
   #forgottenBefore: ReadonlySet<string> = EMPTY;
   /** `window` as a bigint, converted once (revisions are bigints). */
   readonly #windowRevisions: bigint;
@@ -63,7 +66,8 @@ export class CachedAggregate {
       const forgotten = written[this.#first++]!;
       const id = forgotten.metadata[COMMAND_ID_KEY] as string;
       if (!this.#byCommand.delete(id)) continue; // its earlier events took the whole command
-      if (this.#forgotten.size >= this.window) {
+      if (this.#forgotten === undefined) this.#forgotten = new Set();
+      else if (this.#forgotten.size >= this.window) {
         this.#forgottenBefore = this.#forgotten;
         this.#forgotten = new Set();
       }
@@ -82,7 +86,7 @@ export class CachedAggregate {
 
   /** True when command `commandId` was seen but has fallen out of the window (one of the last `window` such, at least). */
   forgot(commandId: string): boolean {
-    return this.#forgotten.size > 0 && (this.#forgotten.has(commandId) || this.#forgottenBefore.has(commandId));
+    return this.#forgotten !== undefined && (this.#forgotten.has(commandId) || this.#forgottenBefore.has(commandId));
   }
 }
 
@@ -164,19 +168,22 @@ export class AggregateCache {
  * be copied faithfully (functions, instances of classes with #private fields, ...).
  */
 export function copyAggregate<A extends AggregateRoot>(aggregate: A): A {
-  const own = { ...aggregate } as Record<string, unknown>;
-  // Primitives are immutable: state made only of them (the common case) needs no deep copy.
-  let fields = own;
-  for (const key in own) {
-    const value = own[key];
+  const source = aggregate as unknown as Record<string, unknown>;
+  let keys = Object.keys(source);
+  // Primitives are immutable: state made only of them (the common case) is copied field by field,
+  // with no intermediate object; anything else goes through a deep copy of all the fields.
+  let fields = source;
+  for (const key of keys) {
+    const value = source[key];
     if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
-      fields = cloneState(own);
+      fields = cloneState({ ...source });
+      keys = Object.keys(fields);
       break;
     }
   }
-  const copy = new (aggregate.constructor as new () => A)();
-  for (const key of Object.keys(fields)) (copy as Record<string, unknown>)[key] = fields[key];
-  aggregateInternals.initialize(copy, aggregate.id);
-  aggregateInternals.markSaved(copy, aggregate.revision);
-  return copy;
+  const copy = new (aggregate.constructor as new () => A)() as unknown as Record<string, unknown>;
+  for (const key of keys) copy[key] = fields[key];
+  aggregateInternals.initialize(copy as unknown as A, aggregate.id);
+  aggregateInternals.markSaved(copy as unknown as A, aggregate.revision);
+  return copy as unknown as A;
 }

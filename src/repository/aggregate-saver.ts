@@ -28,7 +28,7 @@ export class AggregateSaver {
     const { eventStore, telemetry, snapshots } = this.#loader;
     assertAggregateClass(typeof aggregate === 'object' && aggregate !== null ? aggregate.constructor : aggregate);
     const pending = aggregateInternals.pendingData(aggregate);
-    const events = [...aggregate.pendingEvents];
+    const events = aggregateInternals.pendingEventsCopy(aggregate);
     if (pending.length === 0) return { nextExpectedRevision: aggregate.revision, events };
     const streamName = streamNameFor(aggregateDefinition(aggregate.constructor), aggregate.id);
     const data = eventsToAppend(pending, options);

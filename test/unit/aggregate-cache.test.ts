@@ -26,7 +26,7 @@ import { CountingEventStore } from '../support/counting-event-store.js';
 
 async function busOn(store: EventStore, options: MnemeModuleOptions = {}) {
   const container = new Container();
-  container.load(mnemeModule({ aggregates: [BankAccount, Tally], eventStore: store, ...options }));
+  container.load(mnemeModule({ aggregates: [BankAccount, Tally, Meter], eventStore: store, ...options }));
   return container.get(CommandBus);
 }
 
@@ -102,7 +102,50 @@ class Notebook extends AggregateRoot {
   }
 }
 
+class Tick {
+  @AggregateId() id: string;
+  constructor(
+    id: string,
+    readonly fail = false,
+  ) {
+    this.id = id;
+  }
+}
+@EventType('CacheTest.Ticked')
+class Ticked {}
+/** The state the last Tick started from. */
+let meterSeen: { reading: number; label: string } | undefined;
+/** State of primitives only (copied field by field, not deep-copied). */
+@Aggregate({ category: 'Meter' })
+class Meter extends AggregateRoot {
+  reading = 0;
+  label = '';
+
+  @Handles(Tick)
+  tick(cmd: Tick) {
+    meterSeen = { reading: this.reading, label: this.label };
+    this.raise(new Ticked());
+    // Direct changes outside an applier: never cached, whether the command fails or succeeds.
+    this.reading += 1000;
+    this.label = 'touched';
+    if (cmd.fail) throw new DomainError('refused');
+  }
+
+  @Apply(Ticked) onTicked() {
+    this.reading++;
+  }
+}
+
 describe('aggregate cache', () => {
+  it('never keeps a direct change to a primitive field, from a failed command or a successful one', async () => {
+    const bus = await busOn(new InMemoryEventStore());
+    await bus.execute(new Tick('m-1'));
+    await expect(bus.execute(new Tick('m-1', true))).rejects.toThrow(/refused/);
+    await bus.execute(new Tick('m-1'));
+    await bus.execute(new Tick('m-1'));
+    expect(meterSeen).toEqual({ reading: 2, label: '' });
+  });
+
   it('replays, and keeps replaying, an aggregate whose state cannot be copied', async () => {
     const store = new CountingEventStore(new InMemoryEventStore());
     const container = new Container();
