@@ -171,6 +171,22 @@ export class AggregateRepository {
   }
 
   /**
+   * After a multi-stream append (`saveDecision`) wrote `aggregate`'s events: marks it saved and gives
+   * the cache entry it was copied from the stored events, as `saveCommand` does after its own append.
+   * `stored` undefined: the store took the append as a re-send of events the stream no longer shows.
+   * @internal
+   */
+  settleSaved(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, nextExpectedRevision: bigint, stored: readonly RecordedEvent[] | undefined): void {
+    if (!stored) {
+      this.#storedButGone(aggregate, streamName, nextExpectedRevision);
+      return;
+    }
+    aggregateInternals.markSaved(aggregate, nextExpectedRevision);
+    if (stored.length > 0 && stored[0]!.revision > loadedAt) this.#advanceCache(aggregate, streamName, loadedAt, stored);
+    else aggregateInternals.setOrigin(aggregate, undefined);
+  }
+
+  /**
    * Appends at the revision read. A stream that read as empty may still hold hidden events (all of
    * them truncated by `$tb`, or scavenged): the store then refuses `no_stream`, naming its last
    * revision. If a read still shows nothing, the stream is empty as far as the aggregate can tell,
