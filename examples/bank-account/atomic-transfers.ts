@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Decides, DomainError } from 'mneme';
-import { BankAccount, InsufficientFunds, TransferCredited, TransferDebited } from './domain.js';
+import { BankAccount, InsufficientFunds, MoneyReceived, MoneySent } from './domain.js';
 
 /** Moves money between two accounts in one decision: both accounts change together, or neither does. */
 export class TransferMoney {
@@ -26,8 +26,8 @@ export class AtomicTransfers {
     if (!to.opened || to.closed) throw new DomainError(`Account ${cmd.toId} is not open`);
     if (cmd.amount > from.balance) throw new InsufficientFunds(cmd.fromId, from.balance, cmd.amount);
     return {
-      from: new TransferDebited(cmd.fromId, cmd.transferId, cmd.amount),
-      to: new TransferCredited(cmd.toId, cmd.transferId, cmd.amount),
+      from: new MoneySent(cmd.fromId, cmd.transferId, cmd.toId, cmd.amount),
+      to: new MoneyReceived(cmd.toId, cmd.transferId, cmd.fromId, cmd.amount),
     };
   }
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
 import { AggregateRepository, CommandBus, DomainError, InMemoryEventStore, mnemeModule } from 'mneme';
-import { BankAccount, Deposit, OpenAccount, TransferCredited, TransferDebited } from '../../examples/bank-account/domain.js';
+import { BankAccount, Deposit, OpenAccount, MoneyReceived, MoneySent } from '../../examples/bank-account/domain.js';
 import { AtomicTransfers, TransferMoney } from '../../examples/bank-account/atomic-transfers.js';
 import { Registrations, RegisterUser, User, Username, UsernameTaken } from '../support/usernames.js';
 import { collect } from '../support/collect.js';
@@ -75,12 +75,12 @@ describe('decisions across aggregates under concurrency', () => {
       const halves = new Map<string, string[]>();
       for (const recorded of await collect(store.readAll())) {
         const data = recorded.data as { transferId?: string };
-        if (recorded.type === 'BankAccount.TransferDebited' || recorded.type === 'BankAccount.TransferCredited') {
+        if (recorded.type === 'BankAccount.MoneySent' || recorded.type === 'BankAccount.MoneyReceived') {
           halves.set(data.transferId!, [...(halves.get(data.transferId!) ?? []), recorded.type]);
         }
       }
       expect(halves.size).toBe(attempts.length);
-      for (const kinds of halves.values()) expect(kinds.sort()).toEqual(['BankAccount.TransferCredited', 'BankAccount.TransferDebited']);
+      for (const kinds of halves.values()) expect(kinds.sort()).toEqual(['BankAccount.MoneyReceived', 'BankAccount.MoneySent']);
       // Each instance's cache agrees with a full replay.
       for (const app of apps) {
         const cached = await Promise.all(accounts.map(async (id) => (await app.repository.loadForCommand(BankAccount, id, 'probe')).aggregate.balance));
@@ -132,8 +132,8 @@ describe('decisions across aggregates under concurrency', () => {
     for (let round = 0; round < 5; round++) {
       const results = await Promise.all(apps.map(({ bus }) => bus.execute(new TransferMoney(`t${round}`, 'a', 'b', 10), { commandId: `transfer-${round}` })));
       for (const result of results) {
-        expect(result.streams!.from!.events).toEqual([new TransferDebited('a', `t${round}`, 10)]);
-        expect(result.streams!.to!.events).toEqual([new TransferCredited('b', `t${round}`, 10)]);
+        expect(result.streams!.from!.events).toEqual([new MoneySent('a', `t${round}`, 'b', 10)]);
+        expect(result.streams!.to!.events).toEqual([new MoneyReceived('b', `t${round}`, 'a', 10)]);
       }
     }
     const repository = new AggregateRepository(store, { cache: false });

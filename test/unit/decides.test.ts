@@ -30,7 +30,7 @@ import {
   type StreamAppendRequest,
 } from 'mneme';
 import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.js';
-import { AccountOpened, BankAccount, Deposit, OpenAccount, TransferCredited, TransferDebited, Withdraw } from '../../examples/bank-account/domain.js';
+import { AccountOpened, BankAccount, Deposit, OpenAccount, MoneyReceived, MoneySent, TransferCredited, TransferDebited, Withdraw } from '../../examples/bank-account/domain.js';
 import { AtomicTransfers, TransferMoney } from '../../examples/bank-account/atomic-transfers.js';
 import { collect } from '../support/collect.js';
 
@@ -71,10 +71,10 @@ describe('@Decides: commands decided across aggregates', () => {
     expect(result.aggregateId).toBe('a');
     expect(result.streamName).toBe('BankAccount-a');
     expect(result.nextExpectedRevision).toBe(2n);
-    expect(result.events).toEqual([new TransferDebited('a', 't1', 30), new TransferCredited('b', 't1', 30)]);
+    expect(result.events).toEqual([new MoneySent('a', 't1', 'b', 30), new MoneyReceived('b', 't1', 'a', 30)]);
     expect(result.streams).toEqual({
-      from: { aggregateId: 'a', streamName: 'BankAccount-a', written: true, events: [new TransferDebited('a', 't1', 30)], nextExpectedRevision: 2n },
-      to: { aggregateId: 'b', streamName: 'BankAccount-b', written: true, events: [new TransferCredited('b', 't1', 30)], nextExpectedRevision: 1n },
+      from: { aggregateId: 'a', streamName: 'BankAccount-a', written: true, events: [new MoneySent('a', 't1', 'b', 30)], nextExpectedRevision: 2n },
+      to: { aggregateId: 'b', streamName: 'BankAccount-b', written: true, events: [new MoneyReceived('b', 't1', 'a', 30)], nextExpectedRevision: 1n },
     });
     const [debit] = await collect(store.readStream('BankAccount-a', { fromRevision: 2n }));
     const [credit] = await collect(store.readStream('BankAccount-b', { fromRevision: 1n }));
@@ -174,8 +174,8 @@ describe('@Decides: commands decided across aggregates', () => {
       await bus.execute(new Deposit('b', 5)); // the stream moves on; the command is still recognised
       const again = await bus.execute(new TransferMoney('t1', 'a', 'b', 30), { commandId: 'once' });
       expect(again.events).toEqual(first.events);
-      expect(again.streams!.from!.events).toEqual([new TransferDebited('a', 't1', 30)]);
-      expect(again.streams!.to!.events).toEqual([new TransferCredited('b', 't1', 30)]);
+      expect(again.streams!.from!.events).toEqual([new MoneySent('a', 't1', 'b', 30)]);
+      expect(again.streams!.to!.events).toEqual([new MoneyReceived('b', 't1', 'a', 30)]);
       expect(again.streams!.to!.nextExpectedRevision).toBe(1n);
       expect(await collect(store.readAll())).toHaveLength(6);
       // Recognised from either stream: also from a container that never saw it.
@@ -197,9 +197,9 @@ describe('@Decides: commands decided across aggregates', () => {
     await openWith(containers[0]!, 'a', 100);
     await openWith(containers[0]!, 'b', 0);
     const results = await Promise.all(containers.map((bus) => bus.execute(new TransferMoney("t1", "a", "b", 30), { commandId: "raced" })));
-    for (const result of results) expect(result.events).toEqual([new TransferDebited('a', 't1', 30), new TransferCredited('b', 't1', 30)]);
-    expect((await collect(store.readStream('BankAccount-a'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited', 'BankAccount.TransferDebited']);
-    expect((await collect(store.readStream('BankAccount-b'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.TransferCredited']);
+    for (const result of results) expect(result.events).toEqual([new MoneySent('a', 't1', 'b', 30), new MoneyReceived('b', 't1', 'a', 30)]);
+    expect((await collect(store.readStream('BankAccount-a'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited', 'BankAccount.MoneySent']);
+    expect((await collect(store.readStream('BankAccount-b'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.MoneyReceived']);
   });
 
   it('updates the cache from the stored events of every written stream', async () => {
