@@ -8,7 +8,7 @@ import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { collect } from '../support/collect.js';
 import { startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
 import { describeConfig, fullReplay, pipelineConfigs, startInstance, type AppInstance, type PipelineConfig } from './pipeline.js';
-import { Add, Added, Probe, Reset, ResetTally, Tally, stateOf, type TallyState } from './tally.js';
+import { Add, Added, Move, Mover, Probe, Reset, ResetTally, Tally, stateOf, type TallyState } from './tally.js';
 
 // The differential test: the same random command sequences, with faults, through every
 // configuration of the pipeline; after every step each path must agree with a plain full replay.
@@ -27,7 +27,8 @@ type Step =
   | { kind: 'legacy'; tally: number; by: number }
   | { kind: 'dropReply'; instance: number; tally: number; amount: number }
   | { kind: 'softDelete'; tally: number }
-  | { kind: 'truncate'; tally: number; keep: number };
+  | { kind: 'truncate'; tally: number; keep: number }
+  | { kind: 'move'; instance: number; reverse: boolean; amount: number; copy: boolean };
 
 const instance = fc.nat(7);
 const tally = fc.nat(TALLIES - 1);
@@ -42,6 +43,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropReply' as const), instance, tally, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('softDelete' as const), tally }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), tally, keep: fc.nat(3) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), instance, reverse: fc.boolean(), amount, copy: fc.boolean() }) },
 );
 
 /** The shared store of one run, with the stream-lifecycle faults it can produce (KurrentDB only). */
@@ -53,7 +55,7 @@ interface TargetStore {
 
 /** A sent command: what to send again, and what each send returned. */
 interface Sent {
-  readonly command: Add | ResetTally;
+  readonly command: Add | ResetTally | Move;
   readonly commandId: string;
 }
 
@@ -66,11 +68,12 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
   const run = `${PROCESS}r${++runs}`;
   const ids = Array.from({ length: TALLIES }, (_, i) => `${run}-t${i}`);
   const streamOf = (tallyIndex: number) => `Tally-${ids[tallyIndex]}`;
-  const instances: AppInstance[] = Array.from({ length: config.instances }, () => startInstance(config, target.store, [Tally]));
+  const instances: AppInstance[] = Array.from({ length: config.instances }, () => startInstance(config, target.store, [Tally], [Mover]));
+  const decides = typeof target.store.appendToStreams === 'function';
   const pick = (index: number) => instances[index % instances.length]!;
   const sent: Sent[] = [];
   let commandNumber = 0;
-  const newCommand = (command: Add | ResetTally): Sent => {
+  const newCommand = (command: Add | ResetTally | Move): Sent => {
     const entry = { command, commandId: `${run}-c${++commandNumber}` };
     sent.push(entry);
     return entry;
@@ -133,6 +136,14 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
         if ((await collect(target.store.readStream(streamOf(step.tally)))).length === 0) continue;
         await target.softDelete(streamOf(step.tally));
         break;
+      case 'move': {
+        // A decision over both tallies, appended in one commit (stores with appendToStreams only).
+        if (!decides) continue;
+        touched.add(0).add(1);
+        const [from, to] = step.reverse ? [1, 0] : [0, 1];
+        await send(pick(step.instance), newCommand(new Move(ids[from]!, ids[to]!, step.amount, step.copy)));
+        break;
+      }
       case 'truncate': {
         if (!target.truncateBefore || !touched.has(step.tally)) continue;
         const records = await collect(target.store.readStream(streamOf(step.tally)));
@@ -150,14 +161,21 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
         if (error instanceof DomainError || (MnemeError.is(error) && error.code === 'MNEME_AGGREGATE_NOT_FOUND')) continue;
         throw new Error(`${where()}: command ${entry.commandId} failed: ${error instanceof Error ? error.stack : String(error)}`);
       }
-      const stream = `Tally-${entry.command.id}`;
-      const stored = (await collect(target.store.readStream(stream))).filter((recorded) => recorded.metadata.commandId === entry.commandId);
-      expect({ where: where(), commandId: entry.commandId, events: plain(outcome.value.events) }).toEqual({
-        where: where(),
-        commandId: entry.commandId,
-        events: plain(stored.map((recorded) => deserializeEvent(recorded))),
-      });
-      if (stored.length > 0) expect({ where: where(), revision: outcome.value.nextExpectedRevision }).toEqual({ where: where(), revision: stored.at(-1)!.revision });
+      // A decision over two tallies answers per stream; a single-tally command for its one stream.
+      const answers =
+        entry.command instanceof Move
+          ? Object.values(outcome.value.streams!).map((stream) => ({ stream: stream.streamName, events: stream.events, revision: stream.nextExpectedRevision }))
+          : [{ stream: `Tally-${entry.command.id}`, events: outcome.value.events, revision: outcome.value.nextExpectedRevision }];
+      for (const answer of answers) {
+        const stored = (await collect(target.store.readStream(answer.stream))).filter((recorded) => recorded.metadata.commandId === entry.commandId);
+        expect({ where: where(), commandId: entry.commandId, stream: answer.stream, events: plain(answer.events) }).toEqual({
+          where: where(),
+          commandId: entry.commandId,
+          stream: answer.stream,
+          events: plain(stored.map((recorded) => deserializeEvent(recorded))),
+        });
+        if (stored.length > 0) expect({ where: where(), revision: answer.revision }).toEqual({ where: where(), revision: stored.at(-1)!.revision });
+      }
     }
 
     // Every instance decides from, and loads, what a full replay gives; the latest snapshot holds what the appliers made.

@@ -14,6 +14,7 @@ import {
   type LogFields,
 } from 'mneme';
 import { CommandRouter } from '../../src/commands/command-router.js';
+import { BoundDeciders, DeciderTable } from '../../src/commands/decider-table.js';
 import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.js';
 
 /**
@@ -78,7 +79,12 @@ export interface AppInstance {
 }
 
 /** The pipeline `mnemeModule` builds (router, queue, retry), with the switches of `config`. */
-export function startInstance(config: PipelineConfig, shared: EventStore, aggregates: readonly (new () => AggregateRoot)[]): AppInstance {
+export function startInstance(
+  config: PipelineConfig,
+  shared: EventStore,
+  aggregates: readonly (new () => AggregateRoot)[],
+  deciders: readonly (new () => object)[] = [],
+): AppInstance {
   const store = new ReplyDroppingStore(shared);
   const warnings: AppInstance['warnings'] = [];
   const repository = new AggregateRepository(store, {
@@ -89,7 +95,11 @@ export function startInstance(config: PipelineConfig, shared: EventStore, aggreg
   const chain: CommandInterceptor[] = [];
   if (config.queue) chain.push(new StreamQueueInterceptor());
   chain.push(new ConcurrencyRetryInterceptor({ maxRetries: 200, initialDelayMs: 1, maxDelayMs: 5, transient: { maxRetries: 10, initialDelayMs: 1, maxDelayMs: 5 } }));
-  const bus = new CommandBus(repository, new CommandRouter(aggregates), chain);
+  const router = new CommandRouter(aggregates);
+  // Deciders (`@Decides`) need a store that appends to several streams at once.
+  const withDeciders = deciders.length > 0 && typeof shared.appendToStreams === 'function';
+  const options = withDeciders ? { deciders: new BoundDeciders(new DeciderTable(deciders, router), (type) => new (type as new () => object)()) } : {};
+  const bus = new CommandBus(repository, router, chain, undefined, options);
   return { bus, repository, store, warnings };
 }
 
