@@ -10,6 +10,9 @@ import {
   EventStore,
   type AppendOptions,
   type AppendResult,
+  type AppendToStreamsOptions,
+  type AppendToStreamsResult,
+  type StreamAppendRequest,
   type EventData,
   type PositionedEvent,
   type ReadAllOptions,
@@ -25,6 +28,8 @@ import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRe
 import { connect, connectionStringFromEnvironment } from './kurrent-connection.js';
 import { DeadlinePassed, MAX_DEADLINE_MS, eachWithin, withDeadline } from './deadline.js';
 import { mapKurrentError } from './error-mapping.js';
+import { appendToStreamsOnKurrent } from './multi-stream-append.js';
+import { validateMultiStreamAppend } from '../store/multi-stream-validation.js';
 import { kurrentClient } from './kurrent-client.js';
 
 export interface KurrentEventStoreOptions {
@@ -117,6 +122,22 @@ export class KurrentEventStore extends EventStore {
     // `throwOnAppendFailure=false` in the connection string turns conflicts into results.
     if (!result.success) throw new ConcurrencyError(streamName, expected, await this.#lastRevision(streamName, 'append'));
     return { nextExpectedRevision: result.nextExpectedRevision };
+  }
+
+  /**
+   * Several streams in one commit, through the client's `appendRecords` (KurrentDB 26.1+, with
+   * consistency checks, every failed stream named) or, on a server without it, `multiStreamAppend`
+   * (25.1+: no checks, the first failed stream named). Older servers: MultiStreamAppendUnsupportedError.
+   */
+  override async appendToStreams(requests: StreamAppendRequest[], options?: AppendToStreamsOptions): Promise<AppendToStreamsResult> {
+    const checked = validateMultiStreamAppend(requests, options);
+    this.#assertOpen('append', checked.requests[0]!.streamName);
+    return appendToStreamsOnKurrent(checked, {
+      client: this.client,
+      deadlineMs: this.#deadlineMs,
+      failure: (error, streamName, expected) => this.#failure(error, 'append', streamName, expected),
+      lastRevision: (streamName) => this.#lastRevision(streamName, 'append'),
+    });
   }
 
   async *readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -314,7 +335,7 @@ function toRecordedEvent(event: KurrentRecordedEvent): RecordedEvent {
     revision: event.revision,
     type: event.type,
     data: event.isJson ? event.data : parseBytes(event.data),
-    metadata: toMetadata(event.metadata),
+    metadata: withoutSchemaProperties(toMetadata(event.metadata), event.type),
     createdAt: event.created,
   };
 }
@@ -335,6 +356,16 @@ function toMetadata(metadata: unknown): Record<string, unknown> {
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !(parsed instanceof Uint8Array)
     ? (parsed as Record<string, unknown>)
     : {};
+}
+
+/**
+ * A record written through the v2 API (appendToStreams) reads back with the server's `$schema.name`
+ * and `$schema.format` added to its metadata; they are the server's, not the writer's, so they go.
+ */
+function withoutSchemaProperties(metadata: Record<string, unknown>, type: string): Record<string, unknown> {
+  if (metadata['$schema.name'] !== type || metadata['$schema.format'] !== 'Json') return metadata;
+  const { '$schema.name': _name, '$schema.format': _format, ...written } = metadata;
+  return written;
 }
 
 function isStreamNotFound(error: unknown): boolean {

@@ -35,6 +35,7 @@ export function validateMultiStreamAppend(requests: unknown, options: unknown): 
   }
   const seen = new Map<string, string>();
   const claim = (streamName: string, what: string) => {
+    if (streamName === '$$') throw new InvalidMultiStreamAppendError(`${what} names the stream '$$', which KurrentDB refuses`, streamName);
     const key = streamName.toUpperCase();
     const earlier = seen.get(key);
     if (earlier !== undefined) {

@@ -237,6 +237,16 @@ export function describeMultiStreamContract(
         expect(await types(b)).toEqual(['B.One']);
       });
 
+      it('answers a re-sent commit whose check no longer holds as the first time: it is a retry of a commit that passed it', async () => {
+        const [a, checked] = [stream('a'), stream('checked')];
+        const requests: StreamAppendRequest[] = [{ streamName: a, events: [event('A.One')], expectedRevision: NO_STREAM }];
+        const checks = { checks: [{ streamName: checked, expectedRevision: NO_STREAM }] };
+        const first = await append(requests, checks);
+        await store.appendToStream(checked, [event('C.Zero')]);
+        expect(await append(requests, checks)).toEqual(first);
+        expect(await types(a)).toEqual(['A.One']);
+      });
+
       it('refuses a commit that re-sends one stream and adds new events to another, writing neither', async () => {
         const [a, b] = [stream('a'), stream('b')];
         const resent = { streamName: a, events: [event('A.One')], expectedRevision: NO_STREAM } satisfies StreamAppendRequest;
@@ -258,6 +268,7 @@ export function describeMultiStreamContract(
         ['the same stream twice', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: s, events: [event('B')] }]],
         ['the same stream twice, in another case', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: s.toUpperCase(), events: [event('B')] }]],
         ['an empty stream name', InvalidStreamNameError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: '', events: [event('B')] }]],
+        ["the stream '$$'", InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: '$$', events: [event('B')] }]],
         ['a numeric expected revision', InvalidExpectedRevisionError, (s) => [{ streamName: s, events: [event('A')], expectedRevision: 0 }]],
         ['a metadata value that is not a string', InvalidEventError, (s) => [{ streamName: s, events: [{ ...event('A'), metadata: { n: 1 } }] }]],
         ['an event type with a space', InvalidEventError, (s) => [{ streamName: s, events: [event('Thing Happened')] }]],

@@ -3,18 +3,24 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { bugReporter } from './call-guard.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
-import { serverFeaturesGrpc, streamsGrpc } from './protocol.js';
+import { serverFeaturesGrpc, streamsGrpc, streamsV2Grpc } from './protocol.js';
+import { multiStreamService } from './multi-stream-append.js';
 import { recordRpcCalls } from './rpc-log.js';
-import { getSupportedMethods } from './server-features.js';
+import { getSupportedMethods, multiStreamFeatures } from './server-features.js';
 import { seedSystemRecords } from './system-records.js';
 import { streamsService } from './streams-service.js';
 
 export interface KurrentEmulatorOptions {
   /** Advertise `streams/batchappend`, so the client appends through BatchAppend (default true, like a real server). */
   readonly batchAppend?: boolean;
-  /** Bytes per append (sum of event sizes); default 1 MiB, as KurrentDB 24.10. */
+  /** Bytes per append (sum of event sizes); default 1 MiB, as KurrentDB 24.10 (256 MiB from serverVersion 25.1). */
   readonly maxAppendSize?: number;
-  /** Reported by ServerFeatures; must be digits and dots (default "24.10.0"). */
+  /** Bytes per record of a v2 multi-stream append (MaxAppendEventSize); default 16 MiB, as KurrentDB 25.1+. */
+  readonly maxAppendEventSize?: number;
+  /**
+   * Reported by ServerFeatures; must be digits and dots (default "24.10.0"). From "25.1" the v2
+   * StreamsService/AppendSession (multiStreamAppend) is offered, from "26.1" AppendRecords (appendRecords with checks).
+   */
   readonly serverVersion?: string;
 }
 
@@ -46,7 +52,10 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
   if (!/^\d+(\.\d+)*$/.test(serverVersion)) {
     throw new RangeError(`serverVersion must be digits and dots (the Rust client rejects anything else): "${serverVersion}"`);
   }
-  const maxAppendSize = options.maxAppendSize ?? MiB;
+  const v2 = multiStreamFeatures(serverVersion);
+  // KurrentDB 25.1 raised MaxAppendSize from 1 MiB to 256 MiB and added MaxAppendEventSize (16 MiB).
+  const maxAppendSize = options.maxAppendSize ?? (v2.appendSession ? 256 * MiB : MiB);
+  const maxRecordSize = options.maxAppendEventSize ?? 16 * MiB;
   const rpcLog: string[] = [];
   const unimplementedCalls: string[] = [];
   const handlerErrors: Error[] = [];
@@ -68,6 +77,11 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     streamsGrpc.StreamsService,
     streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
   );
+  if (v2.appendSession) {
+    const v2Service = multiStreamService({ log, faults, maxAppendSize, maxRecordSize, reportBug: bugReporter(handlerErrors) });
+    // A 25.x server has no AppendRecords: the client never calls it then (it checks the features first).
+    server.addService(streamsV2Grpc.StreamsServiceService, v2.appendRecords ? v2Service : { appendSession: v2Service.appendSession });
+  }
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
     getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
   });

@@ -14,8 +14,8 @@ import { notLeader, type RpcError } from './wire.js';
  */
 export type FaultKind = 'unavailable' | 'deadline-exceeded' | 'not-leader' | 'drop-after-write';
 
-/** RPC method names of `event_store.client.streams.Streams` and `ServerFeatures`. */
-export type EmulatorMethod = 'Read' | 'Append' | 'BatchAppend' | 'Delete' | 'Tombstone' | 'GetSupportedMethods';
+/** RPC method names of `event_store.client.streams.Streams`, the v2 `StreamsService` and `ServerFeatures`. */
+export type EmulatorMethod = 'Read' | 'Append' | 'BatchAppend' | 'Delete' | 'Tombstone' | 'AppendSession' | 'AppendRecords' | 'GetSupportedMethods';
 
 export interface FaultSpec {
   readonly kind: FaultKind;
@@ -29,8 +29,8 @@ export interface FaultSpec {
   readonly methods?: readonly EmulatorMethod[];
 }
 
-const STREAMS_METHODS: readonly EmulatorMethod[] = ['Read', 'Append', 'BatchAppend', 'Delete', 'Tombstone'];
-const WRITE_METHODS: readonly EmulatorMethod[] = ['Append', 'BatchAppend', 'Delete', 'Tombstone'];
+const STREAMS_METHODS: readonly EmulatorMethod[] = ['Read', 'Append', 'BatchAppend', 'Delete', 'Tombstone', 'AppendSession', 'AppendRecords'];
+const WRITE_METHODS: readonly EmulatorMethod[] = ['Append', 'BatchAppend', 'Delete', 'Tombstone', 'AppendSession', 'AppendRecords'];
 
 interface PendingFault {
   readonly kind: FaultKind;

@@ -43,6 +43,38 @@ type CommitDecision =
   | { readonly kind: 'wrong-expected-version' }
   | { readonly kind: 'deleted' };
 
+/** One stream of a multi-stream transaction (v2 AppendSession/AppendRecords): written, or check-only (no events). */
+export interface TransactionStream {
+  readonly stream: string;
+  /** Wire value: N >= 0, -1 no stream, -2 any, -4 exists, -5 soft-deleted, -6 tombstoned. */
+  readonly expected: number;
+  readonly events: readonly ProposedEvent[];
+}
+
+/** A stream whose check failed (StorageMessage.ConsistencyCheckFailure), by its index in the transaction. */
+export interface TransactionFailure {
+  readonly index: number;
+  /** The stream's last revision (-1 none), or TOMBSTONED_VERSION. */
+  readonly actual: number;
+  readonly softDeleted: boolean;
+}
+
+export type TransactionOutcome =
+  /** lastRevisions per stream (check-only streams: -1), position of the last record written (or of the original, idempotent). */
+  | { readonly kind: 'success'; readonly lastRevisions: readonly number[]; readonly position: number }
+  /** `deleted` when the server answers StreamDeleted (a tombstone, or exists on a soft-deleted stream), else WrongExpectedVersion. */
+  | { readonly kind: 'failed'; readonly deleted: boolean; readonly failures: readonly TransactionFailure[] };
+
+/** The server's EventNumber.DeletedStream (long.MaxValue), as the actual version of a tombstoned stream. */
+export const TOMBSTONED_VERSION = Number.MAX_SAFE_INTEGER;
+export const WIRE_SOFT_DELETED = -5;
+export const WIRE_TOMBSTONED = -6;
+
+type StreamCheck =
+  | { readonly kind: 'ok'; readonly softDeleted: boolean }
+  | { readonly kind: 'idempotent'; readonly lastRevision: number }
+  | { readonly kind: 'failed'; readonly actual: number; readonly softDeleted: boolean };
+
 const MAX_COUNT_OF_METASTREAMS = 1;
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -123,6 +155,101 @@ export class InMemoryLog {
         return { kind: 'success', lastRevision: last!.revision, position: last!.position };
       }
     }
+  }
+
+  /**
+   * A multi-stream transaction, as StorageWriterService decides it: each stream gets the commit
+   * check with its own event ids; all ok, and every stream's events are written back to back; every
+   * written stream idempotent, and it succeeds with the original revisions (check-only streams are
+   * not looked at then: it is a retry of a commit that passed them); otherwise it fails, listing every
+   * failed stream and every idempotent one.
+   */
+  commitTransaction(streams: readonly TransactionStream[]): TransactionOutcome {
+    const checks = streams.map((entry) => this.#checkTransactionStream(entry.stream, entry.expected, entry.events.map((e) => e.id)));
+    const written = streams.filter((entry) => entry.events.length > 0).length;
+    const idempotent = checks.filter((check) => check.kind === 'idempotent').length;
+    if (written > 0 && idempotent === written) {
+      let position = -1;
+      const lastRevisions = checks.map((check, index) => {
+        if (check.kind !== 'idempotent') return -1;
+        position = Math.max(position, this.events(streams[index]!.stream)[check.lastRevision]?.position ?? -1);
+        return check.lastRevision;
+      });
+      return { kind: 'success', lastRevisions, position };
+    }
+    const failures: TransactionFailure[] = [];
+    checks.forEach((check, index) => {
+      if (check.kind === 'failed') failures.push({ index, actual: check.actual, softDeleted: check.softDeleted });
+      else if (check.kind === 'idempotent') failures.push({ index, actual: this.lastRevision(streams[index]!.stream), softDeleted: false });
+    });
+    if (failures.length > 0) {
+      // RequestManagerBase.Handle(ConsistencyChecksFailed): a tombstone, or exists on a soft-deleted stream, is StreamDeleted.
+      const deleted = failures.some(
+        (failure) => failure.actual === TOMBSTONED_VERSION || (streams[failure.index]!.expected === WIRE_STREAM_EXISTS && failure.softDeleted),
+      );
+      return { kind: 'failed', deleted, failures };
+    }
+    let position = -1;
+    const lastRevisions = streams.map((entry, index) => {
+      if (entry.events.length === 0) return -1;
+      const firstRevision = this.lastRevision(entry.stream) + 1;
+      let last: LogRecord | undefined;
+      for (const event of entry.events) last = this.#write(entry.stream, event);
+      position = last!.position;
+      const check = checks[index]!;
+      if (check.kind === 'ok' && check.softDeleted) this.#softUndelete(entry.stream, firstRevision);
+      return last!.revision;
+    });
+    this.#notify();
+    return { kind: 'success', lastRevisions, position };
+  }
+
+  /** IndexWriter.CheckCommit for one stream of a transaction, check-only streams (no ids) included. */
+  #checkTransactionStream(stream: string, expected: number, ids: readonly string[]): StreamCheck {
+    const failed = (actual: number, softDeleted = false): StreamCheck => ({ kind: 'failed', actual, softDeleted });
+    if (this.isTombstoned(stream)) {
+      // Nothing can be written to a tombstoned stream; checking that it does not exist passes.
+      if (ids.length === 0 && (expected === WIRE_ANY || expected === WIRE_NO_STREAM || expected === WIRE_TOMBSTONED)) return { kind: 'ok', softDeleted: false };
+      return failed(TOMBSTONED_VERSION);
+    }
+    const current = this.lastRevision(stream);
+    const softDeleted = this.metadata(stream).softDeleted;
+    if (expected === WIRE_TOMBSTONED) return failed(current, softDeleted);
+    if (expected === WIRE_STREAM_EXISTS) {
+      if (softDeleted) return failed(current, true);
+      if (current < 0 && this.lastRevision(metastreamOf(stream)) < 0) return failed(current);
+    }
+    if (expected === WIRE_ANY || expected === WIRE_STREAM_EXISTS || expected === WIRE_SOFT_DELETED) {
+      // Weak idempotency: the ids already in this stream, from the first on, all or none.
+      let lastRevision = -1;
+      for (const id of ids) {
+        const written = this.#byEventId.get(id);
+        if (written && written.stream === stream) {
+          lastRevision = written.revision;
+          continue;
+        }
+        if (lastRevision >= 0) return failed(current); // CorruptedIdempotency
+        break;
+      }
+      if (lastRevision >= 0) return { kind: 'idempotent', lastRevision };
+      if (expected === WIRE_SOFT_DELETED && !softDeleted) return failed(current, softDeleted);
+      return { kind: 'ok', softDeleted };
+    }
+    if (expected < current) {
+      const events = this.events(stream);
+      let revision = expected;
+      for (const [index, id] of ids.entries()) {
+        revision += 1;
+        if (events[revision]?.id === id) continue;
+        if (index > 0) return failed(current); // CorruptedIdempotency
+        if (expected === WIRE_NO_STREAM && softDeleted) return { kind: 'ok', softDeleted };
+        return failed(current);
+      }
+      if (ids.length === 0) return expected === WIRE_NO_STREAM && softDeleted ? { kind: 'ok', softDeleted } : failed(current);
+      return { kind: 'idempotent', lastRevision: revision };
+    }
+    if (expected > current) return failed(current);
+    return { kind: 'ok', softDeleted };
   }
 
   /** Soft delete (`hard` false) or tombstone (`hard` true). */

@@ -8,6 +8,10 @@ import type * as StatusPb from '@kurrent/kurrentdb-client/generated/kurrentdb/pr
 import type * as ServerFeaturesPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
 import type * as StreamsGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
 import type * as ServerFeaturesGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb.js';
+import type * as StreamsV2Pb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/streams_pb.js';
+import type * as StreamsV2Grpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js';
+import type * as StreamsV2ErrorsPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/errors_pb.js';
+import type * as StructPb from 'google-protobuf/google/protobuf/struct_pb.js';
 import type * as EmptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import type * as TimestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import type * as AnyPb from 'google-protobuf/google/protobuf/any_pb.js';
@@ -24,6 +28,11 @@ export const statusPb = clientRequire(`${generated}status_pb.js`) as typeof Stat
 export const serverFeaturesPb = clientRequire(`${generated}serverfeatures_pb.js`) as typeof ServerFeaturesPb;
 export const streamsGrpc = clientRequire(`${generated}streams_grpc_pb.js`) as typeof StreamsGrpc;
 export const serverFeaturesGrpc = clientRequire(`${generated}serverfeatures_grpc_pb.js`) as typeof ServerFeaturesGrpc;
+/** The v2 streams service (multi-stream append: AppendSession, AppendRecords) and its error details. */
+export const streamsV2Pb = clientRequire('./generated/kurrentdb/protocols/v2/streams/streams_pb.js') as typeof StreamsV2Pb;
+export const streamsV2Grpc = clientRequire('./generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js') as typeof StreamsV2Grpc;
+export const streamsV2ErrorsPb = clientRequire('./generated/kurrentdb/protocols/v2/streams/errors_pb.js') as typeof StreamsV2ErrorsPb;
+export const structPb = clientRequire('google-protobuf/google/protobuf/struct_pb.js') as typeof StructPb;
 export const emptyPb = clientRequire('google-protobuf/google/protobuf/empty_pb.js') as typeof EmptyPb;
 export const timestampPb = clientRequire('google-protobuf/google/protobuf/timestamp_pb.js') as typeof TimestampPb;
 export const anyPb = clientRequire('google-protobuf/google/protobuf/any_pb.js') as typeof AnyPb;
