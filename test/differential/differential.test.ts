@@ -28,7 +28,7 @@ type Step =
   | { kind: 'dropReply'; instance: number; tally: number; amount: number }
   | { kind: 'softDelete'; tally: number }
   | { kind: 'truncate'; tally: number; keep: number }
-  | { kind: 'move'; instance: number; reverse: boolean; amount: number; copy: boolean };
+  | { kind: 'move'; instance: number; reverse: boolean; amount: number; copy: boolean; dropReply: boolean };
 
 const instance = fc.nat(7);
 const tally = fc.nat(TALLIES - 1);
@@ -43,7 +43,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropReply' as const), instance, tally, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('softDelete' as const), tally }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), tally, keep: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), instance, reverse: fc.boolean(), amount, copy: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), instance, reverse: fc.boolean(), amount, copy: fc.boolean(), dropReply: fc.boolean() }) },
 );
 
 /** The shared store of one run, with the stream-lifecycle faults it can produce (KurrentDB only). */
@@ -143,7 +143,10 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
         if (!decides) continue;
         touched.add(0).add(1);
         const [from, to] = step.reverse ? [1, 0] : [0, 1];
-        await send(pick(step.instance), newCommand(new Move(ids[from]!, ids[to]!, step.amount, step.copy)));
+        const app = pick(step.instance);
+        app.store.dropReplies = step.dropReply ? 1 : 0; // the commit applied, its reply lost: retried as a re-send
+        await send(app, newCommand(new Move(ids[from]!, ids[to]!, step.amount, step.copy)));
+        app.store.dropReplies = 0;
         break;
       }
       case 'truncate': {

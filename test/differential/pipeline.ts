@@ -58,6 +58,23 @@ export class ReplyDroppingStore extends ForwardingEventStore {
   dropReplies = 0;
   dropped = 0;
 
+  constructor(inner: EventStore) {
+    super(inner);
+    // Multi-stream commits lose their replies too (after the write), as a decision's append would.
+    const appendToStreams = this.appendToStreams;
+    if (appendToStreams) {
+      this.appendToStreams = async (requests, options) => {
+        const result = await appendToStreams(requests, options);
+        if (this.dropReplies > 0) {
+          this.dropReplies--;
+          this.dropped++;
+          throw new EventStoreUnavailableError('append', requests[0]!.streamName, 'differential://test', 'reply lost after the write (injected)');
+        }
+        return result;
+      };
+    }
+  }
+
   override async appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
     const result = await this.inner.appendToStream(streamName, events, options);
     if (this.dropReplies > 0 && !streamName.includes('_snapshot-')) {
