@@ -29,3 +29,14 @@ export {
   type OnOptions,
 } from './projection.js';
 export { ProcessManager, getProcessManagerOptions, type ProcessManagerOptions } from './process-manager.js';
+export {
+  Decides,
+  getDeciderRecords,
+  type AggregateRef,
+  type AggregateRefs,
+  type LoadedAggregates,
+  type DecidedEvents,
+  type DecidesOptions,
+  type MethodDeciding,
+  type DeciderRecord,
+} from './decides.js';

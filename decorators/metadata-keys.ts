@@ -8,3 +8,4 @@ export const COMMAND_KEY = Symbol.for('mneme:command');
 export const EVENT_TYPE_REGISTRY_KEY = Symbol.for('mneme:event-type-registry');
 export const PROJECTION_KEY = Symbol.for('mneme:projection');
 export const PROCESS_MANAGER_KEY = Symbol.for('mneme:process-manager');
+export const DECIDER_KEY = Symbol.for('mneme:decider');

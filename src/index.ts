@@ -55,6 +55,7 @@ export {
   type StreamConflict,
   type MultiStreamCapability,
 } from './errors/multi-stream-errors.js';
+export { InvalidDeciderError, InvalidDecisionAggregatesError, InvalidDecisionError } from './errors/decision-errors.js';
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
 export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/store-errors.js';
 export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
@@ -105,8 +106,13 @@ export { InvalidAggregateError } from './errors/aggregate-errors.js';
 export { InvalidConfigurationError } from './errors/configuration-error.js';
 
 // Decorators: the annotation vocabulary (the registry that reads them stays internal)
-export { EventType, Aggregate, AggregateId, Handles, Apply, Upcast } from '../decorators/index.js';
+export { EventType, Aggregate, AggregateId, Handles, Apply, Upcast, Decides } from '../decorators/index.js';
 export type {
+  DecidesOptions,
+  AggregateRef,
+  AggregateRefs,
+  LoadedAggregates,
+  DecidedEvents,
   AggregateOptions,
   HandlesOptions,
   ExpectedAggregateState,
@@ -139,7 +145,14 @@ export {
   eventIdFor,
 } from './repository/command-stamp.js';
 export { COMMAND_WINDOW } from './aggregate/command-window.js';
-export { CommandInterceptor, type CommandContext, type CommandResult } from './commands/command-interceptor.js';
+export {
+  CommandInterceptor,
+  type CommandContext,
+  type CommandResult,
+  type CommandStream,
+  type StreamOutcome,
+} from './commands/command-interceptor.js';
+export { decisionEventIdFor } from './repository/decision-save.js';
 export type { CommandEventMap, EventsOf, KnownCommand } from './commands/command-types.js';
 export { ConcurrencyRetryInterceptor } from './commands/concurrency-retry-interceptor.js';
 export { StreamQueueInterceptor } from './commands/stream-queue-interceptor.js';

@@ -49,6 +49,26 @@ export class TransferCredited {
   ) {}
 }
 
+/** The two halves of a transfer decided across both accounts at once (atomic-transfers.ts), stored in one commit. */
+@EventType('BankAccount.MoneySent')
+export class MoneySent {
+  constructor(
+    readonly accountId: string,
+    readonly transferId: string,
+    readonly toId: string,
+    readonly amount: number,
+  ) {}
+}
+@EventType('BankAccount.MoneyReceived')
+export class MoneyReceived {
+  constructor(
+    readonly accountId: string,
+    readonly transferId: string,
+    readonly fromId: string,
+    readonly amount: number,
+  ) {}
+}
+
 export class OpenAccount {
   @AggregateId() accountId: string;
   constructor(
@@ -180,6 +200,12 @@ export class BankAccount extends AggregateRoot {
     this.balance -= e.amount;
   }
   @Apply(TransferCredited) onTransferCredited(e: TransferCredited) {
+    this.balance += e.amount;
+  }
+  @Apply(MoneySent) onMoneySent(e: MoneySent) {
+    this.balance -= e.amount;
+  }
+  @Apply(MoneyReceived) onMoneyReceived(e: MoneyReceived) {
     this.balance += e.amount;
   }
   @Apply(AccountClosed) onClosed() {

@@ -7,6 +7,7 @@ import {
   EventStore,
   InMemoryCheckpointStore,
   InMemoryEventStore,
+  MultiStreamAppendUnsupportedError,
   ProjectionRunner,
   SnapshotStore,
   deserializeEvent,
@@ -16,6 +17,7 @@ import {
 } from 'mneme';
 import { AccountsByOwner } from './accounts-by-owner.js';
 import { BankAccount, CloseAccount, Deposit, Deposited, OpenAccount, Withdraw } from './domain.js';
+import { AtomicTransfers, TransferMoney } from './atomic-transfers.js';
 import { APPROVAL_TIMEOUT_MS, MoneyTransfers, RequestTransfer, Transfer } from './transfers.js';
 
 /**
@@ -114,6 +116,9 @@ export async function runBankAccountExample(
   const adas = container.get(AccountsByOwner).accountsOf('Ada').filter((summary) => ours.has(summary.accountId));
   say(`Accounts by owner (read model): Ada -> ${adas.map((a) => `${a.accountId}: ${a.balance}`).join(', ')}`);
 
+  // A transfer decided across both accounts at once (atomic-transfers.ts): one commit, both or neither.
+  await runAtomicTransfers(eventStore, `${accountId}-`, say);
+
   // Money transfers between two accounts, run by a process manager (transfers.ts): debit, credit,
   // compensate a refused credit, time out a transfer that waits for an approval.
   const [alan, bob, closed] = [`${accountId}-alan`, `${accountId}-bob`, `${accountId}-closed`];
@@ -141,4 +146,37 @@ export async function runBankAccountExample(
   await projections.stop();
   await Promise.all([container.unbindAllAsync(), otherProcess.unbindAllAsync()]);
   return { balance: account.balance, lines };
+}
+
+/** The transfer as one decision over both accounts, in a container of its own (a store without multi-stream appends can't run it). */
+async function runAtomicTransfers(eventStore: NonNullable<MnemeModuleOptions['eventStore']>, prefix: string, say: (line: string) => void): Promise<void> {
+  const container = new Container();
+  container.load(mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore }));
+  try {
+    await atomicTransfers(container, prefix, say);
+  } catch (error) {
+    // A store without appendToStreams (or a server before KurrentDB 25.1): nothing was written.
+    if (!MultiStreamAppendUnsupportedError.is(error)) throw error;
+    say(`Atomic transfers skipped: ${error.message}`);
+  } finally {
+    await container.unbindAllAsync();
+  }
+}
+
+async function atomicTransfers(container: Container, prefix: string, say: (line: string) => void): Promise<void> {
+  const bus = container.get(CommandBus);
+  const [dora, eve] = [`${prefix}dora`, `${prefix}eve`];
+  await bus.execute(new OpenAccount(dora, 'Dora'));
+  await bus.execute(new Deposit(dora, 100));
+  await bus.execute(new OpenAccount(eve, 'Eve'));
+  const done = await bus.execute(new TransferMoney(`${prefix}a1`, dora, eve, 30));
+  const repository = container.get(AggregateRepository);
+  const balances = async () => (await Promise.all([dora, eve].map((id) => repository.load(BankAccount, id)))).map((a) => `${a.owner} ${a.balance}`).join(', ');
+  say(`Atomic transfer of 30 from Dora to Eve: ${done.events.length} events in one commit, ${await balances()}`);
+  try {
+    await bus.execute(new TransferMoney(`${prefix}a2`, dora, eve, 500));
+  } catch (error) {
+    if (!DomainError.is(error)) throw error;
+    say(`Atomic transfer of 500 from Dora to Eve refused (${error.code}): ${await balances()}`);
+  }
 }

@@ -7,13 +7,17 @@ import type { CommandContext, CommandInterceptor, CommandResult } from './comman
 import { CommandTimeoutError } from '../errors/command-errors.js';
 import { COMMAND_DEADLINE, CommandDeadline, DEFAULT_COMMAND_TIMEOUT_MS, checkTimeoutMs, deadlineOf } from './command-deadline.js';
 import { commandTimeoutMs, resolveCommandStamp, type CommandOptions } from './command-options.js';
-import type { CommandRouter } from './command-router.js';
+import { commandClassOf, type CommandRouter } from './command-router.js';
 import type { EventsOf, KnownCommand } from './command-types.js';
+import { decisionTargets, type BoundDeciders, type DecisionRoute, type DecisionTarget } from './decider-table.js';
+import { attemptDecision } from './decision-attempt.js';
 
 /** Settings of a `CommandBus` (mnemeModule passes `commandTimeoutMs` as `timeoutMs`). */
 export interface CommandBusOptions {
   /** The default `CommandOptions.timeoutMs` (30 s). */
   timeoutMs?: number;
+  /** The `@Decides` methods the bus dispatches to, with their instances (mnemeModule's `deciders`). */
+  deciders?: BoundDeciders;
 }
 
 /**
@@ -23,6 +27,7 @@ export interface CommandBusOptions {
  */
 export class CommandBus {
   readonly #timeoutMs: number;
+  readonly #deciders: BoundDeciders | undefined;
 
   constructor(
     private readonly repository: AggregateRepository,
@@ -32,6 +37,7 @@ export class CommandBus {
     private readonly telemetry: MnemeTelemetry = new MnemeTelemetry(),
     options: CommandBusOptions = {},
   ) {
+    this.#deciders = options.deciders;
     this.#timeoutMs = options.timeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : checkTimeoutMs(options.timeoutMs, 'commandTimeoutMs');
   }
 
@@ -45,6 +51,8 @@ export class CommandBus {
     // Not async: it returns the chain's own promise (an async function would wrap it in another,
     // two microtask turns more per command); what throws here still rejects the returned promise.
     try {
+      const decision = this.#deciders?.find(commandClassOf(command));
+      if (decision) return this.#executeDecision(command, decision.route, decision.instance, options) as Promise<CommandResult<EventsOf<C>>>;
       const { route, aggregateId, streamName } = this.router.route(command);
       const stamp = resolveCommandStamp(options);
       const timeoutMs = commandTimeoutMs(options, this.#timeoutMs);
@@ -77,6 +85,42 @@ export class CommandBus {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A command decided across aggregates: the same chain, stamp and deadline; the context names every
+   * aggregate (`streams`), the first one in the single-aggregate fields.
+   */
+  #executeDecision<C extends object>(command: C, route: DecisionRoute, instance: object, options: CommandOptions | undefined): Promise<CommandResult> {
+    const targets: DecisionTarget[] = decisionTargets(route, command);
+    const stamp = resolveCommandStamp(options);
+    const timeoutMs = commandTimeoutMs(options, this.#timeoutMs);
+    const idChosen = options?.commandId !== undefined;
+    const first = targets[0]!;
+    const context: CommandContext<C> & { [COMMAND_DEADLINE]: CommandDeadline } = {
+      command,
+      commandId: stamp.commandId,
+      correlationId: stamp.correlationId,
+      causationId: stamp.causationId,
+      aggregateType: first.aggregateType,
+      aggregateId: first.aggregateId,
+      streamName: first.streamName,
+      handlerName: route.name,
+      streams: Object.freeze(targets.map(({ key, aggregateType, aggregateId, streamName }) => Object.freeze({ key, aggregateType, aggregateId, streamName }))),
+      metadata: stamp.metadata,
+      attempt: 1,
+      [COMMAND_DEADLINE]: new CommandDeadline(
+        timeoutMs,
+        (deadline) => new CommandTimeoutError(route.command.name, first.streamName, first.aggregateId, timeoutMs, context.attempt, deadline.lastError),
+      ),
+    };
+    const deadline = context[COMMAND_DEADLINE];
+    const dispatch = (index: number): Promise<CommandResult> => {
+      const interceptor = this.interceptors[index];
+      if (!interceptor) return attemptDecision(this.repository, route, instance, targets, context, idChosen);
+      return interceptor.intercept(context, () => dispatch(index + 1));
+    };
+    return this.telemetry.command(context, () => deadline.bound(() => dispatch(0)));
   }
 
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */

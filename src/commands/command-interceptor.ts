@@ -18,6 +18,33 @@ export interface CommandResult<E extends object = object> {
   nextExpectedRevision: bigint;
   /** 1 when the first attempt succeeded. */
   attempts: number;
+  /**
+   * For a command decided across aggregates (`@Decides`): each declared aggregate by its key, in
+   * declaration order. Then `aggregateId`, `streamName` and `nextExpectedRevision` are the first
+   * declared aggregate's, and `events` every stream's events in that order.
+   */
+  streams?: Readonly<Record<string, StreamOutcome>>;
+}
+
+/** What a command decided across aggregates did to one of them. */
+export interface StreamOutcome {
+  readonly aggregateId: string;
+  readonly streamName: string;
+  /** False when the decision left it unchanged (it was a consistency check), or the command was answered from the store without writing here. */
+  readonly written: boolean;
+  /** The events the command stored on this stream (for a re-sent command: those it stored then). */
+  readonly events: readonly object[];
+  /** The stream's last revision afterwards (for an unchanged aggregate: the revision it was read and checked at). */
+  readonly nextExpectedRevision: bigint;
+}
+
+/** One aggregate a command decided across aggregates touches, as interceptors see it. */
+export interface CommandStream {
+  /** The key its `@Decides` declaration gave it. */
+  readonly key: string;
+  readonly aggregateType: AggregateClass<AggregateRoot>;
+  readonly aggregateId: string;
+  readonly streamName: string;
 }
 
 /**
@@ -35,8 +62,13 @@ export interface CommandContext<C extends object = object> {
   readonly aggregateType: AggregateClass<AggregateRoot>;
   readonly aggregateId: string;
   readonly streamName: string;
-  /** `Aggregate.method` that handles the command. */
+  /** `Aggregate.method` that handles the command (`Decider.method` for a `@Decides` command). */
   readonly handlerName: string;
+  /**
+   * For a command decided across aggregates (`@Decides`): every aggregate it touches, in
+   * declaration order; `aggregateType`, `aggregateId` and `streamName` are then the first one's.
+   */
+  readonly streams?: readonly CommandStream[];
   /**
    * Added to the metadata of every event the command appends, under the system keys
    * (`commandId`, `$correlationId`, `$causationId`); interceptors may add to it before `next()`.

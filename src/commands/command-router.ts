@@ -40,6 +40,11 @@ export class CommandRouter {
     }
   }
 
+  /** The `@Handles` method of a command class, if an aggregate handles it. */
+  handlerFor(commandType: Function): HandlerDefinition | undefined {
+    return this.#routes.get(commandType)?.handler;
+  }
+
   /** Finds the handler and the aggregate id; nothing is read or written before this succeeds. */
   route(command: object): RoutedCommand {
     const commandType = commandClassOf(command);
@@ -66,7 +71,7 @@ function idResolver(handler: HandlerDefinition): (command: object) => unknown {
 }
 
 /** The class of a command, read from its prototype (an own `constructor` key cannot reroute it). */
-function commandClassOf(command: unknown): Function {
+export function commandClassOf(command: unknown): Function {
   if (typeof command !== 'object' || command === null) {
     throw new InvalidCommandError(command, 'a command is an object, an instance of its command class');
   }

@@ -8,6 +8,8 @@ import { CommandInterceptor } from '../commands/command-interceptor.js';
 import { CommandRouter } from '../commands/command-router.js';
 import { ConcurrencyRetryInterceptor } from '../commands/concurrency-retry-interceptor.js';
 import { StreamQueueInterceptor } from '../commands/stream-queue-interceptor.js';
+import { BoundDeciders, DeciderTable } from '../commands/decider-table.js';
+import { MultiStreamAppendUnsupportedError } from '../errors/multi-stream-errors.js';
 import { checkTimeoutMs } from '../commands/command-deadline.js';
 import type { RetryOptions } from '../commands/retry-policy.js';
 import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
@@ -37,6 +39,12 @@ export type EventStoreOption = EventStore | Newable<EventStore> | { kurrent: Kur
 export interface MnemeModuleOptions {
   /** Aggregate classes whose @Handles methods the bus dispatches to. */
   aggregates?: AggregateClass<AggregateRoot>[];
+  /**
+   * Classes with `@Decides` methods: commands that touch several aggregates, decided together and
+   * appended in one atomic commit. Resolved from the container (so they can inject services). The
+   * event store must support `appendToStreams` (`container.get(CommandBus)` fails otherwise).
+   */
+  deciders?: Newable<object>[];
   /**
    * An instance (shared as is), a class (one per container), `{ kurrent: '<connection string>' }`
    * for a `KurrentEventStore` (closed when the container unbinds it, or with `store.close()`), or
@@ -109,6 +117,8 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
   return new ContainerModule(({ bind, isBound }) => {
     checkModuleOptions(options);
     const router = new CommandRouter(options.aggregates ?? []);
+    const deciders = new DeciderTable(options.deciders ?? [], router);
+    for (const type of deciders.deciderTypes as Newable<object>[]) if (!isBound(type)) bind(type).toSelf().inSingletonScope();
     for (const aggregate of options.aggregates ?? []) checkSnapshotState(aggregate);
     const telemetry = options.telemetry === false ? MnemeTelemetry.disabled : new MnemeTelemetry(options.telemetry);
     const retryInterceptor =
@@ -147,15 +157,30 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
         const chain = userInterceptors.map((resolve) => resolve(context));
         if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
-        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry, timeoutOption);
+        const bound = deciders.deciderTypes.length === 0 ? undefined : boundDeciders(deciders, context);
+        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry, bound ? { ...timeoutOption, deciders: bound } : timeoutOption);
       })
       .inSingletonScope();
   });
 }
 
+/** Deciders need a store that appends to several streams at once: a store without it fails here, before any command. */
+function boundDeciders(table: DeciderTable, context: ResolutionContext): BoundDeciders {
+  const store = context.get(EventStore);
+  if (typeof store.appendToStreams !== 'function') {
+    throw new MultiStreamAppendUnsupportedError(
+      'appendToStreams',
+      store.constructor?.name ?? 'this store',
+      `it has no appendToStreams method, which the deciders ${table.deciderTypes.map((type) => type.name).join(', ')} need`,
+    );
+  }
+  return new BoundDeciders(table, (type) => context.get(type as Newable<object>));
+}
+
 /** The nested objects (retry, aggregateCache, projectionRunner, telemetry) are checked by their own resolvers. */
 const MODULE_OPTIONS: OptionShape = {
   aggregates: rule.array,
+  deciders: rule.array,
   eventStore: rule.any,
   retry: rule.any,
   commandTimeoutMs: rule.any,

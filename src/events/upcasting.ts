@@ -38,7 +38,8 @@ export function schemaVersionOf(eventClass: Function): number {
 export function upcastData(eventClass: Function, recorded: RecordedEvent): unknown {
   const plan = planFor(eventClass);
   const declared = recorded.metadata?.[SCHEMA_VERSION_KEY];
-  const stored = declared ?? 1;
+  // A multi-stream append carries string metadata only: there the version is stored as its digits.
+  const stored = typeof declared === 'string' && /^[1-9][0-9]{0,8}$/.test(declared) ? Number(declared) : (declared ?? 1);
   if (stored === plan.version) return recorded.data;
   const fail = (reason: string, cause?: unknown) =>
     new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason, cause === undefined ? {} : { cause });

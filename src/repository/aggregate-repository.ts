@@ -1,6 +1,6 @@
 import type { SnapshotLogger } from '../snapshots/snapshot-logger.js';
 import { safeLogger } from '../logging/safe-logger.js';
-import { EventStore } from '../store/event-store.js';
+import { EventStore, type RecordedEvent } from '../store/event-store.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
 import { AggregateSnapshots } from '../snapshots/aggregate-snapshots.js';
@@ -90,5 +90,15 @@ export class AggregateRepository {
    */
   saveCommand(aggregate: AggregateRoot, options: SaveOptions, mayBeStoredAlready: boolean): Promise<SaveResult> {
     return this.#saver.save(aggregate, options, mayBeStoredAlready);
+  }
+
+  /**
+   * After a multi-stream append (`saveDecision`) wrote `aggregate`'s events: marks it saved and gives
+   * the cache entry it was copied from the stored events, as `saveCommand` does after its own append.
+   * `stored` undefined: the store took the append as a re-send of events the stream no longer shows.
+   * @internal
+   */
+  settleSaved(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, nextExpectedRevision: bigint, stored: readonly RecordedEvent[] | undefined): void {
+    this.#saver.settle(aggregate, streamName, loadedAt, nextExpectedRevision, stored);
   }
 }

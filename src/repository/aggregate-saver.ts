@@ -61,6 +61,21 @@ export class AggregateSaver {
     return { nextExpectedRevision, events: stored ? stored.map((recorded) => deserializeEvent(recorded)) : events };
   }
 
+  /**
+   * After a multi-stream append wrote `aggregate`'s events (`stored`, as read back): marks it saved
+   * and advances the cache entry it was copied from, as `save` does after its own append.
+   * `stored` undefined: the store took the append as a re-send of events the stream no longer shows.
+   */
+  settle(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, nextExpectedRevision: bigint, stored: readonly RecordedEvent[] | undefined): void {
+    if (!stored) {
+      this.#storedButGone(aggregate, streamName, nextExpectedRevision);
+      return;
+    }
+    aggregateInternals.markSaved(aggregate, nextExpectedRevision);
+    if (stored.length > 0 && stored[0]!.revision > loadedAt) advanceCache(this.#cache, this.#loader.snapshots, aggregate, streamName, loadedAt, stored);
+    else aggregateInternals.setOrigin(aggregate, undefined);
+  }
+
   /** The saved aggregate as the appliers make it of the stored events: a fresh load. */
   #loadPure(aggregate: AggregateRoot): Promise<AggregateRoot> {
     return this.#loader.load(aggregate.constructor as new () => AggregateRoot, aggregate.id, undefined);

@@ -2,6 +2,9 @@ import {
   EventStore,
   type AppendOptions,
   type AppendResult,
+  type AppendToStreamsOptions,
+  type AppendToStreamsResult,
+  type StreamAppendRequest,
   type EventData,
   type PositionedEvent,
   type ReadAllOptions,
@@ -20,6 +23,7 @@ export class ForwardingEventStore extends EventStore {
   /** Offered only when the inner store has it (an optional capability). */
   override setStreamMaxCount?: (streamName: string, maxCount: number) => Promise<void>;
   override headPosition?: () => Promise<GlobalPosition | undefined>;
+  override appendToStreams?: (requests: StreamAppendRequest[], options?: AppendToStreamsOptions) => Promise<AppendToStreamsResult>;
 
   /** As the inner store's. */
   override readonly appendOnly: boolean | undefined;
@@ -29,6 +33,7 @@ export class ForwardingEventStore extends EventStore {
     this.appendOnly = inner.appendOnly;
     if (inner.setStreamMaxCount) this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
     if (inner.headPosition) this.headPosition = () => inner.headPosition!();
+    if (inner.appendToStreams) this.appendToStreams = (requests, options) => inner.appendToStreams!(requests, options);
   }
 
   appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {

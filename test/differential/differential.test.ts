@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { DomainError, InMemoryEventStore, MnemeError, SnapshotStore, deserializeEvent, snapshotStreamName, type EventStore, type RecordedEvent } from 'mneme';
+import { DomainError, InMemoryEventStore, MnemeError, MultiStreamAppendUnsupportedError, SnapshotStore, deserializeEvent, snapshotStreamName, type EventStore, type RecordedEvent } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { collect } from '../support/collect.js';
 import { startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
 import { describeConfig, fullReplay, pipelineConfigs, startInstance, type AppInstance, type PipelineConfig, type SendResult } from './pipeline.js';
-import { Add, Added, Reset, ResetTally, Tally, stateOf, type TallyState } from './tally.js';
+import { Add, Added, Move, Mover, Reset, ResetTally, Tally, stateOf, type TallyState } from './tally.js';
 
 // The differential test: the same random command sequences, with faults, through every
 // configuration of the pipeline; after every step each path must agree with a plain full replay.
@@ -27,7 +27,8 @@ type Step =
   | { kind: 'legacy'; tally: number; by: number }
   | { kind: 'dropReply'; instance: number; tally: number; amount: number }
   | { kind: 'softDelete'; tally: number }
-  | { kind: 'truncate'; tally: number; keep: number };
+  | { kind: 'truncate'; tally: number; keep: number }
+  | { kind: 'move'; instance: number; reverse: boolean; amount: number; copy: boolean; dropReply: boolean };
 
 const instance = fc.nat(7);
 const tally = fc.nat(TALLIES - 1);
@@ -42,6 +43,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropReply' as const), instance, tally, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('softDelete' as const), tally }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), tally, keep: fc.nat(3) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), instance, reverse: fc.boolean(), amount, copy: fc.boolean(), dropReply: fc.boolean() }) },
 );
 
 /** The shared store of one run, with the stream-lifecycle faults it can produce (KurrentDB only). */
@@ -49,11 +51,13 @@ interface TargetStore {
   readonly store: EventStore;
   softDelete?(streamName: string): Promise<void>;
   truncateBefore?(streamName: string, revision: bigint): Promise<void>;
+  /** A real server may predate multi-stream appends: moves then fail with MultiStreamAppendUnsupportedError, and are skipped. */
+  multiStreamOptional?: boolean;
 }
 
 /** A sent command: what to send again, and what each send returned. */
 interface Sent {
-  readonly command: Add | ResetTally;
+  readonly command: Add | ResetTally | Move;
   readonly commandId: string;
 }
 
@@ -66,11 +70,13 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
   const run = `${PROCESS}r${++runs}`;
   const ids = Array.from({ length: TALLIES }, (_, i) => `${run}-t${i}`);
   const streamOf = (tallyIndex: number) => `Tally-${ids[tallyIndex]}`;
-  const instances: AppInstance[] = Array.from({ length: config.instances }, () => startInstance(config, target.store, [Tally]));
+  const instances: AppInstance[] = Array.from({ length: config.instances }, () => startInstance(config, target.store, [Tally], [Mover]));
+  // Moves need a decision across two tallies: the bus, on a store with appendToStreams.
+  const decides = instances.every((app) => app.decides);
   const pick = (index: number) => instances[index % instances.length]!;
   const sent: Sent[] = [];
   let commandNumber = 0;
-  const newCommand = (command: Add | ResetTally): Sent => {
+  const newCommand = (command: Add | ResetTally | Move): Sent => {
     const entry = { command, commandId: `${run}-c${++commandNumber}` };
     sent.push(entry);
     return entry;
@@ -133,6 +139,17 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
         if ((await collect(target.store.readStream(streamOf(step.tally)))).length === 0) continue;
         await target.softDelete(streamOf(step.tally));
         break;
+      case 'move': {
+        // A decision over both tallies, appended in one commit.
+        if (!decides) continue;
+        touched.add(0).add(1);
+        const [from, to] = step.reverse ? [1, 0] : [0, 1];
+        const app = pick(step.instance);
+        app.store.dropReplies = step.dropReply ? 1 : 0; // the commit applied, its reply lost: retried as a re-send
+        await send(app, newCommand(new Move(ids[from]!, ids[to]!, step.amount, step.copy)));
+        app.store.dropReplies = 0;
+        break;
+      }
       case 'truncate': {
         if (!target.truncateBefore || !touched.has(step.tally)) continue;
         const records = await collect(target.store.readStream(streamOf(step.tally)));
@@ -148,16 +165,25 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
       if (outcome.status === 'rejected') {
         const error = outcome.reason as unknown;
         if (error instanceof DomainError || (MnemeError.is(error) && error.code === 'MNEME_AGGREGATE_NOT_FOUND')) continue;
+        if (target.multiStreamOptional && MultiStreamAppendUnsupportedError.is(error)) continue;
         throw new Error(`${where()}: command ${entry.commandId} failed: ${error instanceof Error ? error.stack : String(error)}`);
       }
-      const stream = `Tally-${entry.command.id}`;
-      const stored = (await collect(target.store.readStream(stream))).filter((recorded) => recorded.metadata.commandId === entry.commandId);
-      expect({ where: where(), commandId: entry.commandId, events: plain(outcome.value.events) }).toEqual({
-        where: where(),
-        commandId: entry.commandId,
-        events: plain(stored.map((recorded) => deserializeEvent(recorded))),
-      });
-      if (stored.length > 0) expect({ where: where(), revision: outcome.value.nextExpectedRevision }).toEqual({ where: where(), revision: stored.at(-1)!.revision });
+      // A decision over two tallies answers per stream; a single-tally command for its one stream.
+      const answers =
+        entry.command instanceof Move
+          ? Object.values(outcome.value.streams!).map((stream) => ({ stream: stream.streamName, events: stream.events, revision: stream.nextExpectedRevision }))
+          : [{ stream: `Tally-${entry.command.id}`, events: outcome.value.events, revision: outcome.value.nextExpectedRevision }];
+      for (const answer of answers) {
+        const stored = (await collect(target.store.readStream(answer.stream))).filter((recorded) => recorded.metadata.commandId === entry.commandId);
+        expect({ where: where(), commandId: entry.commandId, stream: answer.stream, events: plain(answer.events) }).toEqual({
+          where: where(),
+          commandId: entry.commandId,
+          stream: answer.stream,
+          events: plain(stored.map((recorded) => deserializeEvent(recorded))),
+        });
+        if (stored.length > 0) expect({ where: where(), revision: answer.revision }).toEqual({ where: where(), revision: stored.at(-1)!.revision });
+      }
+      const stream = `Tally-${entry.command instanceof Move ? entry.command.fromId : entry.command.id}`;
       // The state a command ends with (execute()) is a full replay's: up to its events when other
       // writers ran at the same time, the whole stream otherwise (a re-send answers from it all).
       const { endState } = outcome.value;
@@ -247,7 +273,8 @@ describe('every pipeline configuration agrees with a full replay', () => {
       { store: 'kurrent', path: 'execute', cache: false, snapshots: false, queue: false, instances: 2 },
     ];
     it.each(configs.map((config) => [describeConfig(config), config] as const))('%s', async (_name, config) => {
-      target ??= await startKurrentTarget();
+      // As KurrentDB 26.1: multi-stream appends with checks, for the moves.
+      target ??= await startKurrentTarget({ serverVersion: '26.1.0' });
       client ??= KurrentDBClient.connectionString(target.connectionString);
       store ??= new KurrentEventStore(target.connectionString);
       const kurrent = client;
@@ -255,6 +282,7 @@ describe('every pipeline configuration agrees with a full replay', () => {
         store,
         softDelete: async (streamName) => void (await kurrent.deleteStream(streamName)),
         truncateBefore: async (streamName, revision) => void (await kurrent.setStreamMetadata(streamName, { truncateBefore: Number(revision) })),
+        multiStreamOptional: target.emulator === undefined,
       };
       await fc.assert(
         fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 12 }), async (steps) => runSequence(config, shared, steps)),

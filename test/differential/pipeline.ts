@@ -10,14 +10,16 @@ import {
   type AppendOptions,
   type AppendResult,
   type CommandInterceptor,
+  type CommandResult,
   type EventData,
   type EventStore,
   type LogFields,
   type RetryOptions,
 } from 'mneme';
 import { CommandRouter } from '../../src/commands/command-router.js';
+import { BoundDeciders, DeciderTable } from '../../src/commands/decider-table.js';
 import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.js';
-import { Probe, Tally, stateOf, type Add, type ResetTally, type TallyState } from './tally.js';
+import { Probe, Tally, stateOf, type Add, type Move, type ResetTally, type TallyState } from './tally.js';
 import { coreCommandFor, coreProbe, coreStateOf } from './tally-core.js';
 
 /**
@@ -68,6 +70,23 @@ export class ReplyDroppingStore extends ForwardingEventStore {
   dropReplies = 0;
   dropped = 0;
 
+  constructor(inner: EventStore) {
+    super(inner);
+    // Multi-stream commits lose their replies too (after the write), as a decision's append would.
+    const appendToStreams = this.appendToStreams;
+    if (appendToStreams) {
+      this.appendToStreams = async (requests, options) => {
+        const result = await appendToStreams(requests, options);
+        if (this.dropReplies > 0) {
+          this.dropReplies--;
+          this.dropped++;
+          throw new EventStoreUnavailableError('append', requests[0]!.streamName, 'differential://test', 'reply lost after the write (injected)');
+        }
+        return result;
+      };
+    }
+  }
+
   override async appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
     const result = await this.inner.appendToStream(streamName, events, options);
     if (this.dropReplies > 0 && !streamName.includes('_snapshot-')) {
@@ -85,6 +104,8 @@ export interface SendResult {
   readonly nextExpectedRevision: bigint;
   /** `execute()` only: the state the command holds afterwards (handed to its last `setState`). */
   readonly endState?: TallyState;
+  /** A decision across aggregates (a `Move`): the answer per aggregate. */
+  readonly streams?: CommandResult['streams'];
 }
 
 /** One app instance: its own pipeline on the shared store. */
@@ -92,7 +113,9 @@ export interface AppInstance {
   readonly store: ReplyDroppingStore;
   /** Warnings its repository logged (refused snapshots and the like). */
   readonly warnings: { message: string; fields: LogFields | undefined }[];
-  send(command: Add | ResetTally, commandId: string): Promise<SendResult>;
+  /** Whether it can send a `Move` (a decision across two tallies): the bus, on a store with appendToStreams. */
+  readonly decides: boolean;
+  send(command: Add | ResetTally | Move, commandId: string): Promise<SendResult>;
   /** The state a command on tally `id` decides from now. */
   decidesFrom(id: string): Promise<TallyState>;
   /** The state a load gives: `repository.load`, or the state `execute()` leaves a command with. */
@@ -102,7 +125,12 @@ export interface AppInstance {
 const RETRY: RetryOptions = { maxRetries: 200, initialDelayMs: 1, maxDelayMs: 5, transient: { maxRetries: 10, initialDelayMs: 1, maxDelayMs: 5 } };
 
 /** The pipeline `mnemeModule` builds (router, queue, retry), or `execute()`, with the switches of `config`. */
-export function startInstance(config: PipelineConfig, shared: EventStore, aggregates: readonly (new () => AggregateRoot)[]): AppInstance {
+export function startInstance(
+  config: PipelineConfig,
+  shared: EventStore,
+  aggregates: readonly (new () => AggregateRoot)[],
+  deciders: readonly (new () => object)[] = [],
+): AppInstance {
   const store = new ReplyDroppingStore(shared);
   const warnings: AppInstance['warnings'] = [];
   if (config.path === 'execute') return coreInstance(store, warnings);
@@ -114,10 +142,15 @@ export function startInstance(config: PipelineConfig, shared: EventStore, aggreg
   const chain: CommandInterceptor[] = [];
   if (config.queue) chain.push(new StreamQueueInterceptor());
   chain.push(new ConcurrencyRetryInterceptor(RETRY));
-  const bus = new CommandBus(repository, new CommandRouter(aggregates), chain);
+  const router = new CommandRouter(aggregates);
+  // Deciders (`@Decides`) need a store that appends to several streams at once.
+  const decides = deciders.length > 0 && typeof shared.appendToStreams === 'function';
+  const options = decides ? { deciders: new BoundDeciders(new DeciderTable(deciders, router), (type) => new (type as new () => object)()) } : {};
+  const bus = new CommandBus(repository, router, chain, undefined, options);
   return {
     store,
     warnings,
+    decides,
     send: (command, commandId) => bus.execute(command, { commandId }),
     decidesFrom: async (id) => {
       let seen: TallyState | undefined;
@@ -138,8 +171,9 @@ function coreInstance(store: ReplyDroppingStore, warnings: AppInstance['warnings
   return {
     store,
     warnings,
+    decides: false, // execute() decides one stream
     send: async (sent, commandId) => {
-      const command = coreCommandFor(sent);
+      const command = coreCommandFor(sent as Add | ResetTally);
       const result = await execute(command, store, { ...RETRY, commandId });
       return { ...result, endState: coreStateOf(command.state, result.nextExpectedRevision) };
     },

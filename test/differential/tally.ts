@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Aggregate, AggregateId, AggregateRoot, Apply, DomainError, EventType, Handles, Upcast } from 'mneme';
+import { Aggregate, AggregateId, AggregateRoot, Apply, Decides, DomainError, EventType, Handles, Upcast } from 'mneme';
 
 /**
  * The differential test's domain. It holds what makes paths disagree: an event stored under an
@@ -106,4 +106,31 @@ export class Tally extends AggregateRoot {
 
 export function stateOf(tally: Tally): TallyState {
   return { revision: tally.revision, total: tally.total, tokens: [...tally.tokens], resets: tally.resets, handlerCalls: tally.handlerCalls };
+}
+
+/**
+ * Moves an amount from one tally to another in one decision (`@Decides`); `copy` reads the source
+ * and writes only the target (the source is then a consistency check). Both change handler state
+ * outside appliers, which no path may keep.
+ */
+export class Move {
+  constructor(
+    readonly fromId: string,
+    readonly toId: string,
+    readonly amount: number,
+    readonly copy: boolean,
+  ) {}
+}
+
+export class Mover {
+  @Decides(Move, { aggregates: (cmd) => ({ from: [Tally, cmd.fromId], to: [Tally, cmd.toId] }) })
+  move(cmd: Move, { from, to }: { from: Tally; to: Tally }) {
+    from.handlerCalls++;
+    to.handlerCalls++;
+    const amount = cmd.copy ? from.total % 7 : cmd.amount;
+    if (to.total + amount > TALLY_CAPACITY) throw new DomainError('The tally is full');
+    if (cmd.copy) return amount === 0 ? {} : { to: new Added(amount, `t${++tokens}`) };
+    if (from.total < amount) throw new DomainError('Not that much to move');
+    return { from: new Added(-amount, `t${++tokens}`), to: [new Added(amount, `t${++tokens}`)] };
+  }
 }

@@ -13,6 +13,9 @@ describe('the bank-account example', () => {
     expect(lines).toContain("61 events, a snapshot every 50: loading Grace's account (balance 60) replayed 11 event(s) after the snapshot at revision 49");
     expect(lines).toContainEqual(expect.stringMatching(/Final balance of Ada's account: 0 at revision 9$/));
     expect(lines).toContainEqual(expect.stringMatching(/^Accounts by owner \(read model\): Ada -> acc-\w+: 0, acc-\w+s: 250$/));
+    // The transfer decided across both accounts at once.
+    expect(lines).toContain('Atomic transfer of 30 from Dora to Eve: 2 events in one commit, Dora 70, Eve 30');
+    expect(lines).toContain('Atomic transfer of 500 from Dora to Eve refused (BANK_INSUFFICIENT_FUNDS): Dora 70, Eve 30');
     // The money transfers, run by a process manager.
     expect(lines).toContain('Transfer of 40 from Alan to Bob: completed');
     expect(lines).toContainEqual(expect.stringMatching(/^Transfer of 25 from Alan to Carol's closed account: compensated \(Account \S+ is closed\)$/));

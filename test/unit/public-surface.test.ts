@@ -21,13 +21,14 @@ const ROOT_ERRORS = [
   'MultiStreamConcurrencyError', 'InvalidMultiStreamAppendError', 'MultiStreamAppendUnsupportedError',
   'InvalidPersistentSubscriptionSettingsError', 'PersistentSubscriptionDroppedError', 'PersistentSubscriptionExistsError',
   'PersistentSubscriptionMaxSubscribersError', 'PersistentSubscriptionNotFoundError',
+  'InvalidDeciderError', 'InvalidDecisionAggregatesError', 'InvalidDecisionError',
 ];
 const ROOT_API = [
   'ANY', 'NO_STREAM', 'STREAM_EXISTS', 'EventStore', 'InMemoryEventStore', 'appendToStreams',
   'ALL_STREAM', 'CONSUMER_STRATEGIES', 'DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS', 'checkpointStreamName', 'parkedStreamName', 'persistentSubscriptionsOf',
-  'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'deserializeEvent',
+  'Aggregate', 'AggregateId', 'Apply', 'EventType', 'Handles', 'Upcast', 'Decides', 'deserializeEvent',
   'SnapshotStore', 'snapshotStreamName', 'SNAPSHOT_EVENT_TYPE', 'SNAPSHOTS_KEPT',
-  'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'COMMAND_WINDOW', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor',
+  'CAUSATION_ID_KEY', 'COMMAND_ID_KEY', 'COMMAND_WINDOW', 'CORRELATION_ID_KEY', 'MNEME_EVENT_ID_NAMESPACE', 'eventIdFor', 'decisionEventIdFor',
   'DEFAULT_TRANSIENT_RETRY_POLICY', 'MAX_DELAY_MS',
   'comparePositions', 'positionFromJSON', 'positionToJSON',
   'Projection', 'On', 'ProjectionRunner', 'CheckpointStore', 'EventStoreCheckpointStore', 'InMemoryCheckpointStore',

@@ -126,7 +126,13 @@ describe('event schema versions', () => {
   it('rejects a stored version newer than the class knows, and one that is not a positive integer', () => {
     expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 4 }))).toThrow(EventDeserializationError);
     expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 4 }))).toThrow(/schema version 4, newer than Paid's version 3/);
-    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '2' }))).toThrow(/not a positive integer/);
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 'two' }))).toThrow(/not a positive integer/);
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '02' }))).toThrow(/not a positive integer/);
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '4' }))).toThrow(/schema version 4, newer/);
+  });
+
+  it('reads a version stored as its digits, as multi-stream appends store it (string metadata only)', () => {
+    expect(deserializeEvent(recorded('Schema.Paid', { amount: 5, currency: 'GBP' }, { schemaVersion: '2' }))).toEqual(deserializeEvent(recorded('Schema.Paid', { amount: 5, currency: 'GBP' }, { schemaVersion: 2 })));
   });
 
   it('refuses a version with a missing upcaster step when the class is decorated', () => {
