@@ -78,7 +78,8 @@ module.exports = {
     },
     {
       name: 'only-kurrent-uses-the-client-api',
-      comment: 'src/kurrent is the one place that speaks @kurrent/kurrentdb-client; everything else goes through EventStore.',
+      comment:
+        'src/kurrent is the one place that speaks @kurrent/kurrentdb-client; everything else goes through EventStore.',
       severity: 'error',
       from: { path: OUR_CODE, pathNot: '^src/kurrent/' },
       to: { path: '@kurrent/kurrentdb-client', pathNot: '@kurrent/kurrentdb-client/generated/' },
@@ -99,7 +100,8 @@ module.exports = {
     },
     {
       name: 'only-nestjs-uses-nestjs',
-      comment: "NestJS is an optional peer: only the mneme/nestjs subpath may load it, and nothing of ours imports that subpath.",
+      comment:
+        'NestJS is an optional peer: only the mneme/nestjs subpath may load it, and nothing of ours imports that subpath.',
       severity: 'error',
       from: { path: OUR_CODE, pathNot: '^src/nestjs/' },
       to: { path: '(^|/)@nestjs/|^src/nestjs/' },

@@ -26,7 +26,8 @@ const variants: Record<string, () => Promise<Run>> = {
   'Mneme (aggregateCache: false)': () => mneme({ aggregateCache: false }),
   Emmett: async () => {
     const store = emmettStore();
-    for (let n = 0; n < ACCOUNTS; n++) await store.appendToStream<EmmettAccountEvent>(`BankAccount-account-${n}`, [opened(n) as EmmettAccountEvent]);
+    for (let n = 0; n < ACCOUNTS; n++)
+      await store.appendToStream<EmmettAccountEvent>(`BankAccount-account-${n}`, [opened(n) as EmmettAccountEvent]);
     return (i) => {
       const id = `account-${i % ACCOUNTS}`;
       return handle(store, `BankAccount-${id}`, Math.floor(i / ACCOUNTS) % 2 === 0 ? deposit(id, 2) : withdraw(id, 1));
@@ -47,9 +48,17 @@ async function mneme(options: { aggregateCache?: false }): Promise<Run> {
 }
 
 const labels = Object.keys(variants).flatMap((name) => [`${name}, forced GC`, `${name}, no forced GC`]);
-const times = new Map<string, { first: number[]; later: number[] }>(labels.map((name) => [name, { first: [], later: [] }]));
+const times = new Map<string, { first: number[]; later: number[] }>(
+  labels.map((name) => [name, { first: [], later: [] }]),
+);
 for (let round = 0; round < 5; round++) {
-  for (const [label, setup, forced] of Object.entries(variants).flatMap(([name, setup]) => [[`${name}, forced GC`, setup, true], [`${name}, no forced GC`, setup, false]] as const)) {
+  for (const [label, setup, forced] of Object.entries(variants).flatMap(
+    ([name, setup]) =>
+      [
+        [`${name}, forced GC`, setup, true],
+        [`${name}, no forced GC`, setup, false],
+      ] as const,
+  )) {
     const name = label;
     const run = await setup();
     if (forced) collectGarbage();
@@ -66,5 +75,7 @@ for (let round = 0; round < 5; round++) {
   }
 }
 for (const [name, { first, later }] of times) {
-  console.log(`${name.padEnd(46)} first pass ${median(first).toFixed(1).padStart(6)} µs/command   later ${median(later).toFixed(1).padStart(6)} µs/command`);
+  console.log(
+    `${name.padEnd(46)} first pass ${median(first).toFixed(1).padStart(6)} µs/command   later ${median(later).toFixed(1).padStart(6)} µs/command`,
+  );
 }

@@ -42,7 +42,11 @@ export interface Repeatable {
  * time slice measured by mitata, in rotating order; the result is the median of the rounds'
  * medians, in ms per operation. Alternating spreads the machine's drift over all variants alike.
  */
-export async function alternateRepeatable(variants: readonly Repeatable[], rounds: number, sliceMs: number): Promise<Map<string, number>> {
+export async function alternateRepeatable(
+  variants: readonly Repeatable[],
+  rounds: number,
+  sliceMs: number,
+): Promise<Map<string, number>> {
   const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const variant of rotated(variants, round)) {
@@ -126,7 +130,10 @@ export async function alternateBatches<R>(
     [...runs].map(([name, list]) => {
       const byTime = [...list].sort((a, b) => a.ms - b.ms);
       const middle = byTime[Math.floor((byTime.length - 1) / 2)]!;
-      return [name, { medianMs: median(list.map((r) => r.ms)), medianResult: middle.result, times: list.map((r) => r.ms) }];
+      return [
+        name,
+        { medianMs: median(list.map((r) => r.ms)), medianResult: middle.result, times: list.map((r) => r.ms) },
+      ];
     }),
   );
 }

@@ -44,7 +44,8 @@ const resultsDir = new URL('../../bench/results/', import.meta.url);
 const readmeFile = new URL('../../bench/README.md', import.meta.url);
 const START = '<!-- results:start (generated from bench/results/latest.json by npm run bench; do not edit) -->';
 const END = '<!-- results:end -->';
-const PROFILE_START = '<!-- profile:start (generated from bench/results/profile-cold-*.json by npm run bench:profile -- cold --label=...; do not edit) -->';
+const PROFILE_START =
+  '<!-- profile:start (generated from bench/results/profile-cold-*.json by npm run bench:profile -- cold --label=...; do not edit) -->';
 const PROFILE_END = '<!-- profile:end -->';
 
 /** The reports latest.json holds (scenarios written before they were recorded get a bare title). */
@@ -62,12 +63,20 @@ export function reportsOf(latest: LatestResults): ScenarioReport[] {
 /** For entries recorded without their scenario's references: every variant some entry has a ratio against, the baseline first. */
 function referencesOf(entries: readonly Entry[]): string[] {
   const references = [entries[0]!.baseline];
-  for (const entry of entries) for (const name of Object.keys(entry.ratios)) if (!references.includes(name)) references.push(name);
-  return references.sort((a, b) => entries.findIndex((e) => e.variant === a) - entries.findIndex((e) => e.variant === b));
+  for (const entry of entries)
+    for (const name of Object.keys(entry.ratios)) if (!references.includes(name)) references.push(name);
+  return references.sort(
+    (a, b) => entries.findIndex((e) => e.variant === a) - entries.findIndex((e) => e.variant === b),
+  );
 }
 
 /** Merges this run into latest.json (all of it for a full run) and writes it, latest.md and the README section. */
-export function recordRun(reports: readonly ScenarioReport[], machine: Machine, settings: unknown, full: boolean): LatestResults {
+export function recordRun(
+  reports: readonly ScenarioReport[],
+  machine: Machine,
+  settings: unknown,
+  full: boolean,
+): LatestResults {
   const file = new URL('latest.json', resultsDir);
   const previous = !full && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LatestResults) : undefined;
   const ran = new Set(reports.map((r) => r.scenario));
@@ -81,7 +90,9 @@ export function recordRun(reports: readonly ScenarioReport[], machine: Machine, 
   }));
   // Kept scenarios first, in their order; the ones this run measured replace theirs in place or are appended.
   const kept = previous ? reportsOf(previous) : [];
-  const merged: ScenarioReport[] = kept.map((r) => (ran.has(r.scenario) ? reports.find((n) => n.scenario === r.scenario)! : r));
+  const merged: ScenarioReport[] = kept.map((r) =>
+    ran.has(r.scenario) ? reports.find((n) => n.scenario === r.scenario)! : r,
+  );
   for (const report of reports) if (!merged.some((r) => r.scenario === report.scenario)) merged.push(report);
   const keptRuns = (previous?.scenarios ?? []).filter((s) => !ran.has(s.scenario));
   const latest: LatestResults = {
@@ -89,7 +100,12 @@ export function recordRun(reports: readonly ScenarioReport[], machine: Machine, 
     settings: previous && !full ? previous.settings : settings,
     results: merged.flatMap((r) => r.entries),
     targets: checkTargets(merged),
-    scenarios: merged.map((r) => runs.find((s) => s.scenario === r.scenario) ?? keptRuns.find((s) => s.scenario === r.scenario) ?? legacyRun(r, previous!.machine)),
+    scenarios: merged.map(
+      (r) =>
+        runs.find((s) => s.scenario === r.scenario) ??
+        keptRuns.find((s) => s.scenario === r.scenario) ??
+        legacyRun(r, previous!.machine),
+    ),
   };
   writeFileSync(file, `${JSON.stringify(latest, null, 2)}\n`);
   writeGenerated(latest);
@@ -97,7 +113,12 @@ export function recordRun(reports: readonly ScenarioReport[], machine: Machine, 
 }
 
 function legacyRun({ entries: _entries, ...report }: ScenarioReport, machine: Machine): ScenarioRun {
-  return { ...report, date: machine.date, loadAverageBefore: machine.loadAverageBefore, loadAverageAfter: machine.loadAverageAfter };
+  return {
+    ...report,
+    date: machine.date,
+    loadAverageBefore: machine.loadAverageBefore,
+    loadAverageAfter: machine.loadAverageAfter,
+  };
 }
 
 /** latest.md and the results section of bench/README.md, from latest.json's content. */
@@ -113,19 +134,27 @@ export function writeGenerated(latest: LatestResults): void {
   // The breakdown of one cold command, from the profiler's records (bench/profile-record.ts).
   const table = profileTable('cold');
   const [pFrom, pTo] = [updated.indexOf(PROFILE_START), updated.indexOf(PROFILE_END)];
-  if (table && pFrom >= 0 && pTo > pFrom) updated = `${updated.slice(0, pFrom + PROFILE_START.length)}\n${table}\n${updated.slice(pTo)}`;
+  if (table && pFrom >= 0 && pTo > pFrom)
+    updated = `${updated.slice(0, pFrom + PROFILE_START.length)}\n${table}\n${updated.slice(pTo)}`;
   writeFileSync(readmeFile, updated);
 }
 
 function resultsSection(latest: LatestResults, reports: readonly ScenarioReport[]): string {
   const { machine } = latest;
   const runs = (latest.scenarios ?? [])
-    .map((s) => `| ${s.scenario} | ${s.date.slice(0, 16).replace('T', ' ')} UTC | ${s.loadAverageBefore} → ${s.loadAverageAfter} | ${s.flags?.join(' ') || ''} |`)
+    .map(
+      (s) =>
+        `| ${s.scenario} | ${s.date.slice(0, 16).replace('T', ' ')} UTC | ${s.loadAverageBefore} → ${s.loadAverageAfter} | ${s.flags?.join(' ') || ''} |`,
+    )
     .join('\n');
-  const targets = latest.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.limit} | ${t.met ? 'met' : '**not met**'} |`).join('\n');
+  const targets = latest.targets
+    .map((t) => `| ${t.target} | ${t.measured} | ${t.limit} | ${t.met ? 'met' : '**not met**'} |`)
+    .join('\n');
   const when = latest.scenarios
     ? ['| scenario | run at | load average (start → end) | flags |', '|---|---|---|---|', runs]
-    : [`All scenarios ran at ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverageBefore} → ${machine.loadAverageAfter}.`];
+    : [
+        `All scenarios ran at ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverageBefore} → ${machine.loadAverageAfter}.`,
+      ];
   return [
     `Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel} (${machine.platform}), shared with other work: the 1-minute load average during each scenario's run says how much.`,
     '',

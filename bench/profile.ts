@@ -32,7 +32,8 @@ const workloads: Record<string, () => Promise<void>> = {
   async replay() {
     const store = new InMemoryEventStore();
     const history = accountHistory('replay', 10_000);
-    for (let i = 0; i < history.length; i += 1000) await store.appendToStream('BankAccount-replay', history.slice(i, i + 1000));
+    for (let i = 0; i < history.length; i += 1000)
+      await store.appendToStream('BankAccount-replay', history.slice(i, i + 1000));
     const repository = new AggregateRepository(store);
     for (let i = 0; i < 100; i++) await repository.load(BankAccount, 'replay');
   },
@@ -56,7 +57,9 @@ const workloads: Record<string, () => Promise<void>> = {
     for (let run = 0; run < 3; run++) {
       const eventStore = new InMemoryEventStore();
       for (let n = 0; n < 1000; n++) {
-        await eventStore.appendToStream(`BankAccount-account-${n}`, [{ type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } }]);
+        await eventStore.appendToStream(`BankAccount-account-${n}`, [
+          { type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } },
+        ]);
       }
       const container = new Container();
       container.load(
@@ -88,7 +91,8 @@ const workloads: Record<string, () => Promise<void>> = {
     await buses[0]!.execute(new OpenAccount('hot', 'Ada'));
     await Promise.all(
       buses.map(async (bus) => {
-        for (let k = 0; k < 200; k++) await bus.execute(k % 2 === 0 ? new Deposit('hot', 2) : new Withdraw('hot', 1)).catch(() => undefined);
+        for (let k = 0; k < 200; k++)
+          await bus.execute(k % 2 === 0 ? new Deposit('hot', 2) : new Withdraw('hot', 1)).catch(() => undefined);
       }),
     );
   },
@@ -98,7 +102,10 @@ const workloads: Record<string, () => Promise<void>> = {
 const STAGES: [RegExp, string][] = [
   [/^dispatch$|node:inspector/, '(the profiler itself: left out of the shares)'],
   [/\(garbage collector\)/, 'GC'],
-  [/store\/in-memory-event-store|store\/frozen-records|store\/event-validation|store\/expected-revision|store\/json-check/, 'store (read + append)'],
+  [
+    /store\/in-memory-event-store|store\/frozen-records|store\/event-validation|store\/expected-revision|store\/json-check/,
+    'store (read + append)',
+  ],
   [/aggregate\/replay|aggregate\/aggregate-root|decorators\//, 'replay (fold)'],
   [/events\/|class-transformer/, 'serialize / deserialize'],
   [/command-stamp|node:crypto|\buuid\b/, 'stamp ids'],
@@ -129,7 +136,8 @@ function summarize(profile: Profile, top = 25): string {
     const url = callFrame.url.replace(/^file:\/\//, '');
     const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
     const root = url.includes('/build/') ? '/build/' : '/dist/';
-    const module = pkg ?? (url.includes(root) ? url.slice(url.indexOf(root) + root.length) : url || callFrame.functionName);
+    const module =
+      pkg ?? (url.includes(root) ? url.slice(url.indexOf(root) + root.length) : url || callFrame.functionName);
     const fn = `${callFrame.functionName || '(anonymous)'}  ${module}${pkg ? '' : `:${callFrame.lineNumber + 1}`}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
     byModule.set(module, (byModule.get(module) ?? 0) + micros);
@@ -139,9 +147,14 @@ function summarize(profile: Profile, top = 25): string {
   const profiler = byStage.get('(the profiler itself: left out of the shares)') ?? 0;
   total -= profiler;
   stagesPerCommand = Object.fromEntries(
-    [...byStage].filter(([stage]) => !stage.startsWith('(the profiler') && stage !== '(idle)' && stage !== 'bench loop').map(([stage, micros]) => [stage, micros / Math.max(1, commandsProfiled)]),
+    [...byStage]
+      .filter(([stage]) => !stage.startsWith('(the profiler') && stage !== '(idle)' && stage !== 'bench loop')
+      .map(([stage, micros]) => [stage, micros / Math.max(1, commandsProfiled)]),
   );
-  const perCommand = commandsProfiled > 0 ? (micros: number) => `  ${(micros / commandsProfiled).toFixed(2).padStart(6)} µs/command` : () => '';
+  const perCommand =
+    commandsProfiled > 0
+      ? (micros: number) => `  ${(micros / commandsProfiled).toFixed(2).padStart(6)} µs/command`
+      : () => '';
   const table = (title: string, map: Map<string, number>) =>
     [
       title,
@@ -149,7 +162,10 @@ function summarize(profile: Profile, top = 25): string {
         .filter(([name]) => !name.startsWith('(the profiler') && !name.startsWith('dispatch  dispatch'))
         .sort((a, b) => b[1] - a[1])
         .slice(0, top)
-        .map(([name, micros]) => `  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms${perCommand(micros)}  ${name}`),
+        .map(
+          ([name, micros]) =>
+            `  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms${perCommand(micros)}  ${name}`,
+        ),
     ].join('\n');
   return `${table('Self time by function', byFunction)}\n\n${table('Self time by module', byModule)}\n\n${table('Self time by stage', byStage)}\n\nTotal ${(total / 1000).toFixed(0)} ms${perCommand(total)} (the profiler's own ${(profiler / 1000).toFixed(0)} ms left out)`;
 }
@@ -183,7 +199,13 @@ function summarizeAllocations(head: HeapNode, top = 20): string {
   visit(head);
   return [
     'Allocated (sampled) by function',
-    ...[...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, bytes]) => `  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / 1e6).toFixed(1).padStart(7)} MB  ${fn}`),
+    ...[...byFunction]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(
+        ([fn, bytes]) =>
+          `  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / 1e6).toFixed(1).padStart(7)} MB  ${fn}`,
+      ),
     `Total ${(total / 1e6).toFixed(1)} MB`,
   ].join('\n');
 }
@@ -205,13 +227,20 @@ async function startProfiling(): Promise<void> {
   profiling = true;
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  if (allocations) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  if (allocations)
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   await session.post('Profiler.start');
 }
 if (name !== 'cold') await startProfiling();
 await workload();
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-const heap = allocations ? ((await session.post('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } }).profile : undefined;
+const heap = allocations
+  ? ((await session.post('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } }).profile
+  : undefined;
 session.disconnect();
 const dir = new URL('../../bench/results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
@@ -221,6 +250,12 @@ const summary = summarize(profile);
 const allocatedBytes = heap ? totalBytes(heap.head) : undefined;
 const label = process.argv.find((a) => a.startsWith('--label='))?.slice('--label='.length);
 if (label && commandsProfiled > 0) {
-  recordProfile(name, label, { commands: commandsProfiled, stages: stagesPerCommand, ...(allocatedBytes === undefined ? {} : { allocatedBytesPerCommand: allocatedBytes / commandsProfiled }) });
+  recordProfile(name, label, {
+    commands: commandsProfiled,
+    stages: stagesPerCommand,
+    ...(allocatedBytes === undefined ? {} : { allocatedBytesPerCommand: allocatedBytes / commandsProfiled }),
+  });
 }
-console.log(`${summary}${heap ? `\n\n${summarizeAllocations(heap.head)}` : ''}\n\nWrote bench/results/${name}.cpuprofile${heap ? ' and .heapprofile' : ''}`);
+console.log(
+  `${summary}${heap ? `\n\n${summarizeAllocations(heap.head)}` : ''}\n\nWrote bench/results/${name}.cpuprofile${heap ? ' and .heapprofile' : ''}`,
+);

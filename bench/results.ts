@@ -53,7 +53,9 @@ export function scenarioReport(
 ): ScenarioReport {
   const baseline = references[0]!;
   const entries = [...msPerOp].map(([variant, ms]): Entry => {
-    const ratios = Object.fromEntries(references.filter((r) => r !== variant).map((r) => [r, round(ms / msPerOp.get(r)!, 3)]));
+    const ratios = Object.fromEntries(
+      references.filter((r) => r !== variant).map((r) => [r, round(ms / msPerOp.get(r)!, 3)]),
+    );
     return {
       scenario,
       variant,
@@ -81,7 +83,12 @@ const format = (value: number) =>
 export function formatReport(report: ScenarioReport): string {
   const headers = ['variant', 'ops/s', `ns/${report.unit}`, ...report.references.map((r) => `x ${r}`)];
   const rows = report.entries.map((e) => {
-    const cells = [e.variant, format(e.opsPerSec), format(e.nsPerEvent), ...report.references.map((r) => (r === e.variant ? '1' : format(e.ratios[r]!)))];
+    const cells = [
+      e.variant,
+      format(e.opsPerSec),
+      format(e.nsPerEvent),
+      ...report.references.map((r) => (r === e.variant ? '1' : format(e.ratios[r]!))),
+    ];
     const counts: string[] = [];
     if (e.ok !== undefined) {
       counts.push(
@@ -90,12 +97,15 @@ export function formatReport(report: ScenarioReport): string {
       );
     }
     if (e.streamLength !== undefined) {
-      counts.push(`heap before ${format(e.heapBeforeMB!)} MB, peak growth ${format(e.peakHeapGrowthMB!)} MB, longest timer delay ${format(e.maxTimerDelayMs!)} ms`);
+      counts.push(
+        `heap before ${format(e.heapBeforeMB!)} MB, peak growth ${format(e.peakHeapGrowthMB!)} MB, longest timer delay ${format(e.maxTimerDelayMs!)} ms`,
+      );
     }
     return { cells, counts };
   });
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [`${report.title}`, `  ${line(headers)}`];
   for (const row of rows) {
     lines.push(`  ${line(row.cells)}`);
@@ -125,7 +135,9 @@ export function markdownReport(reports: readonly ScenarioReport[]): string {
           : e.streamLength !== undefined
             ? `heap +${format(e.peakHeapGrowthMB!)} MB during the replay, longest timer delay ${format(e.maxTimerDelayMs!)} ms`
             : '';
-      lines.push(`| ${report.scenario} | ${e.variant} | ${format(e.opsPerSec)} | ${duration(e.nsPerEvent)}/${e.unit} | ${ratios} | ${counts} |`);
+      lines.push(
+        `| ${report.scenario} | ${e.variant} | ${format(e.opsPerSec)} | ${duration(e.nsPerEvent)}/${e.unit} | ${ratios} | ${counts} |`,
+      );
     }
   }
   return lines.join('\n');

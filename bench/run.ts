@@ -41,7 +41,8 @@ const scenarios: [string, () => Promise<ScenarioReport | ScenarioReport[]>][] = 
 ];
 if (only) {
   const unknown = [...only].filter((name) => !scenarios.some(([n]) => n === name));
-  if (unknown.length > 0) throw new Error(`Unknown scenario(s) ${unknown.join(', ')}; choose from ${scenarios.map(([n]) => n).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`Unknown scenario(s) ${unknown.join(', ')}; choose from ${scenarios.map(([n]) => n).join(', ')}`);
 }
 
 const machine = {
@@ -58,9 +59,14 @@ const machine = {
   loadAverageBefore: round(loadavg()[0]!, 2),
   loadAverageAfter: 0,
 };
-console.log(`Mneme benchmarks: Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadAverageBefore}, ${machine.date}${settings.quick ? ', --quick' : ''}`);
-if (!machine.gcExposed) console.log('(run with node --expose-gc, as npm run bench does, to collect garbage between variants)');
-console.log('Ratios are time over the reference (2 = twice as slow); each block alternates its variants in one process.\n');
+console.log(
+  `Mneme benchmarks: Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadAverageBefore}, ${machine.date}${settings.quick ? ', --quick' : ''}`,
+);
+if (!machine.gcExposed)
+  console.log('(run with node --expose-gc, as npm run bench does, to collect garbage between variants)');
+console.log(
+  'Ratios are time over the reference (2 = twice as slow); each block alternates its variants in one process.\n',
+);
 
 const reports: ScenarioReport[] = [];
 const started = performance.now();
@@ -77,16 +83,23 @@ for (const [name, run] of scenarios) {
 machine.loadAverageAfter = round(loadavg()[0]!, 2);
 const targets = checkTargets(reports);
 console.log(formatTargets(targets));
-console.log(`\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${machine.loadAverageAfter}`);
+console.log(
+  `\nTotal: ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${machine.loadAverageAfter}`,
+);
 
 const resultsDir = new URL('../../bench/results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 const full = !only && !settings.quick;
 if (settings.quick) {
-  writeFileSync(new URL('partial.json', resultsDir), `${JSON.stringify({ machine, settings, results: reports.flatMap((r) => r.entries), targets }, null, 2)}\n`);
+  writeFileSync(
+    new URL('partial.json', resultsDir),
+    `${JSON.stringify({ machine, settings, results: reports.flatMap((r) => r.entries), targets }, null, 2)}\n`,
+  );
   console.log('Wrote bench/results/partial.json (a --quick run does not touch latest.json)');
 } else {
   // A full run replaces latest.json; --only replaces the scenarios it ran and keeps the others.
   recordRun(reports, machine, settings, full);
-  console.log(`Wrote bench/results/latest.json (${full ? 'all scenarios' : `scenarios ${[...only!].join(', ')}`}), latest.md and bench/README.md's results`);
+  console.log(
+    `Wrote bench/results/latest.json (${full ? 'all scenarios' : `scenarios ${[...only!].join(', ')}`}), latest.md and bench/README.md's results`,
+  );
 }

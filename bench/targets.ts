@@ -27,46 +27,101 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (mnemeReplay) {
     const vsEmmett = mnemeReplay.ratios[replay.EMMETT]!;
     const vsJson = mnemeReplay.ratios[replay.HAND_JSON]!;
-    checks.push({ target: '1. replay: Mneme time / Emmett aggregateStream', measured: x(vsEmmett), limit: '<= 1.00x', met: vsEmmett <= 1 });
-    checks.push({ target: '1. replay: Mneme time / JSON.parse + switch', measured: x(vsJson), limit: '<= 1.50x', met: vsJson <= 1.5 });
+    checks.push({
+      target: '1. replay: Mneme time / Emmett aggregateStream',
+      measured: x(vsEmmett),
+      limit: '<= 1.00x',
+      met: vsEmmett <= 1,
+    });
+    checks.push({
+      target: '1. replay: Mneme time / JSON.parse + switch',
+      measured: x(vsJson),
+      limit: '<= 1.50x',
+      met: vsJson <= 1.5,
+    });
   }
   const mnemeCommands = find(reports, 'commands', commands.MNEME_DEFAULTS);
   if (mnemeCommands) {
     const speedup = 1 / mnemeCommands.ratios[commands.EMMETT]!;
-    checks.push({ target: '2. commands: Mneme (defaults) throughput / Emmett CommandHandler', measured: x(speedup), limit: '>= 2.00x', met: speedup >= 2 });
+    checks.push({
+      target: '2. commands: Mneme (defaults) throughput / Emmett CommandHandler',
+      measured: x(speedup),
+      limit: '>= 2.00x',
+      met: speedup >= 2,
+    });
     // The OpenTelemetry hooks, on by default, cost next to nothing while no SDK is registered.
     const telemetryCost = mnemeCommands.ratios[commands.MNEME_TELEMETRY_OFF];
     if (telemetryCost !== undefined) {
-      checks.push({ target: '2. commands: telemetry on, no SDK / telemetry: false', measured: x(telemetryCost), limit: '<= 1.05x', met: telemetryCost <= 1.05 });
+      checks.push({
+        target: '2. commands: telemetry on, no SDK / telemetry: false',
+        measured: x(telemetryCost),
+        limit: '<= 1.05x',
+        met: telemetryCost <= 1.05,
+      });
     }
   }
   // Issue 18: ahead of Emmett when the cache can't help, and at start.
   if (mnemeCommands) {
     const warm = mnemeCommands.ratios[commands.EMMETT]!;
-    checks.push({ target: '18. warm commands: Mneme (defaults) time / Emmett', measured: x(warm), limit: '< 1.00x', met: warm < 1 });
+    checks.push({
+      target: '18. warm commands: Mneme (defaults) time / Emmett',
+      measured: x(warm),
+      limit: '< 1.00x',
+      met: warm < 1,
+    });
   }
   const coldDefaults = find(reports, 'cold-commands', cold.MNEME_DEFAULTS);
   if (coldDefaults) {
     const ratio = coldDefaults.ratios[cold.EMMETT]!;
-    checks.push({ target: '18. cold-stream commands: Mneme (defaults) time / Emmett', measured: x(ratio), limit: '<= 0.50x', met: ratio <= 0.5 });
+    checks.push({
+      target: '18. cold-stream commands: Mneme (defaults) time / Emmett',
+      measured: x(ratio),
+      limit: '<= 0.50x',
+      met: ratio <= 0.5,
+    });
   }
   const jit = find(reports, 'jit-cold', startup.MNEME_JIT);
   if (jit) {
     const ratio = jit.ratios[startup.EMMETT_JIT]!;
-    checks.push({ target: '18. JIT-cold pass (fresh process): Mneme time / Emmett', measured: x(ratio), limit: '<= 1.50x', met: ratio <= 1.5 });
+    checks.push({
+      target: '18. JIT-cold pass (fresh process): Mneme time / Emmett',
+      measured: x(ratio),
+      limit: '<= 1.50x',
+      met: ratio <= 1.5,
+    });
   }
   const first = find(reports, 'first-execute', startup.MNEME_FIRST);
   if (first) {
     const ratio = first.ratios[startup.EMMETT_FIRST]!;
-    checks.push({ target: '18. start to first execute (fresh process): Mneme / Emmett', measured: x(ratio), limit: '<= 2.00x', met: ratio <= 2 });
+    checks.push({
+      target: '18. start to first execute (fresh process): Mneme / Emmett',
+      measured: x(ratio),
+      limit: '<= 2.00x',
+      met: ratio <= 2,
+    });
   }
   const eight = find(reports, 'contention', contention.EIGHT);
   const hand = find(reports, 'contention', contention.HAND);
   if (eight && hand) {
     const ratio = eight.totalMs! / hand.totalMs!;
-    checks.push({ target: '3. contention, 8 containers: failed commands', measured: `${eight.failed}`, limit: '0', met: eight.failed === 0 });
-    checks.push({ target: '3. contention, 8 containers: total time / hand-written', measured: x(ratio), limit: '<= 3.00x', met: ratio <= 3 });
-    checks.push({ target: '3. contention, 8 containers: max latency', measured: `${eight.maxMs} ms`, limit: '< 100 ms', met: eight.maxMs! < 100 });
+    checks.push({
+      target: '3. contention, 8 containers: failed commands',
+      measured: `${eight.failed}`,
+      limit: '0',
+      met: eight.failed === 0,
+    });
+    checks.push({
+      target: '3. contention, 8 containers: total time / hand-written',
+      measured: x(ratio),
+      limit: '<= 3.00x',
+      met: ratio <= 3,
+    });
+    checks.push({
+      target: '3. contention, 8 containers: max latency',
+      measured: `${eight.maxMs} ms`,
+      limit: '< 100 ms',
+      met: eight.maxMs! < 100,
+    });
   }
   for (const [scenario, variant, limit, label] of [
     ['kurrent-appends', kurrent.STORE_APPENDS, 1.1, '4. Kurrent appends: KurrentEventStore / raw client'],
@@ -74,7 +129,13 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
     ['kurrent-commands', kurrent.BUS_COMMAND, 1.2, '4. Kurrent command: CommandBus / raw read + append'],
   ] as const) {
     const entry = find(reports, scenario, variant);
-    if (entry) checks.push({ target: label, measured: x(entry.ratioToBaseline), limit: `<= ${x(limit)}`, met: entry.ratioToBaseline <= limit });
+    if (entry)
+      checks.push({
+        target: label,
+        measured: x(entry.ratioToBaseline),
+        limit: `<= ${x(limit)}`,
+        met: entry.ratioToBaseline <= limit,
+      });
   }
   const memory = reports.find((r) => r.scenario === 'memory')?.entries;
   if (memory && memory.length > 0) {
@@ -89,12 +150,22 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
       met: last.peakHeapGrowthMB! <= bound,
     });
     const longest = Math.max(...memory.map((e) => e.maxTimerDelayMs!));
-    checks.push({ target: '5. memory: longest timer delay during a replay', measured: `${longest} ms`, limit: '< 100 ms', met: longest < 100 });
+    checks.push({
+      target: '5. memory: longest timer delay during a replay',
+      measured: `${longest} ms`,
+      limit: '< 100 ms',
+      met: longest < 100,
+    });
   }
   return checks;
 }
 
 export function formatTargets(checks: readonly TargetCheck[]): string {
   const width = Math.max(...checks.map((c) => c.target.length));
-  return ['Targets', ...checks.map((c) => `  ${c.met ? 'met    ' : 'NOT met'}  ${c.target.padEnd(width)}  ${c.measured.padStart(18)}  (${c.limit})`)].join('\n');
+  return [
+    'Targets',
+    ...checks.map(
+      (c) => `  ${c.met ? 'met    ' : 'NOT met'}  ${c.target.padEnd(width)}  ${c.measured.padStart(18)}  (${c.limit})`,
+    ),
+  ].join('\n');
 }

@@ -14,7 +14,11 @@ export function AggregateId(): PropertyDecorator {
   return function (prototype, property) {
     rejectStandardDecoratorCall('@AggregateId()', arguments);
     if (typeof prototype === 'function') {
-      throw new InvalidDecoratorError('@AggregateId()', 'it goes on an instance property, not a static one', `${prototype.name}.${String(property)}`);
+      throw new InvalidDecoratorError(
+        '@AggregateId()',
+        'it goes on an instance property, not a static one',
+        `${prototype.name}.${String(property)}`,
+      );
     }
     const command = prototype.constructor;
     const own = Reflect.getOwnMetadata(COMMAND_KEY, command) as CommandMetadata | undefined;

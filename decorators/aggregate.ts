@@ -69,17 +69,29 @@ export function Aggregate(options: AggregateOptions): ClassDecorator {
 /** Marks a method as the decider for a command class. */
 export function Handles<C extends object>(command: Class<C>, options: HandlesOptions<C> = {}): MethodTaking<C> {
   if (typeof command !== 'function') {
-    throw new InvalidDecoratorError('@Handles', `it needs the command class, got ${typeof command} (is the class imported before use?)`);
+    throw new InvalidDecoratorError(
+      '@Handles',
+      `it needs the command class, got ${typeof command} (is the class imported before use?)`,
+    );
   }
   const decorator = `@Handles(${command.name})`;
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidDecoratorError(decorator, `its options must be an object, got ${options === null ? 'null' : typeof options}`);
+    throw new InvalidDecoratorError(
+      decorator,
+      `its options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
   }
   if (options.expects !== undefined && !['new', 'existing', 'any'].includes(options.expects)) {
-    throw new InvalidDecoratorError(decorator, `{ expects } must be 'new', 'existing' or 'any', got ${String(options.expects)}`);
+    throw new InvalidDecoratorError(
+      decorator,
+      `{ expects } must be 'new', 'existing' or 'any', got ${String(options.expects)}`,
+    );
   }
   if (options.id !== undefined && typeof options.id !== 'function') {
-    throw new InvalidDecoratorError(decorator, '{ id } must be a function of the command, e.g. { id: (cmd) => cmd.accountId }');
+    throw new InvalidDecoratorError(
+      decorator,
+      '{ id } must be a function of the command, e.g. { id: (cmd) => cmd.accountId }',
+    );
   }
   return function (prototype: object, method: string | symbol, descriptor: PropertyDescriptor) {
     rejectStandardDecoratorCall(decorator, arguments);
@@ -91,7 +103,10 @@ export function Handles<C extends object>(command: Class<C>, options: HandlesOpt
 /** Marks a method as the state transition for an event class. */
 export function Apply<E extends object>(event: Class<E>): MethodTaking<E> {
   if (typeof event !== 'function') {
-    throw new InvalidDecoratorError('@Apply', `it needs the event class, got ${typeof event} (is the class imported before use?)`);
+    throw new InvalidDecoratorError(
+      '@Apply',
+      `it needs the event class, got ${typeof event} (is the class imported before use?)`,
+    );
   }
   return function (prototype: object, method: string | symbol, descriptor: PropertyDescriptor) {
     rejectStandardDecoratorCall(`@Apply(${event.name})`, arguments);
@@ -101,12 +116,25 @@ export function Apply<E extends object>(event: Class<E>): MethodTaking<E> {
 }
 
 /** @Handles and @Apply go on instance methods: the engine calls them on an aggregate instance. */
-function checkMethod(decorator: string, prototype: object, method: string | symbol, descriptor: PropertyDescriptor | undefined): void {
+function checkMethod(
+  decorator: string,
+  prototype: object,
+  method: string | symbol,
+  descriptor: PropertyDescriptor | undefined,
+): void {
   if (typeof prototype === 'function') {
-    throw new InvalidDecoratorError(decorator, 'it goes on an instance method, not a static one', `${prototype.name}.${String(method)}`);
+    throw new InvalidDecoratorError(
+      decorator,
+      'it goes on an instance method, not a static one',
+      `${prototype.name}.${String(method)}`,
+    );
   }
   if (typeof descriptor?.value !== 'function') {
-    throw new InvalidDecoratorError(decorator, 'it goes on a method, not on a field or an accessor', `${prototype.constructor.name}.${String(method)}`);
+    throw new InvalidDecoratorError(
+      decorator,
+      'it goes on a method, not on a field or an accessor',
+      `${prototype.constructor.name}.${String(method)}`,
+    );
   }
 }
 

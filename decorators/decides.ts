@@ -12,7 +12,9 @@ export type AggregateRef<A extends object = object> = readonly [type: AggregateC
 export type AggregateRefs = Readonly<Record<string, AggregateRef>>;
 
 /** What the decider method receives: each declared aggregate, loaded (a copy, as handlers get). */
-export type LoadedAggregates<S extends AggregateRefs> = { readonly [K in keyof S]: S[K] extends AggregateRef<infer A> ? A : never };
+export type LoadedAggregates<S extends AggregateRefs> = {
+  readonly [K in keyof S]: S[K] extends AggregateRef<infer A> ? A : never;
+};
 
 /** What the decider method returns: the events for each key (one, a list, or nothing). Keys left out are only read. */
 export type DecidedEvents<S extends AggregateRefs> = { readonly [K in keyof S]?: object | readonly object[] };
@@ -27,8 +29,12 @@ export interface DecidesOptions<C = object, S extends AggregateRefs = AggregateR
  * supertype of each fits too), returning the events per key (or a promise of them).
  */
 export type MethodDeciding<C, S extends AggregateRefs> = <
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  M extends (command: C, aggregates: LoadedAggregates<S>, ...rest: any[]) => DecidedEvents<S> | void | Promise<DecidedEvents<S> | void>,
+  M extends (
+    command: C,
+    aggregates: LoadedAggregates<S>,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any further parameters (the context) fit
+    ...rest: any[]
+  ) => DecidedEvents<S> | void | Promise<DecidedEvents<S> | void>,
 >(
   prototype: object,
   method: string | symbol,
@@ -47,24 +53,44 @@ export interface DeciderRecord {
  * the method with the command and them, and appends the events it returns for each key in one
  * atomic commit; the aggregates it leaves unchanged must still be where they were read.
  */
-export function Decides<C extends object, const S extends AggregateRefs>(command: Class<C>, options: DecidesOptions<C, S>): MethodDeciding<C, S> {
+export function Decides<C extends object, const S extends AggregateRefs>(
+  command: Class<C>,
+  options: DecidesOptions<C, S>,
+): MethodDeciding<C, S> {
   if (typeof command !== 'function') {
-    throw new InvalidDecoratorError('@Decides', `it needs the command class, got ${typeof command} (is the class imported before use?)`);
+    throw new InvalidDecoratorError(
+      '@Decides',
+      `it needs the command class, got ${typeof command} (is the class imported before use?)`,
+    );
   }
   const decorator = `@Decides(${command.name})`;
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidDecoratorError(decorator, `it needs { aggregates: (cmd) => ({ key: [AggregateClass, id], ... }) }, got ${options === null ? 'null' : typeof options}`);
+    throw new InvalidDecoratorError(
+      decorator,
+      `it needs { aggregates: (cmd) => ({ key: [AggregateClass, id], ... }) }, got ${options === null ? 'null' : typeof options}`,
+    );
   }
   if (typeof (options as { aggregates?: unknown }).aggregates !== 'function') {
-    throw new InvalidDecoratorError(decorator, '{ aggregates } must be a function of the command, e.g. { aggregates: (cmd) => ({ from: [BankAccount, cmd.fromId] }) }');
+    throw new InvalidDecoratorError(
+      decorator,
+      '{ aggregates } must be a function of the command, e.g. { aggregates: (cmd) => ({ from: [BankAccount, cmd.fromId] }) }',
+    );
   }
   return function (prototype: object, method: string | symbol, descriptor: PropertyDescriptor) {
     rejectStandardDecoratorCall(decorator, arguments);
     if (typeof prototype === 'function') {
-      throw new InvalidDecoratorError(decorator, 'it goes on an instance method, not a static one', `${prototype.name}.${String(method)}`);
+      throw new InvalidDecoratorError(
+        decorator,
+        'it goes on an instance method, not a static one',
+        `${prototype.name}.${String(method)}`,
+      );
     }
     if (typeof descriptor?.value !== 'function') {
-      throw new InvalidDecoratorError(decorator, 'it goes on a method, not on a field or an accessor', `${prototype.constructor.name}.${String(method)}`);
+      throw new InvalidDecoratorError(
+        decorator,
+        'it goes on a method, not on a field or an accessor',
+        `${prototype.constructor.name}.${String(method)}`,
+      );
     }
     ownRecords(prototype.constructor).push({ command, method, options: options as unknown as DecidesOptions });
   };

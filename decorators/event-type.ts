@@ -27,7 +27,10 @@ function registry(): Map<string, Class> {
  */
 export function EventType(name: string, options?: EventTypeOptions): ClassDecorator {
   if (typeof name !== 'string' || name.trim() === '') {
-    throw new InvalidDecoratorError('@EventType', "it needs a non-empty stored type name, e.g. @EventType('BankAccount.Deposited')");
+    throw new InvalidDecoratorError(
+      '@EventType',
+      "it needs a non-empty stored type name, e.g. @EventType('BankAccount.Deposited')",
+    );
   }
   return function (target) {
     rejectStandardDecoratorCall(`@EventType('${name}')`, arguments);
@@ -36,7 +39,8 @@ export function EventType(name: string, options?: EventTypeOptions): ClassDecora
     const names = [name, ...aliases];
     for (const stored of names) {
       const existing = registry().get(stored);
-      if (existing && existing !== eventClass) throw new DuplicateEventTypeError(stored, existing.name, eventClass.name);
+      if (existing && existing !== eventClass)
+        throw new DuplicateEventTypeError(stored, existing.name, eventClass.name);
     }
     const previous = getEventTypeMetadata(eventClass);
     if (previous) for (const stored of [previous.name, ...(previous.aliases ?? [])]) registry().delete(stored);

@@ -14,7 +14,12 @@ export {
   type HandlerRecord,
   type ApplierRecord,
 } from './aggregate.js';
-export { checkSnapshotOptions, type SnapshotOptions, type EverySnapshotOptions, type WhenSnapshotOptions } from './snapshot-options.js';
+export {
+  checkSnapshotOptions,
+  type SnapshotOptions,
+  type EverySnapshotOptions,
+  type WhenSnapshotOptions,
+} from './snapshot-options.js';
 export { AggregateId, getCommandMetadata, type CommandMetadata } from './aggregate-id.js';
 export { classLineage } from './class-lineage.js';
 export type { Class, AggregateClass } from './class-types.js';

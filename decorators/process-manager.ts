@@ -30,10 +30,18 @@ export function ProcessManager(options: ProcessManagerOptions): ClassDecorator {
   if (from !== 'all') {
     const categories: unknown = (from as { categories?: unknown } | undefined)?.categories;
     if (!Array.isArray(categories) || categories.length === 0) {
-      throw new TypeError(`@ProcessManager({ name: '${name}', from }) needs 'all' or { categories: ['Category', ...] }.`);
+      throw new TypeError(
+        `@ProcessManager({ name: '${name}', from }) needs 'all' or { categories: ['Category', ...] }.`,
+      );
     }
     for (const category of categories) {
-      if (typeof category !== 'string' || category.trim() === '' || category.includes('-') || category.startsWith('$') || category === name) {
+      if (
+        typeof category !== 'string' ||
+        category.trim() === '' ||
+        category.includes('-') ||
+        category.startsWith('$') ||
+        category === name
+      ) {
         throw new TypeError(
           `@ProcessManager({ name: '${name}' }): category ${JSON.stringify(category)} must be a non-empty aggregate ` +
             `category without '-', not a system ('$') category, and not the process manager's own name.`,

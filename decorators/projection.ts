@@ -54,7 +54,12 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
       throw new TypeError(`@Projection({ name: '${name}', from }) needs 'all' or { categories: ['Category', ...] }.`);
     }
     for (const category of categories) {
-      if (typeof category !== 'string' || category.trim() === '' || category.includes('-') || category.startsWith('$')) {
+      if (
+        typeof category !== 'string' ||
+        category.trim() === '' ||
+        category.includes('-') ||
+        category.startsWith('$')
+      ) {
         throw new TypeError(
           `@Projection({ name: '${name}' }): category ${JSON.stringify(category)} must be a non-empty aggregate ` +
             `category without '-' and not a system ('$') category.`,
@@ -62,7 +67,10 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
       }
     }
   }
-  const frozen = Object.freeze({ name, from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }) });
+  const frozen = Object.freeze({
+    name,
+    from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }),
+  });
   return function (target) {
     rejectStandardDecoratorCall(`@Projection({ name: '${name}' })`, arguments);
     ownRecord(target).options = frozen;
@@ -75,13 +83,16 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
  */
 export function On<E extends object>(event: Class<E>, options?: OnOptions): MethodTaking<E> {
   if (typeof event !== 'function') throw new TypeError('@On(Event) needs the event class.');
-  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError('@On(Event, options) takes an options object.');
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new TypeError('@On(Event, options) takes an options object.');
   if (options?.processId !== undefined && typeof options.processId !== 'function') {
     throw new TypeError('@On(Event, { processId }) needs a function (event, envelope) => string | undefined.');
   }
   return function (prototype, method) {
     rejectStandardDecoratorCall(`@On(${event.name})`, arguments);
-    ownRecord(prototype.constructor).handlers.push(options ? { event, method, options: Object.freeze({ ...options }) } : { event, method });
+    ownRecord(prototype.constructor).handlers.push(
+      options ? { event, method, options: Object.freeze({ ...options }) } : { event, method },
+    );
   };
 }
 

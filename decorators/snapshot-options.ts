@@ -23,12 +23,14 @@ export function checkSnapshotOptions(aggregate: Function, snapshot: SnapshotOpti
   const fail = (reason: string) => new InvalidAggregateError(aggregate.name, `@Aggregate({ snapshot }): ${reason}`);
   if (typeof snapshot !== 'object' || snapshot === null) throw fail('give { every, version } or { when, version }');
   const { version } = snapshot;
-  if (!Number.isSafeInteger(version) || version < 1) throw fail(`version must be a positive integer, got ${String(version)}`);
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw fail(`version must be a positive integer, got ${String(version)}`);
   const every = (snapshot as Partial<EverySnapshotOptions>).every;
   const when = (snapshot as Partial<WhenSnapshotOptions>).when;
   if ((every === undefined) === (when === undefined)) throw fail('give exactly one of every and when');
   if (every !== undefined && (!Number.isSafeInteger(every) || every < 1)) {
     throw fail(`every must be a positive integer number of events, got ${String(every)}`);
   }
-  if (when !== undefined && typeof when !== 'function') throw fail('when must be a function (aggregate, eventsSinceSnapshot) => boolean');
+  if (when !== undefined && typeof when !== 'function')
+    throw fail('when must be a function (aggregate, eventsSinceSnapshot) => boolean');
 }

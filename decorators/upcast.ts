@@ -41,10 +41,16 @@ export function Upcast(fromVersion: number): MethodDecorator {
     rejectStandardDecoratorCall(`@Upcast(${String(fromVersion)})`, arguments);
     const owner = typeof target === 'function' ? target : target.constructor;
     if (typeof target !== 'function') {
-      throw new InvalidEventSchemaError(owner.name, `@Upcast(${fromVersion}) is on the instance method ${String(method)}; make it static`);
+      throw new InvalidEventSchemaError(
+        owner.name,
+        `@Upcast(${fromVersion}) is on the instance method ${String(method)}; make it static`,
+      );
     }
     if (!Number.isSafeInteger(fromVersion) || fromVersion < 1) {
-      throw new InvalidEventSchemaError(owner.name, `@Upcast(${String(fromVersion)}) on ${String(method)} needs a positive integer version`);
+      throw new InvalidEventSchemaError(
+        owner.name,
+        `@Upcast(${String(fromVersion)}) on ${String(method)} needs a positive integer version`,
+      );
     }
     const upcasters = ownUpcasters(target);
     const other = upcasters.get(fromVersion);
@@ -66,11 +72,13 @@ export function Upcast(fromVersion: number): MethodDecorator {
 export function eventSchemaOf(eventClass: Function, name: string, options: EventTypeOptions | undefined): EventSchema {
   const fail = (reason: string) => new InvalidEventSchemaError(eventClass.name, reason, name);
   const version = options?.version ?? 1;
-  if (!Number.isSafeInteger(version) || version < 1) throw fail(`version must be a positive integer, got ${String(version)}`);
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw fail(`version must be a positive integer, got ${String(version)}`);
   const aliases = options?.aliases ?? [];
   if (!Array.isArray(aliases)) throw fail('aliases must be an array of stored type names');
   for (const alias of aliases) {
-    if (typeof alias !== 'string' || alias.trim() === '') throw fail(`alias ${JSON.stringify(alias)} is not a non-empty string`);
+    if (typeof alias !== 'string' || alias.trim() === '')
+      throw fail(`alias ${JSON.stringify(alias)} is not a non-empty string`);
     if (alias === name) throw fail(`alias '${alias}' is the current name itself`);
   }
   if (new Set(aliases).size !== aliases.length) throw fail('an alias is listed twice');
@@ -78,7 +86,9 @@ export function eventSchemaOf(eventClass: Function, name: string, options: Event
   const upcasters = ownUpcasters(eventClass);
   for (const [from, method] of upcasters) {
     if (from >= version) {
-      throw fail(`${String(method)} is @Upcast(${from}), but the current version is ${version}: upcasters go from older versions to newer ones`);
+      throw fail(
+        `${String(method)} is @Upcast(${from}), but the current version is ${version}: upcasters go from older versions to newer ones`,
+      );
     }
   }
   for (let from = 1; from < version; from++) {
@@ -99,7 +109,8 @@ export function getUpcasters(eventClass: Function, version: number): Upcaster[] 
   for (let from = 1; from < version; from++) {
     const method = upcasters.get(from)!;
     const fn = (eventClass as unknown as Record<string | symbol, unknown>)[method];
-    if (typeof fn !== 'function') throw new InvalidEventSchemaError(eventClass.name, `@Upcast(${from}) member ${String(method)} is not a method`);
+    if (typeof fn !== 'function')
+      throw new InvalidEventSchemaError(eventClass.name, `@Upcast(${from}) member ${String(method)} is not a method`);
     steps.push((fn as Upcaster).bind(eventClass));
   }
   return steps;

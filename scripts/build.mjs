@@ -58,7 +58,8 @@ for (const entry of entries) {
 const { bin = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 for (const [command, target] of Object.entries(bin)) {
   const file = join(root, target);
-  if (!readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error(`${target} (bin ${command}) has no shebang`);
+  if (!readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n'))
+    throw new Error(`${target} (bin ${command}) has no shebang`);
   chmodSync(file, 0o755);
 }
 

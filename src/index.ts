@@ -9,9 +9,18 @@ export {
   MaxRetriesExceededError,
   TransientRetriesExceededError,
   CommandTimeoutError,
-  HandlerNotFoundError, DuplicateHandlerError, InvalidAggregateIdError, CommandOutsideWindowError } from './errors/command-errors.js';
+  HandlerNotFoundError,
+  DuplicateHandlerError,
+  InvalidAggregateIdError,
+  CommandOutsideWindowError,
+} from './errors/command-errors.js';
 export { AggregateNotFoundError, AggregateAlreadyExistsError } from './errors/aggregate-errors.js';
-export { UnknownEventTypeError, InvalidEventError, DuplicateEventTypeError, EventDeserializationError } from './errors/event-errors.js';
+export {
+  UnknownEventTypeError,
+  InvalidEventError,
+  DuplicateEventTypeError,
+  EventDeserializationError,
+} from './errors/event-errors.js';
 export { InvalidEventSchemaError } from './errors/decorator-errors.js';
 export { SnapshotStateError, UnreadableSnapshotError } from './errors/snapshot-errors.js';
 export { InvalidDecoratorError } from './errors/decorator-errors.js';
@@ -58,7 +67,13 @@ export {
 export { InvalidDeciderError, InvalidDecisionAggregatesError, InvalidDecisionError } from './errors/decision-errors.js';
 export { comparePositions, positionToJSON, positionFromJSON, type GlobalPosition } from './store/global-position.js';
 export { InvalidReadAllOptionsError, InvalidReadOptionsError } from './errors/store-errors.js';
-export { ANY, NO_STREAM, STREAM_EXISTS, type ExpectedRevision, type ActualRevision } from './store/expected-revision.js';
+export {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type ExpectedRevision,
+  type ActualRevision,
+} from './store/expected-revision.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/in-memory-event-store.js';
 
 // Persistent subscriptions (consumer groups the store keeps)
@@ -127,7 +142,13 @@ export type {
 
 // Aggregates
 export { AggregateRoot } from './aggregate/aggregate-root.js';
-export { AggregateRepository, type SaveOptions, type SaveResult, type AggregateRepositoryOptions, type StoredCommandEvents } from './repository/aggregate-repository.js';
+export {
+  AggregateRepository,
+  type SaveOptions,
+  type SaveResult,
+  type AggregateRepositoryOptions,
+  type StoredCommandEvents,
+} from './repository/aggregate-repository.js';
 export { type AggregateCacheOption } from './repository/aggregate-cache.js';
 
 // Snapshots
@@ -192,7 +213,13 @@ export {
 export type { AbandonedWork } from './projections/projection-worker.js';
 export type { ProjectionRunnerOptions } from './projections/projection-options.js';
 export type { ProjectionState } from './projections/projection-worker.js';
-export { CheckpointStore, EventStoreCheckpointStore, InMemoryCheckpointStore, CHECKPOINT_STREAM_PREFIX, CHECKPOINT_EVENT_TYPE } from './projections/checkpoint-store.js';
+export {
+  CheckpointStore,
+  EventStoreCheckpointStore,
+  InMemoryCheckpointStore,
+  CHECKPOINT_STREAM_PREFIX,
+  CHECKPOINT_EVENT_TYPE,
+} from './projections/checkpoint-store.js';
 export {
   InvalidProjectionError,
   ProjectionFailedError,

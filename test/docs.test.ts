@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
@@ -54,7 +63,9 @@ function blocksOf(page: string): Block[] {
 
 /** Module specifiers a block imports (static imports and re-exports). */
 function importsOf(code: string): string[] {
-  return [...code.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gm)].map((m) => (m[1] ?? m[2])!);
+  return [...code.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gm)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as dashes. */
@@ -95,7 +106,9 @@ function writeBlocks(outDir: string, blocks: Block[]): Map<string, Block> {
   blocks.forEach((block, index) => {
     const file = join(outDir, `${block.page.replace(/[^a-zA-Z0-9]+/g, '-')}-${block.line}-${index}.ts`);
     // A draft may still import the repository's own files as if from the top level.
-    const code = isDraft(block.page) ? block.code.replace(/from '\.\/(?!(domain|transfers)\.js')/g, "from '../") : block.code;
+    const code = isDraft(block.page)
+      ? block.code.replace(/from '\.\/(?!(domain|transfers)\.js')/g, "from '../")
+      : block.code;
     writeFileSync(file, code);
     files.set(file, block);
   });
@@ -104,7 +117,9 @@ function writeBlocks(outDir: string, blocks: Block[]): Map<string, Block> {
 
 describe('the docs', () => {
   it('are README.md and a page per topic under docs/', () => {
-    expect(pages()).toEqual(expect.arrayContaining(['README.md', 'docs/README.md', 'docs/errors.md', 'docs/testing.md']));
+    expect(pages()).toEqual(
+      expect.arrayContaining(['README.md', 'docs/README.md', 'docs/errors.md', 'docs/testing.md']),
+    );
   });
 
   it(`keep README.md under ${README_MAX_BYTES / 1024} KB`, () => {
@@ -121,7 +136,9 @@ describe('the docs', () => {
       .filter((page) => !isDraft(page))
       .flatMap(blocksOf)
       .flatMap((block) => importsOf(block.code).map((specifier) => ({ at: `${block.page}:${block.line}`, specifier })))
-      .filter(({ specifier }) => specifier.startsWith('.') && specifier !== DOMAIN_IMPORT && specifier !== TRANSFERS_IMPORT);
+      .filter(
+        ({ specifier }) => specifier.startsWith('.') && specifier !== DOMAIN_IMPORT && specifier !== TRANSFERS_IMPORT,
+      );
     expect(strays).toEqual([]);
   });
 
@@ -133,11 +150,15 @@ describe('the docs', () => {
       // augmentation of its app: in the shared program it would retype every other block.
       const augmenting = [...files].filter(([, block]) => AUGMENTS_MNEME.test(block.code)).map(([file]) => file);
       const shared = [...files.keys()].filter((file) => !augmenting.includes(file));
-      const diagnostics = [diagnosticsOf(shared), ...augmenting.map((file) => diagnosticsOf([file]))].flat().map((message) => {
-        const [file] = message.split(':');
-        const block = files.get(file!);
-        return block ? `${block.page} (block at line ${block.line}): ${message.slice(message.indexOf(' ') + 1)}` : message;
-      });
+      const diagnostics = [diagnosticsOf(shared), ...augmenting.map((file) => diagnosticsOf([file]))]
+        .flat()
+        .map((message) => {
+          const [file] = message.split(':');
+          const block = files.get(file!);
+          return block
+            ? `${block.page} (block at line ${block.line}): ${message.slice(message.indexOf(' ') + 1)}`
+            : message;
+        });
       expect(diagnostics).toEqual([]);
     } finally {
       rmSync(outDir, { recursive: true, force: true });
@@ -155,7 +176,11 @@ describe('the docs', () => {
     const files = writeBlocks(outDir, blocksOf('README.md'));
     try {
       // The sample's settings replace the repository's; only the resolution of 'mneme' to src/ stays.
-      const repo = ts.parseJsonConfigFileContent(ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, root);
+      const repo = ts.parseJsonConfigFileContent(
+        ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config,
+        ts.sys,
+        root,
+      );
       const options: ts.CompilerOptions = {
         ...converted.options,
         paths: repo.options.paths,
@@ -184,7 +209,10 @@ describe('the docs', () => {
   });
 
   it('name in docs/errors.md, for each code, the exported class that carries it', async () => {
-    const entries = { ...(await import('../src/index.js')), ...(await import('../src/testing/index.js')) } as Record<string, unknown>;
+    const entries = { ...(await import('../src/index.js')), ...(await import('../src/testing/index.js')) } as Record<
+      string,
+      unknown
+    >;
     const wrong = read('docs/errors.md')
       .split('\n')
       .map((row) => /^\| `(MNEME_[A-Z_]+)` \| `(\w+)`/.exec(row))

@@ -54,7 +54,9 @@ async function jitColdMneme(): Promise<Record<string, number>> {
   const { BankAccount, Deposit, Withdraw } = await import('../../examples/bank-account/domain.js');
   const eventStore = new InMemoryEventStore();
   for (let n = 0; n < ACCOUNTS; n++) {
-    await eventStore.appendToStream(`BankAccount-account-${n}`, [{ type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } }]);
+    await eventStore.appendToStream(`BankAccount-account-${n}`, [
+      { type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } },
+    ]);
   }
   const container = new Container();
   container.load(mnemeModule({ aggregates: [BankAccount], eventStore }));
@@ -75,7 +77,9 @@ async function jitColdEmmett(): Promise<Record<string, number>> {
   const { deposit, emmettStore, evolve, handle, initialState, withdraw } = await import('../baselines/emmett.js');
   const store = emmettStore();
   for (let n = 0; n < ACCOUNTS; n++) {
-    await store.appendToStream(`BankAccount-account-${n}`, [{ type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } }]);
+    await store.appendToStream(`BankAccount-account-${n}`, [
+      { type: 'BankAccount.Opened', data: { accountId: `account-${n}`, owner: 'Ada' } },
+    ]);
   }
   const start = cpuMs();
   for (let i = 0; i < COMMANDS; i++) {

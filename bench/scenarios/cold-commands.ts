@@ -3,7 +3,15 @@ import { AggregateRepository, CommandBus, InMemoryEventStore, mnemeModule } from
 import { BankAccount, Deposit, Withdraw } from '../../examples/bank-account/domain.js';
 import { DEPOSITED, OPENED, WITHDRAWN } from '../account-events.js';
 import { ObjectEventStore, foldAccount, type AccountState, type PlainEvent } from '../baselines/hand-written.js';
-import { deposit, emmettStore, evolve, handle, initialState, withdraw, type EmmettAccountEvent } from '../baselines/emmett.js';
+import {
+  deposit,
+  emmettStore,
+  evolve,
+  handle,
+  initialState,
+  withdraw,
+  type EmmettAccountEvent,
+} from '../baselines/emmett.js';
 import { alternateBatches, type Batch } from '../harness.js';
 
 /** `--forced-gc`: a full GC before each timed run, as the other scenarios do (the steady state is measured without). */
@@ -34,7 +42,10 @@ function seedEvent(accountId: string): PlainEvent & { data: { accountId: string;
 /** Command i goes to account i mod N (each account is left alone for N-1 commands); deposits of 2 and withdrawals of 1 alternate. */
 function plan(accounts: number) {
   const ids = Array.from({ length: accounts }, (_, n) => `account-${n}`);
-  const commands = Array.from({ length: accounts * COMMANDS_PER_ACCOUNT }, (_, i) => ({ id: ids[i % accounts]!, isDeposit: Math.floor(i / accounts) % 2 === 0 }));
+  const commands = Array.from({ length: accounts * COMMANDS_PER_ACCOUNT }, (_, i) => ({
+    id: ids[i % accounts]!,
+    isDeposit: Math.floor(i / accounts) % 2 === 0,
+  }));
   const expectedTotal = accounts * (COMMANDS_PER_ACCOUNT / 2) * (2 - 1);
   return { ids, commands, expectedTotal };
 }
@@ -83,20 +94,26 @@ export async function coldCommandsScenario(settings: BenchSettings): Promise<Sce
     name: EMMETT,
     setup: async () => {
       const store = emmettStore();
-      for (const id of ids) await store.appendToStream<EmmettAccountEvent>(`BankAccount-${id}`, [seedEvent(id) as EmmettAccountEvent]);
+      for (const id of ids)
+        await store.appendToStream<EmmettAccountEvent>(`BankAccount-${id}`, [seedEvent(id) as EmmettAccountEvent]);
       return store;
     },
     run: async (store) => {
-      for (const { id, isDeposit } of commands) await handle(store, `BankAccount-${id}`, isDeposit ? deposit(id, 2) : withdraw(id, 1));
+      for (const { id, isDeposit } of commands)
+        await handle(store, `BankAccount-${id}`, isDeposit ? deposit(id, 2) : withdraw(id, 1));
     },
     after: async (store) => {
       let total = 0;
-      for (const id of ids) total += (await store.aggregateStream(`BankAccount-${id}`, { evolve, initialState })).state.balance;
+      for (const id of ids)
+        total += (await store.aggregateStream(`BankAccount-${id}`, { evolve, initialState })).state.balance;
       checkTotal(EMMETT, total, expectedTotal);
     },
   };
 
-  const mneme = (name: string, options: { inProcessStreamQueue?: boolean; aggregateCache?: false | { maxEntries: number } }): Batch<Container, void> => ({
+  const mneme = (
+    name: string,
+    options: { inProcessStreamQueue?: boolean; aggregateCache?: false | { maxEntries: number } },
+  ): Batch<Container, void> => ({
     name,
     setup: async () => {
       const eventStore = new InMemoryEventStore();

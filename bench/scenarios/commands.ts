@@ -49,7 +49,8 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     name: HAND,
     setup: async () => {
       const store = new ObjectEventStore();
-      for (const id of ids) await store.append(`BankAccount-${id}`, [{ type: 'BankAccount.Opened', data: { owner: 'Ada' } }], 0);
+      for (const id of ids)
+        await store.append(`BankAccount-${id}`, [{ type: 'BankAccount.Opened', data: { owner: 'Ada' } }], 0);
       return store;
     },
     run: async (store) => {
@@ -80,7 +81,8 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     },
     after: async (store) => {
       let total = 0;
-      for (const id of ids) total += (await store.aggregateStream(`BankAccount-${id}`, { evolve, initialState })).state.balance;
+      for (const id of ids)
+        total += (await store.aggregateStream(`BankAccount-${id}`, { evolve, initialState })).state.balance;
       checkTotal(EMMETT, total, expectedTotal);
     },
   };
@@ -89,7 +91,9 @@ export async function commandsScenario(settings: BenchSettings): Promise<Scenari
     name,
     setup: async () => {
       const container = new Container();
-      container.load(mnemeModule({ aggregates: [BankAccount], inProcessStreamQueue, ...(telemetry ? {} : { telemetry: false }) }));
+      container.load(
+        mnemeModule({ aggregates: [BankAccount], inProcessStreamQueue, ...(telemetry ? {} : { telemetry: false }) }),
+      );
       const bus = container.get(CommandBus);
       for (const id of ids) await bus.execute(new OpenAccount(id, 'Ada'));
       return container;

@@ -41,7 +41,10 @@ export interface ContentionCounts {
 }
 
 /** One client's outcome of one command: how many attempts it took, and how it ended. */
-type Outcome = { kind: 'ok'; attempts: number; deposit: boolean } | { kind: 'rejected'; attempts: number } | { kind: 'failed'; attempts: number; error: string };
+type Outcome =
+  | { kind: 'ok'; attempts: number; deposit: boolean }
+  | { kind: 'rejected'; attempts: number }
+  | { kind: 'failed'; attempts: number; error: string };
 
 /**
  * Every client sends Deposit(2), Withdraw(1), Deposit(2)... concurrently on one account. Each client's
@@ -55,7 +58,16 @@ async function runClients(
   name: string,
 ): Promise<ContentionCounts> {
   const latencies: number[] = [];
-  const counts: ContentionCounts = { ok: 0, rejected: 0, failed: 0, attempts: 0, totalMs: 0, p99Ms: 0, maxMs: 0, failures: {} };
+  const counts: ContentionCounts = {
+    ok: 0,
+    rejected: 0,
+    failed: 0,
+    attempts: 0,
+    totalMs: 0,
+    p99Ms: 0,
+    maxMs: 0,
+    failures: {},
+  };
   let expectedBalance = 0;
   const start = performance.now();
   await Promise.all(
@@ -82,7 +94,8 @@ async function runClients(
   counts.p99Ms = round(percentile(latencies, 99), 2);
   counts.maxMs = round(Math.max(...latencies), 2);
   const actual = await balance();
-  if (actual !== expectedBalance) throw new Error(`${name}: the account holds ${actual}, the successful commands add up to ${expectedBalance}`);
+  if (actual !== expectedBalance)
+    throw new Error(`${name}: the account holds ${actual}, the successful commands add up to ${expectedBalance}`);
   return counts;
 }
 
@@ -95,7 +108,9 @@ async function handWrittenCommand(store: ObjectEventStore, deposit: boolean): Pr
   for (let attempt = 1; ; attempt++) {
     const state = foldAccount(await store.read(stream));
     if (!deposit && state.balance < 1) return { kind: 'rejected', attempts: attempt };
-    const event: PlainEvent = deposit ? { type: DEPOSITED, data: { amount: 2 } } : { type: WITHDRAWN, data: { amount: 1 } };
+    const event: PlainEvent = deposit
+      ? { type: DEPOSITED, data: { amount: 2 } }
+      : { type: WITHDRAWN, data: { amount: 1 } };
     try {
       await store.append(stream, [event], state.length);
       return { kind: 'ok', attempts: attempt, deposit };
@@ -113,7 +128,8 @@ async function mnemeCommand(bus: CommandBus, deposit: boolean): Promise<Outcome>
     return { kind: 'ok', attempts: result.attempts, deposit };
   } catch (error) {
     if (error instanceof DomainError) return { kind: 'rejected', attempts: 1 };
-    if (error instanceof MaxRetriesExceededError) return { kind: 'failed', attempts: error.attempts, error: error.name };
+    if (error instanceof MaxRetriesExceededError)
+      return { kind: 'failed', attempts: error.attempts, error: error.name };
     return { kind: 'failed', attempts: 1, error: error instanceof Error ? error.name : String(error) };
   }
 }
@@ -142,10 +158,19 @@ async function sharedAccountScenario(settings: BenchSettings): Promise<ScenarioR
       return store;
     },
     run: (store) =>
-      runClients(settings, (_client, deposit) => handWrittenCommand(store, deposit), async () => foldAccount(await store.read(`BankAccount-${ACCOUNT}`)).balance, HAND),
+      runClients(
+        settings,
+        (_client, deposit) => handWrittenCommand(store, deposit),
+        async () => foldAccount(await store.read(`BankAccount-${ACCOUNT}`)).balance,
+        HAND,
+      ),
   };
 
-  const mneme = (name: string, containers: number, inProcessStreamQueue: boolean): Batch<{ buses: CommandBus[]; store: InMemoryEventStore }, ContentionCounts> => ({
+  const mneme = (
+    name: string,
+    containers: number,
+    inProcessStreamQueue: boolean,
+  ): Batch<{ buses: CommandBus[]; store: InMemoryEventStore }, ContentionCounts> => ({
     name,
     setup: async () => {
       const store = new InMemoryEventStore();
@@ -226,9 +251,25 @@ interface HotTarget {
 }
 
 /** Every instance sends deposits of 2 and withdrawals of 1, alternating, back to back: none should be rejected. */
-async function hotRun(instances: number, perInstance: number, send: (instance: number, deposit: boolean) => Promise<Outcome>, balance: () => Promise<number>, name: string): Promise<HotStreamCounts> {
+async function hotRun(
+  instances: number,
+  perInstance: number,
+  send: (instance: number, deposit: boolean) => Promise<Outcome>,
+  balance: () => Promise<number>,
+  name: string,
+): Promise<HotStreamCounts> {
   const latencies: number[] = [];
-  const counts: HotStreamCounts = { commands: instances * perInstance, ok: 0, rejected: 0, failed: 0, attempts: 0, maxMs: 0, p99Ms: 0, totalMs: 0, failures: {} };
+  const counts: HotStreamCounts = {
+    commands: instances * perInstance,
+    ok: 0,
+    rejected: 0,
+    failed: 0,
+    attempts: 0,
+    maxMs: 0,
+    p99Ms: 0,
+    totalMs: 0,
+    failures: {},
+  };
   let expected = 0;
   const start = performance.now();
   await Promise.all(
@@ -254,7 +295,8 @@ async function hotRun(instances: number, perInstance: number, send: (instance: n
   counts.maxMs = Math.max(...latencies);
   counts.p99Ms = percentile(latencies, 99);
   const actual = await balance();
-  if (actual !== expected) throw new Error(`${name}: the account holds ${actual}, the successful commands add up to ${expected}`);
+  if (actual !== expected)
+    throw new Error(`${name}: the account holds ${actual}, the successful commands add up to ${expected}`);
   return counts;
 }
 
@@ -264,8 +306,13 @@ async function mnemeHotCommand(bus: CommandBus, account: string, deposit: boolea
     return { kind: 'ok', attempts: result.attempts, deposit };
   } catch (error) {
     if (error instanceof DomainError) return { kind: 'rejected', attempts: 1 };
-    const attempts = (error as { attempts?: number; attempt?: number }).attempts ?? (error as { attempt?: number }).attempt ?? 1;
-    return { kind: 'failed', attempts, error: error instanceof MnemeError ? error.code : error instanceof Error ? error.name : String(error) };
+    const attempts =
+      (error as { attempts?: number; attempt?: number }).attempts ?? (error as { attempt?: number }).attempt ?? 1;
+    return {
+      kind: 'failed',
+      attempts,
+      error: error instanceof MnemeError ? error.code : error instanceof Error ? error.name : String(error),
+    };
   }
 }
 
@@ -275,7 +322,9 @@ async function handInMemoryCommand(store: ObjectEventStore, deposit: boolean): P
   for (let attempt = 1; ; attempt++) {
     const state = foldAccount(await store.read(stream));
     if (!deposit && state.balance < 1) return { kind: 'rejected', attempts: attempt };
-    const event: PlainEvent = deposit ? { type: DEPOSITED, data: { amount: 2 } } : { type: WITHDRAWN, data: { amount: 1 } };
+    const event: PlainEvent = deposit
+      ? { type: DEPOSITED, data: { amount: 2 } }
+      : { type: WITHDRAWN, data: { amount: 1 } };
     try {
       await store.append(stream, [event], state.length);
       return { kind: 'ok', attempts: attempt, deposit };
@@ -305,9 +354,13 @@ async function handKurrentCommand(client: KurrentDBClient, stream: string, depos
     }
     if (!deposit && balance < 1) return { kind: 'rejected', attempts: attempt };
     try {
-      await client.appendToStream(stream, jsonEvent({ type: deposit ? DEPOSITED : WITHDRAWN, data: { accountId: ACCOUNT, amount: deposit ? 2 : 1 } }), {
-        streamState: revision,
-      });
+      await client.appendToStream(
+        stream,
+        jsonEvent({ type: deposit ? DEPOSITED : WITHDRAWN, data: { accountId: ACCOUNT, amount: deposit ? 2 : 1 } }),
+        {
+          streamState: revision,
+        },
+      );
       return { kind: 'ok', attempts: attempt, deposit };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
@@ -317,7 +370,11 @@ async function handKurrentCommand(client: KurrentDBClient, stream: string, depos
   }
 }
 
-async function mnemeInstances(instances: number, store: (i: number) => EventStore | { kurrent: string }, retry?: RetryOptions): Promise<{ buses: CommandBus[]; containers: Container[] }> {
+async function mnemeInstances(
+  instances: number,
+  store: (i: number) => EventStore | { kurrent: string },
+  retry?: RetryOptions,
+): Promise<{ buses: CommandBus[]; containers: Container[] }> {
   const containers: Container[] = [];
   const buses: CommandBus[] = [];
   for (let i = 0; i < instances; i++) {
@@ -361,7 +418,9 @@ export const emulatorTarget = (settings: BenchSettings, connectionString: string
   hand: async (instances) => {
     const clients = Array.from({ length: instances }, () => KurrentDBClient.connectionString(connectionString));
     const stream = `BankAccount-hand-${randomUUID()}`;
-    await clients[0]!.appendToStream(stream, jsonEvent({ type: OPENED, data: { accountId: ACCOUNT, owner: 'Ada' } }), { streamState: 'no_stream' });
+    await clients[0]!.appendToStream(stream, jsonEvent({ type: OPENED, data: { accountId: ACCOUNT, owner: 'Ada' } }), {
+      streamState: 'no_stream',
+    });
     return {
       send: (i, deposit) => handKurrentCommand(clients[i]!, stream, deposit),
       balance: async () => {
@@ -382,7 +441,8 @@ export const emulatorTarget = (settings: BenchSettings, connectionString: string
     await buses[0]!.execute(new OpenAccount(account, 'Ada'));
     return {
       send: (i, deposit) => mnemeHotCommand(buses[i]!, account, deposit),
-      balance: async () => (await new AggregateRepository(containers[0]!.get(EventStore)).load(BankAccount, account)).balance,
+      balance: async () =>
+        (await new AggregateRepository(containers[0]!.get(EventStore)).load(BankAccount, account)).balance,
       close: async () => void (await Promise.all(containers.map((c) => c.unbindAllAsync()))),
     };
   },
@@ -391,7 +451,13 @@ export const emulatorTarget = (settings: BenchSettings, connectionString: string
 export const HOT_INSTANCES = [8, 16, 32] as const;
 
 /** Runs the hand-written loop and Mneme alternately, `rounds` times each, and adds up what every run counted. */
-export async function hotStream(target: HotTarget, instances: number, rounds: number, retry?: RetryOptions, warmUp = target.key === 'memory'): Promise<Map<string, HotStreamCounts & { runs: number; medianTotalMs: number }>> {
+export async function hotStream(
+  target: HotTarget,
+  instances: number,
+  rounds: number,
+  retry?: RetryOptions,
+  warmUp = target.key === 'memory',
+): Promise<Map<string, HotStreamCounts & { runs: number; medianTotalMs: number }>> {
   const perInstance = target.commandsPerInstance(instances);
   const variants: [string, () => Promise<HotSetup>][] = [
     [HOT_HAND, () => target.hand(instances)],
@@ -414,7 +480,20 @@ export async function hotStream(target: HotTarget, instances: number, rounds: nu
       collectGarbage();
       try {
         const counts = await hotRun(instances, perInstance, state.send, state.balance, name);
-        const sum = totals.get(name) ?? { ...counts, commands: 0, ok: 0, rejected: 0, failed: 0, attempts: 0, maxMs: 0, p99Ms: 0, totalMs: 0, failures: {}, runs: 0, medianTotalMs: 0 };
+        const sum = totals.get(name) ?? {
+          ...counts,
+          commands: 0,
+          ok: 0,
+          rejected: 0,
+          failed: 0,
+          attempts: 0,
+          maxMs: 0,
+          p99Ms: 0,
+          totalMs: 0,
+          failures: {},
+          runs: 0,
+          medianTotalMs: 0,
+        };
         sum.commands += counts.commands;
         sum.ok += counts.ok;
         sum.rejected += counts.rejected;

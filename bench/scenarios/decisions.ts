@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import { CommandBus, InMemoryEventStore, mnemeModule } from 'mneme';
-import { BankAccount, CreditForTransfer, DebitForTransfer, Deposit, OpenAccount } from '../../examples/bank-account/domain.js';
+import {
+  BankAccount,
+  CreditForTransfer,
+  DebitForTransfer,
+  Deposit,
+  OpenAccount,
+} from '../../examples/bank-account/domain.js';
 import { AtomicTransfers, TransferMoney } from '../../examples/bank-account/atomic-transfers.js';
 import { alternateRepeatable, type Repeatable } from '../harness.js';
 import { scenarioReport, type ScenarioReport } from '../results.js';
@@ -19,7 +25,9 @@ const ONE_DECISION = 'Mneme, one @Decides transfer (both streams, one commit)';
 export async function decisionsScenario(settings: BenchSettings): Promise<ScenarioReport> {
   const setUp = async (prefix: string) => {
     const container = new Container();
-    container.load(mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore: new InMemoryEventStore() }));
+    container.load(
+      mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore: new InMemoryEventStore() }),
+    );
     const bus = container.get(CommandBus);
     const [a, b] = [`${prefix}-a`, `${prefix}-b`];
     for (const id of [a, b]) {
@@ -52,5 +60,12 @@ export async function decisionsScenario(settings: BenchSettings): Promise<Scenar
     },
   ];
   const times = await alternateRepeatable(variants, settings.rounds, settings.sliceMs);
-  return scenarioReport('decisions', '9. A transfer: one decision across both accounts vs two single-aggregate commands (in memory, cache on)', 'transfer', 1, times, [TWO_COMMANDS]);
+  return scenarioReport(
+    'decisions',
+    '9. A transfer: one decision across both accounts vs two single-aggregate commands (in memory, cache on)',
+    'transfer',
+    1,
+    times,
+    [TWO_COMMANDS],
+  );
 }

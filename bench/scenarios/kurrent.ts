@@ -31,14 +31,22 @@ export async function kurrentScenarios(settings: BenchSettings): Promise<Scenari
   const client = KurrentDBClient.connectionString(emulator.connectionString);
   const store = new KurrentEventStore(client);
   try {
-    return [await appends(settings, client, store), await reads(settings, client, store), await commands(settings, client, store)];
+    return [
+      await appends(settings, client, store),
+      await reads(settings, client, store),
+      await commands(settings, client, store),
+    ];
   } finally {
     await client.dispose();
     await emulator.close();
   }
 }
 
-async function appends(settings: BenchSettings, client: KurrentDBClient, store: KurrentEventStore): Promise<ScenarioReport> {
+async function appends(
+  settings: BenchSettings,
+  client: KurrentDBClient,
+  store: KurrentEventStore,
+): Promise<ScenarioReport> {
   const count = settings.kurrentAppends;
   const fresh = async () => `bench-${randomUUID()}`;
   const raw: Batch<string, void> = {
@@ -46,7 +54,9 @@ async function appends(settings: BenchSettings, client: KurrentDBClient, store: 
     setup: fresh,
     run: async (stream) => {
       for (let i = 0; i < count; i++) {
-        await client.appendToStream(stream, jsonEvent({ type: 'Bench.Happened', data: { i } }), { streamState: i === 0 ? 'no_stream' : BigInt(i - 1) });
+        await client.appendToStream(stream, jsonEvent({ type: 'Bench.Happened', data: { i } }), {
+          streamState: i === 0 ? 'no_stream' : BigInt(i - 1),
+        });
       }
     },
   };
@@ -55,7 +65,9 @@ async function appends(settings: BenchSettings, client: KurrentDBClient, store: 
     setup: fresh,
     run: async (stream) => {
       for (let i = 0; i < count; i++) {
-        await store.appendToStream(stream, [{ type: 'Bench.Happened', data: { i } }], { expectedRevision: i === 0 ? 'no_stream' : BigInt(i - 1) });
+        await store.appendToStream(stream, [{ type: 'Bench.Happened', data: { i } }], {
+          expectedRevision: i === 0 ? 'no_stream' : BigInt(i - 1),
+        });
       }
     },
   };
@@ -70,11 +82,18 @@ async function appends(settings: BenchSettings, client: KurrentDBClient, store: 
   );
 }
 
-async function reads(settings: BenchSettings, client: KurrentDBClient, store: KurrentEventStore): Promise<ScenarioReport> {
+async function reads(
+  settings: BenchSettings,
+  client: KurrentDBClient,
+  store: KurrentEventStore,
+): Promise<ScenarioReport> {
   const length = settings.kurrentReadLength;
   const stream = `bench-long-${randomUUID()}`;
   for (let i = 0; i < length; i += 500) {
-    await store.appendToStream(stream, Array.from({ length: Math.min(500, length - i) }, (_, j) => ({ type: 'Bench.Happened', data: { i: i + j } })));
+    await store.appendToStream(
+      stream,
+      Array.from({ length: Math.min(500, length - i) }, (_, j) => ({ type: 'Bench.Happened', data: { i: i + j } })),
+    );
   }
   const times = await alternateRepeatable(
     [
@@ -98,7 +117,14 @@ async function reads(settings: BenchSettings, client: KurrentDBClient, store: Ku
     settings.kurrentRounds,
     settings.sliceMs,
   );
-  return scenarioReport('kurrent-reads', `4b. Read a ${length.toLocaleString('en-US')}-event stream (Kurrent emulator)`, 'event', length, times, [RAW_READ]);
+  return scenarioReport(
+    'kurrent-reads',
+    `4b. Read a ${length.toLocaleString('en-US')}-event stream (Kurrent emulator)`,
+    'event',
+    length,
+    times,
+    [RAW_READ],
+  );
 }
 
 /** The raw client's version of a Deposit: read the stream, fold it, check, append at the revision read. */
@@ -123,10 +149,16 @@ async function rawDeposit(client: KurrentDBClient, stream: string, accountId: st
     revision = event.revision;
   }
   if (!opened || balance < 0) throw new Error('Account not open');
-  await client.appendToStream(stream, jsonEvent({ type: DEPOSITED, data: { accountId, amount: 1 } }), { streamState: revision });
+  await client.appendToStream(stream, jsonEvent({ type: DEPOSITED, data: { accountId, amount: 1 } }), {
+    streamState: revision,
+  });
 }
 
-async function commands(settings: BenchSettings, client: KurrentDBClient, store: KurrentEventStore): Promise<ScenarioReport> {
+async function commands(
+  settings: BenchSettings,
+  client: KurrentDBClient,
+  store: KurrentEventStore,
+): Promise<ScenarioReport> {
   const count = settings.kurrentCommands;
   const container = new Container();
   container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store }));
@@ -135,7 +167,11 @@ async function commands(settings: BenchSettings, client: KurrentDBClient, store:
     name: RAW_COMMAND,
     setup: async () => {
       const id = randomUUID();
-      await client.appendToStream(`BankAccount-${id}`, jsonEvent({ type: OPENED, data: { accountId: id, owner: 'Ada' } }), { streamState: 'no_stream' });
+      await client.appendToStream(
+        `BankAccount-${id}`,
+        jsonEvent({ type: OPENED, data: { accountId: id, owner: 'Ada' } }),
+        { streamState: 'no_stream' },
+      );
       return id;
     },
     run: async (id) => {

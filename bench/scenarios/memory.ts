@@ -68,7 +68,9 @@ export async function memoryScenario(settings: BenchSettings): Promise<ScenarioR
     for (; length < target; length += Math.min(10_000, target - length)) {
       // What Mneme itself stores, as in the replay scenario: deposits at their current schema (see the README on upcasting).
       const batch = accountHistory(id, Math.min(10_000, target - length), length).map((event) =>
-        event.type === DEPOSITED ? { ...event, data: { ...event.data, currency: 'EUR' }, metadata: { schemaVersion: 2 } } : event,
+        event.type === DEPOSITED
+          ? { ...event, data: { ...event.data, currency: 'EUR' }, metadata: { schemaVersion: 2 } }
+          : event,
       );
       await store.appendToStream(`BenchMemory-${id}`, batch);
     }
@@ -80,7 +82,8 @@ export async function memoryScenario(settings: BenchSettings): Promise<ScenarioR
     const account = await repository.load(SampledAccount, id);
     const ms = performance.now() - start;
     const maxTimerDelayMs = stopWatching();
-    if (account.balance !== balanceAfter(length)) throw new Error(`replayed a balance of ${account.balance}, expected ${balanceAfter(length)}`);
+    if (account.balance !== balanceAfter(length))
+      throw new Error(`replayed a balance of ${account.balance}, expected ${balanceAfter(length)}`);
     entries.push({
       scenario: 'memory',
       variant: `Mneme repository.load, ${length.toLocaleString('en-US')} events`,

@@ -27,13 +27,16 @@ export async function replayScenario(settings: BenchSettings): Promise<ScenarioR
   const json = new JsonEventStore();
   json.append(stream, history);
   const emmett = emmettStore();
-  for (let i = 0; i < length; i += 1000) await emmett.appendToStream(stream, asEmmettEvents(history.slice(i, i + 1000)));
+  for (let i = 0; i < length; i += 1000)
+    await emmett.appendToStream(stream, asEmmettEvents(history.slice(i, i + 1000)));
   const nest = new NestAccountRepository();
   nest.append(stream, history);
   // What Mneme itself stores: deposits at their current schema (version 2, with the currency).
   const mnemeStore = new InMemoryEventStore();
   const current = history.map((event) =>
-    event.type === DEPOSITED ? { ...event, data: { ...event.data, currency: 'EUR' }, metadata: { schemaVersion: 2 } } : event,
+    event.type === DEPOSITED
+      ? { ...event, data: { ...event.data, currency: 'EUR' }, metadata: { schemaVersion: 2 } }
+      : event,
   );
   for (let i = 0; i < length; i += 1000) await mnemeStore.appendToStream(stream, current.slice(i, i + 1000));
   const repository = new AggregateRepository(mnemeStore);
@@ -45,7 +48,10 @@ export async function replayScenario(settings: BenchSettings): Promise<ScenarioR
   const variants: (Repeatable & { balance: () => Promise<number> })[] = [
     { name: HAND_OBJECTS, balance: async () => foldAccount(await objects.read(stream)).balance },
     { name: HAND_JSON, balance: async () => (await json.fold(stream)).balance },
-    { name: EMMETT, balance: async () => (await emmett.aggregateStream(stream, { evolve, initialState })).state.balance },
+    {
+      name: EMMETT,
+      balance: async () => (await emmett.aggregateStream(stream, { evolve, initialState })).state.balance,
+    },
     { name: NEST, balance: async () => (await nest.load(stream)).balance },
     { name: MNEME, balance: async () => (await repository.load(BankAccount, id)).balance },
     { name: MNEME_UPCAST, balance: async () => (await v1Repository.load(BankAccount, id)).balance },
@@ -54,7 +60,8 @@ export async function replayScenario(settings: BenchSettings): Promise<ScenarioR
   // Every variant must fold the history it was given, or its time means nothing.
   for (const variant of variants) {
     const balance = await variant.balance();
-    if (balance !== balanceAfter(length)) throw new Error(`${variant.name} replayed a balance of ${balance}, expected ${balanceAfter(length)}`);
+    if (balance !== balanceAfter(length))
+      throw new Error(`${variant.name} replayed a balance of ${balance}, expected ${balanceAfter(length)}`);
   }
   const times = await alternateRepeatable(variants, settings.rounds, settings.sliceMs);
   return scenarioReport(

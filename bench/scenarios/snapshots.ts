@@ -20,7 +20,10 @@ export async function snapshotScenario(settings: BenchSettings): Promise<Scenari
   await store.appendToStream(stream, [serializeEvent(new AccountOpened(id, 'Ada'))]);
   for (let written = 1; written < events; written += 5_000) {
     const batch = Math.min(5_000, events - written);
-    await store.appendToStream(stream, Array.from({ length: batch }, () => serializeEvent(new Deposited(id, 1))));
+    await store.appendToStream(
+      stream,
+      Array.from({ length: batch }, () => serializeEvent(new Deposited(id, 1))),
+    );
   }
   const fullReplay = new AggregateRepository(store, { snapshots: false, cache: false });
   const withSnapshots = new AggregateRepository(store, { cache: false });
@@ -31,7 +34,8 @@ export async function snapshotScenario(settings: BenchSettings): Promise<Scenari
 
   const checked = (repository: AggregateRepository) => async () => {
     const loaded = await repository.load(BankAccount, id);
-    if (loaded.balance !== events) throw new Error(`wrong balance ${loaded.balance} after a load of ${events + 1} events`);
+    if (loaded.balance !== events)
+      throw new Error(`wrong balance ${loaded.balance} after a load of ${events + 1} events`);
   };
   const variants: Repeatable[] = [
     { name: FULL_REPLAY, run: checked(fullReplay) },

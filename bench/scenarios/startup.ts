@@ -19,7 +19,8 @@ const CHILD = fileURLToPath(new URL('../fresh/child.js', import.meta.url));
 /** One fresh process in `mode`; its JSON line. */
 function child(mode: string): Record<string, number> {
   const result = spawnSync(process.execPath, [CHILD, mode], { encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`bench child '${mode}' failed (${result.status ?? result.signal}): ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`bench child '${mode}' failed (${result.status ?? result.signal}): ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
@@ -31,7 +32,10 @@ function alternateChildren(modes: readonly string[], rounds: number): Map<string
     for (const mode of [...modes.slice(start), ...modes.slice(0, start)]) samples.get(mode)!.push(child(mode));
   }
   return new Map(
-    [...samples].map(([mode, list]) => [mode, Object.fromEntries(Object.keys(list[0]!).map((key) => [key, median(list.map((s) => s[key]!))]))]),
+    [...samples].map(([mode, list]) => [
+      mode,
+      Object.fromEntries(Object.keys(list[0]!).map((key) => [key, median(list.map((s) => s[key]!))])),
+    ]),
   );
 }
 
@@ -42,8 +46,17 @@ function alternateChildren(modes: readonly string[], rounds: number): Map<string
  */
 export async function startupScenarios(settings: BenchSettings): Promise<ScenarioReport[]> {
   const rounds = settings.quick ? 3 : 9;
-  const importModes = ['empty', 'import:mneme', 'import:mneme-own', 'import:@event-driven-io/emmett', ...MNEME_DEPENDENCIES.map((d) => `import:${d}`)];
-  const medians = alternateChildren(['first-execute:mneme', 'first-execute:emmett', 'jit-cold:mneme', 'jit-cold:emmett', ...importModes], rounds);
+  const importModes = [
+    'empty',
+    'import:mneme',
+    'import:mneme-own',
+    'import:@event-driven-io/emmett',
+    ...MNEME_DEPENDENCIES.map((d) => `import:${d}`),
+  ];
+  const medians = alternateChildren(
+    ['first-execute:mneme', 'first-execute:emmett', 'jit-cold:mneme', 'jit-cold:emmett', ...importModes],
+    rounds,
+  );
   const get = (mode: string, key: string) => medians.get(mode)![key]!;
 
   const firstExecute = scenarioReport(

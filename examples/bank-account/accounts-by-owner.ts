@@ -34,7 +34,9 @@ export class AccountsByOwner {
 
   /** The owner's accounts, in the order they were opened. */
   accountsOf(owner: string): AccountSummary[] {
-    return [...this.#accounts].filter(([, account]) => account.owner === owner).map(([accountId, { balance }]) => ({ accountId, balance }));
+    return [...this.#accounts]
+      .filter(([, account]) => account.owner === owner)
+      .map(([accountId, { balance }]) => ({ accountId, balance }));
   }
 
   #account(accountId: string) {

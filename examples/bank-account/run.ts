@@ -113,7 +113,10 @@ export async function runBankAccountExample(
   await bus.execute(new Deposit(savingsId, 250));
   await projections.catchUp();
   const ours = new Set([accountId, savingsId]); // a shared server also holds other runs' accounts
-  const adas = container.get(AccountsByOwner).accountsOf('Ada').filter((summary) => ours.has(summary.accountId));
+  const adas = container
+    .get(AccountsByOwner)
+    .accountsOf('Ada')
+    .filter((summary) => ours.has(summary.accountId));
   say(`Accounts by owner (read model): Ada -> ${adas.map((a) => `${a.accountId}: ${a.balance}`).join(', ')}`);
 
   // A transfer decided across both accounts at once (atomic-transfers.ts): one commit, both or neither.
@@ -132,7 +135,8 @@ export async function runBankAccountExample(
     { id: `${accountId}-t2`, to: closed, amount: 25, label: "Transfer of 25 from Alan to Carol's closed account" },
     { id: `${accountId}-t3`, to: bob, amount: 5000, label: 'Transfer of 5000 from Alan to Bob (needs an approval)' },
   ];
-  for (const transfer of transfers) await bus.execute(new RequestTransfer(transfer.id, alan, transfer.to, transfer.amount));
+  for (const transfer of transfers)
+    await bus.execute(new RequestTransfer(transfer.id, alan, transfer.to, transfer.amount));
   await projections.catchUp();
   clockSkewMs += APPROVAL_TIMEOUT_MS; // 15 minutes pass without an approval
   await projections.catchUp();
@@ -149,7 +153,11 @@ export async function runBankAccountExample(
 }
 
 /** The transfer as one decision over both accounts, in a container of its own (a store without multi-stream appends can't run it). */
-async function runAtomicTransfers(eventStore: NonNullable<MnemeModuleOptions['eventStore']>, prefix: string, say: (line: string) => void): Promise<void> {
+async function runAtomicTransfers(
+  eventStore: NonNullable<MnemeModuleOptions['eventStore']>,
+  prefix: string,
+  say: (line: string) => void,
+): Promise<void> {
   const container = new Container();
   container.load(mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore }));
   try {
@@ -171,7 +179,10 @@ async function atomicTransfers(container: Container, prefix: string, say: (line:
   await bus.execute(new OpenAccount(eve, 'Eve'));
   const done = await bus.execute(new TransferMoney(`${prefix}a1`, dora, eve, 30));
   const repository = container.get(AggregateRepository);
-  const balances = async () => (await Promise.all([dora, eve].map((id) => repository.load(BankAccount, id)))).map((a) => `${a.owner} ${a.balance}`).join(', ');
+  const balances = async () =>
+    (await Promise.all([dora, eve].map((id) => repository.load(BankAccount, id))))
+      .map((a) => `${a.owner} ${a.balance}`)
+      .join(', ');
   say(`Atomic transfer of 30 from Dora to Eve: ${done.events.length} events in one commit, ${await balances()}`);
   try {
     await bus.execute(new TransferMoney(`${prefix}a2`, dora, eve, 500));

@@ -141,7 +141,11 @@ export class MoneyTransfers extends ProcessManagerRoot {
 
   @On(TransferCredited, { processId: (event: TransferCredited) => event.transferId })
   credited(event: TransferCredited) {
-    this.send(event.refund ? new FinishTransfer(event.transferId, 'compensated', this.reason) : new FinishTransfer(event.transferId, 'completed'));
+    this.send(
+      event.refund
+        ? new FinishTransfer(event.transferId, 'compensated', this.reason)
+        : new FinishTransfer(event.transferId, 'completed'),
+    );
     this.stage = 'finished';
     this.complete();
   }
@@ -162,7 +166,9 @@ export class MoneyTransfers extends ProcessManagerRoot {
   @On(ApprovalTimedOut)
   timedOut(event: ApprovalTimedOut) {
     if (this.stage !== 'awaiting approval') return;
-    this.send(new FinishTransfer(event.transferId, 'timed out', `no approval within ${APPROVAL_TIMEOUT_MS / 60000} minutes`));
+    this.send(
+      new FinishTransfer(event.transferId, 'timed out', `no approval within ${APPROVAL_TIMEOUT_MS / 60000} minutes`),
+    );
     this.complete();
   }
 }

@@ -1,4 +1,10 @@
-import { getAggregateMetadataChain, getEventTypeMetadata, type AggregateClass, type Class, type HandlesOptions } from '../../decorators/index.js';
+import {
+  getAggregateMetadataChain,
+  getEventTypeMetadata,
+  type AggregateClass,
+  type Class,
+  type HandlesOptions,
+} from '../../decorators/index.js';
 import { DuplicateHandlerError } from '../errors/command-errors.js';
 import { InvalidAggregateError } from '../errors/aggregate-errors.js';
 

@@ -132,7 +132,10 @@ function applyEvent(aggregate: AggregateRoot, event: object): void {
 export function assertAggregateClass(type: unknown): void {
   if (typeof type !== 'function' || !(type.prototype instanceof AggregateRoot)) {
     const name = typeof type === 'function' && type.name ? type.name : describeValue(type);
-    throw new InvalidAggregateError(name, `it does not extend AggregateRoot: declare it as class ${name} extends AggregateRoot`);
+    throw new InvalidAggregateError(
+      name,
+      `it does not extend AggregateRoot: declare it as class ${name} extends AggregateRoot`,
+    );
   }
 }
 

@@ -24,13 +24,19 @@ export function setHistoryStart(aggregate: AggregateRoot, start: HistoryStart | 
 
 /** After `recorded` was applied: the start, if the history was empty until now. */
 export function noteApplied(aggregate: AggregateRoot, recorded: RecordedEvent): void {
-  if (aggregateInternals.historyStart(aggregate) === null) aggregateInternals.setHistoryStart(aggregate, { revision: recorded.revision, id: recorded.id });
+  if (aggregateInternals.historyStart(aggregate) === null)
+    aggregateInternals.setHistoryStart(aggregate, { revision: recorded.revision, id: recorded.id });
 }
 
 /** The stream's first event as it reads now (one event read, by pages where the store has them), or null when it reads as empty. */
 export async function firstEventOf(store: EventStore, streamName: string): Promise<HistoryStart | null> {
   let first: HistoryStart | null = null;
-  await readRecords(store, streamName, (recorded) => void (first ??= { revision: recorded.revision, id: recorded.id }), { maxCount: 1 });
+  await readRecords(
+    store,
+    streamName,
+    (recorded) => void (first ??= { revision: recorded.revision, id: recorded.id }),
+    { maxCount: 1 },
+  );
   return first;
 }
 

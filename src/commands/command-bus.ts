@@ -5,7 +5,13 @@ import { serializeEvent } from '../events/event-serializer.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import type { CommandContext, CommandInterceptor, CommandResult } from './command-interceptor.js';
 import { CommandTimeoutError } from '../errors/command-errors.js';
-import { COMMAND_DEADLINE, CommandDeadline, DEFAULT_COMMAND_TIMEOUT_MS, checkTimeoutMs, deadlineOf } from './command-deadline.js';
+import {
+  COMMAND_DEADLINE,
+  CommandDeadline,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  checkTimeoutMs,
+  deadlineOf,
+} from './command-deadline.js';
 import { commandTimeoutMs, resolveCommandStamp, type CommandOptions } from './command-options.js';
 import { commandClassOf, type CommandRouter } from './command-router.js';
 import type { EventsOf, KnownCommand } from './command-types.js';
@@ -38,7 +44,10 @@ export class CommandBus {
     options: CommandBusOptions = {},
   ) {
     this.#deciders = options.deciders;
-    this.#timeoutMs = options.timeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : checkTimeoutMs(options.timeoutMs, 'commandTimeoutMs');
+    this.#timeoutMs =
+      options.timeoutMs === undefined
+        ? DEFAULT_COMMAND_TIMEOUT_MS
+        : checkTimeoutMs(options.timeoutMs, 'commandTimeoutMs');
   }
 
   /**
@@ -52,7 +61,10 @@ export class CommandBus {
     // two microtask turns more per command); what throws here still rejects the returned promise.
     try {
       const decision = this.#deciders?.find(commandClassOf(command));
-      if (decision) return this.#executeDecision(command, decision.route, decision.instance, options) as Promise<CommandResult<EventsOf<C>>>;
+      if (decision)
+        return this.#executeDecision(command, decision.route, decision.instance, options) as Promise<
+          CommandResult<EventsOf<C>>
+        >;
       const { route, aggregateId, streamName } = this.router.route(command);
       const stamp = resolveCommandStamp(options);
       const timeoutMs = commandTimeoutMs(options, this.#timeoutMs);
@@ -71,7 +83,15 @@ export class CommandBus {
         attempt: 1,
         [COMMAND_DEADLINE]: new CommandDeadline(
           timeoutMs,
-          (deadline) => new CommandTimeoutError(route.handler.command.name, streamName, aggregateId, timeoutMs, context.attempt, deadline.lastError),
+          (deadline) =>
+            new CommandTimeoutError(
+              route.handler.command.name,
+              streamName,
+              aggregateId,
+              timeoutMs,
+              context.attempt,
+              deadline.lastError,
+            ),
         ),
       };
       const deadline = context[COMMAND_DEADLINE];
@@ -81,7 +101,9 @@ export class CommandBus {
         return interceptor.intercept(context, () => dispatch(index + 1));
       };
       // The events are those the handler's applier classes rebuild; their type is the caller's registry's.
-      return this.telemetry.command(context, () => deadline.bound(() => dispatch(0))) as Promise<CommandResult<EventsOf<C>>>;
+      return this.telemetry.command(context, () => deadline.bound(() => dispatch(0))) as Promise<
+        CommandResult<EventsOf<C>>
+      >;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -91,7 +113,12 @@ export class CommandBus {
    * A command decided across aggregates: the same chain, stamp and deadline; the context names every
    * aggregate (`streams`), the first one in the single-aggregate fields.
    */
-  #executeDecision<C extends object>(command: C, route: DecisionRoute, instance: object, options: CommandOptions | undefined): Promise<CommandResult> {
+  #executeDecision<C extends object>(
+    command: C,
+    route: DecisionRoute,
+    instance: object,
+    options: CommandOptions | undefined,
+  ): Promise<CommandResult> {
     const targets: DecisionTarget[] = decisionTargets(route, command);
     const stamp = resolveCommandStamp(options);
     const timeoutMs = commandTimeoutMs(options, this.#timeoutMs);
@@ -106,12 +133,24 @@ export class CommandBus {
       aggregateId: first.aggregateId,
       streamName: first.streamName,
       handlerName: route.name,
-      streams: Object.freeze(targets.map(({ key, aggregateType, aggregateId, streamName }) => Object.freeze({ key, aggregateType, aggregateId, streamName }))),
+      streams: Object.freeze(
+        targets.map(({ key, aggregateType, aggregateId, streamName }) =>
+          Object.freeze({ key, aggregateType, aggregateId, streamName }),
+        ),
+      ),
       metadata: stamp.metadata,
       attempt: 1,
       [COMMAND_DEADLINE]: new CommandDeadline(
         timeoutMs,
-        (deadline) => new CommandTimeoutError(route.command.name, first.streamName, first.aggregateId, timeoutMs, context.attempt, deadline.lastError),
+        (deadline) =>
+          new CommandTimeoutError(
+            route.command.name,
+            first.streamName,
+            first.aggregateId,
+            timeoutMs,
+            context.attempt,
+            deadline.lastError,
+          ),
       ),
     };
     const deadline = context[COMMAND_DEADLINE];
@@ -124,10 +163,18 @@ export class CommandBus {
   }
 
   /** One attempt: a fresh aggregate, replayed, decides; its events are saved at the revision read. */
-  async #attempt(context: CommandContext, route: ReturnType<CommandRouter['route']>['route'], idChosen: boolean): Promise<CommandResult> {
+  async #attempt(
+    context: CommandContext,
+    route: ReturnType<CommandRouter['route']>['route'],
+    idChosen: boolean,
+  ): Promise<CommandResult> {
     const { handler } = route;
     const deadline = deadlineOf(context);
-    const { aggregate, stored } = await this.repository.loadForCommand(route.aggregateType, context.aggregateId, context.commandId);
+    const { aggregate, stored } = await this.repository.loadForCommand(
+      route.aggregateType,
+      context.aggregateId,
+      context.commandId,
+    );
     if (stored) return resultOf(context, stored.events, stored.lastRevision);
     deadline?.check();
 
@@ -136,7 +183,12 @@ export class CommandBus {
       throw new AggregateNotFoundError(route.aggregateType.name, context.aggregateId, context.streamName);
     }
     if (expects === 'new' && aggregate.revision >= 0n) {
-      throw new AggregateAlreadyExistsError(route.aggregateType.name, context.aggregateId, context.streamName, aggregate.revision);
+      throw new AggregateAlreadyExistsError(
+        route.aggregateType.name,
+        context.aggregateId,
+        context.streamName,
+        aggregate.revision,
+      );
     }
 
     // Handlers take (command, context); the context is optional for them to declare.
@@ -152,7 +204,12 @@ export class CommandBus {
     // Another send of this id may have stored its events first: a chosen id, or an earlier attempt's append.
     const saved = await this.repository.saveCommand(
       aggregate,
-      { metadata: context.metadata, commandId: context.commandId, correlationId: context.correlationId, causationId: context.causationId },
+      {
+        metadata: context.metadata,
+        commandId: context.commandId,
+        correlationId: context.correlationId,
+        causationId: context.causationId,
+      },
       idChosen || context.attempt > 1,
     );
     return resultOf(context, saved.events, saved.nextExpectedRevision);
@@ -160,7 +217,13 @@ export class CommandBus {
 }
 
 function resultOf(context: CommandContext, events: readonly object[], nextExpectedRevision: bigint): CommandResult {
-  return { aggregateId: context.aggregateId, streamName: context.streamName, events, nextExpectedRevision, attempts: context.attempt };
+  return {
+    aggregateId: context.aggregateId,
+    streamName: context.streamName,
+    events,
+    nextExpectedRevision,
+    attempts: context.attempt,
+  };
 }
 
 function toEventList(returned: unknown): unknown[] {

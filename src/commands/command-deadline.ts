@@ -10,7 +10,10 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 /** A timeout option: a number of ms above 0, at most what `setTimeout` can wait. */
 export function checkTimeoutMs(value: unknown, path: string): number {
   if (typeof value !== 'number' || !(value > 0 && value <= MAX_DELAY_MS)) {
-    throw new InvalidConfigurationError(path, `expected a number of ms above 0 and at most ${MAX_DELAY_MS} (the longest setTimeout delay), got ${describeValue(value)}`);
+    throw new InvalidConfigurationError(
+      path,
+      `expected a number of ms above 0 and at most ${MAX_DELAY_MS} (the longest setTimeout delay), got ${describeValue(value)}`,
+    );
   }
   return value;
 }

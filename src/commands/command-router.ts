@@ -1,5 +1,10 @@
 import { getCommandMetadata, type AggregateClass, type Class } from '../../decorators/index.js';
-import { aggregateDefinition, categoryOf, streamNameFor, type HandlerDefinition } from '../aggregate/aggregate-definition.js';
+import {
+  aggregateDefinition,
+  categoryOf,
+  streamNameFor,
+  type HandlerDefinition,
+} from '../aggregate/aggregate-definition.js';
 import { assertAggregateClass, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { DuplicateHandlerError, HandlerNotFoundError, InvalidAggregateIdError } from '../errors/command-errors.js';
 import { InvalidCommandError } from '../errors/command-errors.js';
@@ -62,9 +67,12 @@ function idResolver(handler: HandlerDefinition): (command: object) => unknown {
   const property = getCommandMetadata(handler.command as Class)?.aggregateIdProperty;
   if (property === undefined) {
     return () => {
-      throw new InvalidAggregateIdError('the command class has no @AggregateId() property and its handler no id option', {
-        commandName: handler.command.name,
-      });
+      throw new InvalidAggregateIdError(
+        'the command class has no @AggregateId() property and its handler no id option',
+        {
+          commandName: handler.command.name,
+        },
+      );
     };
   }
   return (command) => (command as Record<string | symbol, unknown>)[property];
@@ -76,7 +84,8 @@ export function commandClassOf(command: unknown): Function {
     throw new InvalidCommandError(command, 'a command is an object, an instance of its command class');
   }
   const prototype: unknown = Object.getPrototypeOf(command);
-  if (prototype === null) throw new InvalidCommandError(command, 'it has no prototype (Object.create(null)), so it has no command class');
+  if (prototype === null)
+    throw new InvalidCommandError(command, 'it has no prototype (Object.create(null)), so it has no command class');
   if (prototype === Object.prototype) {
     throw new InvalidCommandError(command, 'a plain object has no command class; create the command with new');
   }

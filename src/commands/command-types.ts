@@ -18,7 +18,11 @@ type Registered = CommandEventMap[keyof CommandEventMap];
 type NothingRegistered = [keyof CommandEventMap] extends [never] ? true : false;
 
 /** A command the bus accepts: any object, or once `CommandEventMap` is augmented, a registered command. */
-export type KnownCommand = NothingRegistered extends true ? object : Registered extends { command: infer C extends object } ? C : never;
+export type KnownCommand = NothingRegistered extends true
+  ? object
+  : Registered extends { command: infer C extends object }
+    ? C
+    : never;
 
 /** The events a command can store: `object`, or its registered `events` (those of every entry its type matches). */
 export type EventsOf<C> = NothingRegistered extends true

@@ -38,16 +38,32 @@ export class DeciderTable {
 
   constructor(deciders: readonly unknown[], router: CommandRouter) {
     deciders.forEach((decider, index) => {
-      if (typeof decider !== 'function') throw new InvalidDeciderError(`#${index} (${describeValue(decider)})`, 'a decider is a class with @Decides methods');
+      if (typeof decider !== 'function')
+        throw new InvalidDeciderError(
+          `#${index} (${describeValue(decider)})`,
+          'a decider is a class with @Decides methods',
+        );
       const records = getDeciderRecords(decider);
-      if (records.length === 0) throw new InvalidDeciderError(decider.name, 'it has no @Decides method: mark one with @Decides(Command, { aggregates })');
+      if (records.length === 0)
+        throw new InvalidDeciderError(
+          decider.name,
+          'it has no @Decides method: mark one with @Decides(Command, { aggregates })',
+        );
       for (const record of records) {
         const name = `${decider.name}.${String(record.method)}`;
         checkOptions(record.options, `@Decides(${record.command.name}) on ${name}`, DECIDES_OPTIONS);
         const taken = this.#routes.get(record.command)?.name ?? router.handlerFor(record.command)?.name;
         if (taken !== undefined && taken !== name) throw new DuplicateHandlerError(record.command.name, [taken, name]);
-        const method = (decider.prototype as Record<string | symbol, unknown>)[record.method] as (...args: unknown[]) => unknown;
-        this.#routes.set(record.command, { command: record.command, deciderType: decider, name, method, aggregates: record.options.aggregates as (command: object) => unknown });
+        const method = (decider.prototype as Record<string | symbol, unknown>)[record.method] as (
+          ...args: unknown[]
+        ) => unknown;
+        this.#routes.set(record.command, {
+          command: record.command,
+          deciderType: decider,
+          name,
+          method,
+          aggregates: record.options.aggregates as (command: object) => unknown,
+        });
       }
     });
   }
@@ -67,13 +83,16 @@ export class DeciderTable {
  * checked before anything is read: `[AggregateClass, id]` pairs, each a different stream.
  */
 export function decisionTargets(route: DecisionRoute, command: object): DecisionTarget[] {
-  const fail = (reason: string, key?: string) => new InvalidDecisionAggregatesError(route.command.name, route.name, reason, key);
+  const fail = (reason: string, key?: string) =>
+    new InvalidDecisionAggregatesError(route.command.name, route.name, reason, key);
   const declared = route.aggregates(command);
-  if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) throw fail(`it returned ${describeValue(declared)}`);
+  if (typeof declared !== 'object' || declared === null || Array.isArray(declared))
+    throw fail(`it returned ${describeValue(declared)}`);
   const targets: DecisionTarget[] = [];
   const byStream = new Map<string, string>();
   for (const [key, ref] of Object.entries(declared)) {
-    if (!Array.isArray(ref) || ref.length !== 2) throw fail(`'${key}' is ${describeValue(ref)}, not [AggregateClass, id]`, key);
+    if (!Array.isArray(ref) || ref.length !== 2)
+      throw fail(`'${key}' is ${describeValue(ref)}, not [AggregateClass, id]`, key);
     const [aggregateType, aggregateId] = ref as [unknown, unknown];
     if (typeof aggregateType !== 'function' || !(aggregateType.prototype instanceof AggregateRoot)) {
       throw fail(`'${key}' names ${describeValue(aggregateType)}, not a class extending AggregateRoot`, key);
@@ -87,9 +106,15 @@ export function decisionTargets(route: DecisionRoute, command: object): Decision
       throw InvalidAggregateError.is(error) ? fail(`'${key}': ${error.message}`, key) : error;
     }
     const other = byStream.get(streamName.toLowerCase());
-    if (other !== undefined) throw fail(`'${other}' and '${key}' name the same stream '${streamName}' (load it once, under one key)`, key);
+    if (other !== undefined)
+      throw fail(`'${other}' and '${key}' name the same stream '${streamName}' (load it once, under one key)`, key);
     byStream.set(streamName.toLowerCase(), key);
-    targets.push({ key, aggregateType: aggregateType as new () => AggregateRootType, aggregateId: aggregateId as string, streamName });
+    targets.push({
+      key,
+      aggregateType: aggregateType as new () => AggregateRootType,
+      aggregateId: aggregateId as string,
+      streamName,
+    });
   }
   if (targets.length === 0) throw fail('it named no aggregate');
   return targets;

@@ -24,12 +24,15 @@ export async function attemptDecision(
   idChosen: boolean,
 ): Promise<CommandResult> {
   const deadline = deadlineOf(context);
-  const load = (target: DecisionTarget) => repository.loadForCommand(target.aggregateType, target.aggregateId, context.commandId);
+  const load = (target: DecisionTarget) =>
+    repository.loadForCommand(target.aggregateType, target.aggregateId, context.commandId);
   const loaded = await Promise.all(targets.map(load));
   if (loaded.some((one) => one.stored)) {
     // The streams are read one by one: one read before the command's commit may miss what a later
     // read shows. Those without its events are read again, after the commit the others show.
-    await Promise.all(loaded.map(async (one, index) => void (one.stored || (loaded[index] = await load(targets[index]!)))));
+    await Promise.all(
+      loaded.map(async (one, index) => void (one.stored || (loaded[index] = await load(targets[index]!)))),
+    );
     return resultOf(
       context,
       targets,
@@ -56,21 +59,35 @@ export async function attemptDecision(
   const saved = await saveDecision(
     repository,
     targets.map((target) => ({ aggregate: aggregates[target.key]!, streamName: target.streamName })),
-    { commandId: context.commandId, correlationId: context.correlationId, causationId: context.causationId, metadata: context.metadata },
+    {
+      commandId: context.commandId,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      metadata: context.metadata,
+    },
     idChosen || context.attempt > 1,
   );
   return resultOf(context, targets, saved);
 }
 
-function decidedPerTarget(route: DecisionRoute, targets: readonly DecisionTarget[], returned: unknown): { data: EventData; event: object }[][] {
+function decidedPerTarget(
+  route: DecisionRoute,
+  targets: readonly DecisionTarget[],
+  returned: unknown,
+): { data: EventData; event: object }[][] {
   const fail = (reason: string) => new InvalidDecisionError(route.command.name, route.name, reason);
   if (returned === undefined) return targets.map(() => []);
   if (typeof returned !== 'object' || returned === null || Array.isArray(returned)) {
-    throw fail(`it returned ${Array.isArray(returned) ? 'an array' : String(returned)}, not an object of events by key (${targets.map((t) => t.key).join(', ')})`);
+    throw fail(
+      `it returned ${Array.isArray(returned) ? 'an array' : String(returned)}, not an object of events by key (${targets.map((t) => t.key).join(', ')})`,
+    );
   }
   const keys = new Set(targets.map((target) => target.key));
   for (const key of Object.keys(returned)) {
-    if (!keys.has(key)) throw fail(`it returned events for '${key}', which its command does not declare (declared: ${[...keys].join(', ')})`);
+    if (!keys.has(key))
+      throw fail(
+        `it returned events for '${key}', which its command does not declare (declared: ${[...keys].join(', ')})`,
+      );
   }
   return targets.map((target) => {
     const events: unknown = (returned as Record<string, unknown>)[target.key];
@@ -80,11 +97,21 @@ function decidedPerTarget(route: DecisionRoute, targets: readonly DecisionTarget
   });
 }
 
-function resultOf(context: CommandContext, targets: readonly DecisionTarget[], saved: readonly DecisionStreamSaved[]): CommandResult {
+function resultOf(
+  context: CommandContext,
+  targets: readonly DecisionTarget[],
+  saved: readonly DecisionStreamSaved[],
+): CommandResult {
   const streams: Record<string, StreamOutcome> = {};
   targets.forEach((target, index) => {
     const { written, events, nextExpectedRevision } = saved[index]!;
-    streams[target.key] = Object.freeze({ aggregateId: target.aggregateId, streamName: target.streamName, written, events, nextExpectedRevision });
+    streams[target.key] = Object.freeze({
+      aggregateId: target.aggregateId,
+      streamName: target.streamName,
+      written,
+      events,
+      nextExpectedRevision,
+    });
   });
   return {
     aggregateId: context.aggregateId,

@@ -27,7 +27,8 @@ const COMMAND_ADVICE =
 
 /** Splits the one config object into the retry policy and the command's stamp, rejecting unknown keys (with "did you mean"). */
 export function resolveExecuteConfig(config: unknown): ResolvedExecuteConfig {
-  if (!isPlainObject(config)) throw new InvalidConfigurationError('config', `expected an options object, got ${describeValue(config)}`);
+  if (!isPlainObject(config))
+    throw new InvalidConfigurationError('config', `expected an options object, got ${describeValue(config)}`);
   checkKnownKeys(config, EXECUTE_CONFIG_KEYS, 'config');
   const retry: Record<string, unknown> = {};
   const options: Record<string, unknown> = {};
@@ -43,11 +44,20 @@ export function resolveExecuteConfig(config: unknown): ResolvedExecuteConfig {
 
 /** Refuses, before anything is read, a command that is not one and a store that is not one. */
 export function checkExecuteArguments(command: unknown, eventStore: unknown): void {
-  if (typeof command !== 'object' || command === null) throw new InvalidCommandError(command, 'a command is an object', COMMAND_ADVICE);
+  if (typeof command !== 'object' || command === null)
+    throw new InvalidCommandError(command, 'a command is an object', COMMAND_ADVICE);
   const missing = COMMAND_METHODS.filter((name) => typeof (command as Record<string, unknown>)[name] !== 'function');
-  if (missing.length > 0) throw new InvalidCommandError(command, `it has no ${missing.map((name) => `${name}()`).join(', ')}`, COMMAND_ADVICE);
+  if (missing.length > 0)
+    throw new InvalidCommandError(
+      command,
+      `it has no ${missing.map((name) => `${name}()`).join(', ')}`,
+      COMMAND_ADVICE,
+    );
   const store = eventStore as Partial<EventStore> | null | undefined;
   if (typeof store?.readStream !== 'function' || typeof store.appendToStream !== 'function') {
-    throw new InvalidConfigurationError('eventStore', `expected an EventStore (with readStream and appendToStream), got ${describeValue(eventStore)}`);
+    throw new InvalidConfigurationError(
+      'eventStore',
+      `expected an EventStore (with readStream and appendToStream), got ${describeValue(eventStore)}`,
+    );
   }
 }

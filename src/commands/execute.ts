@@ -78,11 +78,17 @@ export async function execute<E extends object, S extends AggregateState<E>>(
   checkExecuteArguments(command, eventStore);
   const streamName = command.eventStreamId();
   const problem = InvalidAggregateIdError.check(streamName);
-  if (problem) throw new InvalidAggregateIdError(`eventStreamId() returned an invalid stream id: ${problem}`, { value: streamName });
+  if (problem)
+    throw new InvalidAggregateIdError(`eventStreamId() returned an invalid stream id: ${problem}`, {
+      value: streamName,
+    });
   const initialState = cloneState(command.getState());
   let attempt = 1;
   const commandType = (command as object).constructor?.name || 'Command';
-  const deadline = new CommandDeadline(timeoutMs, (d) => new CommandTimeoutError(commandType, streamName, undefined, timeoutMs, attempt, d.lastError));
+  const deadline = new CommandDeadline(
+    timeoutMs,
+    (d) => new CommandTimeoutError(commandType, streamName, undefined, timeoutMs, attempt, d.lastError),
+  );
 
   return deadline.bound(() =>
     retryCommand(
@@ -142,7 +148,10 @@ function applyTo<E, S extends AggregateState<E>>(state: S, event: E): S {
   if (next === undefined) return state;
   if (typeof next !== 'object' || next === null || typeof (next as Partial<S>).apply !== 'function') {
     const type = (state as object).constructor?.name || 'state';
-    throw new InvalidAggregateError(type, `apply() returned ${describeValue(next)}; it must return the state (this, or a new state with apply())`);
+    throw new InvalidAggregateError(
+      type,
+      `apply() returned ${describeValue(next)}; it must return the state (this, or a new state with apply())`,
+    );
   }
   return next as S;
 }
@@ -153,7 +162,9 @@ function applyTo<E, S extends AggregateState<E>>(state: S, event: E): S {
  */
 function serializeAll(events: unknown): EventData[] {
   if (!Array.isArray(events)) {
-    throw new InvalidEventError(`handle() must return an array of events, got ${events === undefined ? 'undefined' : describeValue(events)}`);
+    throw new InvalidEventError(
+      `handle() must return an array of events, got ${events === undefined ? 'undefined' : describeValue(events)}`,
+    );
   }
   const length = events.length;
   const serialized = new Array<EventData>(length);

@@ -57,10 +57,12 @@ async function retryAfter<T>(
     let reason: RetryReason;
     let backoff: BackoffPolicy;
     if (ConcurrencyError.is(error)) {
-      if (retries.conflict >= policy.maxRetries) throw new MaxRetriesExceededError(error.streamName, attemptNumber, error);
+      if (retries.conflict >= policy.maxRetries)
+        throw new MaxRetriesExceededError(error.streamName, attemptNumber, error);
       [reason, backoff] = ['conflict', policy];
     } else if (policy.transient !== false && EventStoreUnavailableError.is(error)) {
-      if (retries.transient >= policy.transient.maxRetries) throw new TransientRetriesExceededError(attemptNumber, error);
+      if (retries.transient >= policy.transient.maxRetries)
+        throw new TransientRetriesExceededError(attemptNumber, error);
       [reason, backoff] = ['transient', policy.transient];
     } else {
       throw error;
@@ -71,7 +73,9 @@ async function retryAfter<T>(
       deadline.check();
     }
     const retry = ++retries[reason];
-    const delayMs = deadline ? Math.min(backoffDelayMs(backoff, retry - 1, hooks.random), deadline.remainingMs()) : backoffDelayMs(backoff, retry - 1, hooks.random);
+    const delayMs = deadline
+      ? Math.min(backoffDelayMs(backoff, retry - 1, hooks.random), deadline.remainingMs())
+      : backoffDelayMs(backoff, retry - 1, hooks.random);
     const notice: RetryNotice = { reason, attempt: attemptNumber, retry, delayMs, error: error as Error };
     hooks.onRetry?.(notice);
     policy.onRetry?.(notice);

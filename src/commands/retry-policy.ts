@@ -81,7 +81,10 @@ export const RETRY_OPTION_KEYS: readonly string[] = [...BACKOFF_KEYS, 'transient
  */
 export function resolveRetryPolicy(options: RetryOptions = {}, path = 'retry'): RetryPolicy {
   if (!isPlainObject(options)) {
-    throw new InvalidConfigurationError(path, `expected an options object${path === 'retry' ? ' or false' : ''}, got ${describeValue(options)}`);
+    throw new InvalidConfigurationError(
+      path,
+      `expected an options object${path === 'retry' ? ' or false' : ''}, got ${describeValue(options)}`,
+    );
   }
   checkKnownKeys(options, RETRY_OPTION_KEYS, path);
   const { transient, onRetry } = options as RetryOptions;
@@ -100,7 +103,10 @@ function resolveTransient(transient: RetryOptions['transient'], path: string): B
   if (transient === false) return false;
   if (transient === undefined || transient === true) return DEFAULT_TRANSIENT_RETRY_POLICY;
   if (!isPlainObject(transient)) {
-    throw new InvalidConfigurationError(path, `expected an options object, true or false, got ${describeValue(transient)}`);
+    throw new InvalidConfigurationError(
+      path,
+      `expected an options object, true or false, got ${describeValue(transient)}`,
+    );
   }
   checkKnownKeys(transient, BACKOFF_KEYS, path);
   return Object.freeze(resolveBackoff(transient, DEFAULT_TRANSIENT_RETRY_POLICY, path));
@@ -121,10 +127,15 @@ function resolveBackoff(options: BackoffOptions, defaults: BackoffPolicy, path: 
   for (const key of ['initialDelayMs', 'maxDelayMs'] as const) {
     const delay = policy[key];
     if (typeof delay !== 'number' || !(delay >= 0 && delay <= MAX_DELAY_MS)) {
-      problems.push(`${key} must be a number from 0 to ${MAX_DELAY_MS} (the longest setTimeout delay), got ${describeValue(delay)}`);
+      problems.push(
+        `${key} must be a number from 0 to ${MAX_DELAY_MS} (the longest setTimeout delay), got ${describeValue(delay)}`,
+      );
     }
   }
-  if (typeof policy.backoffFactor !== 'number' || !(policy.backoffFactor >= 1 && Number.isFinite(policy.backoffFactor))) {
+  if (
+    typeof policy.backoffFactor !== 'number' ||
+    !(policy.backoffFactor >= 1 && Number.isFinite(policy.backoffFactor))
+  ) {
     problems.push(`backoffFactor must be a finite number >= 1, got ${describeValue(policy.backoffFactor)}`);
   }
   if (problems.length > 0) throw new InvalidConfigurationError(path, problems.join('; '));

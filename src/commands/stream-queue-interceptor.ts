@@ -36,16 +36,24 @@ export class StreamQueueInterceptor extends CommandInterceptor {
 
   intercept(context: CommandContext, next: () => Promise<CommandResult>): Promise<CommandResult> {
     const streams = context.streams;
-    if (streams === undefined || streams.length === 1) return this.#queued(context.streamName, next, deadlineOf(context));
+    if (streams === undefined || streams.length === 1)
+      return this.#queued(context.streamName, next, deadlineOf(context));
     // A command across aggregates holds every stream it touches, taken one by one in one fixed
     // order (by name), so two such commands never each hold a stream the other waits for.
     const names = streams.map((stream) => stream.streamName).sort();
     const deadline = deadlineOf(context);
-    const holdAll = names.reduceRight<() => Promise<CommandResult>>((inner, stream) => () => this.#queued(stream, inner, deadline), next);
+    const holdAll = names.reduceRight<() => Promise<CommandResult>>(
+      (inner, stream) => () => this.#queued(stream, inner, deadline),
+      next,
+    );
     return holdAll();
   }
 
-  #queued(stream: string, next: () => Promise<CommandResult>, deadline: CommandDeadline | undefined): Promise<CommandResult> {
+  #queued(
+    stream: string,
+    next: () => Promise<CommandResult>,
+    deadline: CommandDeadline | undefined,
+  ): Promise<CommandResult> {
     const waiting = this.#waiting.get(stream);
     // An idle stream (the usual case) runs at once: no promise is made for the queue itself.
     if (waiting === undefined) {
@@ -99,7 +107,11 @@ export class StreamQueueInterceptor extends CommandInterceptor {
     if (next < Infinity) this.#arm(line, next);
   }
 
-  #run(stream: string, next: () => Promise<CommandResult>, deadline: CommandDeadline | undefined): Promise<CommandResult> {
+  #run(
+    stream: string,
+    next: () => Promise<CommandResult>,
+    deadline: CommandDeadline | undefined,
+  ): Promise<CommandResult> {
     let running: Promise<CommandResult>;
     try {
       running = next();

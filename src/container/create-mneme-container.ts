@@ -21,7 +21,10 @@ export interface MnemeContainer {
  * `instances`: objects to bind as they are before the module loads (the NestJS module gives the
  * projections and interceptors Nest built, so they keep their Nest dependencies).
  */
-export function createMnemeContainer(options: MnemeModuleOptions = {}, instances?: ReadonlyMap<MnemeToken<object>, object>): MnemeContainer {
+export function createMnemeContainer(
+  options: MnemeModuleOptions = {},
+  instances?: ReadonlyMap<MnemeToken<object>, object>,
+): MnemeContainer {
   const container = new Container();
   for (const [type, instance] of instances ?? []) container.bind(type).toConstantValue(instance);
   container.load(mnemeModule(options));

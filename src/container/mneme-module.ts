@@ -118,37 +118,53 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
     checkModuleOptions(options);
     const router = new CommandRouter(options.aggregates ?? []);
     const deciders = new DeciderTable(options.deciders ?? [], router);
-    for (const type of deciders.deciderTypes as Newable<object>[]) if (!isBound(type)) bind(type).toSelf().inSingletonScope();
+    for (const type of deciders.deciderTypes as Newable<object>[])
+      if (!isBound(type)) bind(type).toSelf().inSingletonScope();
     for (const aggregate of options.aggregates ?? []) checkSnapshotState(aggregate);
     const telemetry = options.telemetry === false ? MnemeTelemetry.disabled : new MnemeTelemetry(options.telemetry);
     const retryInterceptor =
-      options.retry === false ? undefined : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry, { onRetry: telemetry.retried });
+      options.retry === false
+        ? undefined
+        : new ConcurrencyRetryInterceptor(options.retry === undefined ? {} : options.retry, {
+            onRetry: telemetry.retried,
+          });
     resolveAggregateCacheSize(options.aggregateCache); // a bad option fails container.load
-    const timeoutOption = options.commandTimeoutMs === undefined ? {} : { timeoutMs: checkTimeoutMs(options.commandTimeoutMs, 'commandTimeoutMs') };
+    const timeoutOption =
+      options.commandTimeoutMs === undefined
+        ? {}
+        : { timeoutMs: checkTimeoutMs(options.commandTimeoutMs, 'commandTimeoutMs') };
     const streamQueue = options.inProcessStreamQueue === false ? undefined : new StreamQueueInterceptor();
 
     bindEventStore(bind, options.eventStore);
     bind(MnemeTelemetry).toConstantValue(telemetry);
     bind(AggregateRepository)
-      .toDynamicValue((context) => new AggregateRepository(context.get(EventStore), {
-          logger: context.get(Logger),
-          telemetry,
-          ...(options.aggregateCache === undefined ? {} : { cache: options.aggregateCache }),
-        }))
+      .toDynamicValue(
+        (context) =>
+          new AggregateRepository(context.get(EventStore), {
+            logger: context.get(Logger),
+            telemetry,
+            ...(options.aggregateCache === undefined ? {} : { cache: options.aggregateCache }),
+          }),
+      )
       .inSingletonScope();
     bind(CommandRouter).toConstantValue(router);
     if (retryInterceptor) bind(ConcurrencyRetryInterceptor).toConstantValue(retryInterceptor);
     if (streamQueue) bind(StreamQueueInterceptor).toConstantValue(streamQueue);
 
     // Instances are used as given; classes are bound, so inversify can inject their dependencies.
-    const userInterceptors = (options.interceptors ?? []).map((interceptor, index): ((context: ResolutionContext) => CommandInterceptor) => {
-      if (interceptor instanceof CommandInterceptor) return () => interceptor;
-      if (typeof interceptor === 'function' && interceptor.prototype instanceof CommandInterceptor) {
-        if (!isBound(interceptor)) bind(interceptor).toSelf().inSingletonScope();
-        return (context) => context.get(interceptor);
-      }
-      throw new InvalidConfigurationError('interceptors', `item #${index} is neither a CommandInterceptor nor a class extending it`);
-    });
+    const userInterceptors = (options.interceptors ?? []).map(
+      (interceptor, index): ((context: ResolutionContext) => CommandInterceptor) => {
+        if (interceptor instanceof CommandInterceptor) return () => interceptor;
+        if (typeof interceptor === 'function' && interceptor.prototype instanceof CommandInterceptor) {
+          if (!isBound(interceptor)) bind(interceptor).toSelf().inSingletonScope();
+          return (context) => context.get(interceptor);
+        }
+        throw new InvalidConfigurationError(
+          'interceptors',
+          `item #${index} is neither a CommandInterceptor nor a class extending it`,
+        );
+      },
+    );
 
     bindProjections(bind, isBound, options, telemetry);
 
@@ -158,7 +174,13 @@ export function mnemeModule(options: MnemeModuleOptions = {}): ContainerModule {
         if (streamQueue) chain.push(streamQueue);
         if (retryInterceptor) chain.push(retryInterceptor);
         const bound = deciders.deciderTypes.length === 0 ? undefined : boundDeciders(deciders, context);
-        return new CommandBus(context.get(AggregateRepository), router, chain, telemetry, bound ? { ...timeoutOption, deciders: bound } : timeoutOption);
+        return new CommandBus(
+          context.get(AggregateRepository),
+          router,
+          chain,
+          telemetry,
+          bound ? { ...timeoutOption, deciders: bound } : timeoutOption,
+        );
       })
       .inSingletonScope();
   });
@@ -214,14 +236,21 @@ function bindProjections(
   bindRunner(bind, isBound, options, telemetry);
 }
 
-function bindLogger(bind: ContainerModuleLoadOptions['bind'], isBound: ContainerModuleLoadOptions['isBound'], logger: Logger | undefined): void {
+function bindLogger(
+  bind: ContainerModuleLoadOptions['bind'],
+  isBound: ContainerModuleLoadOptions['isBound'],
+  logger: Logger | undefined,
+): void {
   if (logger === undefined) {
     if (!isBound(Logger)) bind(Logger).toConstantValue(silentLogger);
     return;
   }
   const methods = ['debug', 'info', 'warn', 'error'] as const;
   if (typeof logger !== 'object' || logger === null || methods.some((method) => typeof logger[method] !== 'function')) {
-    throw new InvalidConfigurationError('logger', 'give an object with debug, info, warn and error methods (console fits)');
+    throw new InvalidConfigurationError(
+      'logger',
+      'give an object with debug, info, warn and error methods (console fits)',
+    );
   }
   bind(Logger).toConstantValue(adaptLogger(logger)); // pino takes (fields, message): adapted, so no field is lost
 }
@@ -241,7 +270,10 @@ function bindCheckpointStore(
   } else if (typeof option === 'function' && option.prototype instanceof CheckpointStore) {
     bind(CheckpointStore).to(option).inSingletonScope();
   } else {
-    throw new InvalidConfigurationError('checkpointStore', 'give a CheckpointStore instance or a class extending CheckpointStore');
+    throw new InvalidConfigurationError(
+      'checkpointStore',
+      'give a CheckpointStore instance or a class extending CheckpointStore',
+    );
   }
 }
 
@@ -252,7 +284,8 @@ function bindRunner(
   telemetry: MnemeTelemetry,
 ): void {
   const projections = options.projections ?? [];
-  if (!Array.isArray(projections)) throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
+  if (!Array.isArray(projections))
+    throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
   projections.forEach((projection, index) => {
     if (typeof projection !== 'function') {
       throw new InvalidConfigurationError('projections', `item #${index} is not a class`);
@@ -298,9 +331,11 @@ function checkProcessManagers(
   options: MnemeModuleOptions,
 ): Newable<ProcessManagerRoot>[] {
   const processManagers = options.processManagers ?? [];
-  if (!Array.isArray(processManagers)) throw new InvalidConfigurationError('processManagers', 'give an array of @ProcessManager classes');
+  if (!Array.isArray(processManagers))
+    throw new InvalidConfigurationError('processManagers', 'give an array of @ProcessManager classes');
   processManagers.forEach((type, index) => {
-    if (typeof type !== 'function') throw new InvalidConfigurationError('processManagers', `item #${index} is not a class`);
+    if (typeof type !== 'function')
+      throw new InvalidConfigurationError('processManagers', `item #${index} is not a class`);
     processManagerDefinition(type); // a class without @ProcessManager or @On fails container.load
     if (!isBound(type)) bind(type).toSelf().inSingletonScope();
   });
@@ -310,7 +345,10 @@ function checkProcessManagers(
   }
   const pollMs = options.timerPollMs;
   if (pollMs !== undefined && (typeof pollMs !== 'number' || !(pollMs >= 1) || pollMs > 2 ** 31 - 1)) {
-    throw new InvalidConfigurationError('timerPollMs', `expected a number of ms from 1 to 2^31-1, got ${describeValue(pollMs)}`);
+    throw new InvalidConfigurationError(
+      'timerPollMs',
+      `expected a number of ms from 1 to 2^31-1, got ${describeValue(pollMs)}`,
+    );
   }
   return processManagers;
 }

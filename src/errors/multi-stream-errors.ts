@@ -41,7 +41,8 @@ export class MultiStreamConcurrencyError extends ConcurrencyError {
 }
 
 function describeConflict({ streamName, role, expected, actual }: StreamConflict): string {
-  const show = (revision: ExpectedRevision | ActualRevision) => (typeof revision === 'bigint' ? `revision ${revision}` : revision);
+  const show = (revision: ExpectedRevision | ActualRevision) =>
+    typeof revision === 'bigint' ? `revision ${revision}` : revision;
   return `${role === 'check' ? 'check on' : 'append to'} '${streamName}' expected ${show(expected)}, found ${show(actual)}`;
 }
 

@@ -27,7 +27,10 @@ export class PersistentSubscriptionNotFoundError extends MnemeError {
     readonly group: string,
     options: MnemeErrorOptions = {},
   ) {
-    super(`Persistent subscription group '${group}' on '${streamName}' does not exist: create it with createGroup first (check the stream and group names).`, options);
+    super(
+      `Persistent subscription group '${group}' on '${streamName}' does not exist: create it with createGroup first (check the stream and group names).`,
+      options,
+    );
   }
 }
 
@@ -37,7 +40,8 @@ export class InvalidPersistentSubscriptionSettingsError extends InvalidConfigura
 }
 
 /** What ended a consumer's subscription. */
-export type PersistentSubscriptionDropReason = 'group updated' | 'group deleted' | 'subsystem restarted' | 'connection lost';
+export type PersistentSubscriptionDropReason =
+  'group updated' | 'group deleted' | 'subsystem restarted' | 'connection lost';
 
 /** A consumer was dropped by the store: the group was updated, deleted or restarted, or the connection went. */
 export class PersistentSubscriptionDroppedError extends MnemeError {

@@ -34,7 +34,9 @@ export class InvalidReadOptionsError extends MnemeError {
     readonly option: string,
     readonly reason: string,
   ) {
-    super(`Invalid '${option}' for reading a stream: ${reason}. Pass { fromRevision?: bigint >= 0n, direction?: 'forwards' | 'backwards', maxCount?: integer >= 0 }.`);
+    super(
+      `Invalid '${option}' for reading a stream: ${reason}. Pass { fromRevision?: bigint >= 0n, direction?: 'forwards' | 'backwards', maxCount?: integer >= 0 }.`,
+    );
   }
 }
 
@@ -111,8 +113,8 @@ export class EventStoreUnavailableError extends EventStoreError {
       message:
         options.message ??
         `Could not ${action(operation, streamName)}: the event store at ${target} is unavailable ` +
-        `(${trimPeriod(reason)}). This is transient: retry later, and check that the server is running and ` +
-        `reachable with this connection string. Re-sending an append with the same event ids will not write them twice.`,
+          `(${trimPeriod(reason)}). This is transient: retry later, and check that the server is running and ` +
+          `reachable with this connection string. Re-sending an append with the same event ids will not write them twice.`,
     });
   }
 }

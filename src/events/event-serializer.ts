@@ -83,7 +83,8 @@ function compileCodec(eventClass: Class): EventCodec | null {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
         // The unsafe keys spelled out: cheaper than a Set lookup on the per-event path.
-        if (key === '__proto__' || key === 'constructor' || key === 'prototype' || (checkSkipped && skipped.has(key))) continue;
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype' || (checkSkipped && skipped.has(key)))
+          continue;
         const value = fields[key];
         instance[key] = typeof value === 'object' && value !== null ? safeJsonCopy(value) : value;
       }
@@ -119,7 +120,13 @@ function upcastChecked(eventClass: Class, recorded: RecordedEvent): unknown {
 
 /** What stored event data must be: a JSON object (not an array, not bytes another producer wrote). */
 function isJsonObject(data: unknown): data is object {
-  return typeof data === 'object' && data !== null && !Array.isArray(data) && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer);
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    !Array.isArray(data) &&
+    !ArrayBuffer.isView(data) &&
+    !(data instanceof ArrayBuffer)
+  );
 }
 
 function checkIsObject(data: unknown): object {
@@ -188,7 +195,9 @@ export function serializeEvent(event: unknown, metadata?: Record<string, unknown
   const codec = codecOf(event);
   if (!codec) {
     const name = describeValue(event).replace(/^an? /, '');
-    throw new InvalidEventError(`${name === 'plain object' ? 'Object' : name} has no @EventType: decorate the class with @EventType('Stable.Name')`);
+    throw new InvalidEventError(
+      `${name === 'plain object' ? 'Object' : name} has no @EventType: decorate the class with @EventType('Stable.Name')`,
+    );
   }
   let snapshot: { data: Record<string, unknown>; shape: string };
   try {
@@ -199,7 +208,11 @@ export function serializeEvent(event: unknown, metadata?: Record<string, unknown
   }
   if (!codec.verified.has(snapshot.shape)) verifyRoundTrip(codec, event, snapshot);
   // No id: a command's events get deterministic ones when saved, others a random one then (or from the store).
-  return { type: codec.type, data: snapshot.data, metadata: { ...metadata, [SCHEMA_VERSION_KEY]: schemaVersionOf(event.constructor) } };
+  return {
+    type: codec.type,
+    data: snapshot.data,
+    metadata: { ...metadata, [SCHEMA_VERSION_KEY]: schemaVersionOf(event.constructor) },
+  };
 }
 
 /**
@@ -241,18 +254,27 @@ export function deserializeEvent(recorded: RecordedEvent): object {
         : error instanceof JsonProblem
           ? `its ${error.describe('data')}`
           : `${codec.eventClass.name} could not be built from it (${messageOf(error)})`;
-    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason, { cause: error });
+    throw new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason, {
+      cause: error,
+    });
   }
 }
 
 /** Stored type name -> its class's codec and schema version, checked against the registry on every use. */
-const decoders = new Map<string, { readonly eventClass: Class; readonly codec: EventCodec; readonly version: number }>();
+const decoders = new Map<
+  string,
+  { readonly eventClass: Class; readonly codec: EventCodec; readonly version: number }
+>();
 
 /**
  * The first time a class is serialized: build it back from its snapshot, as replay will, and
  * compare. A class that cannot come back equal is refused now, before anything is written.
  */
-function verifyRoundTrip(codec: EventCodec, event: object, { data, shape }: { data: Record<string, unknown>; shape: string }): void {
+function verifyRoundTrip(
+  codec: EventCodec,
+  event: object,
+  { data, shape }: { data: Record<string, unknown>; shape: string },
+): void {
   const name = codec.eventClass.name;
   let replayed: object;
   try {

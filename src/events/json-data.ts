@@ -48,7 +48,8 @@ function copyFields(object: object, dates: DateHandling, ancestors: object[]): R
         throw new JsonProblem(`a field named '${key}' is dropped on replay (it could change prototypes): rename it`);
       }
       const field = (object as Record<string, unknown>)[key];
-      const value = typeof field === 'string' || typeof field === 'boolean' ? field : copyValue(field, dates, ancestors);
+      const value =
+        typeof field === 'string' || typeof field === 'boolean' ? field : copyValue(field, dates, ancestors);
       if (value !== undefined) out[key] = value;
     }
   } catch (problem) {

@@ -10,7 +10,12 @@ interface Codec {
  * How an event differs from the instance replay builds from its snapshot, as a message saying what
  * to add; undefined when they are equal. Run once per class, the first time it is serialized.
  */
-export function findReplayDifference(codec: Codec, decided: object, replayed: object, root: string): string | undefined {
+export function findReplayDifference(
+  codec: Codec,
+  decided: object,
+  replayed: object,
+  root: string,
+): string | undefined {
   if (!codec.usesClassTransformer) {
     let again: Record<string, unknown>;
     try {
@@ -40,7 +45,12 @@ function describeDifference(difference: Difference | undefined): string | undefi
   if (decided instanceof Date && !(replayed instanceof Date)) {
     return `${path} is a Date, but replay gives back ${describeValue(replayed)}: declare ${field} with @Type(() => Date) (from class-transformer)`;
   }
-  if (typeof decided === 'object' && decided !== null && !Array.isArray(decided) && Object.getPrototypeOf(decided) !== Object.prototype) {
+  if (
+    typeof decided === 'object' &&
+    decided !== null &&
+    !Array.isArray(decided) &&
+    Object.getPrototypeOf(decided) !== Object.prototype
+  ) {
     const name = describeValue(decided).replace(/^an? /, '');
     return `${path} is a ${name}, but replay gives back ${describeValue(replayed)}: declare ${field} with @Type(() => ${name}) (from class-transformer)`;
   }
@@ -55,9 +65,17 @@ function describeDifference(difference: Difference | undefined): string | undefi
 function firstDifference(a: unknown, b: unknown, path: string): Difference | undefined {
   if (Object.is(a, b)) return undefined;
   if (a instanceof Date || b instanceof Date) {
-    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime() ? undefined : { path, decided: a, replayed: b };
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime()
+      ? undefined
+      : { path, decided: a, replayed: b };
   }
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  ) {
     return { path, decided: a, replayed: b };
   }
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -79,12 +97,20 @@ function firstDifference(a: unknown, b: unknown, path: string): Difference | und
 }
 
 /** The first field that is a class instance (or Date) when decided and something else on replay. */
-function firstClassDifference(decided: unknown, replayed: unknown, path: string, seen: Set<object>): Difference | undefined {
+function firstClassDifference(
+  decided: unknown,
+  replayed: unknown,
+  path: string,
+  seen: Set<object>,
+): Difference | undefined {
   if (typeof decided !== 'object' || decided === null || replayed === undefined || seen.has(decided)) return undefined;
   seen.add(decided);
   const prototype: unknown = Object.getPrototypeOf(decided);
   const isPlain = prototype === Object.prototype || prototype === null || Array.isArray(decided);
-  if (!isPlain && (typeof replayed !== 'object' || replayed === null || Object.getPrototypeOf(replayed) !== prototype)) {
+  if (
+    !isPlain &&
+    (typeof replayed !== 'object' || replayed === null || Object.getPrototypeOf(replayed) !== prototype)
+  ) {
     return { path, decided, replayed };
   }
   if (decided instanceof Date || typeof replayed !== 'object' || replayed === null) return undefined;

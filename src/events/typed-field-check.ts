@@ -12,7 +12,8 @@ export function findTypedFieldProblem(instance: object, type: Function, path: st
     if (value === undefined || value === null || metadata.options?.discriminator) continue;
     const expected = targetOf(metadata, instance);
     const fieldPath = `${path}.${metadata.propertyName}`;
-    if (metadata.reflectedType === Array && !Array.isArray(value)) return `${fieldPath}: expected an array, got ${describeValue(value)}`;
+    if (metadata.reflectedType === Array && !Array.isArray(value))
+      return `${fieldPath}: expected an array, got ${describeValue(value)}`;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const problem = checkOne(value[i], expected, `${fieldPath}[${i}]`);
@@ -39,7 +40,9 @@ function typedFields(type: Function): TypeMetadata[] {
 
 function targetOf(metadata: TypeMetadata, instance: object): unknown {
   try {
-    return metadata.typeFunction ? metadata.typeFunction({ newObject: instance, object: instance, property: metadata.propertyName }) : metadata.reflectedType;
+    return metadata.typeFunction
+      ? metadata.typeFunction({ newObject: instance, object: instance, property: metadata.propertyName })
+      : metadata.reflectedType;
   } catch {
     return undefined;
   }
@@ -53,7 +56,13 @@ function checkOne(value: unknown, expected: unknown, path: string): string | und
   if (expected === Number) {
     return typeof value === 'number' && Number.isFinite(value) ? undefined : `${path}: not a number`;
   }
-  if (typeof expected !== 'function' || expected === String || expected === Boolean || expected === Object || expected === Array) {
+  if (
+    typeof expected !== 'function' ||
+    expected === String ||
+    expected === Boolean ||
+    expected === Object ||
+    expected === Array
+  ) {
     return undefined;
   }
   if (!(value instanceof expected)) return `${path}: expected a ${expected.name}, got ${describeValue(value)}`;

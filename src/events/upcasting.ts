@@ -39,10 +39,17 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
   const plan = planFor(eventClass);
   const declared = recorded.metadata?.[SCHEMA_VERSION_KEY];
   // A multi-stream append carries string metadata only: there the version is stored as its digits.
-  const stored = typeof declared === 'string' && /^[1-9][0-9]{0,8}$/.test(declared) ? Number(declared) : (declared ?? 1);
+  const stored =
+    typeof declared === 'string' && /^[1-9][0-9]{0,8}$/.test(declared) ? Number(declared) : (declared ?? 1);
   if (stored === plan.version) return recorded.data;
   const fail = (reason: string, cause?: unknown) =>
-    new EventDeserializationError(recorded.streamName, recorded.revision, recorded.type, reason, cause === undefined ? {} : { cause });
+    new EventDeserializationError(
+      recorded.streamName,
+      recorded.revision,
+      recorded.type,
+      reason,
+      cause === undefined ? {} : { cause },
+    );
   if (typeof stored !== 'number' || !Number.isSafeInteger(stored) || stored < 1) {
     throw fail(`its metadata.${SCHEMA_VERSION_KEY} is ${JSON.stringify(declared)}, not a positive integer`);
   }
@@ -71,7 +78,9 @@ export function upcastData(eventClass: Function, recorded: RecordedEvent): unkno
     if (problem !== undefined) {
       // An async upcaster's rejection is observed here: it must not become an unhandled rejection.
       if (isThenable(data)) Promise.resolve(data).catch(() => undefined);
-      throw fail(`${step} returned ${problem}; an upcaster returns plain JSON data (objects, arrays, strings, numbers, booleans, null), synchronously`);
+      throw fail(
+        `${step} returned ${problem}; an upcaster returns plain JSON data (objects, arrays, strings, numbers, booleans, null), synchronously`,
+      );
     }
   }
   return data;
@@ -87,7 +96,11 @@ const MAX_CHECK_DEPTH = 64;
  */
 function notPlainData(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return data === null ? 'null' : Array.isArray(data) ? 'an array, not a plain object' : `${describeKind(data)}, not a plain object`;
+    return data === null
+      ? 'null'
+      : Array.isArray(data)
+        ? 'an array, not a plain object'
+        : `${describeKind(data)}, not a plain object`;
   }
   return findNotPlain(data, '', 0);
 }

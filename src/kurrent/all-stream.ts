@@ -22,12 +22,16 @@ const LOW_WATER = 128;
 export function kurrentFilter(filter: AllFilter | undefined, checkpointReached?: Filter['checkpointReached']): Filter {
   const callback = checkpointReached ? { checkpointReached } : {};
   if (!filter) return kurrentClient().streamNameFilter({ regex: '^[^$]', ...callback });
-  if ('streamNamePrefixes' in filter) return kurrentClient().streamNameFilter({ prefixes: [...filter.streamNamePrefixes], ...callback });
+  if ('streamNamePrefixes' in filter)
+    return kurrentClient().streamNameFilter({ prefixes: [...filter.streamNamePrefixes], ...callback });
   return kurrentClient().eventTypeFilter({ prefixes: [...filter.eventTypePrefixes], ...callback });
 }
 
 /** Whether an event from the server belongs in the result (the server's filter already agreed). */
-export function isDeliverable(event: KurrentRecordedEvent | undefined, filter: AllFilter | undefined): event is KurrentRecordedEvent {
+export function isDeliverable(
+  event: KurrentRecordedEvent | undefined,
+  filter: AllFilter | undefined,
+): event is KurrentRecordedEvent {
   return event !== undefined && !isSystemStream(event.streamId) && matchesAllFilter(filter, event.streamId, event.type);
 }
 
@@ -127,7 +131,8 @@ export function subscribeToAllOnKurrent(
         if (ended) {
           close();
           throw new EventStoreError('read', '$all', 'the server ended the subscription', {
-            message: 'The subscription to the global log ($all) was ended by the server. Subscribe again from the last position you processed.',
+            message:
+              'The subscription to the global log ($all) was ended by the server. Subscribe again from the last position you processed.',
           });
         }
         await new Promise<void>((resolve) => (wake = resolve));
@@ -145,7 +150,10 @@ export function subscribeToAllOnKurrent(
   };
 }
 
-export function positionedEvent(event: KurrentRecordedEvent, toRecorded: (event: KurrentRecordedEvent) => RecordedEvent): PositionedEvent {
+export function positionedEvent(
+  event: KurrentRecordedEvent,
+  toRecorded: (event: KurrentRecordedEvent) => RecordedEvent,
+): PositionedEvent {
   const position = event.position ?? { commit: 0n, prepare: 0n };
   return { ...toRecorded(event), position: { commit: position.commit, prepare: position.prepare } };
 }

@@ -2,7 +2,13 @@ import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { InvalidConnectionStringError } from '../errors/store-errors.js';
 import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
-import { KURRENT_EVENT_STORE_OPTIONS, KurrentEventStore, isClientLike, notAConnection, type KurrentEventStoreOptions } from './kurrent-event-store.js';
+import {
+  KURRENT_EVENT_STORE_OPTIONS,
+  KurrentEventStore,
+  isClientLike,
+  notAConnection,
+  type KurrentEventStoreOptions,
+} from './kurrent-event-store.js';
 
 /**
  * How `mnemeModule({ eventStore: { kurrent: ... } })` names the server: a connection string, an
@@ -23,23 +29,37 @@ export function createKurrentEventStore(config: KurrentConnection): KurrentEvent
   if (typeof config === 'string' || isClientLike(config)) return new KurrentEventStore(config);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     // The value itself is not shown: it may be a connection string's secret in the wrong place.
-    throw new InvalidConnectionStringError(`eventStore.kurrent: ${notAConnection(config)}, or an object with connectionString or client`);
+    throw new InvalidConnectionStringError(
+      `eventStore.kurrent: ${notAConnection(config)}, or an object with connectionString or client`,
+    );
   }
-  checkOptions(config, 'eventStore.kurrent', KURRENT_CONNECTION_OPTIONS, 'a connection string, a KurrentDBClient or an options object');
+  checkOptions(
+    config,
+    'eventStore.kurrent',
+    KURRENT_CONNECTION_OPTIONS,
+    'a connection string, a KurrentDBClient or an options object',
+  );
   const { connectionString, client, env, ...options } = config;
   if (connectionString !== undefined && client !== undefined) {
     throw new InvalidConfigurationError('eventStore.kurrent', 'give connectionString or client, not both');
   }
   if (connectionString !== undefined) {
-    if (typeof connectionString !== 'string') throw new InvalidConnectionStringError(`eventStore.kurrent.connectionString: ${notAConnection(connectionString)}`);
+    if (typeof connectionString !== 'string')
+      throw new InvalidConnectionStringError(
+        `eventStore.kurrent.connectionString: ${notAConnection(connectionString)}`,
+      );
     return new KurrentEventStore(connectionString, options);
   }
   if (client !== undefined) {
-    if (!isClientLike(client)) throw new InvalidConnectionStringError(`eventStore.kurrent.client: ${notAConnection(client)}`);
+    if (!isClientLike(client))
+      throw new InvalidConnectionStringError(`eventStore.kurrent.client: ${notAConnection(client)}`);
     return new KurrentEventStore(client, options);
   }
   if (env !== undefined && (typeof env !== 'object' || env === null)) {
-    throw new InvalidConfigurationError('eventStore.kurrent.env', 'give an object of environment variables (process.env fits)');
+    throw new InvalidConfigurationError(
+      'eventStore.kurrent.env',
+      'give an object of environment variables (process.env fits)',
+    );
   }
   return KurrentEventStore.fromEnvironment(env, options);
 }

@@ -33,7 +33,11 @@ const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
 
 /** The client's `ErrorType`s for "too large", from the v1 Append/BatchAppend and the v2 append APIs. */
-const TOO_LARGE_TYPES = new Set(['maximum-append-size-exceeded', 'append-record-size-exceeded', 'transaction-max-size-exceeded']);
+const TOO_LARGE_TYPES = new Set([
+  'maximum-append-size-exceeded',
+  'append-record-size-exceeded',
+  'transaction-max-size-exceeded',
+]);
 
 /** The client's `ErrorType`s that a later retry can get past: the client reconnects (to the leader) on them. */
 const TRANSIENT_TYPES = new Set(['unavailable', 'not-leader', 'deadline-exceeded', 'timeout', 'cancelled']);
@@ -64,7 +68,12 @@ export function mapKurrentError(error: unknown, context: ErrorContext): MnemeErr
 
   switch (shape.type) {
     case 'wrong-expected-version':
-      return new ConcurrencyError(streamName, context.expected ?? toExpected(shape.expectedState), toActual(shape.actualState), cause);
+      return new ConcurrencyError(
+        streamName,
+        context.expected ?? toExpected(shape.expectedState),
+        toActual(shape.actualState),
+        cause,
+      );
     case 'stream-deleted':
       return new StreamDeletedError(context.operation, streamName, cause);
   }
@@ -108,7 +117,8 @@ function toLimit(value: unknown): number | undefined {
 
 function isTransient(shape: ClientErrorShape): boolean {
   if (typeof shape.type === 'string') return TRANSIENT_TYPES.has(shape.type);
-  if (shape.code === GRPC_UNAVAILABLE || shape.code === GRPC_DEADLINE_EXCEEDED || shape.code === GRPC_CANCELLED) return true;
+  if (shape.code === GRPC_UNAVAILABLE || shape.code === GRPC_DEADLINE_EXCEEDED || shape.code === GRPC_CANCELLED)
+    return true;
   // Gossip discovery gives up with a plain Error.
   return typeof shape.message === 'string' && /^Failed to discover after \d+ attempts/.test(shape.message);
 }
@@ -118,14 +128,19 @@ function toActual(state: unknown): ActualRevision {
 }
 
 function toExpected(state: unknown): ExpectedRevision {
-  return typeof state === 'bigint' || state === 'any' || state === 'no_stream' || state === 'stream_exists' ? state : 'any';
+  return typeof state === 'bigint' || state === 'any' || state === 'no_stream' || state === 'stream_exists'
+    ? state
+    : 'any';
 }
 
 /** A one-line reason from the client's error, without the password. */
 function describe(error: unknown, secrets: readonly string[]): string {
   const shape = typeof error === 'object' && error !== null ? (error as ClientErrorShape) : {};
   const name = error instanceof Error ? error.constructor.name : typeof error;
-  const message = typeof shape.message === 'string' && shape.message !== '' ? shape.message.split('\n')[0]! : String(shape.type ?? error);
+  const message =
+    typeof shape.message === 'string' && shape.message !== ''
+      ? shape.message.split('\n')[0]!
+      : String(shape.type ?? error);
   // Bridge errors repeat their name as their message.
   return redactConnectionString(message === name ? name : `${name}: ${message}`, secrets);
 }

@@ -23,7 +23,9 @@ export function connect(connectionString: string): Connection {
   const secrets = passwordsIn(connectionString);
   const target = redactConnectionString(connectionString, secrets);
   try {
-    const client = withRedactedWarnings(secrets, () => kurrentClient().KurrentDBClient.connectionString(connectionString));
+    const client = withRedactedWarnings(secrets, () =>
+      kurrentClient().KurrentDBClient.connectionString(connectionString),
+    );
     return { client, target, secrets };
   } catch (error) {
     const cause = scrubbedCause(error, secrets);
@@ -46,7 +48,8 @@ export function connectionStringFromEnvironment(env: Readonly<Record<string, str
 /** The client's parser `console.warn`s about unknown options with the whole string, password included. */
 function withRedactedWarnings<T>(secrets: readonly string[], create: () => T): T {
   const warn = console.warn;
-  console.warn = (...args: unknown[]) => warn(...args.map((arg) => (typeof arg === 'string' ? redactConnectionString(arg, secrets) : arg)));
+  console.warn = (...args: unknown[]) =>
+    warn(...args.map((arg) => (typeof arg === 'string' ? redactConnectionString(arg, secrets) : arg)));
   try {
     return create();
   } finally {

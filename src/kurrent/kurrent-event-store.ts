@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { inspect, type InspectOptionsStylized } from 'node:util';
-import type { JSONType, KurrentDBClient, ReadRevision, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
+import type {
+  JSONType,
+  KurrentDBClient,
+  ReadRevision,
+  RecordedEvent as KurrentRecordedEvent,
+} from '@kurrent/kurrentdb-client';
 import { ConcurrencyError } from '../errors/command-errors.js';
 import type { MnemeError } from '../errors/mneme-error.js';
-import { EventStoreError, EventStoreTimeoutError, InvalidConnectionStringError, StreamDeletedError, type StoreOperation } from '../errors/store-errors.js';
+import {
+  EventStoreError,
+  EventStoreTimeoutError,
+  InvalidConnectionStringError,
+  StreamDeletedError,
+  type StoreOperation,
+} from '../errors/store-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 import {
@@ -23,8 +34,19 @@ import {
 import { validateReadAllOptions } from '../store/all-filter.js';
 import { comparePositions } from '../store/global-position.js';
 import { isDeliverable, kurrentFilter, positionedEvent, subscribeToAllOnKurrent } from './all-stream.js';
-import { validateEventsToAppend, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from '../store/event-validation.js';
-import { ANY, NO_STREAM, STREAM_EXISTS, expectedRevisionMatches, type ExpectedRevision } from '../store/expected-revision.js';
+import {
+  validateEventsToAppend,
+  validateExpectedRevision,
+  validateReadStreamOptions,
+  validateStreamName,
+} from '../store/event-validation.js';
+import {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  expectedRevisionMatches,
+  type ExpectedRevision,
+} from '../store/expected-revision.js';
 import { connect, connectionStringFromEnvironment } from './kurrent-connection.js';
 import { DeadlinePassed, MAX_DEADLINE_MS, eachWithin, withDeadline } from './deadline.js';
 import { mapKurrentError } from './error-mapping.js';
@@ -53,7 +75,10 @@ export const DEFAULT_DEADLINE_MS = 10_000;
 /** The store's options and their rules (`createKurrentEventStore` checks them too, beside its own). */
 export const KURRENT_EVENT_STORE_OPTIONS: OptionShape = {
   readPageSize: rule.integer(1),
-  deadlineMs: rule.custom(`a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}`, (value) => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_DEADLINE_MS),
+  deadlineMs: rule.custom(
+    `a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}`,
+    (value) => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_DEADLINE_MS,
+  ),
 } satisfies Record<keyof KurrentEventStoreOptions, unknown>;
 
 /** Where a client we were handed lives: we cannot see its connection string. */
@@ -79,7 +104,8 @@ export class KurrentEventStore extends EventStore {
   constructor(connection: string | KurrentDBClient, options: KurrentEventStoreOptions = {}) {
     super();
     // A typed error now, not a TypeError at the first append: `new KurrentEventStore(process.env.UNSET)`.
-    if (typeof connection !== 'string' && !isClientLike(connection)) throw new InvalidConnectionStringError(notAConnection(connection));
+    if (typeof connection !== 'string' && !isClientLike(connection))
+      throw new InvalidConnectionStringError(notAConnection(connection));
     // `undefined` means the default; `null` is a mistake like any other wrong value.
     checkOptions(options, 'KurrentEventStore', KURRENT_EVENT_STORE_OPTIONS);
     this.#readPageSize = options.readPageSize ?? DEFAULT_READ_PAGE_SIZE;
@@ -104,7 +130,10 @@ export class KurrentEventStore extends EventStore {
   }
 
   /** From `KURRENTDB_CONNECTION_STRING`; throws InvalidConnectionStringError when it is not set. */
-  static fromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env, options: KurrentEventStoreOptions = {}): KurrentEventStore {
+  static fromEnvironment(
+    env: Readonly<Record<string, string | undefined>> = process.env,
+    options: KurrentEventStoreOptions = {},
+  ): KurrentEventStore {
     return new KurrentEventStore(connectionStringFromEnvironment(env), options);
   }
 
@@ -117,19 +146,28 @@ export class KurrentEventStore extends EventStore {
     // Missing ids are generated once, before sending. A caller that retries must pass its own ids:
     // the server then recognises the re-sent batch and does not write it twice.
     const prepared = events.map((event) =>
-      kurrentClient().jsonEvent({ id: event.id ?? randomUUID(), type: event.type, data: event.data as JSONType, metadata: event.metadata }),
+      kurrentClient().jsonEvent({
+        id: event.id ?? randomUUID(),
+        type: event.type,
+        data: event.data as JSONType,
+        metadata: event.metadata,
+      }),
     );
     let result;
     try {
       // The client's deadline covers the Append call itself; ours also covers the server-features
       // probe before it and BatchAppend replies, which the client waits for without a timer.
-      const appending = this.client.appendToStream(streamName, prepared, { streamState: expected, deadline: this.#deadlineMs });
+      const appending = this.client.appendToStream(streamName, prepared, {
+        streamState: expected,
+        deadline: this.#deadlineMs,
+      });
       result = await withDeadline(appending, this.#deadlineMs);
     } catch (error) {
       throw await this.#appendFailure(error, streamName, expected);
     }
     // `throwOnAppendFailure=false` in the connection string turns conflicts into results.
-    if (!result.success) throw new ConcurrencyError(streamName, expected, await this.#lastRevision(streamName, 'append'));
+    if (!result.success)
+      throw new ConcurrencyError(streamName, expected, await this.#lastRevision(streamName, 'append'));
     return { nextExpectedRevision: result.nextExpectedRevision };
   }
 
@@ -138,7 +176,10 @@ export class KurrentEventStore extends EventStore {
    * consistency checks, every failed stream named) or, on a server without it, `multiStreamAppend`
    * (25.1+: no checks, the first failed stream named). Older servers: MultiStreamAppendUnsupportedError.
    */
-  override async appendToStreams(requests: StreamAppendRequest[], options?: AppendToStreamsOptions): Promise<AppendToStreamsResult> {
+  override async appendToStreams(
+    requests: StreamAppendRequest[],
+    options?: AppendToStreamsOptions,
+  ): Promise<AppendToStreamsResult> {
     const checked = validateMultiStreamAppend(requests, options);
     this.#assertOpen('append', checked.requests[0]!.streamName);
     return appendToStreamsOnKurrent(checked, {
@@ -223,7 +264,11 @@ export class KurrentEventStore extends EventStore {
   override async headPosition(): Promise<PositionedEvent['position'] | undefined> {
     this.#assertOpen('read', '$all');
     try {
-      const reading = this.client.readAll({ fromPosition: kurrentClient().END, direction: kurrentClient().BACKWARDS, maxCount: 1 });
+      const reading = this.client.readAll({
+        fromPosition: kurrentClient().END,
+        direction: kurrentClient().BACKWARDS,
+        maxCount: 1,
+      });
       for await (const resolved of eachWithin(reading, this.#deadlineMs)) {
         const position = resolved.event?.position;
         if (position) return { commit: position.commit, prepare: position.prepare };
@@ -282,7 +327,12 @@ export class KurrentEventStore extends EventStore {
   ): AsyncGenerator<KurrentRecordedEvent> {
     try {
       const direction = forwards ? kurrentClient().FORWARDS : kurrentClient().BACKWARDS;
-      const reading = this.client.readStream(streamName, { fromRevision: from, direction, maxCount: pageSize, deadline: this.#deadlineMs });
+      const reading = this.client.readStream(streamName, {
+        fromRevision: from,
+        direction,
+        maxCount: pageSize,
+        deadline: this.#deadlineMs,
+      });
       // The native bridge behind readStream ignores `deadline`: each wait for the next event is bounded here.
       for await (const resolved of eachWithin(reading, this.#deadlineMs)) if (resolved.event) yield resolved.event;
     } catch (error) {
@@ -312,19 +362,33 @@ export class KurrentEventStore extends EventStore {
   }
 
   async #lastRevision(streamName: string, operation: StoreOperation): Promise<bigint | typeof NO_STREAM> {
-    for await (const event of this.#readPage(streamName, kurrentClient().END, false, 1, operation)) return event.revision;
+    for await (const event of this.#readPage(streamName, kurrentClient().END, false, 1, operation))
+      return event.revision;
     return NO_STREAM;
   }
 
   /** The Mneme error for what a client call threw, or for our deadline passing first. */
   #failure(error: unknown, operation: StoreOperation, streamName: string, expected?: ExpectedRevision): MnemeError {
-    if (error instanceof DeadlinePassed) return new EventStoreTimeoutError(operation, streamName, this.#target, error.deadlineMs);
-    return mapKurrentError(error, { operation, streamName, expected, target: this.#target, secrets: this.#secrets, deadlineMs: this.#deadlineMs });
+    if (error instanceof DeadlinePassed)
+      return new EventStoreTimeoutError(operation, streamName, this.#target, error.deadlineMs);
+    return mapKurrentError(error, {
+      operation,
+      streamName,
+      expected,
+      target: this.#target,
+      secrets: this.#secrets,
+      deadlineMs: this.#deadlineMs,
+    });
   }
 
   /** What `util.inspect` and `console.log` show: the client holds the password, so it is left out. */
   [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
-    const facts = { target: this.#target, readPageSize: this.#readPageSize, deadlineMs: this.#deadlineMs, closed: this.#closing !== undefined };
+    const facts = {
+      target: this.#target,
+      readPageSize: this.#readPageSize,
+      deadlineMs: this.#deadlineMs,
+      closed: this.#closing !== undefined,
+    };
     return `${KurrentEventStore.name} ${show(facts, options)}`;
   }
 

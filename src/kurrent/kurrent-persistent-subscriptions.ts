@@ -16,7 +16,13 @@ import {
 } from '../errors/persistent-subscription-errors.js';
 import type { RecordedEvent } from '../store/event-store.js';
 import { validateStreamName } from '../store/event-validation.js';
-import { resolveGroupSettings, resolveReplayOptions, resolveSubscribeOptions, validateGroupName, validateNack } from '../store/persistent-subscription-settings.js';
+import {
+  resolveGroupSettings,
+  resolveReplayOptions,
+  resolveSubscribeOptions,
+  validateGroupName,
+  validateNack,
+} from '../store/persistent-subscription-settings.js';
 import {
   ALL_STREAM,
   type CreateGroupOptions,
@@ -63,7 +69,9 @@ export function toClientSettings(settings: PersistentSubscriptionSettings): Clie
 }
 
 /** The client's settings (from a group's info) as Mneme's. */
-export function fromClientSettings(settings: PersistentSubscriptionToStreamSettings | PersistentSubscriptionToAllSettings): PersistentSubscriptionSettings {
+export function fromClientSettings(
+  settings: PersistentSubscriptionToStreamSettings | PersistentSubscriptionToAllSettings,
+): PersistentSubscriptionSettings {
   const { startFrom } = settings;
   return {
     startFrom: typeof startFrom === 'object' ? { commit: startFrom.commit, prepare: startFrom.prepare } : startFrom,
@@ -120,11 +128,17 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
     );
   }
 
-  async updateGroup(streamName: string, group: string, settings: Partial<PersistentSubscriptionSettings> = {}): Promise<void> {
+  async updateGroup(
+    streamName: string,
+    group: string,
+    settings: Partial<PersistentSubscriptionSettings> = {},
+  ): Promise<void> {
     const resolved = toClientSettings(resolveGroupSettings(streamName, group, settings, false).settings);
     const client = this.#host.client;
     await this.#call(streamName, group, () =>
-      streamName === ALL_STREAM ? client.updatePersistentSubscriptionToAll(group, resolved) : client.updatePersistentSubscriptionToStream(streamName, group, resolved),
+      streamName === ALL_STREAM
+        ? client.updatePersistentSubscriptionToAll(group, resolved)
+        : client.updatePersistentSubscriptionToStream(streamName, group, resolved),
     );
   }
 
@@ -132,7 +146,9 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
     validateGroupName(streamName, group);
     const client = this.#host.client;
     await this.#call(streamName, group, () =>
-      streamName === ALL_STREAM ? client.deletePersistentSubscriptionToAll(group) : client.deletePersistentSubscriptionToStream(streamName, group),
+      streamName === ALL_STREAM
+        ? client.deletePersistentSubscriptionToAll(group)
+        : client.deletePersistentSubscriptionToStream(streamName, group),
     );
   }
 
@@ -140,7 +156,9 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
     validateGroupName(streamName, group);
     const client = this.#host.client;
     const info = await this.#call<PersistentSubscriptionToEitherInfo>(streamName, group, () =>
-      streamName === ALL_STREAM ? client.getPersistentSubscriptionToAllInfo(group) : client.getPersistentSubscriptionToStreamInfo(streamName, group),
+      streamName === ALL_STREAM
+        ? client.getPersistentSubscriptionToAllInfo(group)
+        : client.getPersistentSubscriptionToStreamInfo(streamName, group),
     );
     return toInfo(info);
   }
@@ -185,7 +203,9 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
     });
     const resolvedOf = new WeakMap<PersistentMessage, ResolvedEvent>();
     const toRecorded = this.#host.toRecorded;
-    const failure = (error: unknown) => groupError(error, streamName, group) ?? new PersistentSubscriptionDroppedError(streamName, group, 'connection lost', { cause: error });
+    const failure = (error: unknown) =>
+      groupError(error, streamName, group) ??
+      new PersistentSubscriptionDroppedError(streamName, group, 'connection lost', { cause: error });
     const ours = {
       async ack(...messages: PersistentMessage[]) {
         const resolved = messages.map((message) => resolvedOf.get(message)).filter((event) => event !== undefined);
@@ -221,7 +241,9 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
             const message: PersistentMessage = Object.freeze({
               event: toRecorded(recorded as KurrentRecordedEvent),
               ...(resolved.event && resolved.link ? { link: toRecorded(resolved.link as KurrentRecordedEvent) } : {}),
-              ...(streamName === ALL_STREAM && position ? { position: { commit: position.commit, prepare: position.prepare } } : {}),
+              ...(streamName === ALL_STREAM && position
+                ? { position: { commit: position.commit, prepare: position.prepare } }
+                : {}),
               retryCount: resolved.retryCount,
               ack: () => ours.ack(message),
               nack: (action: NackAction, reason: string) => ours.nack(action, reason, message),
@@ -245,7 +267,9 @@ export class KurrentPersistentSubscriptions implements PersistentSubscriptions {
     const replay = stopAt === Number.POSITIVE_INFINITY ? {} : { stopAt };
     const client = this.#host.client;
     await this.#call(streamName, group, () =>
-      streamName === ALL_STREAM ? client.replayParkedMessagesToAll(group, replay) : client.replayParkedMessagesToStream(streamName, group, replay),
+      streamName === ALL_STREAM
+        ? client.replayParkedMessagesToAll(group, replay)
+        : client.replayParkedMessagesToStream(streamName, group, replay),
     );
   }
 

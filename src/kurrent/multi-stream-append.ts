@@ -4,12 +4,28 @@
  * `multiStreamAppend` (AppendSession, 25.1+: no checks, the first failed stream reported).
  */
 import { randomUUID } from 'node:crypto';
-import type { AppendRecordInput, ConsistencyCheck, JSONType, KurrentDBClient, MultiAppendResult } from '@kurrent/kurrentdb-client';
+import type {
+  AppendRecordInput,
+  ConsistencyCheck,
+  JSONType,
+  KurrentDBClient,
+  MultiAppendResult,
+} from '@kurrent/kurrentdb-client';
 import type { MnemeError } from '../errors/mneme-error.js';
-import { MultiStreamAppendUnsupportedError, MultiStreamConcurrencyError, type StreamConflict } from '../errors/multi-stream-errors.js';
+import {
+  MultiStreamAppendUnsupportedError,
+  MultiStreamConcurrencyError,
+  type StreamConflict,
+} from '../errors/multi-stream-errors.js';
 import { StreamDeletedError } from '../errors/store-errors.js';
 import type { AppendToStreamsResult } from '../store/event-store.js';
-import { ANY, NO_STREAM, STREAM_EXISTS, type ActualRevision, type ExpectedRevision } from '../store/expected-revision.js';
+import {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type ActualRevision,
+  type ExpectedRevision,
+} from '../store/expected-revision.js';
 import type { CheckedMultiStreamAppend } from '../store/multi-stream-validation.js';
 import { withDeadline } from './deadline.js';
 import { kurrentClient } from './kurrent-client.js';
@@ -38,11 +54,19 @@ interface ClientError {
   violations?: { checkIndex: number; streamName: string; expectedState: unknown; actualState: unknown }[];
 }
 
-export async function appendToStreamsOnKurrent(checked: CheckedMultiStreamAppend, io: MultiStreamIo): Promise<AppendToStreamsResult> {
+export async function appendToStreamsOnKurrent(
+  checked: CheckedMultiStreamAppend,
+  io: MultiStreamIo,
+): Promise<AppendToStreamsResult> {
   // Missing ids are drawn once, before sending, so that a retry by the caller is recognised.
   const events = checked.requests.map(({ events: list }) =>
     list.map((event) =>
-      kurrentClient().jsonEvent({ id: event.id ?? randomUUID(), type: event.type, data: event.data as JSONType, metadata: event.metadata as Record<string, string> | undefined }),
+      kurrentClient().jsonEvent({
+        id: event.id ?? randomUUID(),
+        type: event.type,
+        data: event.data as JSONType,
+        metadata: event.metadata as Record<string, string> | undefined,
+      }),
     ),
   );
   try {
@@ -51,7 +75,11 @@ export async function appendToStreamsOnKurrent(checked: CheckedMultiStreamAppend
     if (!isUnsupported(error)) throw error;
   }
   if (checked.checks.length > 0) {
-    throw new MultiStreamAppendUnsupportedError('checks', STORE, 'the server has no StreamsService/AppendRecords, which consistency checks need (KurrentDB 26.1 or later)');
+    throw new MultiStreamAppendUnsupportedError(
+      'checks',
+      STORE,
+      'the server has no StreamsService/AppendRecords, which consistency checks need (KurrentDB 26.1 or later)',
+    );
   }
   return multiStreamAppend(checked, events, io);
 }
@@ -63,33 +91,51 @@ async function appendRecords(
 ): Promise<AppendToStreamsResult> {
   // The server numbers stream states as it registers them: the checks, then each written stream without one.
   const states: { streamName: string; role: StreamConflict['role']; expected: ExpectedRevision }[] = [];
-  for (const { streamName, expected } of checked.requests) if (expected !== ANY) states.push({ streamName, role: 'append', expected });
+  for (const { streamName, expected } of checked.requests)
+    if (expected !== ANY) states.push({ streamName, role: 'append', expected });
   for (const { streamName, expected } of checked.checks) states.push({ streamName, role: 'check', expected });
-  for (const { streamName, expected } of checked.requests) if (expected === ANY) states.push({ streamName, role: 'append', expected });
+  for (const { streamName, expected } of checked.requests)
+    if (expected === ANY) states.push({ streamName, role: 'append', expected });
   const checks: ConsistencyCheck[] = states
     .filter((state) => state.expected !== ANY)
-    .map((state) => ({ type: kurrentClient().STREAM_STATE, streamName: state.streamName, expectedState: state.expected as Exclude<ExpectedRevision, 'any'> }));
-  const records: AppendRecordInput[] = checked.requests.flatMap(({ streamName }, index) => events[index]!.map((record) => ({ streamName, record })));
+    .map((state) => ({
+      type: kurrentClient().STREAM_STATE,
+      streamName: state.streamName,
+      expectedState: state.expected as Exclude<ExpectedRevision, 'any'>,
+    }));
+  const records: AppendRecordInput[] = checked.requests.flatMap(({ streamName }, index) =>
+    events[index]!.map((record) => ({ streamName, record })),
+  );
   let result: MultiAppendResult;
   try {
     result = await withDeadline(io.client.appendRecords(records, checks), io.deadlineMs);
   } catch (error) {
     if (isUnsupported(error)) throw error;
     const shape = (typeof error === 'object' && error !== null ? error : {}) as ClientError;
-    if (shape.type === 'append-consistency-violation' && Array.isArray(shape.violations)) throw violationsError(shape.violations, states, error);
+    if (shape.type === 'append-consistency-violation' && Array.isArray(shape.violations))
+      throw violationsError(shape.violations, states, error);
     throw io.failure(error, typeof shape.stream === 'string' ? shape.stream : checked.requests[0]!.streamName);
   }
   return toResult(checked, result);
 }
 
 /** Every violation named; a tombstoned stream makes it a StreamDeletedError (it can never be written again). */
-function violationsError(violations: NonNullable<ClientError['violations']>, states: readonly { streamName: string; role: StreamConflict['role']; expected: ExpectedRevision }[], cause: unknown): Error {
+function violationsError(
+  violations: NonNullable<ClientError['violations']>,
+  states: readonly { streamName: string; role: StreamConflict['role']; expected: ExpectedRevision }[],
+  cause: unknown,
+): Error {
   const conflicts: StreamConflict[] = [];
   for (const violation of violations) {
-    const state = states[violation.checkIndex] ?? { streamName: violation.streamName, role: 'append' as const, expected: ANY };
+    const state = states[violation.checkIndex] ?? {
+      streamName: violation.streamName,
+      role: 'append' as const,
+      expected: ANY,
+    };
     if (violation.actualState === TOMBSTONED) return new StreamDeletedError('append', state.streamName, { cause });
     // The contract reads a soft-deleted stream as one without events.
-    const actual: ActualRevision = typeof violation.actualState === 'bigint' && violation.actualState >= 0n ? violation.actualState : NO_STREAM;
+    const actual: ActualRevision =
+      typeof violation.actualState === 'bigint' && violation.actualState >= 0n ? violation.actualState : NO_STREAM;
     conflicts.push({ streamName: state.streamName, role: state.role, expected: state.expected, actual });
   }
   return new MultiStreamConcurrencyError(conflicts, { cause });
@@ -100,13 +146,22 @@ async function multiStreamAppend(
   events: ClientEvents,
   io: MultiStreamIo,
 ): Promise<AppendToStreamsResult> {
-  const requests = checked.requests.map(({ streamName, expected }, index) => ({ streamName, events: events[index]!, expectedState: expected }));
+  const requests = checked.requests.map(({ streamName, expected }, index) => ({
+    streamName,
+    events: events[index]!,
+    expectedState: expected,
+  }));
   let result: MultiAppendResult;
   try {
     result = await withDeadline(io.client.multiStreamAppend(requests), io.deadlineMs);
   } catch (error) {
     if (isUnsupported(error)) {
-      throw new MultiStreamAppendUnsupportedError('appendToStreams', STORE, 'the server has no StreamsService/AppendSession (KurrentDB 25.1 or later)', { cause: error });
+      throw new MultiStreamAppendUnsupportedError(
+        'appendToStreams',
+        STORE,
+        'the server has no StreamsService/AppendSession (KurrentDB 25.1 or later)',
+        { cause: error },
+      );
     }
     throw await sessionFailure(error, checked, io);
   }
@@ -116,18 +171,26 @@ async function multiStreamAppend(
 /** An append session names only the first stream that failed (the server's AppendSession reports one). */
 async function sessionFailure(error: unknown, checked: CheckedMultiStreamAppend, io: MultiStreamIo): Promise<Error> {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as ClientError;
-  const requestOf = (name: unknown) => checked.requests.find((request) => request.streamName === name) ?? checked.requests[0]!;
+  const requestOf = (name: unknown) =>
+    checked.requests.find((request) => request.streamName === name) ?? checked.requests[0]!;
   if (shape.type === 'wrong-expected-version') {
     const request = requestOf(shape.streamName);
     const actual: ActualRevision = typeof shape.actualState === 'bigint' ? shape.actualState : NO_STREAM;
-    return new MultiStreamConcurrencyError([{ streamName: request.streamName, role: 'append', expected: request.expected, actual }], { cause: error });
+    return new MultiStreamConcurrencyError(
+      [{ streamName: request.streamName, role: 'append', expected: request.expected, actual }],
+      { cause: error },
+    );
   }
   if (shape.type === 'stream-tombstoned') {
     // The server also answers so for STREAM_EXISTS on a soft-deleted stream: read it to tell them apart.
     const request = requestOf(shape.stream);
     if (request.expected === STREAM_EXISTS) {
       const current = await io.lastRevision(request.streamName).catch(() => undefined);
-      if (current === NO_STREAM) return new MultiStreamConcurrencyError([{ streamName: request.streamName, role: 'append', expected: STREAM_EXISTS, actual: NO_STREAM }], { cause: error });
+      if (current === NO_STREAM)
+        return new MultiStreamConcurrencyError(
+          [{ streamName: request.streamName, role: 'append', expected: STREAM_EXISTS, actual: NO_STREAM }],
+          { cause: error },
+        );
     }
     return new StreamDeletedError('append', request.streamName, { cause: error });
   }
@@ -138,7 +201,10 @@ function toResult(checked: CheckedMultiStreamAppend, result: MultiAppendResult):
   // The server answers in no guaranteed order, with stream names compared ignoring case.
   const revisions = new Map(result.responses.map((response) => [response.streamName.toUpperCase(), response.revision]));
   return {
-    streams: checked.requests.map(({ streamName }) => ({ streamName, nextExpectedRevision: revisions.get(streamName.toUpperCase()) ?? -1n })),
+    streams: checked.requests.map(({ streamName }) => ({
+      streamName,
+      nextExpectedRevision: revisions.get(streamName.toUpperCase()) ?? -1n,
+    })),
     position: { commit: result.position, prepare: result.position },
   };
 }

@@ -35,7 +35,10 @@ export class SafeLogger extends Logger {
     try {
       const method = this.inner[level];
       if (typeof method !== 'function') return;
-      const returned: unknown = fields === undefined ? method.call(this.inner, message) : method.call(this.inner, message, jsonSafeFields(fields));
+      const returned: unknown =
+        fields === undefined
+          ? method.call(this.inner, message)
+          : method.call(this.inner, message, jsonSafeFields(fields));
       // An async logger's rejection is observed here (never an unhandled rejection); one that
       // never settles is not waited for.
       if (isThenable(returned)) Promise.resolve(returned).catch(ignore);
@@ -57,7 +60,11 @@ const ignore = (): void => undefined;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   try {
-    return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+    return (
+      (typeof value === 'object' || typeof value === 'function') &&
+      value !== null &&
+      typeof (value as PromiseLike<unknown>).then === 'function'
+    );
   } catch {
     return false;
   }
@@ -98,11 +105,22 @@ function jsonSafe(value: unknown, depth: number, ancestors: object[]): unknown {
   try {
     if (object instanceof Error) return errorFields(object, depth, ancestors);
     if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
-    if (Array.isArray(object)) return object.slice(0, MAX_ENTRIES).map((item) => jsonSafe(item, depth + 1, ancestors) ?? null);
-    if (object instanceof Map) return entries([...object.entries()].map(([key, item]) => [String(key), item]), depth, ancestors);
-    if (object instanceof Set) return [...object].slice(0, MAX_ENTRIES).map((item) => jsonSafe(item, depth + 1, ancestors) ?? null);
+    if (Array.isArray(object))
+      return object.slice(0, MAX_ENTRIES).map((item) => jsonSafe(item, depth + 1, ancestors) ?? null);
+    if (object instanceof Map)
+      return entries(
+        [...object.entries()].map(([key, item]) => [String(key), item]),
+        depth,
+        ancestors,
+      );
+    if (object instanceof Set)
+      return [...object].slice(0, MAX_ENTRIES).map((item) => jsonSafe(item, depth + 1, ancestors) ?? null);
     if (ArrayBuffer.isView(object)) return `[${object.constructor.name} of ${object.byteLength} bytes]`;
-    return entries(Object.keys(object).map((key) => [key, readField(object, key)]), depth, ancestors);
+    return entries(
+      Object.keys(object).map((key) => [key, readField(object, key)]),
+      depth,
+      ancestors,
+    );
   } catch {
     return '[unreadable]';
   } finally {
@@ -115,7 +133,8 @@ function entries(pairs: [string, unknown][], depth: number, ancestors: object[])
   for (const [key, item] of pairs.slice(0, MAX_ENTRIES)) {
     const safe = jsonSafe(item, depth + 1, ancestors);
     if (safe === undefined) continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: safe, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: safe, enumerable: true, writable: true, configurable: true });
     else out[key] = safe;
   }
   return out;
@@ -123,7 +142,10 @@ function entries(pairs: [string, unknown][], depth: number, ancestors: object[])
 
 /** An error as plain fields: name, message, code, its own facts, and its cause (as fields too). */
 function errorFields(error: Error, depth: number, ancestors: object[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: String(readField(error, 'name') ?? 'Error'), message: String(readField(error, 'message') ?? '') };
+  const out: Record<string, unknown> = {
+    name: String(readField(error, 'name') ?? 'Error'),
+    message: String(readField(error, 'message') ?? ''),
+  };
   const code = readField(error, 'code');
   if (code !== undefined) out.code = jsonSafe(code, depth + 1, ancestors);
   for (const key of Object.keys(error)) {

@@ -1,4 +1,11 @@
-import { Module, type DynamicModule, type FactoryProvider, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { AggregateRepository } from '../repository/aggregate-repository.js';
 import { CommandBus } from '../commands/command-bus.js';
 import { CommandInterceptor } from '../commands/command-interceptor.js';
@@ -42,7 +49,15 @@ export const MNEME_OPTIONS = Symbol.for('mneme:nestjs-options');
 export const MNEME_CONTAINER = Symbol.for('mneme:nestjs-container');
 
 /** Mneme's tokens, provided by the module and exported to the whole application. */
-const TOKENS = [CommandBus, AggregateRepository, EventStore, ProjectionRunner, CheckpointStore, Logger, MnemeTelemetry] as const;
+const TOKENS = [
+  CommandBus,
+  AggregateRepository,
+  EventStore,
+  ProjectionRunner,
+  CheckpointStore,
+  Logger,
+  MnemeTelemetry,
+] as const;
 
 /** Starts the projection runner on bootstrap; stops it and closes the store when the application closes. */
 class MnemeLifecycle {
@@ -70,14 +85,25 @@ class MnemeLifecycle {
 @Module({})
 export class MnemeModule {
   static forRoot(options: MnemeNestOptions = {}): DynamicModule {
-    if (typeof options !== 'object' || options === null) throw new InvalidConfigurationError('MnemeModule.forRoot', 'expected an options object');
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidConfigurationError('MnemeModule.forRoot', 'expected an options object');
     const { projections, interceptors, imports, ...settings } = options;
-    return mnemeDynamicModule([{ provide: MNEME_OPTIONS, useValue: settings }], projections, interceptors, imports ?? []);
+    return mnemeDynamicModule(
+      [{ provide: MNEME_OPTIONS, useValue: settings }],
+      projections,
+      interceptors,
+      imports ?? [],
+    );
   }
 
   static forRootAsync(options: MnemeNestAsyncOptions): DynamicModule {
-    if (typeof options?.useFactory !== 'function') throw new InvalidConfigurationError('MnemeModule.forRootAsync', 'give { useFactory, inject? }');
-    const optionsProvider: Provider = { provide: MNEME_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] };
+    if (typeof options?.useFactory !== 'function')
+      throw new InvalidConfigurationError('MnemeModule.forRootAsync', 'give { useFactory, inject? }');
+    const optionsProvider: Provider = {
+      provide: MNEME_OPTIONS,
+      useFactory: options.useFactory,
+      inject: options.inject ?? [],
+    };
     return mnemeDynamicModule([optionsProvider], options.projections, options.interceptors, options.imports ?? []);
   }
 }
@@ -88,9 +114,13 @@ function mnemeDynamicModule(
   interceptors: (CommandInterceptor | Type<CommandInterceptor>)[] = [],
   imports: NonNullable<ModuleMetadata['imports']>,
 ): DynamicModule {
-  if (!Array.isArray(projections)) throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
-  if (!Array.isArray(interceptors)) throw new InvalidConfigurationError('interceptors', 'give an array of interceptors');
-  const interceptorClasses = interceptors.filter((item): item is Type<CommandInterceptor> => typeof item === 'function');
+  if (!Array.isArray(projections))
+    throw new InvalidConfigurationError('projections', 'give an array of @Projection classes');
+  if (!Array.isArray(interceptors))
+    throw new InvalidConfigurationError('interceptors', 'give an array of interceptors');
+  const interceptorClasses = interceptors.filter(
+    (item): item is Type<CommandInterceptor> => typeof item === 'function',
+  );
   const built: Type<object>[] = [...projections, ...interceptorClasses];
   const containerProvider: Provider = {
     provide: MNEME_CONTAINER,

@@ -41,7 +41,8 @@ export const rule = {
   /** A safe integer >= min (and <= max). */
   integer: (min: number, max?: number): OptionRule => ({
     expected: `an integer ${range(min, max)}`,
-    test: (value) => Number.isSafeInteger(value) && (value as number) >= min && (max === undefined || (value as number) <= max),
+    test: (value) =>
+      Number.isSafeInteger(value) && (value as number) >= min && (max === undefined || (value as number) <= max),
   }),
   /** A number >= min (and <= max): NaN never is; Infinity is only without a max. */
   number: (min: number, max?: number): OptionRule => ({
@@ -74,7 +75,8 @@ export function checkOptions(
   expected = 'an options object',
   topLevel = 'options',
 ): asserts value is object {
-  if (!isPlainObject(value)) throw new InvalidConfigurationError(path || topLevel, `expected ${expected}, got ${describeValue(value)}`);
+  if (!isPlainObject(value))
+    throw new InvalidConfigurationError(path || topLevel, `expected ${expected}, got ${describeValue(value)}`);
   const known = keysOf(shape);
   checkKnownKeys(value, known, path || topLevel);
   for (const key of known) {
@@ -94,7 +96,8 @@ function keysOf(shape: OptionShape): readonly string[] {
 /** Checks one option's value against its rule (see `checkOptions`). */
 export function checkOption(value: unknown, path: string, expect: OptionRule): void {
   if (expect.shape) return checkOptions(value, path, expect.shape, expect.expected);
-  if (expect.test && !expect.test(value)) throw new InvalidConfigurationError(path, `expected ${expect.expected}, got ${describeValue(value)}`);
+  if (expect.test && !expect.test(value))
+    throw new InvalidConfigurationError(path, `expected ${expect.expected}, got ${describeValue(value)}`);
 }
 
 /** `retry` + `maxRetries` → `retry.maxRetries`; at the top level just the key. */

@@ -13,7 +13,10 @@ export class CommandCodec {
   readonly #byName = new Map<string, Class>();
 
   /** `learn`: any class is taken as a command, and known from then on (processSpec, which has no aggregates). */
-  constructor(aggregates: readonly AggregateClass<AggregateRoot>[], private readonly learn = false) {
+  constructor(
+    aggregates: readonly AggregateClass<AggregateRoot>[],
+    private readonly learn = false,
+  ) {
     for (const aggregate of aggregates) {
       for (const handler of aggregateDefinition(aggregate).handlers.values()) {
         const command = handler.command as Class;
@@ -31,7 +34,8 @@ export class CommandCodec {
 
   encode(processManager: string, command: object): { type: string; data: Record<string, unknown> } {
     const type = (Object.getPrototypeOf(command) as { constructor?: Function } | null)?.constructor;
-    if (this.learn && typeof type === 'function' && type !== Object && !this.#byName.has(type.name)) this.#byName.set(type.name, type as Class);
+    if (this.learn && typeof type === 'function' && type !== Object && !this.#byName.has(type.name))
+      this.#byName.set(type.name, type as Class);
     if (typeof type !== 'function' || this.#byName.get(type.name) !== type) {
       throw new InvalidProcessManagerError(
         processManager,
@@ -44,7 +48,10 @@ export class CommandCodec {
   decode(processManager: string, type: string, data: Record<string, unknown>): object {
     const command = this.#byName.get(type);
     if (!command) {
-      throw new InvalidProcessManagerError(processManager, `its stream holds a command ${type}, which no registered aggregate handles now`);
+      throw new InvalidProcessManagerError(
+        processManager,
+        `its stream holds a command ${type}, which no registered aggregate handles now`,
+      );
     }
     return plainToInstance(command, data) as object;
   }

@@ -25,6 +25,9 @@ export class ProcessTimerFired {
 }
 
 // Registered unless another copy of Mneme in this process did it first (the registry is shared).
-for (const [name, type] of [['mneme.CommandRejected', CommandRejected], ['mneme.ProcessTimerFired', ProcessTimerFired]] as const) {
+for (const [name, type] of [
+  ['mneme.CommandRejected', CommandRejected],
+  ['mneme.ProcessTimerFired', ProcessTimerFired],
+] as const) {
   if (!getEventClass(name)) EventType(name)(type);
 }

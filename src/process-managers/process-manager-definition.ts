@@ -1,4 +1,10 @@
-import { getEventTypeMetadata, getProcessManagerOptions, getProjectionMetadataChain, type Class, type ProjectionSource } from '../../decorators/index.js';
+import {
+  getEventTypeMetadata,
+  getProcessManagerOptions,
+  getProjectionMetadataChain,
+  type Class,
+  type ProjectionSource,
+} from '../../decorators/index.js';
 import { InvalidProcessManagerError } from '../errors/process-manager-errors.js';
 import type { AllFilter } from '../store/event-store.js';
 import { ProcessManagerRoot } from './process-manager-root.js';
@@ -43,26 +49,37 @@ export function processManagerDefinition(type: Function): ProcessManagerDefiniti
 function compile(type: Function): ProcessManagerDefinition {
   const options = getProcessManagerOptions(type);
   if (!options) {
-    throw new InvalidProcessManagerError(type.name, `decorate the class with @ProcessManager({ name: '${type.name}', from: { categories: [...] } })`);
+    throw new InvalidProcessManagerError(
+      type.name,
+      `decorate the class with @ProcessManager({ name: '${type.name}', from: { categories: [...] } })`,
+    );
   }
   if (!(type.prototype instanceof ProcessManagerRoot)) {
     throw new InvalidProcessManagerError(options.name, `${type.name} must extend ProcessManagerRoot`);
   }
   const byMethod = new Map<string | symbol, { event: Class; processId: ProcessIdOf | undefined }>();
   for (const record of getProjectionMetadataChain(type)) {
-    for (const handler of record.handlers) byMethod.set(handler.method, { event: handler.event, processId: handler.options?.processId });
+    for (const handler of record.handlers)
+      byMethod.set(handler.method, { event: handler.event, processId: handler.options?.processId });
   }
   const prototype = type.prototype as unknown as Record<string | symbol, unknown>;
   const handlers = new Map<string, ProcessHandler>();
   for (const [method, { event, processId }] of byMethod) {
     const name = `${type.name}.${String(method)}`;
     const fn = prototype[method];
-    if (typeof fn !== 'function') throw new InvalidProcessManagerError(options.name, `decorated member ${String(method)} is not a method`);
+    if (typeof fn !== 'function')
+      throw new InvalidProcessManagerError(options.name, `decorated member ${String(method)} is not a method`);
     const stored = getEventTypeMetadata(event)?.name;
-    if (!stored) throw new InvalidProcessManagerError(options.name, `${name} handles ${event.name}, which has no @EventType`);
-    if (stored === TIMER_FIRED_EVENT_TYPE) throw new InvalidProcessManagerError(options.name, `${name}: ${event.name} is internal to process managers`);
+    if (!stored)
+      throw new InvalidProcessManagerError(options.name, `${name} handles ${event.name}, which has no @EventType`);
+    if (stored === TIMER_FIRED_EVENT_TYPE)
+      throw new InvalidProcessManagerError(options.name, `${name}: ${event.name} is internal to process managers`);
     const other = handlers.get(stored);
-    if (other) throw new InvalidProcessManagerError(options.name, `both ${other.name} and ${name} are @On(${event.name}); an event needs one handler`);
+    if (other)
+      throw new InvalidProcessManagerError(
+        options.name,
+        `both ${other.name} and ${name} are @On(${event.name}); an event needs one handler`,
+      );
     handlers.set(stored, { event, name, method: fn as OnMethod, processId });
   }
   if (![...handlers.values()].some((handler) => handler.processId)) {

@@ -14,7 +14,11 @@ import type { GlobalPosition } from '../store/global-position.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CommandCodec } from './command-codec.js';
 import { CommandRejected, ProcessTimerFired } from './process-events.js';
-import { processManagerDefinition, type ProcessHandler, type ProcessManagerDefinition } from './process-manager-definition.js';
+import {
+  processManagerDefinition,
+  type ProcessHandler,
+  type ProcessManagerDefinition,
+} from './process-manager-definition.js';
 import { enterScope, leaveScope, type ProcessManagerRoot } from './process-manager-root.js';
 import {
   COMMAND_REJECTED_EVENT_TYPE,
@@ -88,7 +92,10 @@ export class ProcessManagerEngine implements Consumer {
     this.#logger = config.logger ?? new SilentLogger();
     const pollMs = config.timerPollMs ?? 1000;
     if (!(pollMs >= 1) || pollMs > 2 ** 31 - 1) {
-      throw new InvalidProcessManagerError(this.definition.name, `timerPollMs must be a number of ms >= 1, got ${String(pollMs)}`);
+      throw new InvalidProcessManagerError(
+        this.definition.name,
+        `timerPollMs must be a number of ms >= 1, got ${String(pollMs)}`,
+      );
     }
     this.#timers = new TimerScheduler({
       streamPrefix: this.definition.streamPrefix,
@@ -101,8 +108,13 @@ export class ProcessManagerEngine implements Consumer {
     });
     const input = (event: object, recorded: PositionedEvent) => this.handle(event, recorded);
     const handlers = new Map<string, ProjectionHandler>();
-    for (const [type, handler] of this.definition.handlers) handlers.set(type, { event: handler.event, name: handler.name, method: input });
-    handlers.set(TIMER_FIRED_EVENT_TYPE, { event: ProcessTimerFired, name: `${this.definition.name}.timer`, method: input });
+    for (const [type, handler] of this.definition.handlers)
+      handlers.set(type, { event: handler.event, name: handler.name, method: input });
+    handlers.set(TIMER_FIRED_EVENT_TYPE, {
+      event: ProcessTimerFired,
+      name: `${this.definition.name}.timer`,
+      method: input,
+    });
     const { type, name, from, filter } = this.definition;
     this[CONSUMER] = {
       definition: { type, name, from, filter, handlers },
@@ -132,7 +144,12 @@ export class ProcessManagerEngine implements Consumer {
   }
 
   async #head(): Promise<GlobalPosition | undefined> {
-    for await (const latest of this.#store.readAll({ direction: 'backwards', maxCount: 1, filter: this.definition.filter })) return latest.position;
+    for await (const latest of this.#store.readAll({
+      direction: 'backwards',
+      maxCount: 1,
+      filter: this.definition.filter,
+    }))
+      return latest.position;
     return undefined;
   }
 
@@ -141,7 +158,8 @@ export class ProcessManagerEngine implements Consumer {
     const { streamPrefix, handlers } = this.definition;
     if (recorded.streamName.startsWith(streamPrefix)) {
       const processId = recorded.streamName.slice(streamPrefix.length);
-      if (recorded.type === TIMER_FIRED_EVENT_TYPE) return this.#handleFor(processId, recorded, { timerId: (event as ProcessTimerFired).timerId });
+      if (recorded.type === TIMER_FIRED_EVENT_TYPE)
+        return this.#handleFor(processId, recorded, { timerId: (event as ProcessTimerFired).timerId });
       const handler = handlers.get(recorded.type);
       if (handler) return this.#handleFor(processId, recorded, { event, handler });
       return;
@@ -153,7 +171,10 @@ export class ProcessManagerEngine implements Consumer {
     const processId: unknown = handler.processId(event, recorded);
     if (processId === undefined) return;
     if (typeof processId !== 'string' || processId.trim() === '') {
-      throw new InvalidProcessManagerError(this.name, `${handler.name}'s processId returned ${JSON.stringify(processId)}; return a non-empty string, or undefined to skip the event`);
+      throw new InvalidProcessManagerError(
+        this.name,
+        `${handler.name}'s processId returned ${JSON.stringify(processId)}; return a non-empty string, or undefined to skip the event`,
+      );
     }
     return this.#handleFor(processId, recorded, { event, handler });
   }
@@ -173,10 +194,17 @@ export class ProcessManagerEngine implements Consumer {
   async fireTimer(streamName: string, timerId: string): Promise<boolean> {
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const instance = await this.load(streamName);
-      if (instance.last?.completed || instance.fired.has(timerId) || !instance.last?.timers.some((timer) => timer.id === timerId)) return false;
+      if (
+        instance.last?.completed ||
+        instance.fired.has(timerId) ||
+        !instance.last?.timers.some((timer) => timer.id === timerId)
+      )
+        return false;
       const fired = serializeEvent(new ProcessTimerFired(timerId));
       try {
-        await this.#store.appendToStream(streamName, [{ ...fired, id: this.#id('fired', streamName, timerId) }], { expectedRevision: instance.revision });
+        await this.#store.appendToStream(streamName, [{ ...fired, id: this.#id('fired', streamName, timerId) }], {
+          expectedRevision: instance.revision,
+        });
         return true;
       } catch (error) {
         if (!ConcurrencyError.is(error)) throw error;
@@ -197,7 +225,11 @@ export class ProcessManagerEngine implements Consumer {
       // Recorded already (a redelivery, a restart after a crash, another app instance): only the sends remain.
       if (existing) return this.#dispatch(streamName, processId, recorded, existing, instance.rejected);
       if (instance.last?.completed) {
-        this.#logger.debug('process manager input ignored: its instance completed', { processManager: this.name, processId, type: recorded.type });
+        this.#logger.debug('process manager input ignored: its instance completed', {
+          processManager: this.name,
+          processId,
+          type: recorded.type,
+        });
         return;
       }
       const record = await this.#decide(processId, instance, recorded, input);
@@ -205,7 +237,14 @@ export class ProcessManagerEngine implements Consumer {
       try {
         await this.#store.appendToStream(
           streamName,
-          [{ id: this.#id('record', recorded.id), type: HANDLED_EVENT_TYPE, data: record, metadata: { $causationId: recorded.id, $correlationId: correlationOf(recorded) } }],
+          [
+            {
+              id: this.#id('record', recorded.id),
+              type: HANDLED_EVENT_TYPE,
+              data: record,
+              metadata: { $causationId: recorded.id, $correlationId: correlationOf(recorded) },
+            },
+          ],
           { expectedRevision: instance.revision < 0n ? NO_STREAM : instance.revision },
         );
       } catch (error) {
@@ -216,7 +255,9 @@ export class ProcessManagerEngine implements Consumer {
       const after = await this.load(streamName);
       return this.#dispatch(streamName, processId, recorded, after.byInput.get(recorded.id) ?? record, after.rejected);
     }
-    throw new Error(`${this.name}: too many concurrent writes on '${streamName}' while recording ${recorded.type} ${recorded.id}`);
+    throw new Error(
+      `${this.name}: too many concurrent writes on '${streamName}' while recording ${recorded.type} ${recorded.id}`,
+    );
   }
 
   async #decide(
@@ -233,12 +274,21 @@ export class ProcessManagerEngine implements Consumer {
       if (!timer) return undefined; // fired and handled already, or cancelled
       pending = pending.filter((candidate) => candidate !== timer);
       if (timer.kind === 'command') {
-        const commands = [{ type: timer.type, data: timer.data, commandId: this.#id('command', processId, recorded.id, 0) }];
-        return { input: inputOf(recorded), state: instance.last?.state ?? {}, commands, timers: pending, completed: false };
+        const commands = [
+          { type: timer.type, data: timer.data, commandId: this.#id('command', processId, recorded.id, 0) },
+        ];
+        return {
+          input: inputOf(recorded),
+          state: instance.last?.state ?? {},
+          commands,
+          timers: pending,
+          completed: false,
+        };
       }
       event = rebuildEvent({ type: timer.type, data: timer.data });
       const found = this.definition.handlers.get(timer.type);
-      if (!found) throw new InvalidProcessManagerError(this.name, `a timer delivers ${timer.type}, which no @On method handles`);
+      if (!found)
+        throw new InvalidProcessManagerError(this.name, `a timer delivers ${timer.type}, which no @On method handles`);
       handler = found;
     } else {
       ({ event, handler } = input);
@@ -259,26 +309,43 @@ export class ProcessManagerEngine implements Consumer {
     const commands: RecordedCommand[] = decisions.sends.map(({ command, options }, index) => ({
       ...this.#codec.encode(this.name, command),
       commandId: this.#id('command', processId, recorded.id, index),
-      ...(options?.metadata ? { metadata: JSON.parse(JSON.stringify(options.metadata)) as Record<string, unknown> } : {}),
+      ...(options?.metadata
+        ? { metadata: JSON.parse(JSON.stringify(options.metadata)) as Record<string, unknown> }
+        : {}),
     }));
     const timers = decisions.completed
       ? []
-      : [...pending, ...decisions.schedules.map(({ message, at }, index) => this.#timer(message, at, this.#id('timer', processId, recorded.id, index)))];
+      : [
+          ...pending,
+          ...decisions.schedules.map(({ message, at }, index) =>
+            this.#timer(message, at, this.#id('timer', processId, recorded.id, index)),
+          ),
+        ];
     return { input: inputOf(recorded), state: stateOf(target), commands, timers, completed: decisions.completed };
   }
 
   #timer(message: object, at: number, id: string): RecordedTimer {
     // An @EventType instance is an event for this instance's own handler; anything else, a command for the bus.
-    if (eventTypeOf(message) === undefined) return { id, at, kind: 'command', ...this.#codec.encode(this.name, message) };
+    if (eventTypeOf(message) === undefined)
+      return { id, at, kind: 'command', ...this.#codec.encode(this.name, message) };
     const serialized = serializeEvent(message);
     if (!this.definition.handlers.has(serialized.type)) {
-      throw new InvalidProcessManagerError(this.name, `it schedules ${serialized.type}, which none of its @On methods handles`);
+      throw new InvalidProcessManagerError(
+        this.name,
+        `it schedules ${serialized.type}, which none of its @On methods handles`,
+      );
     }
     return { id, at, kind: 'event', type: serialized.type, data: serialized.data as Record<string, unknown> };
   }
 
   /** Sends the record's commands in order, each with its derived id; a rejected one is recorded, not retried. */
-  async #dispatch(streamName: string, processId: string, recorded: PositionedEvent, record: HandledRecord, rejected: ReadonlySet<string>): Promise<void> {
+  async #dispatch(
+    streamName: string,
+    processId: string,
+    recorded: PositionedEvent,
+    record: HandledRecord,
+    rejected: ReadonlySet<string>,
+  ): Promise<void> {
     for (const recordedCommand of record.commands) {
       if (rejected.has(recordedCommand.commandId)) continue;
       const command = this.#codec.decode(this.name, recordedCommand.type, recordedCommand.data);
@@ -296,12 +363,29 @@ export class ProcessManagerEngine implements Consumer {
     }
   }
 
-  async #recordRejection(streamName: string, command: RecordedCommand, error: Error & { code?: unknown }): Promise<void> {
-    this.#logger.info('process manager command rejected', { processManager: this.name, streamName, command: command.type, error: error.message });
+  async #recordRejection(
+    streamName: string,
+    command: RecordedCommand,
+    error: Error & { code?: unknown },
+  ): Promise<void> {
+    this.#logger.info('process manager command rejected', {
+      processManager: this.name,
+      streamName,
+      command: command.type,
+      error: error.message,
+    });
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const instance = await this.load(streamName);
       if (instance.rejected.has(command.commandId)) return;
-      const rejection = serializeEvent(new CommandRejected(command.type, command.commandId, String(error.code ?? 'MNEME_ERROR'), error.message, command.data));
+      const rejection = serializeEvent(
+        new CommandRejected(
+          command.type,
+          command.commandId,
+          String(error.code ?? 'MNEME_ERROR'),
+          error.message,
+          command.data,
+        ),
+      );
       try {
         await this.#store.appendToStream(streamName, [{ ...rejection, id: this.#id('rejected', command.commandId) }], {
           expectedRevision: instance.revision < 0n ? NO_STREAM : instance.revision,
@@ -322,7 +406,10 @@ export class ProcessManagerEngine implements Consumer {
       const value = template[key];
       if (value instanceof Map || value instanceof Set) {
         // Neither stored (not JSON) nor safe to share between instances: refuse rather than mix them up.
-        throw new InvalidProcessManagerError(this.name, `field '${key}' holds a ${value.constructor.name}; state is JSON data: use an array or a plain object`);
+        throw new InvalidProcessManagerError(
+          this.name,
+          `field '${key}' holds a ${value.constructor.name}; state is JSON data: use an array or a plain object`,
+        );
       }
       target[key] = isData(value) ? structuredClone(value) : value;
     }

@@ -35,7 +35,10 @@ export abstract class ProcessManagerRoot {
   protected send(command: object, options?: SendOptions): void {
     const scope = scopeOf(this, 'send');
     if (typeof command !== 'object' || command === null) {
-      throw new InvalidProcessManagerError(scope.processManager, `send() takes a command instance, got ${String(command)}`);
+      throw new InvalidProcessManagerError(
+        scope.processManager,
+        `send() takes a command instance, got ${String(command)}`,
+      );
     }
     scope.decisions.sends.push({ command, options });
   }
@@ -47,18 +50,33 @@ export abstract class ProcessManagerRoot {
   protected schedule(message: object, when: ScheduleAt): void {
     const scope = scopeOf(this, 'schedule');
     if (typeof message !== 'object' || message === null) {
-      throw new InvalidProcessManagerError(scope.processManager, `schedule() takes a command or an event instance, got ${String(message)}`);
+      throw new InvalidProcessManagerError(
+        scope.processManager,
+        `schedule() takes a command or an event instance, got ${String(message)}`,
+      );
     }
     let at: number;
     if (typeof when === 'object' && when !== null && 'afterMs' in when) {
       if (typeof when.afterMs !== 'number' || !Number.isFinite(when.afterMs) || when.afterMs < 0) {
-        throw new InvalidProcessManagerError(scope.processManager, `schedule(message, { afterMs }) needs a finite number >= 0, got ${String(when.afterMs)}`);
+        throw new InvalidProcessManagerError(
+          scope.processManager,
+          `schedule(message, { afterMs }) needs a finite number >= 0, got ${String(when.afterMs)}`,
+        );
       }
       at = scope.now + when.afterMs;
-    } else if (typeof when === 'object' && when !== null && 'at' in when && when.at instanceof Date && !Number.isNaN(when.at.getTime())) {
+    } else if (
+      typeof when === 'object' &&
+      when !== null &&
+      'at' in when &&
+      when.at instanceof Date &&
+      !Number.isNaN(when.at.getTime())
+    ) {
       at = when.at.getTime();
     } else {
-      throw new InvalidProcessManagerError(scope.processManager, 'schedule(message, when) needs { afterMs: number } or { at: Date }');
+      throw new InvalidProcessManagerError(
+        scope.processManager,
+        'schedule(message, when) needs { afterMs: number } or { at: Date }',
+      );
     }
     scope.decisions.schedules.push({ message, at });
   }
@@ -72,7 +90,10 @@ export abstract class ProcessManagerRoot {
 function scopeOf(instance: ProcessManagerRoot, method: string): HandlerScope {
   const scope = (instance as unknown as Record<symbol, HandlerScope | undefined>)[SCOPE];
   if (!scope) {
-    throw new InvalidProcessManagerError(instance.constructor.name, `${method}() is for @On handlers, called while they handle an event`);
+    throw new InvalidProcessManagerError(
+      instance.constructor.name,
+      `${method}() is for @On handlers, called while they handle an event`,
+    );
   }
   return scope;
 }
@@ -80,7 +101,11 @@ function scopeOf(instance: ProcessManagerRoot, method: string): HandlerScope {
 /** Gives a per-instance object the scope its handler's send/schedule/complete write into. */
 export function enterScope(instance: object, processManager: string, now: number): Decisions {
   const decisions: Decisions = { sends: [], schedules: [], completed: false };
-  Object.defineProperty(instance, SCOPE, { value: { decisions, now, processManager }, configurable: true, enumerable: false });
+  Object.defineProperty(instance, SCOPE, {
+    value: { decisions, now, processManager },
+    configurable: true,
+    enumerable: false,
+  });
   return decisions;
 }
 

@@ -23,7 +23,12 @@ export interface RecordedTimer {
 }
 
 export interface HandledRecord {
-  readonly input: { readonly id: string; readonly type: string; readonly streamName: string; readonly revision: string };
+  readonly input: {
+    readonly id: string;
+    readonly type: string;
+    readonly streamName: string;
+    readonly revision: string;
+  };
   /** The instance's state after the handling (its plain fields). */
   readonly state: Record<string, unknown>;
   readonly commands: readonly RecordedCommand[];

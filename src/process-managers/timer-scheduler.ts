@@ -2,7 +2,12 @@ import type { Logger } from '../logging/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
 import type { Clock } from './clock.js';
-import { HANDLED_EVENT_TYPE, TIMER_FIRED_EVENT_TYPE, type HandledRecord, type RecordedTimer } from './process-records.js';
+import {
+  HANDLED_EVENT_TYPE,
+  TIMER_FIRED_EVENT_TYPE,
+  type HandledRecord,
+  type RecordedTimer,
+} from './process-records.js';
 
 export interface TimerSchedulerConfig {
   readonly processManager: string;
@@ -50,19 +55,24 @@ export class TimerScheduler {
 
   /** Reads what was recorded since the last tick and fires what is due; ticks never overlap, failures are logged and retried at the next. */
   tick(): Promise<void> {
-    this.#ticking = this.#ticking.then(() => this.#tick()).catch((error: unknown) => {
-      this.config.logger.warn('process manager timers: a poll failed; retrying at the next', {
-        processManager: this.config.processManager,
-        error: error instanceof Error ? error.message : String(error),
+    this.#ticking = this.#ticking
+      .then(() => this.#tick())
+      .catch((error: unknown) => {
+        this.config.logger.warn('process manager timers: a poll failed; retrying at the next', {
+          processManager: this.config.processManager,
+          error: error instanceof Error ? error.message : String(error),
+        });
       });
-    });
     return this.#ticking;
   }
 
   async #tick(): Promise<void> {
     if (!this.#running) return;
     const { store, streamPrefix, clock } = this.config;
-    for await (const recorded of store.readAll({ fromPosition: this.#position, filter: { streamNamePrefixes: [streamPrefix] } })) {
+    for await (const recorded of store.readAll({
+      fromPosition: this.#position,
+      filter: { streamNamePrefixes: [streamPrefix] },
+    })) {
       this.#position = recorded.position;
       if (recorded.type === HANDLED_EVENT_TYPE) {
         const record = recorded.data as HandledRecord;

@@ -44,7 +44,8 @@ export class EventStoreCheckpointStore extends CheckpointStore {
     const streamName = this.streamName(projection);
     for await (const recorded of this.eventStore.readStream(streamName, { direction: 'backwards', maxCount: 1 })) {
       const position = positionFromJSON((recorded.data as { position?: unknown } | null)?.position);
-      if (!position) throw new InvalidCheckpointError(projection, `stream '${streamName}' (revision ${recorded.revision})`);
+      if (!position)
+        throw new InvalidCheckpointError(projection, `stream '${streamName}' (revision ${recorded.revision})`);
       return position;
     }
     return undefined;
@@ -56,7 +57,9 @@ export class EventStoreCheckpointStore extends CheckpointStore {
       await this.eventStore.setStreamMaxCount(streamName, KEEP);
       this.#capped.add(streamName);
     }
-    await this.eventStore.appendToStream(streamName, [{ type: CHECKPOINT_EVENT_TYPE, data: { position: positionToJSON(position) } }]);
+    await this.eventStore.appendToStream(streamName, [
+      { type: CHECKPOINT_EVENT_TYPE, data: { position: positionToJSON(position) } },
+    ]);
   }
 }
 

@@ -36,9 +36,15 @@ export function projectionDefinition(type: Function): ProjectionDefinition {
 
 function compile(type: Function): ProjectionDefinition {
   const chain = getProjectionMetadataChain(type);
-  const options = chain.reduce<(typeof chain)[number]['options']>((found, record) => record.options ?? found, undefined);
+  const options = chain.reduce<(typeof chain)[number]['options']>(
+    (found, record) => record.options ?? found,
+    undefined,
+  );
   if (!options) {
-    throw new InvalidProjectionError(type.name, `decorate the class with @Projection({ name: '${type.name}', from: { categories: [...] } })`);
+    throw new InvalidProjectionError(
+      type.name,
+      `decorate the class with @Projection({ name: '${type.name}', from: { categories: [...] } })`,
+    );
   }
   const byMethod = new Map<string | symbol, Class>();
   for (const record of chain) for (const handler of record.handlers) byMethod.set(handler.method, handler.event);
@@ -47,15 +53,22 @@ function compile(type: Function): ProjectionDefinition {
   for (const [method, event] of byMethod) {
     const name = `${type.name}.${String(method)}`;
     const fn = prototype[method];
-    if (typeof fn !== 'function') throw new InvalidProjectionError(options.name, `decorated member ${String(method)} is not a method`);
+    if (typeof fn !== 'function')
+      throw new InvalidProjectionError(options.name, `decorated member ${String(method)} is not a method`);
     // Events stored under an alias (a renamed type) reach the handler too, upcast, as they reach @Apply.
     const names = storedTypeNames(event);
-    if (names.length === 0) throw new InvalidProjectionError(options.name, `${name} handles ${event.name}, which has no @EventType`);
+    if (names.length === 0)
+      throw new InvalidProjectionError(options.name, `${name} handles ${event.name}, which has no @EventType`);
     const other = handlers.get(names[0]!);
-    if (other) throw new InvalidProjectionError(options.name, `both ${other.name} and ${name} are @On(${event.name}); an event needs one handler`);
+    if (other)
+      throw new InvalidProjectionError(
+        options.name,
+        `both ${other.name} and ${name} are @On(${event.name}); an event needs one handler`,
+      );
     for (const stored of names) handlers.set(stored, { event, name, method: fn as OnMethod });
   }
-  if (handlers.size === 0) throw new InvalidProjectionError(options.name, 'it has no @On(Event) method, so it would never do anything');
+  if (handlers.size === 0)
+    throw new InvalidProjectionError(options.name, 'it has no @On(Event) method, so it would never do anything');
   const filter: AllFilter =
     options.from === 'all'
       ? { eventTypePrefixes: [...handlers.keys()] }

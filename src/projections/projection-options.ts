@@ -38,7 +38,12 @@ export interface ResolvedProjectionOptions {
 }
 
 /** Projections back off with equal jitter (at least half the bound), doubling per failure. */
-const schedule = (initialDelayMs: number, maxDelayMs: number): BackoffSchedule => ({ initialDelayMs, maxDelayMs, backoffFactor: 2, jitter: 'equal' });
+const schedule = (initialDelayMs: number, maxDelayMs: number): BackoffSchedule => ({
+  initialDelayMs,
+  maxDelayMs,
+  backoffFactor: 2,
+  jitter: 'equal',
+});
 
 /** The default bound on a projection handler call, a checkpoint save or load, and `stop()`. */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
@@ -48,7 +53,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The known keys: a typo (`checkpointEvry`, `handlerRetry.maxRetries`) is refused, not ignored. */
 const PROJECTION_RUNNER_OPTIONS: OptionShape = {
   checkpointEvery: rule.object({ events: rule.integer(1), ms: rule.number(1) }),
-  handlerRetry: rule.object({ maxRetries: rule.integer(0), maxAttempts: rule.integer(1), initialDelayMs: rule.number(0), maxDelayMs: rule.number(0) }),
+  handlerRetry: rule.object({
+    maxRetries: rule.integer(0),
+    maxAttempts: rule.integer(1),
+    initialDelayMs: rule.number(0),
+    maxDelayMs: rule.number(0),
+  }),
   resubscribe: rule.object({ initialDelayMs: rule.number(0), maxDelayMs: rule.number(0) }),
   handlerTimeoutMs: rule.integer(1, MAX_TIMER_MS),
 } satisfies Record<keyof ProjectionRunnerOptions, unknown>;
@@ -65,7 +75,11 @@ export function resolveProjectionOptions(
   const known = { ...PROJECTION_RUNNER_OPTIONS, ...Object.fromEntries(alsoKnown.map((key) => [key, rule.any])) };
   checkOptions(options, path, known);
   const retry = options.handlerRetry;
-  if (retry?.maxAttempts !== undefined && retry.maxRetries !== undefined && retry.maxRetries !== retry.maxAttempts - 1) {
+  if (
+    retry?.maxAttempts !== undefined &&
+    retry.maxRetries !== undefined &&
+    retry.maxRetries !== retry.maxAttempts - 1
+  ) {
     throw new InvalidConfigurationError(
       `${path}.handlerRetry.maxAttempts`,
       `maxAttempts ${retry.maxAttempts} and maxRetries ${retry.maxRetries} disagree (maxAttempts is maxRetries + 1); give maxRetries only`,
@@ -79,9 +93,15 @@ export function resolveProjectionOptions(
     resubscribeBackoff: schedule(options.resubscribe?.initialDelayMs ?? 100, options.resubscribe?.maxDelayMs ?? 10_000),
     handlerTimeoutMs: options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
   };
-  for (const [label, backoff] of [['handlerRetry', resolved.handlerBackoff], ['resubscribe', resolved.resubscribeBackoff]] as const) {
+  for (const [label, backoff] of [
+    ['handlerRetry', resolved.handlerBackoff],
+    ['resubscribe', resolved.resubscribeBackoff],
+  ] as const) {
     if (!(backoff.maxDelayMs >= backoff.initialDelayMs)) {
-      throw new InvalidConfigurationError(`${path}.${label}.maxDelayMs`, `expected a number >= initialDelayMs (${backoff.initialDelayMs}), got ${backoff.maxDelayMs}`);
+      throw new InvalidConfigurationError(
+        `${path}.${label}.maxDelayMs`,
+        `expected a number >= initialDelayMs (${backoff.initialDelayMs}), got ${backoff.maxDelayMs}`,
+      );
     }
   }
   return resolved;

@@ -1,4 +1,8 @@
-import { InvalidProjectionError, ProjectionRunnerNotRunningError, type ProjectionFailedError } from '../errors/projection-errors.js';
+import {
+  InvalidProjectionError,
+  ProjectionRunnerNotRunningError,
+  type ProjectionFailedError,
+} from '../errors/projection-errors.js';
 import { Logger, silentLogger } from '../logging/logger.js';
 import { safeLogger } from '../logging/safe-logger.js';
 import type { EventStore } from '../store/event-store.js';
@@ -20,7 +24,10 @@ export interface ProjectionRunnerConfig extends ProjectionRunnerOptions {
 }
 
 /** What the runner's config holds beside its `ProjectionRunnerOptions`. */
-const RUNNER_CONFIG_KEYS: readonly string[] = ['checkpointStore', 'logger', 'telemetry'] satisfies Exclude<keyof ProjectionRunnerConfig, keyof ProjectionRunnerOptions>[];
+const RUNNER_CONFIG_KEYS: readonly string[] = ['checkpointStore', 'logger', 'telemetry'] satisfies Exclude<
+  keyof ProjectionRunnerConfig,
+  keyof ProjectionRunnerOptions
+>[];
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -77,13 +84,26 @@ export class ProjectionRunner {
       this.#hooks.push(hooks);
       const definition = hooks?.definition ?? projectionDefinition(instance.constructor);
       if (names.has(definition.name)) {
-        throw new InvalidProjectionError(definition.name, 'two projections have this name; names key the checkpoints and must be unique');
+        throw new InvalidProjectionError(
+          definition.name,
+          'two projections have this name; names key the checkpoints and must be unique',
+        );
       }
       names.add(definition.name);
-      return new ProjectionWorker(definition, hooks?.instance ?? instance, store, checkpoints, options, logger, {
-        failed: (error) => this.#emit('failed', error),
-        resubscribing: (projection, error, attempt, delayMs) => this.#emit('resubscribing', { projection, error, attempt, delayMs }),
-      }, telemetry);
+      return new ProjectionWorker(
+        definition,
+        hooks?.instance ?? instance,
+        store,
+        checkpoints,
+        options,
+        logger,
+        {
+          failed: (error) => this.#emit('failed', error),
+          resubscribing: (projection, error, attempt, delayMs) =>
+            this.#emit('resubscribing', { projection, error, attempt, delayMs }),
+        },
+        telemetry,
+      );
     });
   }
 
@@ -94,14 +114,14 @@ export class ProjectionRunner {
     this.#starting = Promise.all(this.#workers.map((worker) => worker.start()))
       .then(() => Promise.all(this.#hooks.map((hooks) => hooks?.start?.() ?? Promise.resolve())))
       .then(
-      () => undefined,
-      async (error: unknown) => {
-        this.#state = 'stopped';
-        await Promise.all(this.#workers.map((worker) => worker.stop()));
-        await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.() ?? Promise.resolve()));
-        throw error;
-      },
-    );
+        () => undefined,
+        async (error: unknown) => {
+          this.#state = 'stopped';
+          await Promise.all(this.#workers.map((worker) => worker.stop()));
+          await Promise.all(this.#hooks.map((hooks) => hooks?.stop?.() ?? Promise.resolve()));
+          throw error;
+        },
+      );
     return this.#starting;
   }
 
@@ -110,12 +130,15 @@ export class ProjectionRunner {
    * the `ProjectionFailedError` of a projection that stopped, or if the runner is not running.
    */
   async catchUp(): Promise<void> {
-    if (this.#state !== 'running') throw new ProjectionRunnerNotRunningError(this.#state === 'idle' ? 'not-started' : 'stopped');
+    if (this.#state !== 'running')
+      throw new ProjectionRunnerNotRunningError(this.#state === 'idle' ? 'not-started' : 'stopped');
     await this.#starting;
-    await Promise.all(this.#workers.map((worker, index) => {
-      const hooks = this.#hooks[index];
-      return hooks?.catchUp ? hooks.catchUp(() => worker.catchUp()) : worker.catchUp();
-    }));
+    await Promise.all(
+      this.#workers.map((worker, index) => {
+        const hooks = this.#hooks[index];
+        return hooks?.catchUp ? hooks.catchUp(() => worker.catchUp()) : worker.catchUp();
+      }),
+    );
   }
 
   /**
@@ -132,7 +155,12 @@ export class ProjectionRunner {
   }
 
   status(): ProjectionStatus[] {
-    return this.#workers.map((worker) => ({ name: worker.name, state: worker.state, position: worker.position, error: worker.failure }));
+    return this.#workers.map((worker) => ({
+      name: worker.name,
+      state: worker.state,
+      position: worker.position,
+      error: worker.failure,
+    }));
   }
 
   /** Adds a listener; returns the function that removes it. */

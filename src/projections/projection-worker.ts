@@ -34,7 +34,12 @@ export interface AbandonedWork {
   /** `handler`: the event was not handled (it is delivered again after a restart); `checkpoint`: the last position was not saved. */
   readonly kind: 'handler' | 'checkpoint';
   /** The event whose handler was still running (for `handler`). */
-  readonly event?: { readonly eventType: string; readonly streamName: string; readonly revision: bigint; readonly position: GlobalPosition };
+  readonly event?: {
+    readonly eventType: string;
+    readonly streamName: string;
+    readonly revision: bigint;
+    readonly position: GlobalPosition;
+  };
   /** The position that was not saved (for `checkpoint`). */
   readonly position?: GlobalPosition;
 }
@@ -109,7 +114,10 @@ export class ProjectionWorker {
     this.#saved = this.position;
     this.#sinceSave = 0;
     this.state = 'running';
-    this.logger.info('projection starting', { projection: this.name, from: this.position ? String(this.position.commit) : 'start' });
+    this.logger.info('projection starting', {
+      projection: this.name,
+      from: this.position ? String(this.position.commit) : 'start',
+    });
     this.#timer = setInterval(() => {
       if (this.#sinceSave > 0) void this.#save('interval');
     }, this.options.checkpointMs);
@@ -141,7 +149,12 @@ export class ProjectionWorker {
         abandoned.push({
           projection: this.name,
           kind: 'handler',
-          event: { eventType: event.type, streamName: event.streamName, revision: event.revision, position: event.position },
+          event: {
+            eventType: event.type,
+            streamName: event.streamName,
+            revision: event.revision,
+            position: event.position,
+          },
         });
       }
       this.#loop = undefined;
@@ -170,9 +183,14 @@ export class ProjectionWorker {
   /** Resolves when every event written before the call that this projection reads was handled. */
   async catchUp(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.state !== 'running') throw new ProjectionRunnerNotRunningError(this.state === 'idle' ? 'not-started' : 'stopped');
+    if (this.state !== 'running')
+      throw new ProjectionRunnerNotRunningError(this.state === 'idle' ? 'not-started' : 'stopped');
     let target: GlobalPosition | undefined;
-    for await (const latest of this.store.readAll({ direction: 'backwards', maxCount: 1, filter: this.definition.filter })) {
+    for await (const latest of this.store.readAll({
+      direction: 'backwards',
+      maxCount: 1,
+      filter: this.definition.filter,
+    })) {
       target = latest.position;
     }
     if (target === undefined || this.#reached(target)) return;
@@ -248,13 +266,23 @@ export class ProjectionWorker {
       this.#inFlight = recorded;
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.#callHandler(recorded, attempt, () => handler.method.call(this.instance, deserializeEvent(recorded), recorded));
+          await this.#callHandler(recorded, attempt, () =>
+            handler.method.call(this.instance, deserializeEvent(recorded), recorded),
+          );
           break;
         } catch (error) {
           // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #run
           if (run.abandoned) throw STOP;
           if (attempt > this.options.handlerRetries) {
-            throw new ProjectionFailedError(this.name, recorded.type, recorded.streamName, recorded.revision, recorded.position, attempt, error);
+            throw new ProjectionFailedError(
+              this.name,
+              recorded.type,
+              recorded.streamName,
+              recorded.revision,
+              recorded.position,
+              attempt,
+              error,
+            );
           }
           const delayMs = backoffDelayMs(this.options.handlerBackoff, attempt - 1);
           this.logger.warn('projection handler failed; retrying', {
@@ -278,7 +306,10 @@ export class ProjectionWorker {
     }
     // A checkpoint event (seen by a projection whose type prefixes happen to match it) moves the
     // position but does not call for a save: saving it would write the next one, forever.
-    this.#advance(recorded.position, !(handler === undefined && recorded.streamName.startsWith(CHECKPOINT_STREAM_PREFIX)));
+    this.#advance(
+      recorded.position,
+      !(handler === undefined && recorded.streamName.startsWith(CHECKPOINT_STREAM_PREFIX)),
+    );
     if (this.#sinceSave >= this.options.checkpointEvents) await this.#save('events');
   }
 
@@ -289,18 +320,23 @@ export class ProjectionWorker {
   #callHandler(recorded: PositionedEvent, attempt: number, call: () => unknown): unknown {
     const result = this.telemetry.projection(this.name, recorded, attempt, call);
     if (!isThenable(result)) return result;
-    return this.#bounded(Promise.resolve(result), () =>
-      new ProjectionTimeoutError(this.name, 'handler', this.options.handlerTimeoutMs, {
-        eventType: recorded.type,
-        streamName: recorded.streamName,
-        revision: recorded.revision,
-      }),
+    return this.#bounded(
+      Promise.resolve(result),
+      () =>
+        new ProjectionTimeoutError(this.name, 'handler', this.options.handlerTimeoutMs, {
+          eventType: recorded.type,
+          streamName: recorded.streamName,
+          revision: recorded.revision,
+        }),
     );
   }
 
   /** A checkpoint store call, bounded by `handlerTimeoutMs`. */
   #within<T>(call: Promise<T>, operation: ProjectionTimeoutOperation): Promise<T> {
-    return this.#bounded(Promise.resolve(call), () => new ProjectionTimeoutError(this.name, operation, this.options.handlerTimeoutMs));
+    return this.#bounded(
+      Promise.resolve(call),
+      () => new ProjectionTimeoutError(this.name, operation, this.options.handlerTimeoutMs),
+    );
   }
 
   #bounded<T>(promise: Promise<T>, timedOut: () => Error): Promise<T> {
@@ -328,7 +364,8 @@ export class ProjectionWorker {
     } else {
       for await (const latest of this.store.readAll({ direction: 'backwards', maxCount: 1 })) head = latest.position;
     }
-    if (head === undefined || comparePositions(checkpoint, head) > 0) throw new CheckpointAheadOfLogError(this.name, checkpoint, head);
+    if (head === undefined || comparePositions(checkpoint, head) > 0)
+      throw new CheckpointAheadOfLogError(this.name, checkpoint, head);
   }
 
   #advance(position: GlobalPosition, counts = true): void {
@@ -385,7 +422,10 @@ export class ProjectionWorker {
     try {
       call();
     } catch (error) {
-      this.logger.error('a projection runner listener threw', { projection: this.name, error: error instanceof Error ? error.message : String(error) });
+      this.logger.error('a projection runner listener threw', {
+        projection: this.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -420,7 +460,11 @@ export class ProjectionWorker {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /** A timer that resolves `expired` with TIMED_OUT; cancel() clears it. */

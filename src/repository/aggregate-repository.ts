@@ -98,7 +98,13 @@ export class AggregateRepository {
    * `stored` undefined: the store took the append as a re-send of events the stream no longer shows.
    * @internal
    */
-  settleSaved(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, nextExpectedRevision: bigint, stored: readonly RecordedEvent[] | undefined): void {
+  settleSaved(
+    aggregate: AggregateRoot,
+    streamName: string,
+    loadedAt: bigint,
+    nextExpectedRevision: bigint,
+    stored: readonly RecordedEvent[] | undefined,
+  ): void {
     this.#saver.settle(aggregate, streamName, loadedAt, nextExpectedRevision, stored);
   }
 }

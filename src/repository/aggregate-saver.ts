@@ -66,13 +66,20 @@ export class AggregateSaver {
    * and advances the cache entry it was copied from, as `save` does after its own append.
    * `stored` undefined: the store took the append as a re-send of events the stream no longer shows.
    */
-  settle(aggregate: AggregateRoot, streamName: string, loadedAt: bigint, nextExpectedRevision: bigint, stored: readonly RecordedEvent[] | undefined): void {
+  settle(
+    aggregate: AggregateRoot,
+    streamName: string,
+    loadedAt: bigint,
+    nextExpectedRevision: bigint,
+    stored: readonly RecordedEvent[] | undefined,
+  ): void {
     if (!stored) {
       this.#storedButGone(aggregate, streamName, nextExpectedRevision);
       return;
     }
     aggregateInternals.markSaved(aggregate, nextExpectedRevision);
-    if (stored.length > 0 && stored[0]!.revision > loadedAt) advanceCache(this.#cache, this.#loader.snapshots, aggregate, streamName, loadedAt, stored);
+    if (stored.length > 0 && stored[0]!.revision > loadedAt)
+      advanceCache(this.#cache, this.#loader.snapshots, aggregate, streamName, loadedAt, stored);
     else aggregateInternals.setOrigin(aggregate, undefined);
   }
 

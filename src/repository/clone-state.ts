@@ -15,7 +15,8 @@ export function cloneState<T>(value: T): T {
     return copy(value, 'state', new Map()) as T;
   } catch (error) {
     // A state nested deeper than the stack allows (a hostile or runaway structure): a typed error.
-    if (isStackOverflow(error)) throw new StateNotCopyableError('state', 'it is nested more deeply than the stack allows a copy to walk');
+    if (isStackOverflow(error))
+      throw new StateNotCopyableError('state', 'it is nested more deeply than the stack allows a copy to walk');
     throw error;
   }
 }
@@ -24,12 +25,16 @@ type Seen = Map<object, unknown>;
 
 function copy(value: unknown, path: string, seen: Seen): unknown {
   if (typeof value === 'function') {
-    throw new StateNotCopyableError(path, `it is a function${value.name ? ` (${value.name})` : ''}, and a copy would still act on the original state`);
+    throw new StateNotCopyableError(
+      path,
+      `it is a function${value.name ? ` (${value.name})` : ''}, and a copy would still act on the original state`,
+    );
   }
   if (typeof value !== 'object' || value === null) return value;
   const known = seen.get(value);
   if (known !== undefined) return known;
-  if (types.isProxy(value)) throw new StateNotCopyableError(path, 'it is a Proxy, whose behaviour a copy cannot reproduce');
+  if (types.isProxy(value))
+    throw new StateNotCopyableError(path, 'it is a Proxy, whose behaviour a copy cannot reproduce');
   const prototype = Object.getPrototypeOf(value) as object | null;
   if (prototype !== Object.prototype && prototype !== null) checkClasses(prototype, path);
 
@@ -57,7 +62,12 @@ function copy(value: unknown, path: string, seen: Seen): unknown {
     return copyOwn(value, set, path, seen);
   }
   if (types.isDate(value)) {
-    return copyOwn(value, adopt(seen, value, new Date((value as Date).getTime()), prototype, Date.prototype), path, seen);
+    return copyOwn(
+      value,
+      adopt(seen, value, new Date((value as Date).getTime()), prototype, Date.prototype),
+      path,
+      seen,
+    );
   }
   if (types.isRegExp(value)) {
     const regexp = adopt(seen, value, new RegExp(value as RegExp), prototype, RegExp.prototype);
@@ -75,7 +85,12 @@ function copy(value: unknown, path: string, seen: Seen): unknown {
     return copyOwn(value, typed, path, seen, isIndexKey);
   }
   if (types.isArrayBuffer(value)) {
-    return copyOwn(value, adopt(seen, value, (value as ArrayBuffer).slice(0), prototype, ArrayBuffer.prototype), path, seen);
+    return copyOwn(
+      value,
+      adopt(seen, value, (value as ArrayBuffer).slice(0), prototype, ArrayBuffer.prototype),
+      path,
+      seen,
+    );
   }
   if (types.isDataView(value)) {
     const view = value as DataView;
@@ -84,24 +99,45 @@ function copy(value: unknown, path: string, seen: Seen): unknown {
   }
   if (types.isBoxedPrimitive(value)) {
     if (types.isNumberObject(value) || types.isStringObject(value) || types.isBooleanObject(value)) {
-      const boxed = adopt(seen, value, Object((value as Number).valueOf()) as object, prototype, Object.getPrototypeOf(Object((value as Number).valueOf())) as object);
+      const boxed = adopt(
+        seen,
+        value,
+        Object((value as Number).valueOf()) as object,
+        prototype,
+        Object.getPrototypeOf(Object((value as Number).valueOf())) as object,
+      );
       return copyOwn(value, boxed, path, seen, types.isStringObject(value) ? isIndexOrLength : undefined);
     }
-    throw new StateNotCopyableError(path, `it is a boxed ${typeof (value as BigInt).valueOf()}, which cannot be copied faithfully`);
+    throw new StateNotCopyableError(
+      path,
+      `it is a boxed ${typeof (value as BigInt).valueOf()}, which cannot be copied faithfully`,
+    );
   }
   const target = adopt(seen, value, Object.create(prototype) as object, prototype, prototype);
   return copyOwn(value, target, path, seen);
 }
 
 /** Registers the clone before its contents are copied (for cycles) and gives it the original's prototype. */
-function adopt<T extends object>(seen: Seen, original: object, clone: T, prototype: object | null, clonePrototype: object | null): T {
+function adopt<T extends object>(
+  seen: Seen,
+  original: object,
+  clone: T,
+  prototype: object | null,
+  clonePrototype: object | null,
+): T {
   if (prototype !== clonePrototype) Object.setPrototypeOf(clone, prototype);
   seen.set(original, clone);
   return clone;
 }
 
 /** Copies own properties (descriptors kept, values deep-copied), then the original's frozen/sealed state. */
-function copyOwn<T extends object>(original: object, target: T, path: string, seen: Seen, skip?: (key: string | symbol) => boolean): T {
+function copyOwn<T extends object>(
+  original: object,
+  target: T,
+  path: string,
+  seen: Seen,
+  skip?: (key: string | symbol) => boolean,
+): T {
   const isArray = Array.isArray(original);
   for (const key of Reflect.ownKeys(original)) {
     if (skip?.(key)) continue;
@@ -142,8 +178,17 @@ function isIndexOrLength(key: string | symbol): boolean {
 type TypedArrayConstructor = new (source: ArrayLike<number> | ArrayLike<bigint>) => ArrayBufferView;
 
 const TYPED_ARRAYS: readonly TypedArrayConstructor[] = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ] as unknown as TypedArrayConstructor[];
 
 const TYPED_ARRAY_BY_NAME = new Map(TYPED_ARRAYS.map((base) => [base.name, base]));
@@ -155,9 +200,27 @@ function typedArrayBase(value: object): TypedArrayConstructor {
 
 /** Built-ins whose instances this copy reproduces; by name, so a built-in of another realm counts too. */
 const SUPPORTED_BUILTINS = new Set<string>([
-  'Object', 'Array', 'Map', 'Set', 'Date', 'RegExp', 'ArrayBuffer', 'DataView', 'Number', 'String', 'Boolean',
-  'Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'AggregateError',
-  'TypedArray', ...TYPED_ARRAY_BY_NAME.keys(),
+  'Object',
+  'Array',
+  'Map',
+  'Set',
+  'Date',
+  'RegExp',
+  'ArrayBuffer',
+  'DataView',
+  'Number',
+  'String',
+  'Boolean',
+  'Error',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+  'AggregateError',
+  'TypedArray',
+  ...TYPED_ARRAY_BY_NAME.keys(),
 ]);
 
 const verdicts = new WeakMap<object, string | null>();
@@ -167,7 +230,11 @@ const verdicts = new WeakMap<object, string | null>();
  * live outside the object, so no copy can carry them) or a built-in with hidden state is refused.
  */
 function checkClasses(prototype: object, path: string): void {
-  for (let p: object | null = prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+  for (
+    let p: object | null = prototype;
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
     let verdict = verdicts.get(p);
     if (verdict === undefined) {
       verdict = classProblem(p);

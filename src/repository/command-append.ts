@@ -9,13 +9,25 @@ import { expectedRevisionAfter, readRecords } from '../aggregate/replay.js';
  * empty as far as the command can tell, and the append is made after that revision (a writer
  * appending meanwhile still conflicts). The repository and `execute()` both append through this.
  */
-export function appendAfterRead(store: EventStore, streamName: string, data: EventData[], loadedAt: bigint): Promise<AppendResult> {
+export function appendAfterRead(
+  store: EventStore,
+  streamName: string,
+  data: EventData[],
+  loadedAt: bigint,
+): Promise<AppendResult> {
   // Not async: the usual append is the store's own promise (no extra promise layer per command).
   const appending = store.appendToStream(streamName, data, { expectedRevision: expectedRevisionAfter(loadedAt) });
-  return loadedAt < 0n ? appending.catch((error: unknown) => appendAfterHidden(store, streamName, data, error)) : appending;
+  return loadedAt < 0n
+    ? appending.catch((error: unknown) => appendAfterHidden(store, streamName, data, error))
+    : appending;
 }
 
-async function appendAfterHidden(store: EventStore, streamName: string, data: EventData[], error: unknown): Promise<AppendResult> {
+async function appendAfterHidden(
+  store: EventStore,
+  streamName: string,
+  data: EventData[],
+  error: unknown,
+): Promise<AppendResult> {
   if (!(ConcurrencyError.is(error) && typeof error.actual === 'bigint' && error.actual >= 0n)) throw error;
   const hiddenUpTo = error.actual;
   let readsEmpty = true;
@@ -35,9 +47,17 @@ async function appendAfterHidden(store: EventStore, streamName: string, data: Ev
  * the append as an idempotent re-append though the events it holds are that send's, not the ones
  * decided here: reading them back is how both senders answer with what was stored.
  */
-export async function readBackAppended(store: EventStore, streamName: string, firstRevision: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
+export async function readBackAppended(
+  store: EventStore,
+  streamName: string,
+  firstRevision: bigint,
+  data: readonly EventData[],
+): Promise<RecordedEvent[] | undefined> {
   const records: RecordedEvent[] = [];
-  await readRecords(store, streamName, (recorded) => void records.push(recorded), { fromRevision: firstRevision, maxCount: data.length });
+  await readRecords(store, streamName, (recorded) => void records.push(recorded), {
+    fromRevision: firstRevision,
+    maxCount: data.length,
+  });
   if (records.length !== data.length) return undefined;
   for (let i = 0; i < records.length; i++) {
     if (records[i]!.id !== data[i]!.id || records[i]!.revision !== firstRevision + BigInt(i)) return undefined;

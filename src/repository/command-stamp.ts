@@ -29,7 +29,6 @@ export const COMMAND_ID_KEY = 'commandId';
 export const CORRELATION_ID_KEY = '$correlationId';
 export const CAUSATION_ID_KEY = '$causationId';
 
-
 /** Who caused the events of one command, stamped on each of them. */
 export interface CommandStamp {
   readonly commandId: string;
@@ -76,7 +75,8 @@ export function newCommandId(): string {
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) text[at++] = 0x2d; // '-'
     let byte = entropy[from + i]!;
-    if (i === 6) byte = (byte & 0x0f) | 0x40; // version 4
+    if (i === 6)
+      byte = (byte & 0x0f) | 0x40; // version 4
     else if (i === 8) byte = (byte & 0x3f) | 0x80; // the RFC variant
     text[at++] = HEX_DIGITS[byte >> 4]!;
     text[at++] = HEX_DIGITS[byte & 0x0f]!;

@@ -52,7 +52,10 @@ export async function saveDecision(
     const pending = aggregateInternals.pendingData(entry.aggregate);
     const expectedRevision = expectedRevisionAfter(entry.aggregate.revision);
     if (pending.length === 0) {
-      checks.push({ streamName: entry.streamName, expectedRevision: expectedRevision as StreamCheck['expectedRevision'] }); // never ANY: no_stream or a revision
+      checks.push({
+        streamName: entry.streamName,
+        expectedRevision: expectedRevision as StreamCheck['expectedRevision'],
+      }); // never ANY: no_stream or a revision
       continue;
     }
     const data = stampEvents(pending, stamp).map((event, index) => ({
@@ -86,7 +89,8 @@ export async function saveDecision(
     );
   }
   return entries.map(
-    ({ aggregate, streamName }) => results.get(streamName) ?? { streamName, written: false, events: [], nextExpectedRevision: aggregate.revision },
+    ({ aggregate, streamName }) =>
+      results.get(streamName) ?? { streamName, written: false, events: [], nextExpectedRevision: aggregate.revision },
   );
 }
 
@@ -97,9 +101,17 @@ function withStringSchemaVersion(metadata: Record<string, unknown>): Record<stri
 }
 
 /** The events stored from `firstRevision`, if they carry the ids just appended (otherwise undefined: the stream does not show them). */
-async function readBack(repository: AggregateRepository, streamName: string, firstRevision: bigint, data: readonly EventData[]): Promise<RecordedEvent[] | undefined> {
+async function readBack(
+  repository: AggregateRepository,
+  streamName: string,
+  firstRevision: bigint,
+  data: readonly EventData[],
+): Promise<RecordedEvent[] | undefined> {
   const records: RecordedEvent[] = [];
-  await readRecords(repository.eventStore, streamName, (recorded) => void records.push(recorded), { fromRevision: firstRevision, maxCount: data.length });
+  await readRecords(repository.eventStore, streamName, (recorded) => void records.push(recorded), {
+    fromRevision: firstRevision,
+    maxCount: data.length,
+  });
   if (records.length !== data.length) return undefined;
   for (let i = 0; i < records.length; i++) {
     if (records[i]!.id !== data[i]!.id || records[i]!.revision !== firstRevision + BigInt(i)) return undefined;
@@ -110,5 +122,13 @@ async function readBack(repository: AggregateRepository, streamName: string, fir
 /** The records an append of `data` from `firstRevision` stored. */
 function recordsOf(data: readonly EventData[], streamName: string, firstRevision: bigint): RecordedEvent[] {
   const createdAt = new Date();
-  return data.map((event, i) => ({ id: event.id!, streamName, revision: firstRevision + BigInt(i), type: event.type, data: event.data, metadata: event.metadata ?? {}, createdAt }));
+  return data.map((event, i) => ({
+    id: event.id!,
+    streamName,
+    revision: firstRevision + BigInt(i),
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata ?? {},
+    createdAt,
+  }));
 }

@@ -14,7 +14,13 @@ import type { ReplayObserver } from '../aggregate/replay.js';
 import { aggregateDefinition, categoryOf } from '../aggregate/aggregate-definition.js';
 import { aggregateInternals, type AggregateRoot } from '../aggregate/aggregate-root.js';
 import { COMMAND_WINDOW } from '../aggregate/command-window.js';
-import { firstEventOf, historyStartOf, sameStart, setHistoryStart, type HistoryStart } from '../aggregate/history-start.js';
+import {
+  firstEventOf,
+  historyStartOf,
+  sameStart,
+  setHistoryStart,
+  type HistoryStart,
+} from '../aggregate/history-start.js';
 import { SnapshotStateError } from '../errors/snapshot-errors.js';
 
 /**
@@ -67,7 +73,13 @@ export class AggregateSnapshots {
     } catch (error) {
       // The store being unreachable is not a bad snapshot: the command's transient policy retries.
       if (EventStoreUnavailableError.is(error)) throw error;
-      this.#report(UnreadableSnapshotError.is(error) ? error : new UnreadableSnapshotError(companion, undefined, 'it could not be read', { cause: error }), type, id);
+      this.#report(
+        UnreadableSnapshotError.is(error)
+          ? error
+          : new UnreadableSnapshotError(companion, undefined, 'it could not be read', { cause: error }),
+        type,
+        id,
+      );
       return undefined;
     }
     // Another version's state is never mis-applied: the next snapshot replaces it.
@@ -84,7 +96,11 @@ export class AggregateSnapshots {
       if (misfit) throw new TypeError(misfit);
     } catch (error) {
       const reason = `its state cannot be restored as ${type.name}: ${error instanceof Error ? error.message : String(error)}`;
-      this.#report(new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason, { cause: error }), type, id);
+      this.#report(
+        new UnreadableSnapshotError(companion, snapshot.snapshotRevision, reason, { cause: error }),
+        type,
+        id,
+      );
       return undefined;
     }
     aggregateInternals.initialize(aggregate, id);
@@ -100,7 +116,9 @@ export class AggregateSnapshots {
     firstNow?.catch(() => undefined); // awaited below; a failure there is the read's
     const lookback: RecordedEvent[] = [];
     let checked = false;
-    for await (const recorded of this.store.eventStore.readStream(streamName, { fromRevision: lookbackFrom < 0n ? 0n : lookbackFrom })) {
+    for await (const recorded of this.store.eventStore.readStream(streamName, {
+      fromRevision: lookbackFrom < 0n ? 0n : lookbackFrom,
+    })) {
       if (probe) probe.eventsRead++;
       if (!checked) {
         if (recorded.revision < snapshot.revision) {
@@ -168,7 +186,11 @@ export class AggregateSnapshots {
    * handler's copy, which may hold changes made outside appliers. Never throws; a failure is
    * reported and the next save tries again.
    */
-  async write(prepared: PreparedSnapshot, savedRevision: bigint, pure: () => AggregateRoot | Promise<AggregateRoot>): Promise<void> {
+  async write(
+    prepared: PreparedSnapshot,
+    savedRevision: bigint,
+    pure: () => AggregateRoot | Promise<AggregateRoot>,
+  ): Promise<void> {
     const { aggregate, streamName } = prepared;
     // Where the save ended (after a stream's hidden events, its revisions go on further than the load read).
     let snapshot: Snapshot = { ...prepared.snapshot, revision: savedRevision };
@@ -182,18 +204,23 @@ export class AggregateSnapshots {
       snapshot = {
         ...snapshot,
         state: captureState(source),
-        ...(start ? { firstRevision: start.revision, ...(start.id === undefined ? {} : { firstEventId: start.id }) } : {}),
+        ...(start
+          ? { firstRevision: start.revision, ...(start.id === undefined ? {} : { firstEventId: start.id }) }
+          : {}),
       };
       snapshotRevision = await this.store.write(streamName, snapshot);
     } catch (error) {
       const what = SnapshotStateError.is(error) ? 'Capturing' : 'Writing';
-      this.#logger.warn(`${what} the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`, {
-        streamName,
-        aggregateType: snapshot.aggregateType,
-        aggregateId: aggregate.id,
-        revision: snapshot.revision,
-        error,
-      });
+      this.#logger.warn(
+        `${what} the snapshot of ${snapshot.aggregateType} '${aggregate.id}' at revision ${snapshot.revision} failed; the command succeeded and the next save tries again.`,
+        {
+          streamName,
+          aggregateType: snapshot.aggregateType,
+          aggregateId: aggregate.id,
+          revision: snapshot.revision,
+          error,
+        },
+      );
       return;
     }
     this.#covered.set(aggregate, snapshot.revision);
@@ -201,7 +228,10 @@ export class AggregateSnapshots {
     try {
       await this.store.keepLatest(streamName, snapshotRevision);
     } catch (error) {
-      this.#logger.warn(`Limiting the snapshots kept in '${streamName}' failed; it is tried again with a later snapshot.`, { streamName, error });
+      this.#logger.warn(
+        `Limiting the snapshots kept in '${streamName}' failed; it is tried again with a later snapshot.`,
+        { streamName, error },
+      );
     }
   }
 
@@ -228,7 +258,8 @@ function findMisfit(fresh: object, restored: object): string | undefined {
     if (initial === undefined || initial === null || !(key in state)) continue;
     const value = state[key];
     const kind = kindOf(initial);
-    if (kindOf(value) !== kind) return `field ${key} holds ${kindOf(value)}, where ${fresh.constructor.name} starts with ${kind}`;
+    if (kindOf(value) !== kind)
+      return `field ${key} holds ${kindOf(value)}, where ${fresh.constructor.name} starts with ${kind}`;
   }
   return undefined;
 }

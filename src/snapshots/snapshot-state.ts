@@ -33,11 +33,12 @@ export function captureState(aggregate: object): unknown {
 /** A new instance of `type` (its constructor runs, then class-transformer assigns the stored fields). */
 export function restoreState<A extends object>(type: AggregateClass<A>, state: unknown): A {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-    throw new TypeError(`the stored state is ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}, not an object`);
+    throw new TypeError(
+      `the stored state is ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}, not an object`,
+    );
   }
   return plainToInstance(type, state) as A;
 }
-
 
 interface Mismatch {
   path: string;
@@ -50,22 +51,35 @@ function compare(original: unknown, restored: unknown, stored: unknown, path: st
     if (Object.is(original, restored)) return undefined;
     return { path, reason: `${describe(original)} comes back as ${describe(restored)}` };
   }
-  const sameClass = typeof restored === 'object' && restored !== null && Object.getPrototypeOf(restored) === Object.getPrototypeOf(original);
+  const sameClass =
+    typeof restored === 'object' &&
+    restored !== null &&
+    Object.getPrototypeOf(restored) === Object.getPrototypeOf(original);
   if (!sameClass) {
-    const hint = original instanceof Map || original instanceof Set ? 'use a plain object or an array' : `add @Type(() => ${original.constructor?.name ?? 'Object'})`;
+    const hint =
+      original instanceof Map || original instanceof Set
+        ? 'use a plain object or an array'
+        : `add @Type(() => ${original.constructor?.name ?? 'Object'})`;
     return { path, reason: `${describe(original)} comes back as ${describe(restored)} (${hint})` };
   }
   if (original instanceof Date) {
-    return original.getTime() === (restored as Date).getTime() || (Number.isNaN(original.getTime()) && Number.isNaN((restored as Date).getTime()))
+    return original.getTime() === (restored as Date).getTime() ||
+      (Number.isNaN(original.getTime()) && Number.isNaN((restored as Date).getTime()))
       ? undefined
       : { path, reason: `the Date ${original.toISOString()} comes back as ${(restored as Date).toISOString()}` };
   }
   if (original instanceof Map || original instanceof Set) {
     const back = restored as Map<unknown, unknown> | Set<unknown>;
-    if (back.size !== original.size) return { path, reason: `a ${original.constructor.name} of ${original.size} comes back with ${back.size}` };
+    if (back.size !== original.size)
+      return { path, reason: `a ${original.constructor.name} of ${original.size} comes back with ${back.size}` };
     if (original instanceof Map) {
       for (const [key, value] of original) {
-        const mismatch = compare(value, (back as Map<unknown, unknown>).get(key), undefined, `${path}.get(${JSON.stringify(key)})`);
+        const mismatch = compare(
+          value,
+          (back as Map<unknown, unknown>).get(key),
+          undefined,
+          `${path}.get(${JSON.stringify(key)})`,
+        );
         if (mismatch) return mismatch;
       }
     }
@@ -87,8 +101,10 @@ function compare(original: unknown, restored: unknown, stored: unknown, path: st
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value instanceof Date) return 'a Date';
-  if (typeof value === 'object') return value.constructor === Object || !value.constructor ? 'a plain object' : `a ${value.constructor.name}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}...` : value)}`;
+  if (typeof value === 'object')
+    return value.constructor === Object || !value.constructor ? 'a plain object' : `a ${value.constructor.name}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}...` : value)}`;
   return typeof value === 'undefined' ? 'undefined' : `${typeof value} ${String(value)}`;
 }
 

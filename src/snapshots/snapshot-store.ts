@@ -47,9 +47,13 @@ export class SnapshotStore {
       ...(firstRevision === undefined ? {} : { firstRevision: firstRevision.toString() }),
       ...(firstEventId === undefined ? {} : { firstEventId }),
     };
-    const { nextExpectedRevision } = await this.eventStore.appendToStream(streamName, [{ type: SNAPSHOT_EVENT_TYPE, data }], {
-      expectedRevision: ANY,
-    });
+    const { nextExpectedRevision } = await this.eventStore.appendToStream(
+      streamName,
+      [{ type: SNAPSHOT_EVENT_TYPE, data }],
+      {
+        expectedRevision: ANY,
+      },
+    );
     return nextExpectedRevision;
   }
 
@@ -70,7 +74,10 @@ export class SnapshotStore {
    */
   async readLatest(streamName: string): Promise<StoredSnapshot | undefined> {
     let latest: RecordedEvent | undefined;
-    await readRecords(this.eventStore, streamName, (recorded) => void (latest ??= recorded), { direction: 'backwards', maxCount: 1 });
+    await readRecords(this.eventStore, streamName, (recorded) => void (latest ??= recorded), {
+      direction: 'backwards',
+      maxCount: 1,
+    });
     return latest && parseSnapshot(latest);
   }
 }
@@ -82,11 +89,14 @@ function parseSnapshot(recorded: RecordedEvent): StoredSnapshot {
   const data = recorded.data as Record<string, unknown> | null;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw fail('its data is not a JSON object');
   const { aggregateType, version, revision, eventId, state, firstRevision, firstEventId } = data;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version)) throw fail(`its version is ${JSON.stringify(version)}, not an integer`);
-  if (typeof revision !== 'string' || !/^\d+$/.test(revision)) throw fail(`its revision is ${JSON.stringify(revision)}, not a decimal string`);
+  if (typeof version !== 'number' || !Number.isSafeInteger(version))
+    throw fail(`its version is ${JSON.stringify(version)}, not an integer`);
+  if (typeof revision !== 'string' || !/^\d+$/.test(revision))
+    throw fail(`its revision is ${JSON.stringify(revision)}, not a decimal string`);
   if (eventId !== undefined && typeof eventId !== 'string') throw fail('its eventId is not a string');
   if (typeof state !== 'object' || state === null || Array.isArray(state)) throw fail('its state is not a JSON object');
-  if (firstRevision !== undefined && (typeof firstRevision !== 'string' || !/^\d+$/.test(firstRevision))) throw fail(`its firstRevision is ${JSON.stringify(firstRevision)}, not a decimal string`);
+  if (firstRevision !== undefined && (typeof firstRevision !== 'string' || !/^\d+$/.test(firstRevision)))
+    throw fail(`its firstRevision is ${JSON.stringify(firstRevision)}, not a decimal string`);
   if (firstEventId !== undefined && typeof firstEventId !== 'string') throw fail('its firstEventId is not a string');
   return {
     aggregateType: typeof aggregateType === 'string' ? aggregateType : '',

@@ -16,15 +16,22 @@ export function matchesAllFilter(filter: AllFilter | undefined, streamName: stri
 
 /** Rejects bad options before any read, identically in every store. */
 export function validateReadAllOptions(options: ReadAllOptions & SubscribeToAllOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidReadAllOptionsError('options', 'expected an object');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidReadAllOptionsError('options', 'expected an object');
   if (options.fromPosition !== undefined && !isGlobalPosition(options.fromPosition)) {
-    throw new InvalidReadAllOptionsError('fromPosition', 'expected a position read from the store ({ commit, prepare } bigints >= 0n)');
+    throw new InvalidReadAllOptionsError(
+      'fromPosition',
+      'expected a position read from the store ({ commit, prepare } bigints >= 0n)',
+    );
   }
   if (options.maxCount !== undefined && !(typeof options.maxCount === 'number' && options.maxCount >= 0)) {
     throw new InvalidReadAllOptionsError('maxCount', `expected a number >= 0, got ${String(options.maxCount)}`);
   }
   if (options.direction !== undefined && options.direction !== 'forwards' && options.direction !== 'backwards') {
-    throw new InvalidReadAllOptionsError('direction', `expected 'forwards' or 'backwards', got ${String(options.direction)}`);
+    throw new InvalidReadAllOptionsError(
+      'direction',
+      `expected 'forwards' or 'backwards', got ${String(options.direction)}`,
+    );
   }
   if (options.onCheckpoint !== undefined && typeof options.onCheckpoint !== 'function') {
     throw new InvalidReadAllOptionsError('onCheckpoint', 'expected a function');
@@ -33,19 +40,30 @@ export function validateReadAllOptions(options: ReadAllOptions & SubscribeToAllO
 }
 
 function validateFilter(filter: AllFilter): void {
-  if (typeof filter !== 'object' || filter === null) throw new InvalidReadAllOptionsError('filter', 'expected an object');
+  if (typeof filter !== 'object' || filter === null)
+    throw new InvalidReadAllOptionsError('filter', 'expected an object');
   const byStream = 'streamNamePrefixes' in filter;
   const byType = 'eventTypePrefixes' in filter;
   if (byStream === byType) {
     throw new InvalidReadAllOptionsError('filter', 'give exactly one of streamNamePrefixes and eventTypePrefixes');
   }
   const option = byStream ? 'filter.streamNamePrefixes' : 'filter.eventTypePrefixes';
-  const prefixes: unknown = byStream ? filter.streamNamePrefixes : (filter as { eventTypePrefixes: unknown }).eventTypePrefixes;
-  if (!Array.isArray(prefixes) || prefixes.length === 0) throw new InvalidReadAllOptionsError(option, 'expected a non-empty array of prefixes');
+  const prefixes: unknown = byStream
+    ? filter.streamNamePrefixes
+    : (filter as { eventTypePrefixes: unknown }).eventTypePrefixes;
+  if (!Array.isArray(prefixes) || prefixes.length === 0)
+    throw new InvalidReadAllOptionsError(option, 'expected a non-empty array of prefixes');
   for (const prefix of prefixes) {
-    if (typeof prefix !== 'string' || prefix === '') throw new InvalidReadAllOptionsError(option, `every prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
+    if (typeof prefix !== 'string' || prefix === '')
+      throw new InvalidReadAllOptionsError(
+        option,
+        `every prefix must be a non-empty string, got ${JSON.stringify(prefix)}`,
+      );
     if (byStream && isSystemStream(prefix)) {
-      throw new InvalidReadAllOptionsError(option, `'${prefix}' names system streams, which the global log never delivers`);
+      throw new InvalidReadAllOptionsError(
+        option,
+        `'${prefix}' names system streams, which the global log never delivers`,
+      );
     }
   }
 }

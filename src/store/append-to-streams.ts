@@ -12,7 +12,9 @@ export function appendToStreams(
 ): Promise<AppendToStreamsResult> {
   if (typeof store.appendToStreams !== 'function') {
     const name = (store as object | null)?.constructor?.name ?? 'this store';
-    return Promise.reject(new MultiStreamAppendUnsupportedError('appendToStreams', name, 'it has no appendToStreams method'));
+    return Promise.reject(
+      new MultiStreamAppendUnsupportedError('appendToStreams', name, 'it has no appendToStreams method'),
+    );
   }
   return store.appendToStreams(requests, options);
 }

@@ -59,7 +59,11 @@ function weakIdempotency(
  * Exact revision behind the stream's end: the ids must be exactly those of the events that follow it
  * (an empty append behind the end is a conflict, as on the server).
  */
-function strongIdempotency(stream: Stream, expected: number, events: readonly { readonly id: string }[]): CommitDecision {
+function strongIdempotency(
+  stream: Stream,
+  expected: number,
+  events: readonly { readonly id: string }[],
+): CommitDecision {
   if (events.length === 0) return CONFLICT;
   let revision = expected;
   for (const { id } of events) {
@@ -68,4 +72,3 @@ function strongIdempotency(stream: Stream, expected: number, events: readonly { 
   }
   return { kind: 'idempotent', lastRevision: BigInt(revision) };
 }
-

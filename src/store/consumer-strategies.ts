@@ -73,7 +73,9 @@ class Pinned<C extends StrategyConsumer> implements DispatchStrategy<C> {
     const bucket = bucketOf(affinityKey);
     let consumer = this.#assigned[bucket];
     if (consumer === undefined) {
-      consumer = consumers.reduce((least, candidate) => (this.#loadOf(candidate) < this.#loadOf(least) ? candidate : least));
+      consumer = consumers.reduce((least, candidate) =>
+        this.#loadOf(candidate) < this.#loadOf(least) ? candidate : least,
+      );
       this.#assigned[bucket] = consumer;
       this.#load.set(consumer.id, this.#loadOf(consumer) + 1);
     }
@@ -81,7 +83,8 @@ class Pinned<C extends StrategyConsumer> implements DispatchStrategy<C> {
   }
 
   removed(consumer: C): void {
-    for (let bucket = 0; bucket < PINNED_BUCKETS; bucket++) if (this.#assigned[bucket] === consumer) this.#assigned[bucket] = undefined;
+    for (let bucket = 0; bucket < PINNED_BUCKETS; bucket++)
+      if (this.#assigned[bucket] === consumer) this.#assigned[bucket] = undefined;
     this.#load.delete(consumer.id);
   }
 

@@ -44,7 +44,10 @@ export function validateEventShape(event: unknown, index: number): asserts event
     throw new InvalidEventError(`event #${index} has id ${describeValue(id)}, which is not a UUID string`, type);
   }
   if (metadata !== undefined && !isPlainObject(metadata)) {
-    throw new InvalidEventError(`event #${index} metadata must be a plain object, got ${describeValue(metadata)}`, type);
+    throw new InvalidEventError(
+      `event #${index} metadata must be a plain object, got ${describeValue(metadata)}`,
+      type,
+    );
   }
 }
 
@@ -61,7 +64,10 @@ export function validateEventJson(event: EventData, index: number): void {
 
 export function validateExpectedRevision(expected: ExpectedRevision): void {
   const valid =
-    expected === ANY || expected === NO_STREAM || expected === STREAM_EXISTS || (typeof expected === 'bigint' && expected >= 0n);
+    expected === ANY ||
+    expected === NO_STREAM ||
+    expected === STREAM_EXISTS ||
+    (typeof expected === 'bigint' && expected >= 0n);
   if (!valid) {
     throw new InvalidExpectedRevisionError(expected);
   }
@@ -77,16 +83,24 @@ const READ_OPTIONS = ['fromRevision', 'direction', 'maxCount'];
 /** What every store's `readStream` checks before reading: a typed error for hostile options, never a TypeError. */
 export function validateReadStreamOptions(options: unknown): void {
   if (options === undefined) return;
-  if (!isPlainObject(options)) throw new InvalidReadOptionsError('options', `expected an object, got ${describeValue(options)}`);
+  if (!isPlainObject(options))
+    throw new InvalidReadOptionsError('options', `expected an object, got ${describeValue(options)}`);
   const { fromRevision, direction, maxCount } = options as Record<string, unknown>;
   for (const key of Object.keys(options as object)) {
-    if (!READ_OPTIONS.includes(key)) throw new InvalidReadOptionsError(key, `it is not an option of readStream (a typo?)`);
+    if (!READ_OPTIONS.includes(key))
+      throw new InvalidReadOptionsError(key, `it is not an option of readStream (a typo?)`);
   }
   if (fromRevision !== undefined && (typeof fromRevision !== 'bigint' || fromRevision < 0n)) {
-    throw new InvalidReadOptionsError('fromRevision', `expected a bigint revision >= 0n, got ${describeValue(fromRevision)}`);
+    throw new InvalidReadOptionsError(
+      'fromRevision',
+      `expected a bigint revision >= 0n, got ${describeValue(fromRevision)}`,
+    );
   }
   if (direction !== undefined && direction !== 'forwards' && direction !== 'backwards') {
-    throw new InvalidReadOptionsError('direction', `expected 'forwards' or 'backwards', got ${describeValue(direction)}`);
+    throw new InvalidReadOptionsError(
+      'direction',
+      `expected 'forwards' or 'backwards', got ${describeValue(direction)}`,
+    );
   }
   if (maxCount !== undefined && !(typeof maxCount === 'number' && Number.isSafeInteger(maxCount) && maxCount >= 0)) {
     throw new InvalidReadOptionsError('maxCount', `expected an integer >= 0, got ${describeValue(maxCount)}`);

@@ -9,7 +9,9 @@ for (const key of Object.getOwnPropertyNames(Date.prototype)) {
   if (!key.startsWith('set')) continue;
   Object.defineProperty(StoredDate.prototype, key, {
     value(this: Date): never {
-      throw new TypeError(`Date.${key}: a stored event's createdAt cannot be changed (copy it first: new Date(recorded.createdAt))`);
+      throw new TypeError(
+        `Date.${key}: a stored event's createdAt cannot be changed (copy it first: new Date(recorded.createdAt))`,
+      );
     },
   });
 }
@@ -43,13 +45,23 @@ export function frozenCopy(value: unknown): unknown {
     }
     return Object.freeze(out);
   }
-  if ((prototype !== Object.prototype && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return roundTrip(value);
+  if (
+    (prototype !== Object.prototype && prototype !== null) ||
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  )
+    return roundTrip(value);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
     if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
     // defineProperty: a '__proto__' key stays an own key, as JSON.parse makes it.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: frozenCopy(field), enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: frozenCopy(field),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else out[key] = frozenCopy(field);
   }
   return Object.freeze(out);

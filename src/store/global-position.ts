@@ -24,7 +24,8 @@ export function positionToJSON(position: GlobalPosition): { commit: string; prep
 export function positionFromJSON(value: unknown): GlobalPosition | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { commit, prepare } = value as Record<string, unknown>;
-  if (typeof commit !== 'string' || typeof prepare !== 'string' || !/^\d+$/.test(commit) || !/^\d+$/.test(prepare)) return undefined;
+  if (typeof commit !== 'string' || typeof prepare !== 'string' || !/^\d+$/.test(commit) || !/^\d+$/.test(prepare))
+    return undefined;
   return { commit: BigInt(commit), prepare: BigInt(prepare) };
 }
 

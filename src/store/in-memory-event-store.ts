@@ -21,13 +21,28 @@ import { decide, type Stream } from './commit-check.js';
 import { decideMultiStream, type CommitEntry } from './multi-stream-commit.js';
 import { validateMultiStreamAppend } from './multi-stream-validation.js';
 import { MultiStreamConcurrencyError } from '../errors/multi-stream-errors.js';
-import { EMPTY_METADATA, NOT_PLAIN, StoredDate, frozenCopy, plainFrozenCopy, storedEventSize, takeSizeBound } from './frozen-records.js';
+import {
+  EMPTY_METADATA,
+  NOT_PLAIN,
+  StoredDate,
+  frozenCopy,
+  plainFrozenCopy,
+  storedEventSize,
+  takeSizeBound,
+} from './frozen-records.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { EventTooLargeError } from '../errors/store-errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import { InMemoryPersistentSubscriptions } from './in-memory-persistent-subscriptions.js';
 import type { PersistentSubscriptions } from './persistent-subscriptions.js';
-import { validateEventJson, validateEventList, validateEventShape, validateExpectedRevision, validateReadStreamOptions, validateStreamName } from './event-validation.js';
+import {
+  validateEventJson,
+  validateEventList,
+  validateEventShape,
+  validateExpectedRevision,
+  validateReadStreamOptions,
+  validateStreamName,
+} from './event-validation.js';
 
 /**
  * The recorded event every read hands out, built once at append and deep-frozen (its `createdAt`
@@ -61,24 +76,44 @@ export const DEFAULT_MAX_APPEND_SIZE = 1024 * 1024;
 
 const OPTION_NAMES = ['maxAppendSize', 'clock', 'timerIntervalMs'];
 
-function resolveOptions(options: InMemoryEventStoreOptions): { maxAppendSize: number; clock: { now(): number }; timerIntervalMs: number } {
+function resolveOptions(options: InMemoryEventStoreOptions): {
+  maxAppendSize: number;
+  clock: { now(): number };
+  timerIntervalMs: number;
+} {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidConfigurationError('InMemoryEventStore options', `they must be an object, got ${describeValue(options)}`);
+    throw new InvalidConfigurationError(
+      'InMemoryEventStore options',
+      `they must be an object, got ${describeValue(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) throw new InvalidConfigurationError(key, `InMemoryEventStore has no such option; the options are ${OPTION_NAMES.join(', ')}`);
+    if (!OPTION_NAMES.includes(key))
+      throw new InvalidConfigurationError(
+        key,
+        `InMemoryEventStore has no such option; the options are ${OPTION_NAMES.join(', ')}`,
+      );
   }
   const size: unknown = options.maxAppendSize === undefined ? DEFAULT_MAX_APPEND_SIZE : options.maxAppendSize;
   if (typeof size !== 'number' || !(size === Number.POSITIVE_INFINITY || (Number.isSafeInteger(size) && size >= 1))) {
-    throw new InvalidConfigurationError('maxAppendSize', `it must be a positive whole number of bytes (or Infinity), got ${describeValue(size)}`);
+    throw new InvalidConfigurationError(
+      'maxAppendSize',
+      `it must be a positive whole number of bytes (or Infinity), got ${describeValue(size)}`,
+    );
   }
   const clock: unknown = options.clock ?? SYSTEM_CLOCK;
   if (typeof clock !== 'object' || clock === null || typeof (clock as { now?: unknown }).now !== 'function') {
-    throw new InvalidConfigurationError('clock', `it must be an object with a now() method returning ms, got ${describeValue(clock)}`);
+    throw new InvalidConfigurationError(
+      'clock',
+      `it must be an object with a now() method returning ms, got ${describeValue(clock)}`,
+    );
   }
   const interval: unknown = options.timerIntervalMs ?? 100;
   if (!Number.isSafeInteger(interval) || (interval as number) < 1) {
-    throw new InvalidConfigurationError('timerIntervalMs', `it must be a whole number of ms >= 1, got ${describeValue(interval)}`);
+    throw new InvalidConfigurationError(
+      'timerIntervalMs',
+      `it must be a whole number of ms >= 1, got ${describeValue(interval)}`,
+    );
   }
   return { maxAppendSize: size, clock: clock as { now(): number }, timerIntervalMs: interval as number };
 }
@@ -125,7 +160,8 @@ class Traffic {
 
   /** Where an append waits before its check and write. */
   appendTurn(): Promise<void> {
-    if (this.#inFlight > 1 || (this.#contendedUntil > 0 && performance.now() < this.#contendedUntil)) return yieldToEventLoop();
+    if (this.#inFlight > 1 || (this.#contendedUntil > 0 && performance.now() < this.#contendedUntil))
+      return yieldToEventLoop();
     return nextTurn();
   }
 }
@@ -185,10 +221,12 @@ export class InMemoryEventStore extends EventStore {
       log: this.#log,
       // The group's own streams, written in order; nothing of the caller's waits for them.
       append: (streamName, events) => {
-        writes = writes.then(() => this.appendToStream(streamName, events)).then(
-          () => undefined,
-          () => undefined,
-        );
+        writes = writes
+          .then(() => this.appendToStream(streamName, events))
+          .then(
+            () => undefined,
+            () => undefined,
+          );
       },
       now: () => readClock(clock),
       onAppend: (listener) => {
@@ -204,7 +242,11 @@ export class InMemoryEventStore extends EventStore {
     return this.#maxAppendSize;
   }
 
-  #checkAppendSize(streamName: string, events: readonly EventData[], prepared: readonly { type: string; data: unknown; metadata: unknown }[]): void {
+  #checkAppendSize(
+    streamName: string,
+    events: readonly EventData[],
+    prepared: readonly { type: string; data: unknown; metadata: unknown }[],
+  ): void {
     let size = 0;
     for (let index = 0; index < prepared.length; index++) {
       const { type, data, metadata } = prepared[index]!;
@@ -285,7 +327,10 @@ export class InMemoryEventStore extends EventStore {
    * see decideMultiStream), then all records are written back to back, so their positions are one
    * contiguous run of the log and a subscriber sees them together.
    */
-  override async appendToStreams(requests: StreamAppendRequest[], options?: AppendToStreamsOptions): Promise<AppendToStreamsResult> {
+  override async appendToStreams(
+    requests: StreamAppendRequest[],
+    options?: AppendToStreamsOptions,
+  ): Promise<AppendToStreamsResult> {
     const checked = validateMultiStreamAppend(requests, options);
     let size = 0;
     const prepared = checked.requests.map(({ streamName, events }) =>
@@ -295,7 +340,15 @@ export class InMemoryEventStore extends EventStore {
         // KurrentDB's limit on one append, over every stream of the commit.
         size += storedEventSize(event.type, data, event.metadata === undefined ? undefined : metadata);
         if (size > this.#maxAppendSize) throw new EventTooLargeError(streamName, this.#maxAppendSize);
-        return { id: event.id ?? randomUUID(), streamName, revision: -1n, type: event.type, data, metadata, createdAt: UNWRITTEN };
+        return {
+          id: event.id ?? randomUUID(),
+          streamName,
+          revision: -1n,
+          type: event.type,
+          data,
+          metadata,
+          createdAt: UNWRITTEN,
+        };
       }),
     );
     const traffic = this.#traffic;
@@ -312,7 +365,13 @@ export class InMemoryEventStore extends EventStore {
         role: 'append' as const,
         ids: prepared[index]!,
       })),
-      ...checked.checks.map(({ streamName, expected }) => ({ streamName, stream: this.#streams.get(streamName), expected, role: 'check' as const, ids: [] })),
+      ...checked.checks.map(({ streamName, expected }) => ({
+        streamName,
+        stream: this.#streams.get(streamName),
+        expected,
+        role: 'check' as const,
+        ids: [],
+      })),
     ];
     const decision = decideMultiStream(entries, this.#byEventId);
     if (decision.kind === 'conflict') throw new MultiStreamConcurrencyError(decision.conflicts);
@@ -320,7 +379,10 @@ export class InMemoryEventStore extends EventStore {
       // A rare path (a re-sent commit): finding the original records' places is a scan of the log.
       const last = Math.max(...decision.lastRecords.map((record) => this.#log.lastIndexOf(record)));
       return {
-        streams: decision.lastRecords.map((record) => ({ streamName: record.streamName, nextExpectedRevision: record.revision })),
+        streams: decision.lastRecords.map((record) => ({
+          streamName: record.streamName,
+          nextExpectedRevision: record.revision,
+        })),
         position: positionAt(last),
       };
     }
@@ -349,7 +411,10 @@ export class InMemoryEventStore extends EventStore {
    * The events `readStream` gives, in pages of up to 4096 (one event-loop turn between pages, as a
    * server read between its pages): replay takes a page per step instead of an iterator step per event.
    */
-  override readStreamPages(streamName: string, options: ReadStreamOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
+  override readStreamPages(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<readonly RecordedEvent[]> {
     return new PageReader(this.#streams, streamName, options, this.#traffic);
   }
 
@@ -365,7 +430,13 @@ export class InMemoryEventStore extends EventStore {
     const end = log.length; // a snapshot, as a server-side read
     const forwards = direction === 'forwards';
     const from = options.fromPosition === undefined ? undefined : Number(options.fromPosition.commit);
-    let index = forwards ? (from === undefined ? 0 : from + 1) : from === undefined ? end - 1 : Math.min(from - 1, end - 1);
+    let index = forwards
+      ? from === undefined
+        ? 0
+        : from + 1
+      : from === undefined
+        ? end - 1
+        : Math.min(from - 1, end - 1);
     for (let taken = 0; taken < maxCount && index >= 0 && index < end; index += forwards ? 1 : -1) {
       const entry = log[index]!;
       if (isSystemStream(entry.streamName) || !matchesAllFilter(filter, entry.streamName, entry.type)) continue;

@@ -1,6 +1,11 @@
 import { validateNack } from './persistent-subscription-settings.js';
 import type { StrategyConsumer } from './consumer-strategies.js';
-import type { NackAction, PersistentConsumerInfo, PersistentMessage, PersistentSubscription } from './persistent-subscriptions.js';
+import type {
+  NackAction,
+  PersistentConsumerInfo,
+  PersistentMessage,
+  PersistentSubscription,
+} from './persistent-subscriptions.js';
 
 /** What a consumer tells its group. */
 export interface ConsumerOwner<P> {
@@ -20,7 +25,8 @@ export class GroupConsumer<P> implements StrategyConsumer {
   readonly inFlight = new Set<P>();
   readonly subscription: PersistentSubscription;
   #queue: PersistentMessage[] = [];
-  #waiter: { resolve: (result: IteratorResult<PersistentMessage>) => void; reject: (error: unknown) => void } | undefined;
+  #waiter:
+    { resolve: (result: IteratorResult<PersistentMessage>) => void; reject: (error: unknown) => void } | undefined;
   #error: Error | undefined;
   #closed = false;
   #totalItems = 0n;

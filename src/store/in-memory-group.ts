@@ -12,7 +12,10 @@ import {
   type PersistentSubscriptionInfo,
   type PersistentSubscriptionSettings,
 } from './persistent-subscriptions.js';
-import { PersistentSubscriptionDroppedError, type PersistentSubscriptionDropReason } from '../errors/persistent-subscription-errors.js';
+import {
+  PersistentSubscriptionDroppedError,
+  type PersistentSubscriptionDropReason,
+} from '../errors/persistent-subscription-errors.js';
 
 /** What a group needs of the store that holds it. */
 export interface GroupHost {
@@ -131,7 +134,8 @@ export class InMemoryGroup implements ConsumerOwner<Pending> {
 
   /** Message timeouts and the timed checkpoint. */
   tick(now: number): void {
-    for (const pending of [...this.#outstanding]) if (pending.deadline <= now) this.#retryMessage(pending, 'message timeout');
+    for (const pending of [...this.#outstanding])
+      if (pending.deadline <= now) this.#retryMessage(pending, 'message timeout');
     if (now - this.#lastCheckpointCheck >= this.#settings.checkpointAfterMs) {
       this.#lastCheckpointCheck = now;
       this.#tryCheckpoint(true);
@@ -175,7 +179,7 @@ export class InMemoryGroup implements ConsumerOwner<Pending> {
       this.#fillBuffer();
       let sent = false;
       for (const queue of [this.#retry, this.#buffer]) {
-        for (let index = 0; index < queue.length; ) {
+        for (let index = 0; index < queue.length;) {
           const pending = queue[index]!;
           const picked = this.#strategy.pick(this.#consumers, pending.event.streamName);
           if (picked === undefined) return; // nobody has room
@@ -237,7 +241,11 @@ export class InMemoryGroup implements ConsumerOwner<Pending> {
     while (this.#buffer.length < limit && this.#cursor < source.length) {
       const seq = this.#cursor++;
       const stored = source[seq]!;
-      if (this.#isAll && (isSystemStream(stored.streamName) || !matchesAllFilter(this.filter, stored.streamName, stored.type))) continue;
+      if (
+        this.#isAll &&
+        (isSystemStream(stored.streamName) || !matchesAllFilter(this.filter, stored.streamName, stored.type))
+      )
+        continue;
       this.#buffer.push(this.#pendingFor(seq, stored));
     }
   }
@@ -308,7 +316,9 @@ export class InMemoryGroup implements ConsumerOwner<Pending> {
     pending.state = 'parked';
     this.#parked.push(pending);
     const { event } = pending;
-    this.#host.append(parkedStreamName(this.streamName, this.name), [{ type: '$>', data: `${event.revision}@${event.streamName}`, metadata: { reason } }]);
+    this.#host.append(parkedStreamName(this.streamName, this.name), [
+      { type: '$>', data: `${event.revision}@${event.streamName}`, metadata: { reason } },
+    ]);
     this.#markHandled(pending);
   }
 

@@ -5,7 +5,12 @@ import {
 } from '../errors/persistent-subscription-errors.js';
 import { failedSubscription } from './in-memory-group-consumer.js';
 import { InMemoryGroup, type GroupHost } from './in-memory-group.js';
-import { resolveGroupSettings, resolveReplayOptions, resolveSubscribeOptions, validateGroupName } from './persistent-subscription-settings.js';
+import {
+  resolveGroupSettings,
+  resolveReplayOptions,
+  resolveSubscribeOptions,
+  validateGroupName,
+} from './persistent-subscription-settings.js';
 import { validateStreamName } from './event-validation.js';
 import type {
   CreateGroupOptions,
@@ -47,7 +52,11 @@ export class InMemoryPersistentSubscriptions implements PersistentSubscriptions 
     this.#stopListening ??= this.#host.onAppend(() => this.#pumpAll());
   }
 
-  async updateGroup(streamName: string, group: string, settings: Partial<PersistentSubscriptionSettings> = {}): Promise<void> {
+  async updateGroup(
+    streamName: string,
+    group: string,
+    settings: Partial<PersistentSubscriptionSettings> = {},
+  ): Promise<void> {
     const resolved = resolveGroupSettings(streamName, group, settings, false).settings;
     await serverTurn();
     this.#group(streamName, group).restart(resolved, 'group updated');
@@ -75,7 +84,9 @@ export class InMemoryPersistentSubscriptions implements PersistentSubscriptions 
   async listGroups(streamName?: string): Promise<PersistentSubscriptionInfo[]> {
     if (streamName !== undefined) validateStreamName(streamName);
     await serverTurn();
-    return [...this.#groups.values()].filter((group) => streamName === undefined || group.streamName === streamName).map((group) => group.info());
+    return [...this.#groups.values()]
+      .filter((group) => streamName === undefined || group.streamName === streamName)
+      .map((group) => group.info());
   }
 
   subscribe(streamName: string, group: string, options: SubscribeToGroupOptions = {}): PersistentSubscription {
@@ -86,7 +97,9 @@ export class InMemoryPersistentSubscriptions implements PersistentSubscriptions 
     const consumer = found.join(bufferSize);
     if (consumer === 'full') {
       const max = found.info().settings.maxSubscriberCount;
-      return failedSubscription(new PersistentSubscriptionMaxSubscribersError(streamName, group, max === 'unbounded' ? undefined : max));
+      return failedSubscription(
+        new PersistentSubscriptionMaxSubscribersError(streamName, group, max === 'unbounded' ? undefined : max),
+      );
     }
     this.#updateTimer();
     const subscription = consumer.subscription;

@@ -24,14 +24,22 @@ export type MultiStreamDecision =
  * write that passed them); otherwise it fails, naming every failed stream and every idempotent one
  * (a partly re-sent request is a conflict, not half a write).
  */
-export function decideMultiStream(entries: readonly CommitEntry[], byEventId: ReadonlyMap<string, StoredEvent>): MultiStreamDecision {
+export function decideMultiStream(
+  entries: readonly CommitEntry[],
+  byEventId: ReadonlyMap<string, StoredEvent>,
+): MultiStreamDecision {
   const conflicts: StreamConflict[] = [];
   const lastRecords: StoredEvent[] = [];
   let written = 0;
   let idempotent = 0;
   for (const entry of entries) {
     const current: ActualRevision = entry.stream ? BigInt(entry.stream.events.length - 1) : NO_STREAM;
-    const conflict = (): StreamConflict => ({ streamName: entry.streamName, role: entry.role, expected: entry.expected, actual: current });
+    const conflict = (): StreamConflict => ({
+      streamName: entry.streamName,
+      role: entry.role,
+      expected: entry.expected,
+      actual: current,
+    });
     if (entry.role === 'check') {
       if (!expectedRevisionMatches(entry.expected, current)) conflicts.push(conflict());
       continue;

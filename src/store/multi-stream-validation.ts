@@ -8,7 +8,11 @@ import { ANY, type ExpectedRevision } from './expected-revision.js';
 
 /** A multi-stream append after checking: every store decides on this. */
 export interface CheckedMultiStreamAppend {
-  readonly requests: readonly { readonly streamName: string; readonly events: readonly EventData[]; readonly expected: ExpectedRevision }[];
+  readonly requests: readonly {
+    readonly streamName: string;
+    readonly events: readonly EventData[];
+    readonly expected: ExpectedRevision;
+  }[];
   readonly checks: readonly { readonly streamName: string; readonly expected: ExpectedRevision }[];
 }
 
@@ -25,17 +29,21 @@ const SCHEMA_NAME = /^[\p{L}\p{N}_.$:-]+$/u;
  * one stream, metadata values that are not strings, event types outside the schema-name rule.
  */
 export function validateMultiStreamAppend(requests: unknown, options: unknown): CheckedMultiStreamAppend {
-  if (!Array.isArray(requests)) throw new InvalidMultiStreamAppendError(`requests must be an array, got ${describeValue(requests)}`);
-  if (requests.length === 0) throw new InvalidMultiStreamAppendError('there are no requests (at least one stream must be written)');
+  if (!Array.isArray(requests))
+    throw new InvalidMultiStreamAppendError(`requests must be an array, got ${describeValue(requests)}`);
+  if (requests.length === 0)
+    throw new InvalidMultiStreamAppendError('there are no requests (at least one stream must be written)');
   if (options !== undefined && !isPlainObject(options)) {
     throw new InvalidMultiStreamAppendError(`options must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options ?? {})) {
-    if (key !== 'checks') throw new InvalidMultiStreamAppendError(`'${key}' is not an option of appendToStreams (the option is checks)`);
+    if (key !== 'checks')
+      throw new InvalidMultiStreamAppendError(`'${key}' is not an option of appendToStreams (the option is checks)`);
   }
   const seen = new Map<string, string>();
   const claim = (streamName: string, what: string) => {
-    if (streamName === '$$') throw new InvalidMultiStreamAppendError(`${what} names the stream '$$', which KurrentDB refuses`, streamName);
+    if (streamName === '$$')
+      throw new InvalidMultiStreamAppendError(`${what} names the stream '$$', which KurrentDB refuses`, streamName);
     const key = streamName.toUpperCase();
     const earlier = seen.get(key);
     if (earlier !== undefined) {
@@ -50,14 +58,18 @@ export function validateMultiStreamAppend(requests: unknown, options: unknown): 
   const checkedRequests: CheckedMultiStreamAppend['requests'][number][] = [];
   for (let index = 0; index < requests.length; index++) {
     const request: unknown = requests[index];
-    if (!isPlainObject(request)) throw new InvalidMultiStreamAppendError(`request #${index} is ${describeValue(request)}, not an object`);
+    if (!isPlainObject(request))
+      throw new InvalidMultiStreamAppendError(`request #${index} is ${describeValue(request)}, not an object`);
     const { streamName, events, expectedRevision } = request as Partial<StreamAppendRequest>;
     validateStreamName(streamName as string);
     const expected = expectedRevision ?? ANY;
     validateExpectedRevision(expected);
     validateEventsToAppend(streamName as string, events as EventData[]);
     if (events!.length === 0) {
-      throw new InvalidMultiStreamAppendError(`request #${index} for stream '${streamName}' has no events (put a stream you only read in checks)`, streamName);
+      throw new InvalidMultiStreamAppendError(
+        `request #${index} for stream '${streamName}' has no events (put a stream you only read in checks)`,
+        streamName,
+      );
     }
     events!.forEach(validateForMultiStream);
     claim(streamName!, `request #${index}`);
@@ -65,16 +77,21 @@ export function validateMultiStreamAppend(requests: unknown, options: unknown): 
   }
 
   const rawChecks: unknown = (options as AppendToStreamsOptions | undefined)?.checks ?? [];
-  if (!Array.isArray(rawChecks)) throw new InvalidMultiStreamAppendError(`checks must be an array, got ${describeValue(rawChecks)}`);
+  if (!Array.isArray(rawChecks))
+    throw new InvalidMultiStreamAppendError(`checks must be an array, got ${describeValue(rawChecks)}`);
   const checks: CheckedMultiStreamAppend['checks'][number][] = [];
   for (let index = 0; index < rawChecks.length; index++) {
     const check: unknown = rawChecks[index];
-    if (!isPlainObject(check)) throw new InvalidMultiStreamAppendError(`check #${index} is ${describeValue(check)}, not an object`);
+    if (!isPlainObject(check))
+      throw new InvalidMultiStreamAppendError(`check #${index} is ${describeValue(check)}, not an object`);
     const { streamName, expectedRevision } = check as { streamName?: unknown; expectedRevision?: unknown };
     validateStreamName(streamName as string);
     validateExpectedRevision(expectedRevision as ExpectedRevision);
     if (expectedRevision === ANY) {
-      throw new InvalidMultiStreamAppendError(`check #${index} on stream '${String(streamName)}' expects ANY, which checks nothing`, streamName as string);
+      throw new InvalidMultiStreamAppendError(
+        `check #${index} on stream '${String(streamName)}' expects ANY, which checks nothing`,
+        streamName as string,
+      );
     }
     claim(streamName as string, `check #${index}`);
     checks.push({ streamName: streamName as string, expected: expectedRevision as ExpectedRevision });
@@ -91,7 +108,11 @@ function validateForMultiStream(event: EventData, index: number): void {
     );
   }
   for (const [key, value] of Object.entries(event.metadata ?? {})) {
-    if (key === '') throw new InvalidEventError(`event #${index} has a metadata key that is empty, which a multi-stream append refuses`, event.type);
+    if (key === '')
+      throw new InvalidEventError(
+        `event #${index} has a metadata key that is empty, which a multi-stream append refuses`,
+        event.type,
+      );
     if (typeof value !== 'string') {
       throw new InvalidEventError(
         `event #${index} metadata '${key}' is ${describeValue(value)}: a multi-stream append carries string metadata values only`,

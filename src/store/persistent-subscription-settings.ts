@@ -21,8 +21,10 @@ const INT32_MAX = 2 ** 31 - 1;
 const count = (min: number) => rule.integer(min, INT32_MAX);
 
 const SETTINGS_SHAPE: OptionShape = {
-  startFrom: rule.custom("'start', 'end', a revision (bigint >= 0n) or a position read from the store", (value) =>
-    value === 'start' || value === 'end' || (typeof value === 'bigint' && value >= 0n) || isGlobalPosition(value),
+  startFrom: rule.custom(
+    "'start', 'end', a revision (bigint >= 0n) or a position read from the store",
+    (value) =>
+      value === 'start' || value === 'end' || (typeof value === 'bigint' && value >= 0n) || isGlobalPosition(value),
   ),
   resolveLinkTos: rule.boolean,
   extraStatistics: rule.boolean,
@@ -31,11 +33,18 @@ const SETTINGS_SHAPE: OptionShape = {
   checkpointAfterMs: count(1),
   minCheckpointCount: count(1),
   maxCheckpointCount: count(1),
-  maxSubscriberCount: rule.custom("'unbounded' or an integer >= 1", (value) => value === 'unbounded' || (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= INT32_MAX)),
+  maxSubscriberCount: rule.custom(
+    "'unbounded' or an integer >= 1",
+    (value) =>
+      value === 'unbounded' ||
+      (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= INT32_MAX),
+  ),
   liveBufferSize: count(1),
   readBatchSize: count(1),
   historyBufferSize: count(1),
-  consumerStrategy: rule.custom(CONSUMER_STRATEGIES.map((name) => `'${name}'`).join(', '), (value) => CONSUMER_STRATEGIES.includes(value as never)),
+  consumerStrategy: rule.custom(CONSUMER_STRATEGIES.map((name) => `'${name}'`).join(', '), (value) =>
+    CONSUMER_STRATEGIES.includes(value as never),
+  ),
 };
 const CREATE_SHAPE: OptionShape = { ...SETTINGS_SHAPE, filter: rule.any };
 const SUBSCRIBE_SHAPE: OptionShape = { bufferSize: count(1) };
@@ -46,7 +55,8 @@ function checked(value: unknown, path: string, shape: OptionShape): void {
   try {
     checkOptions(value, path, shape, 'an options object', path);
   } catch (error) {
-    if (error instanceof InvalidConfigurationError) throw new InvalidPersistentSubscriptionSettingsError(error.option, error.reason);
+    if (error instanceof InvalidConfigurationError)
+      throw new InvalidPersistentSubscriptionSettingsError(error.option, error.reason);
     throw error;
   }
 }
@@ -55,7 +65,10 @@ function checked(value: unknown, path: string, shape: OptionShape): void {
 export function validateGroupName(streamName: string, group: string): void {
   validateStreamName(streamName);
   if (typeof group !== 'string' || group === '') {
-    throw new InvalidPersistentSubscriptionSettingsError('group', `expected a non-empty group name, got ${typeof group === 'string' ? "''" : typeof group}`);
+    throw new InvalidPersistentSubscriptionSettingsError(
+      'group',
+      `expected a non-empty group name, got ${typeof group === 'string' ? "''" : typeof group}`,
+    );
   }
 }
 
@@ -70,16 +83,31 @@ export function resolveGroupSettings(
   checked(options, 'settings', allowFilter ? CREATE_SHAPE : SETTINGS_SHAPE);
   const { filter, ...given } = options;
   const settings: PersistentSubscriptionSettings = { ...DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS };
-  for (const [key, value] of Object.entries(given)) if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
-  const bad = (option: string, reason: string) => new InvalidPersistentSubscriptionSettingsError(`settings.${option}`, reason);
+  for (const [key, value] of Object.entries(given))
+    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
+  const bad = (option: string, reason: string) =>
+    new InvalidPersistentSubscriptionSettingsError(`settings.${option}`, reason);
   const toAll = streamName === ALL_STREAM;
-  if (typeof settings.startFrom === 'bigint' && toAll) throw bad('startFrom', 'a group on the global log starts from a position read from the store, not a revision');
-  if (typeof settings.startFrom === 'object' && !toAll) throw bad('startFrom', 'a group on a stream starts from a revision (bigint), not a position of the global log');
+  if (typeof settings.startFrom === 'bigint' && toAll)
+    throw bad('startFrom', 'a group on the global log starts from a position read from the store, not a revision');
+  if (typeof settings.startFrom === 'object' && !toAll)
+    throw bad('startFrom', 'a group on a stream starts from a revision (bigint), not a position of the global log');
   // The server refuses a read batch that does not fit its buffers.
-  if (settings.readBatchSize >= settings.historyBufferSize) throw bad('readBatchSize', `it must be below historyBufferSize (${settings.historyBufferSize}), got ${settings.readBatchSize}`);
-  if (settings.readBatchSize >= settings.liveBufferSize) throw bad('readBatchSize', `it must be below liveBufferSize (${settings.liveBufferSize}), got ${settings.readBatchSize}`);
+  if (settings.readBatchSize >= settings.historyBufferSize)
+    throw bad(
+      'readBatchSize',
+      `it must be below historyBufferSize (${settings.historyBufferSize}), got ${settings.readBatchSize}`,
+    );
+  if (settings.readBatchSize >= settings.liveBufferSize)
+    throw bad(
+      'readBatchSize',
+      `it must be below liveBufferSize (${settings.liveBufferSize}), got ${settings.readBatchSize}`,
+    );
   if (settings.minCheckpointCount > settings.maxCheckpointCount) {
-    throw bad('minCheckpointCount', `it must not exceed maxCheckpointCount (${settings.maxCheckpointCount}), got ${settings.minCheckpointCount}`);
+    throw bad(
+      'minCheckpointCount',
+      `it must not exceed maxCheckpointCount (${settings.maxCheckpointCount}), got ${settings.minCheckpointCount}`,
+    );
   }
   if (filter === undefined) return { settings };
   if (!toAll) throw bad('filter', 'only a group on the global log (ALL_STREAM) takes a filter');
@@ -108,7 +136,11 @@ const NACK_ACTIONS: readonly string[] = ['park', 'retry', 'skip'];
 /** Refuses a nack no store can honour, before anything changes. */
 export function validateNack(action: unknown, reason: unknown): asserts action is NackAction {
   if (typeof action !== 'string' || !NACK_ACTIONS.includes(action)) {
-    throw new InvalidPersistentSubscriptionSettingsError('nack.action', `expected 'park', 'retry' or 'skip', got ${typeof action === 'string' ? `'${action}'` : typeof action}`);
+    throw new InvalidPersistentSubscriptionSettingsError(
+      'nack.action',
+      `expected 'park', 'retry' or 'skip', got ${typeof action === 'string' ? `'${action}'` : typeof action}`,
+    );
   }
-  if (typeof reason !== 'string') throw new InvalidPersistentSubscriptionSettingsError('nack.reason', `expected a string, got ${typeof reason}`);
+  if (typeof reason !== 'string')
+    throw new InvalidPersistentSubscriptionSettingsError('nack.reason', `expected a string, got ${typeof reason}`);
 }

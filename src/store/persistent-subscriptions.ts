@@ -66,7 +66,11 @@ export type ConsumerStrategy =
   | 'Pinned';
 
 /** Every consumer strategy, in the order the docs list them. */
-export const CONSUMER_STRATEGIES: readonly ConsumerStrategy[] = Object.freeze(['RoundRobin', 'DispatchToSingle', 'Pinned']);
+export const CONSUMER_STRATEGIES: readonly ConsumerStrategy[] = Object.freeze([
+  'RoundRobin',
+  'DispatchToSingle',
+  'Pinned',
+]);
 
 /**
  * Where a new group starts: the first event, the end (only what is appended after creation), or an

@@ -16,7 +16,13 @@ import {
 import { ConcurrencyError } from '../errors/command-errors.js';
 import { EventStoreUnavailableError } from '../errors/store-errors.js';
 import { commandOutcomeOf, errorCodeOf, recordError } from './span-errors.js';
-import { MNEME_ATTRIBUTES as A, MNEME_METRICS, MNEME_SPANS, RETRY_SPAN_EVENT, type CommandOutcome } from './telemetry-names.js';
+import {
+  MNEME_ATTRIBUTES as A,
+  MNEME_METRICS,
+  MNEME_SPANS,
+  RETRY_SPAN_EVENT,
+  type CommandOutcome,
+} from './telemetry-names.js';
 import { resolveTelemetryOptions, type TelemetryOptions } from './telemetry-options.js';
 
 /** What the command span needs of a dispatch (the bus's `CommandContext` fits). */
@@ -98,9 +104,17 @@ export class MnemeTelemetry {
   readonly #commandAttributes = new WeakMap<object, Record<CommandOutcome, Attributes>>();
   readonly #aggregateAttributes = new Map<
     string,
-    { readonly type: Attributes; readonly replayed: Attributes; readonly fromSnapshot: Attributes; readonly fromCache: Attributes }
+    {
+      readonly type: Attributes;
+      readonly replayed: Attributes;
+      readonly fromSnapshot: Attributes;
+      readonly fromCache: Attributes;
+    }
   >();
-  readonly #projectionAttributes = new Map<string, { readonly ok: Attributes; readonly error: Attributes; readonly name: Attributes }>();
+  readonly #projectionAttributes = new Map<
+    string,
+    { readonly ok: Attributes; readonly error: Attributes; readonly name: Attributes }
+  >();
 
   /** `false` turns everything off; the default uses the global providers of `@opentelemetry/api`. */
   constructor(options: TelemetryOptions | false = {}) {
@@ -110,17 +124,34 @@ export class MnemeTelemetry {
     this.#proxy = tracerProvider instanceof ProxyTracerProvider ? tracerProvider : undefined;
     const meter = meterProvider.getMeter('mneme');
     this.#noopMeter = Object.getPrototypeOf(meter) === NOOP_METER_PROTOTYPE;
-    const counter = (name: string, unit: string, description: string) => meter.createCounter(name, { unit, description });
+    const counter = (name: string, unit: string, description: string) =>
+      meter.createCounter(name, { unit, description });
     const histogram = (name: string, description: string) =>
       meter.createHistogram(name, { unit: 'ms', description, advice: { explicitBucketBoundaries: MS_BUCKETS } });
-    this.#commands = counter(MNEME_METRICS.commands, '{command}', 'Commands executed by the command bus, by type and outcome');
+    this.#commands = counter(
+      MNEME_METRICS.commands,
+      '{command}',
+      'Commands executed by the command bus, by type and outcome',
+    );
     this.#commandDuration = histogram(MNEME_METRICS.commandDuration, 'Time of a command, every attempt included');
-    this.#conflicts = counter(MNEME_METRICS.conflicts, '{conflict}', 'Appends that lost a race with another writer (ConcurrencyError)');
+    this.#conflicts = counter(
+      MNEME_METRICS.conflicts,
+      '{conflict}',
+      'Appends that lost a race with another writer (ConcurrencyError)',
+    );
     this.#retries = counter(MNEME_METRICS.retries, '{retry}', 'Command retries, by reason (conflict or transient)');
-    this.#transientFaults = counter(MNEME_METRICS.transientFaults, '{fault}', 'Loads and appends that failed with a transient store fault');
+    this.#transientFaults = counter(
+      MNEME_METRICS.transientFaults,
+      '{fault}',
+      'Loads and appends that failed with a transient store fault',
+    );
     this.#eventsAppended = counter(MNEME_METRICS.eventsAppended, '{event}', 'Events appended by commands');
     this.#loadDuration = histogram(MNEME_METRICS.loadDuration, 'Time to load an aggregate (snapshot and replay)');
-    this.#projectionEvents = counter(MNEME_METRICS.projectionEvents, '{call}', 'Projection handler calls, by outcome (each retry counts)');
+    this.#projectionEvents = counter(
+      MNEME_METRICS.projectionEvents,
+      '{call}',
+      'Projection handler calls, by outcome (each retry counts)',
+    );
     this.#projectionDuration = histogram(MNEME_METRICS.projectionDuration, 'Time of one projection handler call');
   }
 
@@ -139,7 +170,13 @@ export class MnemeTelemetry {
   }
 
   /** Runs one append of `events` events in a `mneme.append` span. */
-  append<T>(aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
+  append<T>(
+    aggregateType: string,
+    streamName: string,
+    events: number,
+    expectedRevision: bigint | string,
+    run: () => Promise<T>,
+  ): Promise<T> {
     if (this.#off()) return run();
     const span = this.#tracer.startSpan(MNEME_SPANS.append, INTERNAL);
     return this.#idle(span) ? run() : this.#append(span, aggregateType, streamName, events, expectedRevision, run);
@@ -158,7 +195,11 @@ export class MnemeTelemetry {
     this.#retries.add(1, RETRY_ATTRIBUTES[notice.reason]);
     const span = trace.getActiveSpan();
     if (!span?.isRecording()) return;
-    const attributes: Attributes = { [A.retryReason]: notice.reason, [A.retryAttempt]: notice.attempt, [A.retryDelayMs]: notice.delayMs };
+    const attributes: Attributes = {
+      [A.retryReason]: notice.reason,
+      [A.retryAttempt]: notice.attempt,
+      [A.retryDelayMs]: notice.delayMs,
+    };
     const code = errorCodeOf(notice.error);
     if (code !== undefined) attributes[A.errorCode] = code;
     span.addEvent(RETRY_SPAN_EVENT, attributes);
@@ -170,7 +211,10 @@ export class MnemeTelemetry {
    * SDK registered later is picked up for traces).
    */
   #off(): boolean {
-    return !this.enabled || (this.#noopMeter && this.#proxy !== undefined && this.#proxy.getDelegate() === NO_SDK_TRACER_PROVIDER);
+    return (
+      !this.enabled ||
+      (this.#noopMeter && this.#proxy !== undefined && this.#proxy.getDelegate() === NO_SDK_TRACER_PROVIDER)
+    );
   }
 
   /**
@@ -211,7 +255,12 @@ export class MnemeTelemetry {
     }
   }
 
-  async #load<T>(span: Span, aggregateType: string, streamName: string, run: (probe: LoadProbe) => Promise<T>): Promise<T> {
+  async #load<T>(
+    span: Span,
+    aggregateType: string,
+    streamName: string,
+    run: (probe: LoadProbe) => Promise<T>,
+  ): Promise<T> {
     const started = performance.now();
     const recording = span.isRecording();
     if (recording) span.setAttributes({ [A.aggregateType]: aggregateType, [A.stream]: streamName });
@@ -223,11 +272,21 @@ export class MnemeTelemetry {
         performance.now() - started,
         probe.fromCache ? attributes.fromCache : probe.fromSnapshot ? attributes.fromSnapshot : attributes.replayed,
       );
-      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot, [A.loadFromCache]: probe.fromCache === true });
+      if (recording)
+        span.setAttributes({
+          [A.loadEvents]: probe.eventsRead,
+          [A.loadFromSnapshot]: probe.fromSnapshot,
+          [A.loadFromCache]: probe.fromCache === true,
+        });
       return loaded;
     } catch (error) {
       if (EventStoreUnavailableError.is(error)) this.#transientFaults.add(1, LOAD_ATTRIBUTES);
-      if (recording) span.setAttributes({ [A.loadEvents]: probe.eventsRead, [A.loadFromSnapshot]: probe.fromSnapshot, [A.loadFromCache]: probe.fromCache === true });
+      if (recording)
+        span.setAttributes({
+          [A.loadEvents]: probe.eventsRead,
+          [A.loadFromSnapshot]: probe.fromSnapshot,
+          [A.loadFromCache]: probe.fromCache === true,
+        });
       recordError(span, error);
       throw error;
     } finally {
@@ -235,7 +294,14 @@ export class MnemeTelemetry {
     }
   }
 
-  async #append<T>(span: Span, aggregateType: string, streamName: string, events: number, expectedRevision: bigint | string, run: () => Promise<T>): Promise<T> {
+  async #append<T>(
+    span: Span,
+    aggregateType: string,
+    streamName: string,
+    events: number,
+    expectedRevision: bigint | string,
+    run: () => Promise<T>,
+  ): Promise<T> {
     if (span.isRecording()) {
       span.setAttributes({
         [A.aggregateType]: aggregateType,
@@ -258,7 +324,13 @@ export class MnemeTelemetry {
     }
   }
 
-  async #projection<T>(span: Span, projection: string, event: HandledEventFacts, attempt: number, run: () => T): Promise<Awaited<T>> {
+  async #projection<T>(
+    span: Span,
+    projection: string,
+    event: HandledEventFacts,
+    attempt: number,
+    run: () => T,
+  ): Promise<Awaited<T>> {
     const started = performance.now();
     if (span.isRecording()) {
       span.setAttributes({

@@ -14,7 +14,8 @@ export function errorCodeOf(error: unknown): string | undefined {
 export function commandOutcomeOf(error: unknown): CommandOutcome {
   if (MaxRetriesExceededError.is(error)) return 'conflict-exhausted';
   if (TransientRetriesExceededError.is(error)) return 'transient-exhausted';
-  if (DomainError.is(error) || AggregateNotFoundError.is(error) || AggregateAlreadyExistsError.is(error)) return 'rejected';
+  if (DomainError.is(error) || AggregateNotFoundError.is(error) || AggregateAlreadyExistsError.is(error))
+    return 'rejected';
   return 'error';
 }
 

@@ -16,8 +16,14 @@ export interface ResolvedTelemetry {
 }
 
 const TELEMETRY_OPTIONS: OptionShape = {
-  tracerProvider: rule.custom('an OpenTelemetry TracerProvider (with getTracer)', (value) => typeof (value as Partial<TracerProvider> | null)?.getTracer === 'function'),
-  meterProvider: rule.custom('an OpenTelemetry MeterProvider (with getMeter)', (value) => typeof (value as Partial<MeterProvider> | null)?.getMeter === 'function'),
+  tracerProvider: rule.custom(
+    'an OpenTelemetry TracerProvider (with getTracer)',
+    (value) => typeof (value as Partial<TracerProvider> | null)?.getTracer === 'function',
+  ),
+  meterProvider: rule.custom(
+    'an OpenTelemetry MeterProvider (with getMeter)',
+    (value) => typeof (value as Partial<MeterProvider> | null)?.getMeter === 'function',
+  ),
 } satisfies Record<keyof TelemetryOptions, unknown>;
 
 /**

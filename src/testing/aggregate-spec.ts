@@ -59,14 +59,24 @@ if (typeof hooks.beforeEach === 'function' && typeof hooks.afterEach === 'functi
 function checkSpecsOfTest(records: readonly SpecRecord[]): void {
   const unasserted = records.find((record) => !record.asserted);
   if (unasserted) {
-    throw new AggregateSpecFailedError(unasserted.aggregate, unasserted.command, 'thenEmits(...) or thenThrows(...)', 'no assertion',
-      'the spec was never asserted: end it with `await ...when(command).thenEmits(...)` or `.thenThrows(...)`');
+    throw new AggregateSpecFailedError(
+      unasserted.aggregate,
+      unasserted.command,
+      'thenEmits(...) or thenThrows(...)',
+      'no assertion',
+      'the spec was never asserted: end it with `await ...when(command).thenEmits(...)` or `.thenThrows(...)`',
+    );
   }
   const unawaited = records.find((record) => !record.awaited);
   if (unawaited) {
-    throw new AggregateSpecFailedError(unawaited.aggregate, unawaited.command, 'an awaited spec', 'not awaited',
+    throw new AggregateSpecFailedError(
+      unawaited.aggregate,
+      unawaited.command,
+      'an awaited spec',
+      'not awaited',
       'the spec was never awaited, so the test ended before it was checked: write `await aggregateSpec(...)...thenEmits(...)` ' +
-        '(or return the promise from the test)');
+        '(or return the promise from the test)',
+    );
   }
 }
 
@@ -138,7 +148,12 @@ export class AggregateSpecWhen<C extends object = object> {
     private readonly history: readonly object[],
     private readonly command: C,
   ) {
-    this.#record = { aggregate: aggregate.name, command: (command as { constructor?: { name?: string } })?.constructor?.name ?? typeof command, asserted: false, awaited: false };
+    this.#record = {
+      aggregate: aggregate.name,
+      command: (command as { constructor?: { name?: string } })?.constructor?.name ?? typeof command,
+      asserted: false,
+      awaited: false,
+    };
     this.#checkedAfterTest = running !== undefined;
     running?.push(this.#record);
   }
@@ -158,8 +173,12 @@ export class AggregateSpecWhen<C extends object = object> {
   async #emits(expected: readonly object[]): Promise<void> {
     const outcome = await this.#run();
     if ('error' in outcome) {
-      throw this.#failure(expected.map(describeEvent).join(', ') || 'no events', `threw ${describeError(outcome.error)}`,
-        `expected ${expected.length} event(s) but it threw ${describeError(outcome.error)}`, outcome.error);
+      throw this.#failure(
+        expected.map(describeEvent).join(', ') || 'no events',
+        `threw ${describeError(outcome.error)}`,
+        `expected ${expected.length} event(s) but it threw ${describeError(outcome.error)}`,
+        outcome.error,
+      );
     }
     const lines = diffEvents(expected, outcome.events);
     if (lines.length === 0) return;
@@ -178,18 +197,36 @@ export class AggregateSpecWhen<C extends object = object> {
       throw this.#failure(expected, emitted, `expected it to throw ${errorClass.name} but it emitted ${emitted}`);
     }
     if (!(outcome.error instanceof errorClass)) {
-      throw this.#failure(expected, describeError(outcome.error), `expected ${errorClass.name} but it threw ${describeError(outcome.error)}`, outcome.error);
+      throw this.#failure(
+        expected,
+        describeError(outcome.error),
+        `expected ${errorClass.name} but it threw ${describeError(outcome.error)}`,
+        outcome.error,
+      );
     }
-    const lines = diffFields(fields as Record<string, unknown>, outcome.error as unknown as Record<string, unknown>, true);
+    const lines = diffFields(
+      fields as Record<string, unknown>,
+      outcome.error as unknown as Record<string, unknown>,
+      true,
+    );
     if (lines.length > 0) {
-      throw this.#failure(expected, describeError(outcome.error), `${errorClass.name} was thrown with other fields:\n${lines.map((l) => `  ${l}`).join('\n')}`, outcome.error);
+      throw this.#failure(
+        expected,
+        describeError(outcome.error),
+        `${errorClass.name} was thrown with other fields:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+        outcome.error,
+      );
     }
   }
 
   async #run(): Promise<Outcome> {
     const store = new InMemoryEventStore();
     const { streamName } = new CommandRouter([this.aggregate]).route(this.command);
-    if (this.history.length > 0) await store.appendToStream(streamName, this.history.map((event) => serializeEvent(event)));
+    if (this.history.length > 0)
+      await store.appendToStream(
+        streamName,
+        this.history.map((event) => serializeEvent(event)),
+      );
     const container = new Container();
     container.load(mnemeModule({ aggregates: [this.aggregate], eventStore: store, retry: false }));
     try {
@@ -201,7 +238,14 @@ export class AggregateSpecWhen<C extends object = object> {
   }
 
   #failure(expected: string, actual: string, diff: string, cause?: unknown): AggregateSpecFailedError {
-    return new AggregateSpecFailedError(this.aggregate.name, this.command.constructor.name, expected, actual, diff, cause === undefined ? {} : { cause });
+    return new AggregateSpecFailedError(
+      this.aggregate.name,
+      this.command.constructor.name,
+      expected,
+      actual,
+      diff,
+      cause === undefined ? {} : { cause },
+    );
   }
 }
 

@@ -22,7 +22,8 @@ export class ConflictingStore extends ForwardingEventStore {
   constructor(inner: EventStore, options: ConflictingStoreOptions = {}) {
     super(inner);
     const times = options.times ?? 1;
-    if (!Number.isInteger(times) || times < 0) throw new InvalidConfigurationError('times', `it must be an integer >= 0, got ${String(times)}`);
+    if (!Number.isInteger(times) || times < 0)
+      throw new InvalidConfigurationError('times', `it must be an integer >= 0, got ${String(times)}`);
     this.#remaining = times;
   }
 
@@ -31,12 +32,17 @@ export class ConflictingStore extends ForwardingEventStore {
     return this.#remaining;
   }
 
-  override async appendToStream(streamName: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+  override async appendToStream(
+    streamName: string,
+    events: EventData[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
     if (this.#remaining === 0) return this.inner.appendToStream(streamName, events, options);
     this.#remaining -= 1;
     this.conflicts += 1;
     let actual: bigint | typeof NO_STREAM = NO_STREAM;
-    for await (const last of this.inner.readStream(streamName, { direction: 'backwards', maxCount: 1 })) actual = last.revision;
+    for await (const last of this.inner.readStream(streamName, { direction: 'backwards', maxCount: 1 }))
+      actual = last.revision;
     throw new ConcurrencyError(streamName, options.expectedRevision ?? ANY, actual);
   }
 }

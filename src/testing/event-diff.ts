@@ -30,14 +30,19 @@ export function diffEvents(expected: readonly object[], actual: readonly object[
       lines.push(`  #${i} expected ${describeEvent(want)}`, `     but got ${describeEvent(got)}`);
     } else {
       const fieldLines = diffFields(fieldsOf(want), fieldsOf(got));
-      if (fieldLines.length > 0) lines.push(`  #${i} ${want.constructor.name}`, ...fieldLines.map((line) => `     ${line}`));
+      if (fieldLines.length > 0)
+        lines.push(`  #${i} ${want.constructor.name}`, ...fieldLines.map((line) => `     ${line}`));
     }
   }
   return lines;
 }
 
 /** `- amount: 30` / `+ amount: 20` for each differing field; only `expected`'s keys when `partial`. */
-export function diffFields(expected: Record<string, unknown>, actual: Record<string, unknown>, partial = false): string[] {
+export function diffFields(
+  expected: Record<string, unknown>,
+  actual: Record<string, unknown>,
+  partial = false,
+): string[] {
   const keys = partial ? Object.keys(expected) : [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
   const lines: string[] = [];
   for (const key of keys) {
@@ -51,7 +56,8 @@ export function diffFields(expected: Record<string, unknown>, actual: Record<str
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);

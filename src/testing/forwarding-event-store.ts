@@ -23,7 +23,10 @@ export class ForwardingEventStore extends EventStore {
   /** Offered only when the inner store has it (an optional capability). */
   override setStreamMaxCount?: (streamName: string, maxCount: number) => Promise<void>;
   override headPosition?: () => Promise<GlobalPosition | undefined>;
-  override appendToStreams?: (requests: StreamAppendRequest[], options?: AppendToStreamsOptions) => Promise<AppendToStreamsResult>;
+  override appendToStreams?: (
+    requests: StreamAppendRequest[],
+    options?: AppendToStreamsOptions,
+  ) => Promise<AppendToStreamsResult>;
 
   /** As the inner store's. */
   override readonly appendOnly: boolean | undefined;
@@ -31,7 +34,8 @@ export class ForwardingEventStore extends EventStore {
   constructor(readonly inner: EventStore) {
     super();
     this.appendOnly = inner.appendOnly;
-    if (inner.setStreamMaxCount) this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
+    if (inner.setStreamMaxCount)
+      this.setStreamMaxCount = (streamName, maxCount) => inner.setStreamMaxCount!(streamName, maxCount);
     if (inner.headPosition) this.headPosition = () => inner.headPosition!();
     if (inner.appendToStreams) this.appendToStreams = (requests, options) => inner.appendToStreams!(requests, options);
   }

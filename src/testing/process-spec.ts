@@ -55,12 +55,20 @@ export class ProcessSpecGiven {
 
   /** Events delivered to instance `processId` as its own (scheduled events, `CommandRejected`). */
   givenFor(processId: string, ...events: object[]): ProcessSpecGiven {
-    return new ProcessSpecGiven(this.type, this.create, [...this.history, ...events.map((event) => ({ event, processId }))]);
+    return new ProcessSpecGiven(this.type, this.create, [
+      ...this.history,
+      ...events.map((event) => ({ event, processId })),
+    ]);
   }
 
   /** The event under test; `{ processId }` delivers it to that instance as its own (a timer's event, a rejection). */
   when(event: object, options: { processId?: string } = {}): ProcessSpecWhen {
-    return new ProcessSpecWhen(this.type, this.create, this.history, options.processId === undefined ? { event } : { event, processId: options.processId });
+    return new ProcessSpecWhen(
+      this.type,
+      this.create,
+      this.history,
+      options.processId === undefined ? { event } : { event, processId: options.processId },
+    );
   }
 }
 
@@ -77,7 +85,11 @@ export class ProcessSpecWhen {
     const outcome = await this.#outcome();
     const lines = diffEvents(expected, outcome.sends);
     if (lines.length === 0) return;
-    throw this.#failure(list(expected), list(outcome.sends), `the sent commands differ (expected ${expected.length}, got ${outcome.sends.length}):\n${lines.join('\n')}`);
+    throw this.#failure(
+      list(expected),
+      list(outcome.sends),
+      `the sent commands differ (expected ${expected.length}, got ${outcome.sends.length}):\n${lines.join('\n')}`,
+    );
   }
 
   /**
@@ -87,7 +99,10 @@ export class ProcessSpecWhen {
   async thenSchedules(...expected: (object | { message: object; afterMs?: number; at?: Date })[]): Promise<void> {
     const outcome = await this.#outcome();
     const wanted = expected.map((item) => (isTimed(item) ? item : { message: item }));
-    const lines = diffEvents(wanted.map((item) => item.message), outcome.schedules.map((item) => item.message));
+    const lines = diffEvents(
+      wanted.map((item) => item.message),
+      outcome.schedules.map((item) => item.message),
+    );
     wanted.forEach((item, index) => {
       const got = outcome.schedules[index];
       if (!got) return;
@@ -107,7 +122,8 @@ export class ProcessSpecWhen {
   /** Resolves when the event completed its instance. */
   async thenCompletes(): Promise<void> {
     const outcome = await this.#outcome();
-    if (!outcome.completed) throw this.#failure('completed', 'still running', 'expected the instance to complete, it did not');
+    if (!outcome.completed)
+      throw this.#failure('completed', 'still running', 'expected the instance to complete, it did not');
   }
 
   async #outcome(): Promise<Outcome> {
@@ -125,9 +141,11 @@ export class ProcessSpecWhen {
     const deliver = async (input: SpecInput): Promise<PositionedEvent> => {
       position += 1n;
       const type = eventTypeOf(input.event);
-      if (type === undefined) throw new TypeError(`processSpec: ${describeEvent(input.event)} is not an @EventType instance`);
+      if (type === undefined)
+        throw new TypeError(`processSpec: ${describeEvent(input.event)} is not an @EventType instance`);
       const handler = engine.definition.handlers.get(type);
-      if (!handler) throw new TypeError(`processSpec: no @On method of ${this.type.name} handles ${input.event.constructor.name}`);
+      if (!handler)
+        throw new TypeError(`processSpec: no @On method of ${this.type.name} handles ${input.event.constructor.name}`);
       if (input.processId === undefined && !handler.processId) {
         throw new TypeError(
           `processSpec: ${handler.name} has no processId: ${input.event.constructor.name} reaches an instance only as its own; ` +
@@ -158,7 +176,13 @@ export class ProcessSpecWhen {
     }
   }
 
-  async #decided(store: InMemoryEventStore, codec: CommandCodec, recorded: PositionedEvent, sends: object[], now: number): Promise<Outcome> {
+  async #decided(
+    store: InMemoryEventStore,
+    codec: CommandCodec,
+    recorded: PositionedEvent,
+    sends: object[],
+    now: number,
+  ): Promise<Outcome> {
     let record: HandledRecord | undefined;
     // The timers this record added: those of earlier records were already pending.
     const earlier = new Set<string>();
@@ -172,7 +196,10 @@ export class ProcessSpecWhen {
     const schedules = record.timers
       .filter((timer) => !earlier.has(timer.id))
       .map((timer) => ({
-        message: timer.kind === 'event' ? rebuildEvent({ type: timer.type, data: timer.data }) : codec.decode('processSpec', timer.type, timer.data),
+        message:
+          timer.kind === 'event'
+            ? rebuildEvent({ type: timer.type, data: timer.data })
+            : codec.decode('processSpec', timer.type, timer.data),
         at: timer.at,
       }));
     return { sends, schedules, completed: record.completed, now };
@@ -181,7 +208,14 @@ export class ProcessSpecWhen {
   #failure(expected: string, actual: string, diff: string, cause?: unknown): ProcessSpecFailedError {
     const event = this.input.event.constructor?.name ?? 'event';
     if (cause instanceof ProcessSpecFailedError) return cause;
-    return new ProcessSpecFailedError(this.type.name, event, expected, actual, diff, cause === undefined ? {} : { cause });
+    return new ProcessSpecFailedError(
+      this.type.name,
+      event,
+      expected,
+      actual,
+      diff,
+      cause === undefined ? {} : { cause },
+    );
   }
 }
 
@@ -190,5 +224,7 @@ function list(items: readonly object[]): string {
 }
 
 function isTimed(item: object): item is { message: object; afterMs?: number; at?: Date } {
-  return 'message' in item && typeof (item as { message: unknown }).message === 'object' && eventTypeOf(item) === undefined;
+  return (
+    'message' in item && typeof (item as { message: unknown }).message === 'object' && eventTypeOf(item) === undefined
+  );
 }

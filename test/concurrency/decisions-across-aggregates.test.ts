@@ -48,10 +48,15 @@ describe('decisions across aggregates under concurrency', () => {
             Array.from({ length: 4 }, async (_, lane) => {
               for (let i = 0; i < 10; i++) {
                 const from = pick(random, accounts);
-                const to = pick(random, accounts.filter((id) => id !== from));
+                const to = pick(
+                  random,
+                  accounts.filter((id) => id !== from),
+                );
                 const amount = 1 + Math.floor(random() * 60);
                 try {
-                  attempts.push((await bus.execute(new TransferMoney(`t-${app}-${lane}-${i}`, from, to, amount))).attempts);
+                  attempts.push(
+                    (await bus.execute(new TransferMoney(`t-${app}-${lane}-${i}`, from, to, amount))).attempts,
+                  );
                 } catch (error) {
                   if (DomainError.is(error)) rejected++;
                   else failures.push(error);
@@ -80,10 +85,13 @@ describe('decisions across aggregates under concurrency', () => {
         }
       }
       expect(halves.size).toBe(attempts.length);
-      for (const kinds of halves.values()) expect(kinds.sort()).toEqual(['BankAccount.MoneyReceived', 'BankAccount.MoneySent']);
+      for (const kinds of halves.values())
+        expect(kinds.sort()).toEqual(['BankAccount.MoneyReceived', 'BankAccount.MoneySent']);
       // Each instance's cache agrees with a full replay.
       for (const app of apps) {
-        const cached = await Promise.all(accounts.map(async (id) => (await app.repository.loadForCommand(BankAccount, id, 'probe')).aggregate.balance));
+        const cached = await Promise.all(
+          accounts.map(async (id) => (await app.repository.loadForCommand(BankAccount, id, 'probe')).aggregate.balance),
+        );
         expect(cached).toEqual(balances);
       }
     });
@@ -130,7 +138,11 @@ describe('decisions across aggregates under concurrency', () => {
     await apps[0]!.bus.execute(new Deposit('a', 100));
     await apps[0]!.bus.execute(new OpenAccount('b', 'B'));
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.all(apps.map(({ bus }) => bus.execute(new TransferMoney(`t${round}`, 'a', 'b', 10), { commandId: `transfer-${round}` })));
+      const results = await Promise.all(
+        apps.map(({ bus }) =>
+          bus.execute(new TransferMoney(`t${round}`, 'a', 'b', 10), { commandId: `transfer-${round}` }),
+        ),
+      );
       for (const result of results) {
         expect(result.streams!.from!.events).toEqual([new MoneySent('a', `t${round}`, 'b', 10)]);
         expect(result.streams!.to!.events).toEqual([new MoneyReceived('b', `t${round}`, 'a', 10)]);

@@ -16,7 +16,9 @@ import { useKurrentTarget } from '../support/kurrent-target.js';
 const INSTANCES = 32;
 const longer = Number(process.env.MNEME_HOT_STREAM_COMMANDS) || 0;
 
-async function instances(store: () => EventStore | { kurrent: string }): Promise<{ buses: CommandBus[]; containers: Container[] }> {
+async function instances(
+  store: () => EventStore | { kurrent: string },
+): Promise<{ buses: CommandBus[]; containers: Container[] }> {
   const containers: Container[] = [];
   for (let i = 0; i < INSTANCES; i++) {
     const container = new Container();
@@ -35,10 +37,12 @@ async function hotStream(buses: CommandBus[], store: EventStore, perInstance: nu
     buses.map(async (bus) => {
       for (let k = 0; k < perInstance; k++) {
         // Deposit 2, withdraw 1: each instance's withdrawal follows its own deposit, so none is rejected.
-        const result = await bus.execute(k % 2 === 0 ? new Deposit(account, 2) : new Withdraw(account, 1)).catch((error: unknown) => {
-          failures.push(error);
-          return undefined;
-        });
+        const result = await bus
+          .execute(k % 2 === 0 ? new Deposit(account, 2) : new Withdraw(account, 1))
+          .catch((error: unknown) => {
+            failures.push(error);
+            return undefined;
+          });
         if (result && result.attempts > 1) retried++;
       }
     }),

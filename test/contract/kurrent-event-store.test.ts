@@ -5,27 +5,33 @@ import { describeEventStoreContract } from './event-store-contract.js';
 
 // The client appends through BatchAppend when the server lists it, and through Append otherwise.
 for (const batchAppend of [true, false]) {
-  describeEventStoreContract(`${KurrentEventStore.name} on the emulator, ${batchAppend ? 'BatchAppend' : 'Append'} path`, async () => {
-    const emulator = await startKurrentEmulator({ batchAppend });
-    // A small page size makes the contract's reads cross page boundaries.
-    const store = new KurrentEventStore(emulator.connectionString, { readPageSize: 2 });
-    return {
-      store,
-      maxAppendSize: 1024 * 1024, // the emulator's default, as KurrentDB 24.10's
-      close: async () => {
-        await store.close();
-        await emulator.close();
-      },
-    };
-  });
+  describeEventStoreContract(
+    `${KurrentEventStore.name} on the emulator, ${batchAppend ? 'BatchAppend' : 'Append'} path`,
+    async () => {
+      const emulator = await startKurrentEmulator({ batchAppend });
+      // A small page size makes the contract's reads cross page boundaries.
+      const store = new KurrentEventStore(emulator.connectionString, { readPageSize: 2 });
+      return {
+        store,
+        maxAppendSize: 1024 * 1024, // the emulator's default, as KurrentDB 24.10's
+        close: async () => {
+          await store.close();
+          await emulator.close();
+        },
+      };
+    },
+  );
 }
 
 const realServer = process.env.KURRENTDB_CONNECTION_STRING;
 if (realServer) {
-  describeEventStoreContract(`${KurrentEventStore.name} on the real server in KURRENTDB_CONNECTION_STRING`, async () => {
-    const store = KurrentEventStore.fromEnvironment();
-    return { store, close: () => store.close() };
-  });
+  describeEventStoreContract(
+    `${KurrentEventStore.name} on the real server in KURRENTDB_CONNECTION_STRING`,
+    async () => {
+      const store = KurrentEventStore.fromEnvironment();
+      return { store, close: () => store.close() };
+    },
+  );
 } else {
   console.info(
     'KurrentEventStore contract against a real KurrentDB: SKIPPED, KURRENTDB_CONNECTION_STRING is not set. ' +

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ANY, EventStoreUnavailableError, MultiStreamAppendUnsupportedError, MultiStreamConcurrencyError, NO_STREAM, STREAM_EXISTS, appendToStreams, type EventData } from 'mneme';
+import {
+  ANY,
+  EventStoreUnavailableError,
+  MultiStreamAppendUnsupportedError,
+  MultiStreamConcurrencyError,
+  NO_STREAM,
+  STREAM_EXISTS,
+  appendToStreams,
+  type EventData,
+} from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { startKurrentEmulator, type KurrentEmulator } from 'mneme/testing';
 import { collect } from '../support/collect.js';
@@ -11,7 +20,9 @@ const deletion = (store: KurrentEventStore) => async (streamName: string, hard: 
   else await store.client.deleteStream(streamName);
 };
 
-async function onEmulator(serverVersion: string): Promise<MultiStreamStoreUnderTest & { store: KurrentEventStore; emulator: KurrentEmulator }> {
+async function onEmulator(
+  serverVersion: string,
+): Promise<MultiStreamStoreUnderTest & { store: KurrentEventStore; emulator: KurrentEmulator }> {
   const emulator = await startKurrentEmulator({ serverVersion, maxAppendSize: 1024 * 1024 });
   const store = new KurrentEventStore(emulator.connectionString, { readPageSize: 2 });
   return {
@@ -22,13 +33,17 @@ async function onEmulator(serverVersion: string): Promise<MultiStreamStoreUnderT
     close: async () => {
       await store.close();
       await emulator.close();
-      if (emulator.handlerErrors.length > 0) throw new AggregateError(emulator.handlerErrors, 'kurrent-emulator handlers threw');
+      if (emulator.handlerErrors.length > 0)
+        throw new AggregateError(emulator.handlerErrors, 'kurrent-emulator handlers threw');
     },
   };
 }
 
 // KurrentDB 26.1 has AppendRecords: checks, and every failed stream named.
-describeMultiStreamContract(`${KurrentEventStore.name} on the emulator as KurrentDB 26.1`, () => onEmulator('26.1.0'), { deletes: true, knowsMaxAppendSize: true });
+describeMultiStreamContract(`${KurrentEventStore.name} on the emulator as KurrentDB 26.1`, () => onEmulator('26.1.0'), {
+  deletes: true,
+  knowsMaxAppendSize: true,
+});
 
 const realServer = process.env.KURRENTDB_CONNECTION_STRING;
 if (realServer && process.env.KURRENTDB_MULTI_STREAM_CONTRACT === '1') {
@@ -106,7 +121,9 @@ describe(`${KurrentEventStore.name}.appendToStreams on KurrentDB 25.1 (AppendSes
       { streamName: b, events: [event('B.One')], expectedRevision: NO_STREAM },
       { streamName: c, events: [event('C.One')], expectedRevision: NO_STREAM },
     ]).catch((error: unknown) => error);
-    expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: b, role: 'append', expected: NO_STREAM, actual: 0n }]);
+    expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([
+      { streamName: b, role: 'append', expected: NO_STREAM, actual: 0n },
+    ]);
     expect(await collect(subject.store.readStream(a))).toEqual([]);
   });
 
@@ -114,8 +131,12 @@ describe(`${KurrentEventStore.name}.appendToStreams on KurrentDB 25.1 (AppendSes
     const deleted = stream('deleted');
     await subject.store.appendToStream(deleted, [event('D.Zero')]);
     await subject.deleteStream!(deleted, false);
-    const failure = await appendToStreams(subject.store, [{ streamName: deleted, events: [event('D.One')], expectedRevision: STREAM_EXISTS }]).catch((error: unknown) => error);
-    expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: deleted, role: 'append', expected: STREAM_EXISTS, actual: NO_STREAM }]);
+    const failure = await appendToStreams(subject.store, [
+      { streamName: deleted, events: [event('D.One')], expectedRevision: STREAM_EXISTS },
+    ]).catch((error: unknown) => error);
+    expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([
+      { streamName: deleted, role: 'append', expected: STREAM_EXISTS, actual: NO_STREAM },
+    ]);
   });
 
   it('refuses checks with MultiStreamAppendUnsupportedError, saying the server lacks AppendRecords, writing nothing', async () => {
@@ -139,7 +160,9 @@ describe(`${KurrentEventStore.name}.appendToStreams on KurrentDB 24.10`, () => {
 
   it('fails with MultiStreamAppendUnsupportedError saying the server lacks AppendSession, without calling it', async () => {
     const a = stream('a');
-    const failure = await appendToStreams(subject.store, [{ streamName: a, events: [event('A.One')], expectedRevision: ANY }]).catch((error: unknown) => error);
+    const failure = await appendToStreams(subject.store, [
+      { streamName: a, events: [event('A.One')], expectedRevision: ANY },
+    ]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MultiStreamAppendUnsupportedError);
     expect(failure).toMatchObject({ capability: 'appendToStreams' });
     expect((failure as Error).message).toMatch(/AppendSession/);

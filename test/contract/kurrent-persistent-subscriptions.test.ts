@@ -20,10 +20,13 @@ describePersistentSubscriptionContract(`${KurrentEventStore.name} on the emulato
 
 const realServer = process.env.KURRENTDB_CONNECTION_STRING;
 if (realServer) {
-  describePersistentSubscriptionContract(`${KurrentEventStore.name} on the real server in KURRENTDB_CONNECTION_STRING`, async () => {
-    const store = KurrentEventStore.fromEnvironment();
-    return { store, elapse: (ms) => sleep(ms), close: () => store.close() };
-  });
+  describePersistentSubscriptionContract(
+    `${KurrentEventStore.name} on the real server in KURRENTDB_CONNECTION_STRING`,
+    async () => {
+      const store = KurrentEventStore.fromEnvironment();
+      return { store, elapse: (ms) => sleep(ms), close: () => store.close() };
+    },
+  );
 } else {
   describe.skip(`Persistent subscriptions contract: ${KurrentEventStore.name} on a real server (skipped: KURRENTDB_CONNECTION_STRING is not set)`, () => {
     it('runs the whole contract against the server in KURRENTDB_CONNECTION_STRING', () => undefined);

@@ -47,7 +47,8 @@ export function describeMultiStreamContract(
     let store: EventStore;
     const run = randomUUID().replace(/-/g, '').slice(0, 12);
     const stream = (label: string) => `multi_${run}_${label}-${randomUUID().replace(/-/g, '')}`;
-    const append = (requests: StreamAppendRequest[], checks?: Parameters<typeof appendToStreams>[2]) => appendToStreams(store, requests, checks);
+    const append = (requests: StreamAppendRequest[], checks?: Parameters<typeof appendToStreams>[2]) =>
+      appendToStreams(store, requests, checks);
     const types = async (s: string) => (await collect(store.readStream(s))).map((e) => e.type);
 
     beforeAll(async () => {
@@ -77,9 +78,27 @@ export function describeMultiStreamContract(
       it('stores ids, data and string metadata as given', async () => {
         const s = stream('roundtrip');
         const id = randomUUID();
-        await append([{ streamName: s, events: [{ id, type: 'Thing.Happened', data: { n: 1, list: [1, 'two', null] }, metadata: { commandId: 'c-1', $correlationId: 'k' } }] }]);
+        await append([
+          {
+            streamName: s,
+            events: [
+              {
+                id,
+                type: 'Thing.Happened',
+                data: { n: 1, list: [1, 'two', null] },
+                metadata: { commandId: 'c-1', $correlationId: 'k' },
+              },
+            ],
+          },
+        ]);
         const [recorded] = await collect(store.readStream(s));
-        expect(recorded).toMatchObject({ id, streamName: s, revision: 0n, type: 'Thing.Happened', data: { n: 1, list: [1, 'two', null] } });
+        expect(recorded).toMatchObject({
+          id,
+          streamName: s,
+          revision: 0n,
+          type: 'Thing.Happened',
+          data: { n: 1, list: [1, 'two', null] },
+        });
         expect(recorded!.metadata).toEqual({ commandId: 'c-1', $correlationId: 'k' });
       });
 
@@ -110,7 +129,11 @@ export function describeMultiStreamContract(
         const seen: PositionedEvent[] = [(await firstDelivered).value as PositionedEvent];
         while (seen.length < 3) seen.push((await subscription.next()).value as PositionedEvent);
         await subscription.return?.();
-        expect(seen.map((e) => `${e.streamName === a ? 'a' : 'b'}:${e.type}`)).toEqual(['a:A.One', 'b:B.One', 'b:B.Two']);
+        expect(seen.map((e) => `${e.streamName === a ? 'a' : 'b'}:${e.type}`)).toEqual([
+          'a:A.One',
+          'b:B.One',
+          'b:B.Two',
+        ]);
         expect(seen[2]!.position).toEqual(result.position);
       });
     });
@@ -126,7 +149,9 @@ export function describeMultiStreamContract(
         ]).catch((error: unknown) => error);
         expect(failure).toBeInstanceOf(MultiStreamConcurrencyError);
         expect(ConcurrencyError.is(failure)).toBe(true);
-        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: c, role: 'append', expected: 0n, actual: 1n }]);
+        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([
+          { streamName: c, role: 'append', expected: 0n, actual: 1n },
+        ]);
         expect(await types(a)).toEqual([]);
         expect(await types(b)).toEqual([]);
         expect(await types(c)).toEqual(['C.Zero', 'C.One']);
@@ -196,7 +221,9 @@ export function describeMultiStreamContract(
         const failure = await append([{ streamName: written, events: [event('W.One')] }], {
           checks: [{ streamName: checked, expectedRevision: NO_STREAM }],
         }).catch((error: unknown) => error);
-        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: checked, role: 'check', expected: NO_STREAM, actual: 0n }]);
+        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([
+          { streamName: checked, role: 'check', expected: NO_STREAM, actual: 0n },
+        ]);
         expect(await types(written)).toEqual([]);
       });
 
@@ -205,7 +232,9 @@ export function describeMultiStreamContract(
         const failure = await append([{ streamName: written, events: [event('W.One')] }], {
           checks: [{ streamName: missing, expectedRevision: STREAM_EXISTS }],
         }).catch((error: unknown) => error);
-        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: missing, role: 'check', expected: STREAM_EXISTS, actual: NO_STREAM }]);
+        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([
+          { streamName: missing, role: 'check', expected: STREAM_EXISTS, actual: NO_STREAM },
+        ]);
       });
     });
 
@@ -239,7 +268,9 @@ export function describeMultiStreamContract(
 
       it('answers a re-sent commit whose check no longer holds as the first time: it is a retry of a commit that passed it', async () => {
         const [a, checked] = [stream('a'), stream('checked')];
-        const requests: StreamAppendRequest[] = [{ streamName: a, events: [event('A.One')], expectedRevision: NO_STREAM }];
+        const requests: StreamAppendRequest[] = [
+          { streamName: a, events: [event('A.One')], expectedRevision: NO_STREAM },
+        ];
         const checks = { checks: [{ streamName: checked, expectedRevision: NO_STREAM }] };
         const first = await append(requests, checks);
         await store.appendToStream(checked, [event('C.Zero')]);
@@ -249,9 +280,16 @@ export function describeMultiStreamContract(
 
       it('refuses a commit that re-sends one stream and adds new events to another, writing neither', async () => {
         const [a, b] = [stream('a'), stream('b')];
-        const resent = { streamName: a, events: [event('A.One')], expectedRevision: NO_STREAM } satisfies StreamAppendRequest;
+        const resent = {
+          streamName: a,
+          events: [event('A.One')],
+          expectedRevision: NO_STREAM,
+        } satisfies StreamAppendRequest;
         await append([resent]);
-        const failure = await append([resent, { streamName: b, events: [event('B.One')], expectedRevision: NO_STREAM }]).catch((error: unknown) => error);
+        const failure = await append([
+          resent,
+          { streamName: b, events: [event('B.One')], expectedRevision: NO_STREAM },
+        ]).catch((error: unknown) => error);
         expect(failure).toBeInstanceOf(MultiStreamConcurrencyError);
         expect((failure as MultiStreamConcurrencyError).conflicts.map((conflict) => conflict.streamName)).toEqual([a]);
         expect(await types(a)).toEqual(['A.One']);
@@ -260,44 +298,148 @@ export function describeMultiStreamContract(
     });
 
     describe('refusing bad input before writing', () => {
-      const cases: [label: string, errorClass: { is(error: unknown): boolean; name: string }, requests: (s: string) => unknown, options?: (s: string) => unknown][] = [
+      const cases: [
+        label: string,
+        errorClass: { is(error: unknown): boolean; name: string },
+        requests: (s: string) => unknown,
+        options?: (s: string) => unknown,
+      ][] = [
         ['no requests', InvalidMultiStreamAppendError, () => []],
-        ['requests that are not an array', InvalidMultiStreamAppendError, (s) => ({ streamName: s, events: [event('A')] })],
-        ['a request that is null', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, null]],
-        ['a request without events', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: `${s}-2`, events: [] }]],
-        ['the same stream twice', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: s, events: [event('B')] }]],
-        ['the same stream twice, in another case', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: s.toUpperCase(), events: [event('B')] }]],
-        ['an empty stream name', InvalidStreamNameError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: '', events: [event('B')] }]],
-        ["the stream '$$'", InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }, { streamName: '$$', events: [event('B')] }]],
-        ['a numeric expected revision', InvalidExpectedRevisionError, (s) => [{ streamName: s, events: [event('A')], expectedRevision: 0 }]],
-        ['a metadata value that is not a string', InvalidEventError, (s) => [{ streamName: s, events: [{ ...event('A'), metadata: { n: 1 } }] }]],
-        ['an event type with a space', InvalidEventError, (s) => [{ streamName: s, events: [event('Thing Happened')] }]],
-        ['an event id that is not a UUID', InvalidEventError, (s) => [{ streamName: s, events: [{ ...event('A'), id: 'evt-1' }] }]],
-        ['a check of ANY', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }], (s) => ({ checks: [{ streamName: `${s}-c`, expectedRevision: ANY }] })],
-        ['a check on a written stream', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }], (s) => ({ checks: [{ streamName: s, expectedRevision: NO_STREAM }] })],
-        ['two checks on one stream', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }], (s) => ({ checks: [{ streamName: `${s}-c`, expectedRevision: NO_STREAM }, { streamName: `${s}-c`, expectedRevision: 0n }] })],
-        ['checks that are not an array', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }], () => ({ checks: 'none' })],
-        ['an unknown option', InvalidMultiStreamAppendError, (s) => [{ streamName: s, events: [event('A')] }], () => ({ check: [] })],
+        [
+          'requests that are not an array',
+          InvalidMultiStreamAppendError,
+          (s) => ({ streamName: s, events: [event('A')] }),
+        ],
+        [
+          'a request that is null',
+          InvalidMultiStreamAppendError,
+          (s) => [{ streamName: s, events: [event('A')] }, null],
+        ],
+        [
+          'a request without events',
+          InvalidMultiStreamAppendError,
+          (s) => [
+            { streamName: s, events: [event('A')] },
+            { streamName: `${s}-2`, events: [] },
+          ],
+        ],
+        [
+          'the same stream twice',
+          InvalidMultiStreamAppendError,
+          (s) => [
+            { streamName: s, events: [event('A')] },
+            { streamName: s, events: [event('B')] },
+          ],
+        ],
+        [
+          'the same stream twice, in another case',
+          InvalidMultiStreamAppendError,
+          (s) => [
+            { streamName: s, events: [event('A')] },
+            { streamName: s.toUpperCase(), events: [event('B')] },
+          ],
+        ],
+        [
+          'an empty stream name',
+          InvalidStreamNameError,
+          (s) => [
+            { streamName: s, events: [event('A')] },
+            { streamName: '', events: [event('B')] },
+          ],
+        ],
+        [
+          "the stream '$$'",
+          InvalidMultiStreamAppendError,
+          (s) => [
+            { streamName: s, events: [event('A')] },
+            { streamName: '$$', events: [event('B')] },
+          ],
+        ],
+        [
+          'a numeric expected revision',
+          InvalidExpectedRevisionError,
+          (s) => [{ streamName: s, events: [event('A')], expectedRevision: 0 }],
+        ],
+        [
+          'a metadata value that is not a string',
+          InvalidEventError,
+          (s) => [{ streamName: s, events: [{ ...event('A'), metadata: { n: 1 } }] }],
+        ],
+        [
+          'an event type with a space',
+          InvalidEventError,
+          (s) => [{ streamName: s, events: [event('Thing Happened')] }],
+        ],
+        [
+          'an event id that is not a UUID',
+          InvalidEventError,
+          (s) => [{ streamName: s, events: [{ ...event('A'), id: 'evt-1' }] }],
+        ],
+        [
+          'a check of ANY',
+          InvalidMultiStreamAppendError,
+          (s) => [{ streamName: s, events: [event('A')] }],
+          (s) => ({ checks: [{ streamName: `${s}-c`, expectedRevision: ANY }] }),
+        ],
+        [
+          'a check on a written stream',
+          InvalidMultiStreamAppendError,
+          (s) => [{ streamName: s, events: [event('A')] }],
+          (s) => ({ checks: [{ streamName: s, expectedRevision: NO_STREAM }] }),
+        ],
+        [
+          'two checks on one stream',
+          InvalidMultiStreamAppendError,
+          (s) => [{ streamName: s, events: [event('A')] }],
+          (s) => ({
+            checks: [
+              { streamName: `${s}-c`, expectedRevision: NO_STREAM },
+              { streamName: `${s}-c`, expectedRevision: 0n },
+            ],
+          }),
+        ],
+        [
+          'checks that are not an array',
+          InvalidMultiStreamAppendError,
+          (s) => [{ streamName: s, events: [event('A')] }],
+          () => ({ checks: 'none' }),
+        ],
+        [
+          'an unknown option',
+          InvalidMultiStreamAppendError,
+          (s) => [{ streamName: s, events: [event('A')] }],
+          () => ({ check: [] }),
+        ],
       ];
-      it.each(cases.map(([label, errorClass, requests, options]) => [label, errorClass, requests, options ?? (() => undefined)] as const))('refuses %s with its typed error, writing nothing', async (_label, errorClass, requests, options) => {
+      it.each(
+        cases.map(
+          ([label, errorClass, requests, options]) =>
+            [label, errorClass, requests, options ?? (() => undefined)] as const,
+        ),
+      )('refuses %s with its typed error, writing nothing', async (_label, errorClass, requests, options) => {
         const s = stream('hostile');
-        const failure = await appendToStreams(store, requests(s) as never, options(s) as never).catch((error: unknown) => error);
+        const failure = await appendToStreams(store, requests(s) as never, options(s) as never).catch(
+          (error: unknown) => error,
+        );
         expect(errorClass.is(failure)).toBe(true);
         expect(await types(s)).toEqual([]);
       });
 
       // A real server's limit depends on its version and settings.
-      (offers.knowsMaxAppendSize ? it : it.skip)('refuses a commit larger than one append may hold, writing nothing', async () => {
-        const limit = subject.maxAppendSize!;
-        const [a, b] = [stream('a'), stream('b')];
-        const half = 'x'.repeat(Math.ceil(limit / 2));
-        const failure = await append([
-          { streamName: a, events: [event('A.Big', { half })] },
-          { streamName: b, events: [event('B.Big', { half })] },
-        ]).catch((error: unknown) => error);
-        expect(EventTooLargeError.is(failure)).toBe(true);
-        expect(await types(a)).toEqual([]);
-      });
+      (offers.knowsMaxAppendSize ? it : it.skip)(
+        'refuses a commit larger than one append may hold, writing nothing',
+        async () => {
+          const limit = subject.maxAppendSize!;
+          const [a, b] = [stream('a'), stream('b')];
+          const half = 'x'.repeat(Math.ceil(limit / 2));
+          const failure = await append([
+            { streamName: a, events: [event('A.Big', { half })] },
+            { streamName: b, events: [event('B.Big', { half })] },
+          ]).catch((error: unknown) => error);
+          expect(EventTooLargeError.is(failure)).toBe(true);
+          expect(await types(a)).toEqual([]);
+        },
+      );
     });
 
     // Only stores with deletion (KurrentDB) have deleted streams.
@@ -334,7 +476,9 @@ export function describeMultiStreamContract(
         const failure = await append([{ streamName: a, events: [event('A.One')] }], {
           checks: [{ streamName: deleted, expectedRevision: STREAM_EXISTS }],
         }).catch((error: unknown) => error);
-        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: deleted, role: 'check', expected: STREAM_EXISTS, actual: NO_STREAM }]);
+        expect((failure as MultiStreamConcurrencyError).conflicts).toEqual([
+          { streamName: deleted, role: 'check', expected: STREAM_EXISTS, actual: NO_STREAM },
+        ]);
         expect(await types(a)).toEqual([]);
       });
     });

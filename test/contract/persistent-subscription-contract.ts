@@ -45,7 +45,9 @@ class TestConsumer {
   async next(idle?: () => Promise<void>): Promise<PersistentMessage> {
     this.#pending ??= this.#iterator.next();
     for (;;) {
-      const result = idle ? await Promise.race([this.#pending, sleep(25).then((): typeof IDLE => IDLE)]) : await this.#pending;
+      const result = idle
+        ? await Promise.race([this.#pending, sleep(25).then((): typeof IDLE => IDLE)])
+        : await this.#pending;
       if (result === IDLE) {
         await idle!();
         continue;
@@ -80,11 +82,18 @@ class TestConsumer {
   }
 }
 
-const ticks = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ type: 'Tick', data: { n: from + i } }));
-const numbers = (messages: readonly PersistentMessage[]) => messages.map((message) => (message.event.data as { n: number }).n);
+const ticks = (count: number, from = 0) =>
+  Array.from({ length: count }, (_, i) => ({ type: 'Tick', data: { n: from + i } }));
+const numbers = (messages: readonly PersistentMessage[]) =>
+  messages.map((message) => (message.event.data as { n: number }).n);
 
 /** Waits until the group's info says what `done` wants (the server's stats follow its work). */
-async function infoUntil(groups: PersistentSubscriptions, stream: string, group: string, done: (info: PersistentSubscriptionInfo) => boolean) {
+async function infoUntil(
+  groups: PersistentSubscriptions,
+  stream: string,
+  group: string,
+  done: (info: PersistentSubscriptionInfo) => boolean,
+) {
   for (;;) {
     const info = await groups.getGroupInfo(stream, group);
     if (done(info)) return info;
@@ -92,7 +101,10 @@ async function infoUntil(groups: PersistentSubscriptions, stream: string, group:
   }
 }
 
-export function describePersistentSubscriptionContract(name: string, open: () => Promise<PersistentSubscriptionStoreUnderTest>): void {
+export function describePersistentSubscriptionContract(
+  name: string,
+  open: () => Promise<PersistentSubscriptionStoreUnderTest>,
+): void {
   describe(`Persistent subscriptions contract: ${name}`, () => {
     let target: PersistentSubscriptionStoreUnderTest;
     let store: EventStore;
@@ -109,7 +121,8 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
     afterAll(async () => target.close?.());
 
     const fresh = () => ({ stream: `psub-${randomUUID()}`, group: `group-${randomUUID()}` });
-    const consumer = (stream: string, group: string, bufferSize = 10) => new TestConsumer(groups.subscribe(stream, group, { bufferSize }));
+    const consumer = (stream: string, group: string, bufferSize = 10) =>
+      new TestConsumer(groups.subscribe(stream, group, { bufferSize }));
     /** Subscribes and waits until the group counts the consumer (joining a server is asynchronous). */
     const connected = async (stream: string, group: string, bufferSize: number, count: number) => {
       const joined = consumer(stream, group, bufferSize);
@@ -122,7 +135,13 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         const { stream, group } = fresh();
         await groups.createGroup(stream, group, { maxRetryCount: 3 });
         const info = await groups.getGroupInfo(stream, group);
-        expect(info).toMatchObject({ streamName: stream, group, parkedMessageCount: 0n, totalInFlightMessages: 0, consumers: [] });
+        expect(info).toMatchObject({
+          streamName: stream,
+          group,
+          parkedMessageCount: 0n,
+          totalInFlightMessages: 0,
+          consumers: [],
+        });
         expect(info.settings).toEqual({ ...DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS, maxRetryCount: 3 });
         expect((await groups.listGroups(stream)).map((listed) => listed.group)).toEqual([group]);
         expect((await groups.listGroups()).map((listed) => listed.group)).toContain(group);
@@ -189,26 +208,83 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         const first = await connected(stream, group, 10, 1);
         const error = await consumer(stream, group).failure();
         expect(error).toBeInstanceOf(PersistentSubscriptionMaxSubscribersError);
-        expect(error).toMatchObject({ code: 'MNEME_PERSISTENT_SUBSCRIPTION_MAX_SUBSCRIBERS', streamName: stream, group });
+        expect(error).toMatchObject({
+          code: 'MNEME_PERSISTENT_SUBSCRIPTION_MAX_SUBSCRIBERS',
+          streamName: stream,
+          group,
+        });
         await first.leave();
       });
 
-      const badSettings: [label: string, option: string, call: (stream: string, group: string) => Promise<unknown>][] = [
-        ['a misspelt setting', 'settings.maxRetryCnt', (s, g) => groups.createGroup(s, g, { maxRetryCnt: 1 } as never)],
-        ['a negative maxRetryCount', 'settings.maxRetryCount', (s, g) => groups.createGroup(s, g, { maxRetryCount: -1 })],
-        ['a message timeout of 0', 'settings.messageTimeoutMs', (s, g) => groups.createGroup(s, g, { messageTimeoutMs: 0 })],
-        ['an unknown strategy', 'settings.consumerStrategy', (s, g) => groups.createGroup(s, g, { consumerStrategy: 'Random' as never })],
-        ['a read batch as large as the history buffer', 'settings.readBatchSize', (s, g) => groups.createGroup(s, g, { readBatchSize: 500 })],
-        ['min checkpoint count above max', 'settings.minCheckpointCount', (s, g) => groups.createGroup(s, g, { minCheckpointCount: 20, maxCheckpointCount: 10 })],
-        ['a position to start a stream group', 'settings.startFrom', (s, g) => groups.createGroup(s, g, { startFrom: { commit: 0n, prepare: 0n } })],
-        ['a revision to start a group on the log', 'settings.startFrom', (_s, g) => groups.createGroup(ALL_STREAM, g, { startFrom: 3n })],
-        ['a filter on a stream group', 'settings.filter', (s, g) => groups.createGroup(s, g, { filter: { streamNamePrefixes: ['a'] } })],
-        ['an empty filter', 'settings.filter.streamNamePrefixes', (_s, g) => groups.createGroup(ALL_STREAM, g, { filter: { streamNamePrefixes: [] } })],
-        ['an empty group name', 'group', (s) => groups.createGroup(s, '')],
-        ['a settings update with a typo', 'settings.messageTimeout', (s, g) => groups.updateGroup(s, g, { messageTimeout: 5 } as never)],
-        ['a filter given to an update', 'settings.filter', (s, g) => groups.updateGroup(s, g, { filter: { streamNamePrefixes: ['a'] } } as never)],
-        ['a replay with a negative stopAt', 'replayParkedMessages.stopAt', (s, g) => groups.replayParkedMessages(s, g, { stopAt: -1 })],
-      ];
+      const badSettings: [label: string, option: string, call: (stream: string, group: string) => Promise<unknown>][] =
+        [
+          [
+            'a misspelt setting',
+            'settings.maxRetryCnt',
+            (s, g) => groups.createGroup(s, g, { maxRetryCnt: 1 } as never),
+          ],
+          [
+            'a negative maxRetryCount',
+            'settings.maxRetryCount',
+            (s, g) => groups.createGroup(s, g, { maxRetryCount: -1 }),
+          ],
+          [
+            'a message timeout of 0',
+            'settings.messageTimeoutMs',
+            (s, g) => groups.createGroup(s, g, { messageTimeoutMs: 0 }),
+          ],
+          [
+            'an unknown strategy',
+            'settings.consumerStrategy',
+            (s, g) => groups.createGroup(s, g, { consumerStrategy: 'Random' as never }),
+          ],
+          [
+            'a read batch as large as the history buffer',
+            'settings.readBatchSize',
+            (s, g) => groups.createGroup(s, g, { readBatchSize: 500 }),
+          ],
+          [
+            'min checkpoint count above max',
+            'settings.minCheckpointCount',
+            (s, g) => groups.createGroup(s, g, { minCheckpointCount: 20, maxCheckpointCount: 10 }),
+          ],
+          [
+            'a position to start a stream group',
+            'settings.startFrom',
+            (s, g) => groups.createGroup(s, g, { startFrom: { commit: 0n, prepare: 0n } }),
+          ],
+          [
+            'a revision to start a group on the log',
+            'settings.startFrom',
+            (_s, g) => groups.createGroup(ALL_STREAM, g, { startFrom: 3n }),
+          ],
+          [
+            'a filter on a stream group',
+            'settings.filter',
+            (s, g) => groups.createGroup(s, g, { filter: { streamNamePrefixes: ['a'] } }),
+          ],
+          [
+            'an empty filter',
+            'settings.filter.streamNamePrefixes',
+            (_s, g) => groups.createGroup(ALL_STREAM, g, { filter: { streamNamePrefixes: [] } }),
+          ],
+          ['an empty group name', 'group', (s) => groups.createGroup(s, '')],
+          [
+            'a settings update with a typo',
+            'settings.messageTimeout',
+            (s, g) => groups.updateGroup(s, g, { messageTimeout: 5 } as never),
+          ],
+          [
+            'a filter given to an update',
+            'settings.filter',
+            (s, g) => groups.updateGroup(s, g, { filter: { streamNamePrefixes: ['a'] } } as never),
+          ],
+          [
+            'a replay with a negative stopAt',
+            'replayParkedMessages.stopAt',
+            (s, g) => groups.replayParkedMessages(s, g, { stopAt: -1 }),
+          ],
+        ];
       it.each(badSettings)('refuses %s before changing anything', async (_label, option, call) => {
         const { stream, group } = fresh();
         const error = await call(stream, group).catch((e: unknown) => e);
@@ -221,11 +297,15 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
       it('refuses a consumer buffer size of 0 and a nack with an unknown action', async () => {
         const { stream, group } = fresh();
         await groups.createGroup(stream, group, { startFrom: 'start' });
-        expect(() => groups.subscribe(stream, group, { bufferSize: 0 })).toThrow(InvalidPersistentSubscriptionSettingsError);
+        expect(() => groups.subscribe(stream, group, { bufferSize: 0 })).toThrow(
+          InvalidPersistentSubscriptionSettingsError,
+        );
         await store.appendToStream(stream, ticks(1));
         const one = consumer(stream, group);
         const [message] = await one.take(1);
-        await expect(one.subscription.nack('stop' as never, 'no', message!)).rejects.toMatchObject({ option: 'nack.action' });
+        await expect(one.subscription.nack('stop' as never, 'no', message!)).rejects.toMatchObject({
+          option: 'nack.action',
+        });
         await message!.ack();
         await one.leave();
       });
@@ -239,7 +319,11 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         await groups.createGroup(stream, 'from-end');
         await groups.createGroup(stream, 'from-revision', { startFrom: 1n });
         await store.appendToStream(stream, ticks(1, 3));
-        for (const [group, expected] of [['from-start', [0, 1, 2, 3]], ['from-end', [3]], ['from-revision', [1, 2, 3]]] as const) {
+        for (const [group, expected] of [
+          ['from-start', [0, 1, 2, 3]],
+          ['from-end', [3]],
+          ['from-revision', [1, 2, 3]],
+        ] as const) {
           const reader = consumer(stream, group);
           const messages = await reader.take(expected.length);
           expect(numbers(messages)).toEqual(expected);
@@ -251,13 +335,18 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
 
       it('delivers what its filter selects from the global log, with positions', async () => {
         const { stream, group } = fresh();
-        await groups.createGroup(ALL_STREAM, group, { startFrom: 'start', filter: { streamNamePrefixes: [`${stream}-a`] } });
+        await groups.createGroup(ALL_STREAM, group, {
+          startFrom: 'start',
+          filter: { streamNamePrefixes: [`${stream}-a`] },
+        });
         await store.appendToStream(`${stream}-b`, ticks(2));
         await store.appendToStream(`${stream}-a`, ticks(2, 10));
         const reader = consumer(ALL_STREAM, group);
         const messages = await reader.take(2);
         expect(numbers(messages)).toEqual([10, 11]);
-        expect(messages.every((message) => message.event.streamName === `${stream}-a` && message.position !== undefined)).toBe(true);
+        expect(
+          messages.every((message) => message.event.streamName === `${stream}-a` && message.position !== undefined),
+        ).toBe(true);
         await reader.subscription.ack(...messages);
         await reader.leave();
         await groups.deleteGroup(ALL_STREAM, group);
@@ -267,8 +356,12 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         const { stream, group } = fresh();
         await store.appendToStream(stream, ticks(3));
         const positions = [];
-        for await (const event of store.readAll({ filter: { streamNamePrefixes: [stream] } })) positions.push(event.position);
-        await groups.createGroup(ALL_STREAM, group, { startFrom: positions[1]!, filter: { streamNamePrefixes: [stream] } });
+        for await (const event of store.readAll({ filter: { streamNamePrefixes: [stream] } }))
+          positions.push(event.position);
+        await groups.createGroup(ALL_STREAM, group, {
+          startFrom: positions[1]!,
+          filter: { streamNamePrefixes: [stream] },
+        });
         const reader = consumer(ALL_STREAM, group);
         const messages = await reader.take(2);
         expect(numbers(messages)).toEqual([1, 2]);
@@ -336,7 +429,11 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
       it('a consumer that stalls has its messages delivered again after the message timeout', async () => {
         const { stream, group } = fresh();
         await store.appendToStream(stream, ticks(3));
-        await groups.createGroup(stream, group, { startFrom: 'start', messageTimeoutMs: TIMEOUT_MS, maxRetryCount: 100 });
+        await groups.createGroup(stream, group, {
+          startFrom: 'start',
+          messageTimeoutMs: TIMEOUT_MS,
+          maxRetryCount: 100,
+        });
         const stalled = consumer(stream, group, 3);
         expect(numbers(await stalled.take(3))).toEqual([0, 1, 2]); // and never acked
         const other = await connected(stream, group, 10, 2);
@@ -368,7 +465,9 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         const next = await reader.next(); // the first is parked now: the second flows
         expect(numbers([next])).toEqual([1]);
         await next.ack();
-        expect((await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 1n)).parkedMessageCount).toBe(1n);
+        expect(
+          (await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 1n)).parkedMessageCount,
+        ).toBe(1n);
         await reader.leave();
       });
 
@@ -401,14 +500,18 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         rest.push(await reader.next());
         await rest[1]!.ack();
         expect(numbers(rest)).toEqual([1, 2]);
-        expect((await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 1n)).parkedMessageCount).toBe(1n);
+        expect(
+          (await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 1n)).parkedMessageCount,
+        ).toBe(1n);
 
         await groups.replayParkedMessages(stream, group);
         const replayed = await reader.next();
         expect(numbers([replayed])).toEqual([0]);
         expect(replayed.retryCount).toBe(0);
         await replayed.ack();
-        expect((await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 0n)).parkedMessageCount).toBe(0n);
+        expect(
+          (await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 0n)).parkedMessageCount,
+        ).toBe(0n);
         await reader.leave();
       });
 
@@ -423,7 +526,9 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
         const replayed = await reader.take(2);
         expect(numbers(replayed)).toEqual([0, 1]);
         await reader.subscription.ack(...replayed);
-        expect((await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 1n)).parkedMessageCount).toBe(1n);
+        expect(
+          (await infoUntil(groups, stream, group, (info) => info.parkedMessageCount === 1n)).parkedMessageCount,
+        ).toBe(1n);
         await reader.leave();
       });
 
@@ -445,11 +550,15 @@ export function describePersistentSubscriptionContract(name: string, open: () =>
     describe('consumer strategies', () => {
       it('Pinned keeps each stream on one consumer, in revision order', async () => {
         const { stream, group } = fresh();
-        await groups.createGroup(ALL_STREAM, group, { consumerStrategy: 'Pinned', filter: { streamNamePrefixes: [`${stream}-`] } });
+        await groups.createGroup(ALL_STREAM, group, {
+          consumerStrategy: 'Pinned',
+          filter: { streamNamePrefixes: [`${stream}-`] },
+        });
         const a = await connected(ALL_STREAM, group, 5, 1);
         const b = await connected(ALL_STREAM, group, 5, 2);
         const streams = Array.from({ length: 12 }, (_, i) => `${stream}-${i}`);
-        for (let round = 0; round < 4; round++) for (const name of streams) await store.appendToStream(name, ticks(1, round));
+        for (let round = 0; round < 4; round++)
+          for (const name of streams) await store.appendToStream(name, ticks(1, round));
         const seen: [string, PersistentMessage][] = [];
         const drain = async (label: string, reader: TestConsumer) => {
           while (seen.length < 48) {

@@ -84,7 +84,9 @@ class Ledger extends AggregateRoot {
   post(cmd: Post) {
     this.lastNote = `posting ${cmd.amount}`;
     const at = new Date(Date.UTC(2024, 0, 1, 0, 0, this.postings)).toISOString();
-    return this.revision < 0n ? [new LedgerOpened(at), new Posted(cmd.amount, 'first', at)] : [new Posted(cmd.amount, `#${this.postings}`, at)];
+    return this.revision < 0n
+      ? [new LedgerOpened(at), new Posted(cmd.amount, 'first', at)]
+      : [new Posted(cmd.amount, `#${this.postings}`, at)];
   }
 
   @Apply(LedgerOpened) onOpened(e: LedgerOpened) {
@@ -162,7 +164,12 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
     /** The stream's first event, read on stores whose streams can be truncated. */
     const firstEventCheck = () => (subject.store.appendOnly ? 0 : 1);
     const snapshotsOf = (id: string) => collect(subject.store.readStream(snapshotStreamName('SnapLedger', id)));
-    const stateOf = (ledger: Ledger) => ({ plain: instanceToPlain(ledger), version: ledger.revision, id: ledger.id, ledger });
+    const stateOf = (ledger: Ledger) => ({
+      plain: instanceToPlain(ledger),
+      version: ledger.revision,
+      id: ledger.id,
+      ledger,
+    });
 
     it('writes the state to <category>_snapshot-<id>, its own category, after the save that crosses the threshold', async () => {
       const id = randomUUID();
@@ -177,7 +184,13 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       const [fifth] = await collect(subject.store.readStream(`SnapLedger-${id}`, { fromRevision: 4n }));
       expect(snapshot).toMatchObject({
         type: SNAPSHOT_EVENT_TYPE,
-        data: { aggregateType: 'Ledger', version: 1, revision: '4', eventId: fifth!.id, state: { balance: 7, postings: 4 } },
+        data: {
+          aggregateType: 'Ledger',
+          version: 1,
+          revision: '4',
+          eventId: fifth!.id,
+          state: { balance: 7, postings: 4 },
+        },
       });
       const state = (snapshot!.data as { state: Record<string, unknown> }).state;
       expect(state).not.toHaveProperty('lastNote');
@@ -232,12 +245,20 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       const id = randomUUID();
       await post(id, 4);
       const companion = snapshotStreamName('SnapLedger', id);
-      await subject.store.appendToStream(companion, [{ type: SNAPSHOT_EVENT_TYPE, data: { version: 1, revision: 'four', state: {} } }]);
+      await subject.store.appendToStream(companion, [
+        { type: SNAPSHOT_EVENT_TYPE, data: { version: 1, revision: 'four', state: {} } },
+      ]);
       const loaded = await repository.load(Ledger, id);
       expect(loaded.balance).toBe(10);
       expect(loaded.revision).toBe(4n);
       expect(logger.warnings).toHaveLength(1);
-      expect(logger.warnings[0]!.fields).toMatchObject({ code: 'MNEME_UNREADABLE_SNAPSHOT', streamName: companion, revision: '1', aggregateType: 'Ledger', aggregateId: id });
+      expect(logger.warnings[0]!.fields).toMatchObject({
+        code: 'MNEME_UNREADABLE_SNAPSHOT',
+        streamName: companion,
+        revision: '1',
+        aggregateType: 'Ledger',
+        aggregateId: id,
+      });
       expect(logger.warnings[0]!.message).toContain('not a decimal string');
     });
 
@@ -279,7 +300,9 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       expect((await repository.load(Ledger, id)).revision).toBe(4n);
       expect(await snapshotsOf(id)).toEqual([]);
       expect(logger.warnings).toHaveLength(1);
-      expect(logger.warnings[0]!.message).toMatch(/Writing the snapshot of Ledger '.*' at revision 4 failed; the command succeeded/);
+      expect(logger.warnings[0]!.message).toMatch(
+        /Writing the snapshot of Ledger '.*' at revision 4 failed; the command succeeded/,
+      );
       expect(logger.warnings[0]!.fields).toMatchObject({ revision: '4', aggregateId: id }); // log fields are JSON-safe
 
       store.failAppends = () => false;
@@ -305,8 +328,16 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       await subject.store.appendToStream(stream, [
         { type: 'SnapLedger.Opened', data: { at: '2023-01-01T00:00:00.000Z' } },
         { type: 'SnapLedger.Posted', data: { amount: 5, at: '2023-01-01T00:00:01.000Z' } }, // v1, no schemaVersion
-        { type: 'OldLedger.Posted', data: { amount: 6, at: '2023-01-01T00:00:02.000Z' }, metadata: { schemaVersion: 1 } },
-        { type: 'SnapLedger.Posted', data: { amount: 7, label: 'new', at: '2023-01-01T00:00:03.000Z' }, metadata: { schemaVersion: 2 } },
+        {
+          type: 'OldLedger.Posted',
+          data: { amount: 6, at: '2023-01-01T00:00:02.000Z' },
+          metadata: { schemaVersion: 1 },
+        },
+        {
+          type: 'SnapLedger.Posted',
+          data: { amount: 7, label: 'new', at: '2023-01-01T00:00:03.000Z' },
+          metadata: { schemaVersion: 2 },
+        },
       ]);
       const ledger = await repository.load(Ledger, id);
       expect(ledger.balance).toBe(18);
@@ -316,7 +347,11 @@ export function describeSnapshotContract(name: string, open: () => Promise<Snaps
       const written = await collect(subject.store.readStream(stream, { fromRevision: 4n }));
       expect(written.map((e) => [e.type, e.metadata.schemaVersion])).toEqual([['SnapLedger.Posted', 2]]);
       const [snapshot] = await snapshotsOf(id);
-      expect((snapshot!.data as { state: { recent: { label: string }[] } }).state.recent.map((e) => e.label)).toEqual(['legacy', 'new', '#3']);
+      expect((snapshot!.data as { state: { recent: { label: string }[] } }).state.recent.map((e) => e.label)).toEqual([
+        'legacy',
+        'new',
+        '#3',
+      ]);
     });
   });
 }

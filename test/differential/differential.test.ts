@@ -2,12 +2,30 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { DomainError, InMemoryEventStore, MnemeError, MultiStreamAppendUnsupportedError, SnapshotStore, deserializeEvent, snapshotStreamName, type EventStore, type RecordedEvent } from 'mneme';
+import {
+  DomainError,
+  InMemoryEventStore,
+  MnemeError,
+  MultiStreamAppendUnsupportedError,
+  SnapshotStore,
+  deserializeEvent,
+  snapshotStreamName,
+  type EventStore,
+  type RecordedEvent,
+} from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { collect } from '../support/collect.js';
 import { startKurrentTarget, type KurrentTarget } from '../support/kurrent-target.js';
-import { describeConfig, fullReplay, pipelineConfigs, startInstance, type AppInstance, type PipelineConfig, type SendResult } from './pipeline.js';
+import {
+  describeConfig,
+  fullReplay,
+  pipelineConfigs,
+  startInstance,
+  type AppInstance,
+  type PipelineConfig,
+  type SendResult,
+} from './pipeline.js';
 import { Add, Added, Move, Mover, Reset, ResetTally, Tally, stateOf, type TallyState } from './tally.js';
 
 // The differential test: the same random command sequences, with faults, through every
@@ -38,12 +56,30 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), instance, tally }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('resend' as const), instance, of: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('race' as const), tally, amount }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('concurrent' as const), tally, amounts: fc.tuple(amount, amount), legacy: fc.nat(3) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('concurrent' as const),
+      tally,
+      amounts: fc.tuple(amount, amount),
+      legacy: fc.nat(3),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('legacy' as const), tally, by: amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropReply' as const), instance, tally, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('softDelete' as const), tally }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), tally, keep: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), instance, reverse: fc.boolean(), amount, copy: fc.boolean(), dropReply: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('move' as const),
+      instance,
+      reverse: fc.boolean(),
+      amount,
+      copy: fc.boolean(),
+      dropReply: fc.boolean(),
+    }),
+  },
 );
 
 /** The shared store of one run, with the stream-lifecycle faults it can produce (KurrentDB only). */
@@ -70,7 +106,9 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
   const run = `${PROCESS}r${++runs}`;
   const ids = Array.from({ length: TALLIES }, (_, i) => `${run}-t${i}`);
   const streamOf = (tallyIndex: number) => `Tally-${ids[tallyIndex]}`;
-  const instances: AppInstance[] = Array.from({ length: config.instances }, () => startInstance(config, target.store, [Tally], [Mover]));
+  const instances: AppInstance[] = Array.from({ length: config.instances }, () =>
+    startInstance(config, target.store, [Tally], [Mover]),
+  );
   // Moves need a decision across two tallies: the bus, on a store with appendToStreams.
   const decides = instances.every((app) => app.decides);
   const pick = (index: number) => instances[index % instances.length]!;
@@ -164,24 +202,48 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
     for (const { sent: entry, outcome } of results) {
       if (outcome.status === 'rejected') {
         const error = outcome.reason as unknown;
-        if (error instanceof DomainError || (MnemeError.is(error) && error.code === 'MNEME_AGGREGATE_NOT_FOUND')) continue;
+        if (error instanceof DomainError || (MnemeError.is(error) && error.code === 'MNEME_AGGREGATE_NOT_FOUND'))
+          continue;
         if (target.multiStreamOptional && MultiStreamAppendUnsupportedError.is(error)) continue;
-        throw new Error(`${where()}: command ${entry.commandId} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        throw new Error(
+          `${where()}: command ${entry.commandId} failed: ${error instanceof Error ? error.stack : String(error)}`,
+        );
       }
       // A decision over two tallies answers per stream; a single-tally command for its one stream.
       const answers =
         entry.command instanceof Move
-          ? Object.values(outcome.value.streams!).map((stream) => ({ stream: stream.streamName, events: stream.events, revision: stream.nextExpectedRevision }))
-          : [{ stream: `Tally-${entry.command.id}`, events: outcome.value.events, revision: outcome.value.nextExpectedRevision }];
+          ? Object.values(outcome.value.streams!).map((stream) => ({
+              stream: stream.streamName,
+              events: stream.events,
+              revision: stream.nextExpectedRevision,
+            }))
+          : [
+              {
+                stream: `Tally-${entry.command.id}`,
+                events: outcome.value.events,
+                revision: outcome.value.nextExpectedRevision,
+              },
+            ];
       for (const answer of answers) {
-        const stored = (await collect(target.store.readStream(answer.stream))).filter((recorded) => recorded.metadata.commandId === entry.commandId);
-        expect({ where: where(), commandId: entry.commandId, stream: answer.stream, events: plain(answer.events) }).toEqual({
+        const stored = (await collect(target.store.readStream(answer.stream))).filter(
+          (recorded) => recorded.metadata.commandId === entry.commandId,
+        );
+        expect({
+          where: where(),
+          commandId: entry.commandId,
+          stream: answer.stream,
+          events: plain(answer.events),
+        }).toEqual({
           where: where(),
           commandId: entry.commandId,
           stream: answer.stream,
           events: plain(stored.map((recorded) => deserializeEvent(recorded))),
         });
-        if (stored.length > 0) expect({ where: where(), revision: answer.revision }).toEqual({ where: where(), revision: stored.at(-1)!.revision });
+        if (stored.length > 0)
+          expect({ where: where(), revision: answer.revision }).toEqual({
+            where: where(),
+            revision: stored.at(-1)!.revision,
+          });
       }
       const stream = `Tally-${entry.command instanceof Move ? entry.command.fromId : entry.command.id}`;
       // The state a command ends with (execute()) is a full replay's: up to its events when other
@@ -189,10 +251,15 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
       const { endState } = outcome.value;
       if (endState) {
         const records = await collect(target.store.readStream(stream));
-        const upTo = step.kind === 'concurrent' ? outcome.value.nextExpectedRevision : (records.at(-1)?.revision ?? -1n);
+        const upTo =
+          step.kind === 'concurrent' ? outcome.value.nextExpectedRevision : (records.at(-1)?.revision ?? -1n);
         const { revision: _revision, ...folded } = fold(records.filter((recorded) => recorded.revision <= upTo));
         const { revision: _ends, ...ends } = endState;
-        expect({ where: where(), commandId: entry.commandId, endsWith: ends }).toEqual({ where: where(), commandId: entry.commandId, endsWith: folded });
+        expect({ where: where(), commandId: entry.commandId, endsWith: ends }).toEqual({
+          where: where(),
+          commandId: entry.commandId,
+          endsWith: folded,
+        });
       }
     }
 
@@ -202,9 +269,17 @@ async function runSequence(config: PipelineConfig, target: TargetStore, steps: r
       const reference = stateOf(await fullReplay(target.store, Tally, id));
       for (const [number, app] of instances.entries()) {
         const seen = await app.decidesFrom(id);
-        expect({ where: where(), instance: number, decidesFrom: seen }).toEqual({ where: where(), instance: number, decidesFrom: reference });
+        expect({ where: where(), instance: number, decidesFrom: seen }).toEqual({
+          where: where(),
+          instance: number,
+          decidesFrom: reference,
+        });
         const loaded = await app.loads(id);
-        expect({ where: where(), instance: number, loads: loaded }).toEqual({ where: where(), instance: number, loads: reference });
+        expect({ where: where(), instance: number, loads: loaded }).toEqual({
+          where: where(),
+          instance: number,
+          loads: reference,
+        });
       }
       await checkLatestSnapshot(target.store, id, where);
     }
@@ -225,9 +300,18 @@ async function checkLatestSnapshot(store: EventStore, id: string, where: () => s
   if (!covered || covered.id !== snapshot.eventId) return; // refused on load, replayed in full
   // Truncated below the history it was built from: refused too (where streams can be truncated).
   const first = records[0];
-  if (!store.appendOnly && (first?.revision !== (snapshot.firstRevision ?? 0n) || (snapshot.firstEventId !== undefined && first.id !== snapshot.firstEventId))) return;
+  if (
+    !store.appendOnly &&
+    (first?.revision !== (snapshot.firstRevision ?? 0n) ||
+      (snapshot.firstEventId !== undefined && first.id !== snapshot.firstEventId))
+  )
+    return;
   const { revision: _revision, ...folded } = fold(records.filter((recorded) => recorded.revision <= snapshot.revision));
-  expect({ where: where(), snapshotAt: snapshot.revision, state: snapshot.state }).toEqual({ where: where(), snapshotAt: snapshot.revision, state: folded });
+  expect({ where: where(), snapshotAt: snapshot.revision, state: snapshot.state }).toEqual({
+    where: where(),
+    snapshotAt: snapshot.revision,
+    state: folded,
+  });
 }
 
 /** The reference fold, written apart from the library: appliers only, in stream order. */
@@ -250,12 +334,15 @@ function plain(events: readonly object[]): unknown[] {
 const sequences = fc.array(stepArbitrary, { minLength: 1, maxLength: 20 });
 
 describe('every pipeline configuration agrees with a full replay', () => {
-  it.each(pipelineConfigs('memory').map((config) => [describeConfig(config), config] as const))('%s', async (_name, config) => {
-    await fc.assert(
-      fc.asyncProperty(sequences, async (steps) => runSequence(config, { store: new InMemoryEventStore() }, steps)),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-  });
+  it.each(pipelineConfigs('memory').map((config) => [describeConfig(config), config] as const))(
+    '%s',
+    async (_name, config) => {
+      await fc.assert(
+        fc.asyncProperty(sequences, async (steps) => runSequence(config, { store: new InMemoryEventStore() }, steps)),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+  );
 
   describe('on KurrentDB (the emulator), with soft deletes and truncations', () => {
     let target: KurrentTarget | undefined;
@@ -272,22 +359,29 @@ describe('every pipeline configuration agrees with a full replay', () => {
       { store: 'kurrent', path: 'bus', cache: false, snapshots: true, queue: false, instances: 2 },
       { store: 'kurrent', path: 'execute', cache: false, snapshots: false, queue: false, instances: 2 },
     ];
-    it.each(configs.map((config) => [describeConfig(config), config] as const))('%s', async (_name, config) => {
-      // As KurrentDB 26.1: multi-stream appends with checks, for the moves.
-      target ??= await startKurrentTarget({ serverVersion: '26.1.0' });
-      client ??= KurrentDBClient.connectionString(target.connectionString);
-      store ??= new KurrentEventStore(target.connectionString);
-      const kurrent = client;
-      const shared: TargetStore = {
-        store,
-        softDelete: async (streamName) => void (await kurrent.deleteStream(streamName)),
-        truncateBefore: async (streamName, revision) => void (await kurrent.setStreamMetadata(streamName, { truncateBefore: Number(revision) })),
-        multiStreamOptional: target.emulator === undefined,
-      };
-      await fc.assert(
-        fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 12 }), async (steps) => runSequence(config, shared, steps)),
-        { numRuns: Math.max(1, Math.round(RUNS / 6)), seed: SEED, endOnFailure: true },
-      );
-    }, 120_000);
+    it.each(configs.map((config) => [describeConfig(config), config] as const))(
+      '%s',
+      async (_name, config) => {
+        // As KurrentDB 26.1: multi-stream appends with checks, for the moves.
+        target ??= await startKurrentTarget({ serverVersion: '26.1.0' });
+        client ??= KurrentDBClient.connectionString(target.connectionString);
+        store ??= new KurrentEventStore(target.connectionString);
+        const kurrent = client;
+        const shared: TargetStore = {
+          store,
+          softDelete: async (streamName) => void (await kurrent.deleteStream(streamName)),
+          truncateBefore: async (streamName, revision) =>
+            void (await kurrent.setStreamMetadata(streamName, { truncateBefore: Number(revision) })),
+          multiStreamOptional: target.emulator === undefined,
+        };
+        await fc.assert(
+          fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 12 }), async (steps) =>
+            runSequence(config, shared, steps),
+          ),
+          { numRuns: Math.max(1, Math.round(RUNS / 6)), seed: SEED, endOnFailure: true },
+        );
+      },
+      120_000,
+    );
   });
 });

@@ -52,12 +52,17 @@ export function describeConfig(config: PipelineConfig): string {
 const on = (value: boolean) => (value ? 'on' : 'off');
 
 /** Every combination of the switches, on one store. */
-export function pipelineConfigs(store: PipelineConfig['store'], instances: readonly number[] = [1, 2]): PipelineConfig[] {
+export function pipelineConfigs(
+  store: PipelineConfig['store'],
+  instances: readonly number[] = [1, 2],
+): PipelineConfig[] {
   const configs: PipelineConfig[] = [];
   for (const cache of [false, true])
     for (const snapshots of [false, true])
-      for (const queue of [false, true]) for (const count of instances) configs.push({ store, path: 'bus', cache, snapshots, queue, instances: count });
-  for (const count of instances) configs.push({ store, path: 'execute', cache: false, snapshots: false, queue: false, instances: count });
+      for (const queue of [false, true])
+        for (const count of instances) configs.push({ store, path: 'bus', cache, snapshots, queue, instances: count });
+  for (const count of instances)
+    configs.push({ store, path: 'execute', cache: false, snapshots: false, queue: false, instances: count });
   return configs;
 }
 
@@ -80,19 +85,33 @@ export class ReplyDroppingStore extends ForwardingEventStore {
         if (this.dropReplies > 0) {
           this.dropReplies--;
           this.dropped++;
-          throw new EventStoreUnavailableError('append', requests[0]!.streamName, 'differential://test', 'reply lost after the write (injected)');
+          throw new EventStoreUnavailableError(
+            'append',
+            requests[0]!.streamName,
+            'differential://test',
+            'reply lost after the write (injected)',
+          );
         }
         return result;
       };
     }
   }
 
-  override async appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+  override async appendToStream(
+    streamName: string,
+    events: EventData[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
     const result = await this.inner.appendToStream(streamName, events, options);
     if (this.dropReplies > 0 && !streamName.includes('_snapshot-')) {
       this.dropReplies--;
       this.dropped++;
-      throw new EventStoreUnavailableError('append', streamName, 'differential://test', 'reply lost after the write (injected)');
+      throw new EventStoreUnavailableError(
+        'append',
+        streamName,
+        'differential://test',
+        'reply lost after the write (injected)',
+      );
     }
     return result;
   }
@@ -122,7 +141,12 @@ export interface AppInstance {
   loads(id: string): Promise<TallyState>;
 }
 
-const RETRY: RetryOptions = { maxRetries: 200, initialDelayMs: 1, maxDelayMs: 5, transient: { maxRetries: 10, initialDelayMs: 1, maxDelayMs: 5 } };
+const RETRY: RetryOptions = {
+  maxRetries: 200,
+  initialDelayMs: 1,
+  maxDelayMs: 5,
+  transient: { maxRetries: 10, initialDelayMs: 1, maxDelayMs: 5 },
+};
 
 /** The pipeline `mnemeModule` builds (router, queue, retry), or `execute()`, with the switches of `config`. */
 export function startInstance(
@@ -145,7 +169,9 @@ export function startInstance(
   const router = new CommandRouter(aggregates);
   // Deciders (`@Decides`) need a store that appends to several streams at once.
   const decides = deciders.length > 0 && typeof shared.appendToStreams === 'function';
-  const options = decides ? { deciders: new BoundDeciders(new DeciderTable(deciders, router), (type) => new (type as new () => object)()) } : {};
+  const options = decides
+    ? { deciders: new BoundDeciders(new DeciderTable(deciders, router), (type) => new (type as new () => object)()) }
+    : {};
   const bus = new CommandBus(repository, router, chain, undefined, options);
   return {
     store,

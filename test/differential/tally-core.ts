@@ -76,5 +76,11 @@ export function coreProbe(id: string): CoreTallyCommand {
 
 /** What a full replay determines, at `revision` (the core's state has no revision of its own). */
 export function coreStateOf(state: CoreTallyState, revision: bigint): TallyState {
-  return { revision, total: state.total, tokens: [...state.tokens], resets: state.resets, handlerCalls: state.handlerCalls };
+  return {
+    revision,
+    total: state.total,
+    tokens: [...state.tokens],
+    resets: state.resets,
+    handlerCalls: state.handlerCalls,
+  };
 }

@@ -105,7 +105,13 @@ export class Tally extends AggregateRoot {
 }
 
 export function stateOf(tally: Tally): TallyState {
-  return { revision: tally.revision, total: tally.total, tokens: [...tally.tokens], resets: tally.resets, handlerCalls: tally.handlerCalls };
+  return {
+    revision: tally.revision,
+    total: tally.total,
+    tokens: [...tally.tokens],
+    resets: tally.resets,
+    handlerCalls: tally.handlerCalls,
+  };
 }
 
 /**

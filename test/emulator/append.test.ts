@@ -208,7 +208,13 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
 
       const [json, bytes] = await readEvents(kurrent.client, stream);
 
-      expect(json).toMatchObject({ id, type: 'Json', isJson: true, data: { text: 'héllo' }, metadata: { correlation: 'c-1' } });
+      expect(json).toMatchObject({
+        id,
+        type: 'Json',
+        isJson: true,
+        data: { text: 'héllo' },
+        metadata: { correlation: 'c-1' },
+      });
       expect(bytes).toMatchObject({ type: 'Binary', isJson: false });
       expect(Buffer.from(bytes!.data as Uint8Array)).toEqual(Buffer.from(binary));
     });
@@ -238,7 +244,9 @@ describe.each(appendPaths())('appendToStream through %s', (label, options) => {
       const events = Array.from({ length: 3 }, () => binaryEvent({ type: 'Chunk', data: new Uint8Array(400 * 1024) }));
 
       await expect(kurrent.client.appendToStream(stream, events)).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
-      await expect(kurrent.client.appendToStream(stream, events.slice(0, 2))).resolves.toMatchObject({ nextExpectedRevision: 1n });
+      await expect(kurrent.client.appendToStream(stream, events.slice(0, 2))).resolves.toMatchObject({
+        nextExpectedRevision: 1n,
+      });
     });
   });
 });

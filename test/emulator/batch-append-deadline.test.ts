@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { DeadlineExceededError, StreamNotFoundError } from '@kurrent/kurrentdb-client';
-import { durationPb, sharedPb, streamsGrpc, streamsPb, timestampPb, type BatchAppendResp } from '../../src/testing/kurrent-emulator/protocol.js';
+import {
+  durationPb,
+  sharedPb,
+  streamsGrpc,
+  streamsPb,
+  timestampPb,
+  type BatchAppendResp,
+} from '../../src/testing/kurrent-emulator/protocol.js';
 import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { collect, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
 
@@ -112,7 +119,11 @@ describeEmulatorOnly('BatchAppend deadlines, driven by hand', () => {
     const stream = uniqueStream('deadline-pending');
     const correlationId = randomUUID();
 
-    batch.send(correlationId, false, optionsFor(stream).setDeadline21100(timestampPb.Timestamp.fromDate(new Date(Date.now() + 150))));
+    batch.send(
+      correlationId,
+      false,
+      optionsFor(stream).setDeadline21100(timestampPb.Timestamp.fromDate(new Date(Date.now() + 150))),
+    );
     expectTimeout(await batch.nextResponse(), stream);
     batch.send(correlationId, true);
     await batch.close();

@@ -40,9 +40,15 @@ describe('guarded emulator handlers', () => {
   it('leaves protocol errors to the handler that expects them', () => {
     const { errors, failures, report, fail } = setup();
 
-    guarded('Append', report, fail, () => {
-      throw new RangeError('expected');
-    }, (error) => error instanceof RangeError);
+    guarded(
+      'Append',
+      report,
+      fail,
+      () => {
+        throw new RangeError('expected');
+      },
+      (error) => error instanceof RangeError,
+    );
 
     expect(failures).toEqual([]);
     expect(errors).toEqual([]);

@@ -19,7 +19,9 @@ describeEmulatorOnly('fault injection', () => {
       kurrent.emulator.injectFaults({ kind: 'unavailable', methods: ['Append', 'BatchAppend'] });
 
       await expect(kurrent.client.appendToStream(stream, testEvent())).rejects.toBeInstanceOf(UnavailableError);
-      await expect(kurrent.client.appendToStream(stream, testEvent())).resolves.toMatchObject({ nextExpectedRevision: 0n });
+      await expect(kurrent.client.appendToStream(stream, testEvent())).resolves.toMatchObject({
+        nextExpectedRevision: 0n,
+      });
       expect(kurrent.emulator.pendingFaults).toBe(0);
     });
 
@@ -35,7 +37,9 @@ describeEmulatorOnly('fault injection', () => {
       const streams = [uniqueStream('fault-deadline-a'), uniqueStream('fault-deadline-b')];
       kurrent.emulator.injectFaults({ kind: 'deadline-exceeded', methods: ['Append', 'BatchAppend'] });
 
-      const outcomes = await Promise.allSettled(streams.map((stream) => kurrent.client.appendToStream(stream, testEvent())));
+      const outcomes = await Promise.allSettled(
+        streams.map((stream) => kurrent.client.appendToStream(stream, testEvent())),
+      );
 
       const timedOut = outcomes.findIndex((outcome) => outcome.status === 'rejected');
       expect(outcomes[timedOut]).toMatchObject({ reason: expect.any(DeadlineExceededError) });
@@ -51,7 +55,9 @@ describeEmulatorOnly('fault injection', () => {
 
       await expect(failure).rejects.toBeInstanceOf(NotLeaderError);
       await expect(failure).rejects.toMatchObject({ leader: { address: '127.0.0.1', port: kurrent.emulator.port } });
-      await expect(kurrent.client.appendToStream(stream, testEvent())).resolves.toMatchObject({ nextExpectedRevision: 0n });
+      await expect(kurrent.client.appendToStream(stream, testEvent())).resolves.toMatchObject({
+        nextExpectedRevision: 0n,
+      });
     });
 
     it('applies a write whose reply is dropped, so an idempotent retry succeeds without duplicates', async () => {

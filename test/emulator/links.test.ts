@@ -10,7 +10,8 @@ import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { SubscriptionProbe, collect, testEvents } from '../support/kurrent-client-helpers.js';
 
 /** A link event, as projections write them: type `$>`, data `<revision>@<stream>`. */
-const linkTo = (revision: bigint, stream: string) => binaryEvent({ type: '$>', data: Buffer.from(`${revision}@${stream}`) });
+const linkTo = (revision: bigint, stream: string) =>
+  binaryEvent({ type: '$>', data: Buffer.from(`${revision}@${stream}`) });
 
 describe('resolveLinkTos', () => {
   const kurrent = useKurrentTarget();
@@ -71,7 +72,12 @@ describe('resolveLinkTos', () => {
 
   it('leaves event unset for links to a tombstoned stream, an event hidden by $maxCount and a missing revision', async () => {
     const stream = `${prefix}-unreadable-links`;
-    await kurrent.client.appendToStream(stream, [linkTo(0n, tombstoned), linkTo(0n, truncated), linkTo(1n, truncated), linkTo(9n, target)]);
+    await kurrent.client.appendToStream(stream, [
+      linkTo(0n, tombstoned),
+      linkTo(0n, truncated),
+      linkTo(1n, truncated),
+      linkTo(9n, target),
+    ]);
 
     const events = await collect(kurrent.client.readStream(stream, { resolveLinkTos: true }));
 
@@ -111,7 +117,11 @@ describe('resolveLinkTos', () => {
     const other = `${prefix}-other-links`;
     await kurrent.client.appendToStream(other, [linkTo(2n, target), linkTo(0n, deleted)]);
     const probe = new SubscriptionProbe<AllStreamResolvedEvent>(
-      kurrent.client.subscribeToAll({ fromPosition: START, resolveLinkTos: true, filter: streamNameFilter({ prefixes: [other] }) }),
+      kurrent.client.subscribeToAll({
+        fromPosition: START,
+        resolveLinkTos: true,
+        filter: streamNameFilter({ prefixes: [other] }),
+      }),
     );
     probes.push(probe as SubscriptionProbe<unknown>);
     await probe.untilCaughtUp();

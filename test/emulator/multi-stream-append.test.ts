@@ -30,11 +30,19 @@ const record = (streamName: string, data: Record<string, unknown> = { key: 'valu
   streamName,
   record: jsonEvent({ type: 'test-event-type', data }),
 });
-const check = (streamName: string, expectedState: ConsistencyCheck['expectedState']): ConsistencyCheck => ({ type: STREAM_STATE, streamName, expectedState });
+const check = (streamName: string, expectedState: ConsistencyCheck['expectedState']): ConsistencyCheck => ({
+  type: STREAM_STATE,
+  streamName,
+  expectedState,
+});
 
 // Server versions are the emulator's to choose: what each version offers and refuses.
 describeEmulatorOnly('the v2 StreamsService on a 26.1 server', () => {
-  const kurrent = useKurrentTarget({ serverVersion: '26.1.0', maxAppendSize: 64 * 1024, maxAppendEventSize: 16 * 1024 });
+  const kurrent = useKurrentTarget({
+    serverVersion: '26.1.0',
+    maxAppendSize: 64 * 1024,
+    maxAppendEventSize: 16 * 1024,
+  });
 
   describe('AppendSession (multiStreamAppend)', () => {
     it('writes every stream in one commit and reads back with the schema properties in the metadata', async () => {
@@ -68,7 +76,9 @@ describeEmulatorOnly('the v2 StreamsService on a 26.1 server', () => {
     it('answers a tombstoned stream with StreamTombstonedError', async () => {
       const stream = uniqueStream('gone');
       await kurrent.client.tombstoneStream(stream);
-      const failure = kurrent.client.multiStreamAppend([{ streamName: stream, events: testEvents(1), expectedState: STREAM_EXISTS }]);
+      const failure = kurrent.client.multiStreamAppend([
+        { streamName: stream, events: testEvents(1), expectedState: STREAM_EXISTS },
+      ]);
       await expect(failure).rejects.toBeInstanceOf(StreamTombstonedError);
     });
 
@@ -103,9 +113,9 @@ describeEmulatorOnly('the v2 StreamsService on a 26.1 server', () => {
           { streamName: b, events: [big(12 * 1024), big(12 * 1024), big(12 * 1024)], expectedState: ANY },
         ]),
       ).rejects.toBeInstanceOf(TransactionMaxSizeExceededError);
-      await expect(kurrent.client.multiStreamAppend([{ streamName: a, events: [big(17 * 1024)], expectedState: ANY }])).rejects.toBeInstanceOf(
-        AppendRecordSizeExceededError,
-      );
+      await expect(
+        kurrent.client.multiStreamAppend([{ streamName: a, events: [big(17 * 1024)], expectedState: ANY }]),
+      ).rejects.toBeInstanceOf(AppendRecordSizeExceededError);
       expect(await revisionsOf(kurrent.client, a)).toEqual([]);
     });
   });
@@ -113,7 +123,11 @@ describeEmulatorOnly('the v2 StreamsService on a 26.1 server', () => {
   describe('AppendRecords (appendRecords with consistency checks)', () => {
     it('interleaves records across streams and tracks each revision', async () => {
       const [a, b] = [uniqueStream('a'), uniqueStream('b')];
-      const result = await kurrent.client.appendRecords([record(a, { order: 1 }), record(b, { order: 2 }), record(a, { order: 3 })]);
+      const result = await kurrent.client.appendRecords([
+        record(a, { order: 1 }),
+        record(b, { order: 2 }),
+        record(a, { order: 3 }),
+      ]);
       expect([...result.responses].sort((x, y) => x.streamName.localeCompare(y.streamName))).toEqual(
         [
           { streamName: a, revision: 1n },
@@ -124,14 +138,23 @@ describeEmulatorOnly('the v2 StreamsService on a 26.1 server', () => {
     });
 
     it('reports every failing check with its index, expected and actual state, writing nothing', async () => {
-      const [write, existing, missing, deleted, gone] = ['w', 'e', 'm', 'd', 'g'].map(uniqueStream) as [string, string, string, string, string];
+      const [write, existing, missing, deleted, gone] = ['w', 'e', 'm', 'd', 'g'].map(uniqueStream) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       await kurrent.client.appendToStream(existing, testEvents(3));
       await kurrent.client.appendToStream(deleted, testEvents(1));
       await kurrent.client.deleteStream(deleted);
       await kurrent.client.appendToStream(gone, testEvents(1));
       await kurrent.client.tombstoneStream(gone);
       const failure = (await kurrent.client
-        .appendRecords([record(write)], [check(existing, 5n), check(missing, STREAM_EXISTS), check(deleted, STREAM_EXISTS), check(gone, 0n)])
+        .appendRecords(
+          [record(write)],
+          [check(existing, 5n), check(missing, STREAM_EXISTS), check(deleted, STREAM_EXISTS), check(gone, 0n)],
+        )
         .catch((error: unknown) => error)) as AppendConsistencyViolationError;
       expect(failure).toBeInstanceOf(AppendConsistencyViolationError);
       expect(failure.violations).toEqual([
@@ -149,24 +172,29 @@ describeEmulatorOnly('the v2 StreamsService on a 26.1 server', () => {
       await kurrent.client.deleteStream(deleted);
       await kurrent.client.appendToStream(gone, testEvents(1));
       await kurrent.client.tombstoneStream(gone);
-      const result = await kurrent.client.appendRecords([record(write)], [check(uniqueStream('m'), NO_STREAM), check(deleted, NO_STREAM), check(gone, NO_STREAM)]);
+      const result = await kurrent.client.appendRecords(
+        [record(write)],
+        [check(uniqueStream('m'), NO_STREAM), check(deleted, NO_STREAM), check(gone, NO_STREAM)],
+      );
       expect(result.responses).toEqual([{ streamName: write, revision: 0n }]);
     });
 
     it('refuses an ANY check and two checks on one stream as invalid requests', async () => {
       const [write, checked] = [uniqueStream('w'), uniqueStream('c')];
-      await expect(kurrent.client.appendRecords([record(write)], [check(checked, ANY)])).rejects.toThrow(/Any \(-2\) is not allowed/);
-      await expect(kurrent.client.appendRecords([record(write)], [check(checked, NO_STREAM), check(checked, NO_STREAM)])).rejects.toThrow(
-        /only appear once in consistency checks/,
+      await expect(kurrent.client.appendRecords([record(write)], [check(checked, ANY)])).rejects.toThrow(
+        /Any \(-2\) is not allowed/,
       );
+      await expect(
+        kurrent.client.appendRecords([record(write)], [check(checked, NO_STREAM), check(checked, NO_STREAM)]),
+      ).rejects.toThrow(/only appear once in consistency checks/);
       expect(await revisionsOf(kurrent.client, write)).toEqual([]);
     });
 
     it('refuses an event type outside the schema-name rule', async () => {
       const stream = uniqueStream('w');
-      await expect(kurrent.client.appendRecords([{ streamName: stream, record: jsonEvent({ type: 'has space', data: {} }) }])).rejects.toThrow(
-        /Schema name can only contain/,
-      );
+      await expect(
+        kurrent.client.appendRecords([{ streamName: stream, record: jsonEvent({ type: 'has space', data: {} }) }]),
+      ).rejects.toThrow(/Schema name can only contain/);
     });
   });
 });
@@ -185,9 +213,11 @@ describeEmulatorOnly('the v2 StreamsService on older servers', () => {
   describe('24.10: neither', () => {
     const kurrent = useKurrentTarget({ serverVersion: '24.10.0' });
     it('answers multiStreamAppend with UnsupportedError', async () => {
-      await expect(kurrent.client.multiStreamAppend([{ streamName: uniqueStream('a'), events: testEvents(1), expectedState: ANY }])).rejects.toBeInstanceOf(
-        UnsupportedError,
-      );
+      await expect(
+        kurrent.client.multiStreamAppend([
+          { streamName: uniqueStream('a'), events: testEvents(1), expectedState: ANY },
+        ]),
+      ).rejects.toBeInstanceOf(UnsupportedError);
     });
   });
 });

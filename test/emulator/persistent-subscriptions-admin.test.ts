@@ -18,7 +18,9 @@ describe('persistent subscriptions: managing groups', () => {
   const kurrent = useKurrentTarget();
   const consumers: GroupConsumer[] = [];
   const connect = (stream: string, group: string, bufferSize = 10) => {
-    const consumer = new GroupConsumer(kurrent.client.subscribeToPersistentSubscriptionToStream(stream, group, { bufferSize }));
+    const consumer = new GroupConsumer(
+      kurrent.client.subscribeToPersistentSubscriptionToStream(stream, group, { bufferSize }),
+    );
     consumers.push(consumer);
     return consumer;
   };
@@ -104,9 +106,13 @@ describe('persistent subscriptions: managing groups', () => {
     await kurrent.client.createPersistentSubscriptionToStream(stream, 'a', defaults);
     await kurrent.client.createPersistentSubscriptionToStream(stream, 'b', defaults);
     const allGroup = uniqueStream('all-group');
-    await kurrent.client.createPersistentSubscriptionToAll(allGroup, persistentSubscriptionToAllSettingsFromDefaults(), {
-      filter: streamNameFilter({ prefixes: [stream] }),
-    });
+    await kurrent.client.createPersistentSubscriptionToAll(
+      allGroup,
+      persistentSubscriptionToAllSettingsFromDefaults(),
+      {
+        filter: streamNameFilter({ prefixes: [stream] }),
+      },
+    );
 
     const forStream = await kurrent.client.listPersistentSubscriptionsToStream(stream);
     const forAll = await kurrent.client.listPersistentSubscriptionsToAll();
@@ -120,7 +126,11 @@ describe('persistent subscriptions: managing groups', () => {
 
   it('updates a group: new settings, its consumers dropped', async () => {
     const stream = uniqueStream('psub-update');
-    await kurrent.client.createPersistentSubscriptionToStream(stream, 'g', persistentSubscriptionToStreamSettingsFromDefaults());
+    await kurrent.client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults(),
+    );
     const consumer = connect(stream, 'g');
     await consumer.untilConfirmed();
 
@@ -137,7 +147,11 @@ describe('persistent subscriptions: managing groups', () => {
 
   it('deletes a group: its consumers are dropped and it is gone', async () => {
     const stream = uniqueStream('psub-delete');
-    await kurrent.client.createPersistentSubscriptionToStream(stream, 'g', persistentSubscriptionToStreamSettingsFromDefaults());
+    await kurrent.client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults(),
+    );
     const consumer = connect(stream, 'g');
     await consumer.untilConfirmed();
 
@@ -155,7 +169,9 @@ describe('persistent subscriptions: managing groups', () => {
       const settings = persistentSubscriptionToStreamSettingsFromDefaults();
       await kurrent.client.createPersistentSubscriptionToStream(stream, 'g', settings);
 
-      const error = await kurrent.client.createPersistentSubscriptionToStream(stream, 'g', settings).catch((e: unknown) => e);
+      const error = await kurrent.client
+        .createPersistentSubscriptionToStream(stream, 'g', settings)
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(PersistentSubscriptionExistsError);
       expect(error).toMatchObject({ streamName: stream, groupName: 'g' });
@@ -176,14 +192,18 @@ describe('persistent subscriptions: managing groups', () => {
 
       for (const failure of failures) expect(failure).toBeInstanceOf(PersistentSubscriptionDoesNotExistError);
       expect(failures[0]).toMatchObject({ streamName: stream, groupName: 'nope' });
-      expect((failures[0] as Error).message).toBe(`5 NOT_FOUND: Subscription group nope on stream ${stream} does not exist.`);
+      expect((failures[0] as Error).message).toBe(
+        `5 NOT_FOUND: Subscription group nope on stream ${stream} does not exist.`,
+      );
     });
 
     it('refuses settings the server cannot build a group from, and creates nothing', async () => {
       const stream = uniqueStream('psub-bad-settings');
       const settings = persistentSubscriptionToStreamSettingsFromDefaults({ readBatchSize: 20, historyBufferSize: 20 });
 
-      const error = await kurrent.client.createPersistentSubscriptionToStream(stream, 'g', settings).catch((e: unknown) => e);
+      const error = await kurrent.client
+        .createPersistentSubscriptionToStream(stream, 'g', settings)
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(PersistentSubscriptionFailedError);
       expect(error).toMatchObject({ streamName: stream, groupName: 'g' });
@@ -234,8 +254,19 @@ describeEmulatorOnly('persistent subscriptions: the RPCs the client uses', () =>
     await client.deletePersistentSubscriptionToStream(stream, 'g');
 
     const service = '/event_store.client.persistent_subscriptions.PersistentSubscriptions/';
-    const called = new Set(kurrent.emulator.rpcLog.filter((path) => path.startsWith(service)).map((path) => path.slice(service.length)));
-    expect([...called].sort()).toEqual(['Create', 'Delete', 'GetInfo', 'List', 'Read', 'ReplayParked', 'RestartSubsystem', 'Update']);
+    const called = new Set(
+      kurrent.emulator.rpcLog.filter((path) => path.startsWith(service)).map((path) => path.slice(service.length)),
+    );
+    expect([...called].sort()).toEqual([
+      'Create',
+      'Delete',
+      'GetInfo',
+      'List',
+      'Read',
+      'ReplayParked',
+      'RestartSubsystem',
+      'Update',
+    ]);
     expect(kurrent.emulator.unimplementedCalls).toEqual([]);
   });
 });

@@ -15,7 +15,9 @@ describe('persistent subscriptions: delivery to a group', () => {
   const kurrent = useKurrentTarget();
   const consumers: GroupConsumer[] = [];
   const connect = (stream: string, group: string, bufferSize = 10) => {
-    const consumer = new GroupConsumer(kurrent.client.subscribeToPersistentSubscriptionToStream(stream, group, { bufferSize }));
+    const consumer = new GroupConsumer(
+      kurrent.client.subscribeToPersistentSubscriptionToStream(stream, group, { bufferSize }),
+    );
     consumers.push(consumer);
     return consumer;
   };
@@ -38,7 +40,11 @@ describe('persistent subscriptions: delivery to a group', () => {
     await Promise.all([a.untilConfirmed(), b.untilConfirmed()]);
 
     await kurrent.client.appendToStream(stream, testEvents(40));
-    await eventually(async () => a.received.length + b.received.length, (total) => total === 40, 'all forty events');
+    await eventually(
+      async () => a.received.length + b.received.length,
+      (total) => total === 40,
+      'all forty events',
+    );
 
     console.info(`[psub] round robin split 40 events: ${a.received.length} / ${b.received.length}`);
     expect(a.received.length).toBeGreaterThan(0);
@@ -58,7 +64,11 @@ describe('persistent subscriptions: delivery to a group', () => {
     await second.untilConfirmed();
 
     await kurrent.client.appendToStream(stream, testEvents(8));
-    await eventually(async () => first.received.length + second.received.length, (total) => total === 8, 'all eight events');
+    await eventually(
+      async () => first.received.length + second.received.length,
+      (total) => total === 8,
+      'all eight events',
+    );
 
     expect(first.revisions).toEqual([0n, 1n, 2n, 3n, 4n]);
     expect(second.revisions).toEqual([5n, 6n, 7n]);
@@ -175,7 +185,9 @@ describe('persistent subscriptions: delivery to a group', () => {
       { filter: streamNameFilter({ prefixes: [prefix] }) },
     );
     const join = () => {
-      const consumer = new GroupConsumer(kurrent.client.subscribeToPersistentSubscriptionToAll(group, { bufferSize: 100 }));
+      const consumer = new GroupConsumer(
+        kurrent.client.subscribeToPersistentSubscriptionToAll(group, { bufferSize: 100 }),
+      );
       consumers.push(consumer);
       return consumer;
     };
@@ -186,12 +198,18 @@ describe('persistent subscriptions: delivery to a group', () => {
     for (let round = 0; round < 5; round += 1) {
       for (const stream of streams) await kurrent.client.appendToStream(stream, testEvents(1));
     }
-    await eventually(async () => a.received.length + b.received.length, (total) => total === 40, 'all forty events');
+    await eventually(
+      async () => a.received.length + b.received.length,
+      (total) => total === 40,
+      'all forty events',
+    );
 
     for (const stream of streams) {
       const holders = [a, b].filter((consumer) => consumer.received.some(({ event }) => event!.streamId === stream));
       expect(holders).toHaveLength(1);
-      const revisions = holders[0]!.received.filter(({ event }) => event!.streamId === stream).map(({ event }) => event!.revision);
+      const revisions = holders[0]!.received
+        .filter(({ event }) => event!.streamId === stream)
+        .map(({ event }) => event!.revision);
       expect(revisions).toEqual([0n, 1n, 2n, 3n, 4n]);
     }
     console.info(`[psub] pinned 8 streams: ${a.received.length / 5} / ${b.received.length / 5}`);
@@ -206,10 +224,17 @@ describe('persistent subscriptions: delivery to a group', () => {
     await consumer.untilConfirmed();
 
     // Creating another group rewrites the node's subscription configuration: a system event.
-    await kurrent.client.createPersistentSubscriptionToStream(stream, 'other', persistentSubscriptionToStreamSettingsFromDefaults());
+    await kurrent.client.createPersistentSubscriptionToStream(
+      stream,
+      'other',
+      persistentSubscriptionToStreamSettingsFromDefaults(),
+    );
 
     await consumer.until(
-      (c) => c.received.some(({ event }) => event?.type === '$PersistentConfig' && event.streamId === '$persistentSubscriptionConfig'),
+      (c) =>
+        c.received.some(
+          ({ event }) => event?.type === '$PersistentConfig' && event.streamId === '$persistentSubscriptionConfig',
+        ),
       'the $PersistentConfig event',
     );
   });
@@ -219,9 +244,12 @@ describe('persistent subscriptions: delivery to a group', () => {
     const checkpointed = async (stream: string, revision: bigint) => {
       await eventually(
         () =>
-          collect(kurrent.client.readStream(`$persistentsubscription-${stream}::g-checkpoint`, { direction: 'backwards', maxCount: 1 })).catch(
-            () => [],
-          ),
+          collect(
+            kurrent.client.readStream(`$persistentsubscription-${stream}::g-checkpoint`, {
+              direction: 'backwards',
+              maxCount: 1,
+            }),
+          ).catch(() => []),
         (events) => events[0]?.event?.type === '$SubscriptionCheckpoint' && events[0].event.data === String(revision),
         `a checkpoint at ${revision}`,
       );
@@ -246,7 +274,11 @@ describe('persistent subscriptions: delivery to a group', () => {
       const group = uniqueStream('all-checkpoint-group');
       await kurrent.client.createPersistentSubscriptionToAll(
         group,
-        persistentSubscriptionToAllSettingsFromDefaults({ startFrom: START, checkPointLowerBound: 3, checkPointUpperBound: 3 }),
+        persistentSubscriptionToAllSettingsFromDefaults({
+          startFrom: START,
+          checkPointLowerBound: 3,
+          checkPointUpperBound: 3,
+        }),
         { filter: streamNameFilter({ prefixes: [prefix] }) },
       );
       const appended = await kurrent.client.appendToStream(`${prefix}-a`, testEvents(3));
@@ -318,7 +350,11 @@ describe('persistent subscriptions: delivery to a group', () => {
       expect(await first.untilError()).toBeInstanceOf(PersistentSubscriptionDroppedError);
       // The server reloads its groups in the background; it answers once they are back.
       await eventually(
-        () => kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g').then(() => true, () => false),
+        () =>
+          kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g').then(
+            () => true,
+            () => false,
+          ),
         (ready) => ready,
         'the group reloaded',
       );

@@ -1,12 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  BACKWARDS,
-  END,
-  FORWARDS,
-  START,
-  StreamNotFoundError,
-  streamNameFilter,
-} from '@kurrent/kurrentdb-client';
+import { BACKWARDS, END, FORWARDS, START, StreamNotFoundError, streamNameFilter } from '@kurrent/kurrentdb-client';
 import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 import { collect, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
 
@@ -25,17 +18,29 @@ describe('readStream and readAll', () => {
     });
 
     it('reads backwards from the end', async () => {
-      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: END })).toEqual([4n, 3n, 2n, 1n, 0n]);
+      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: END })).toEqual([
+        4n,
+        3n,
+        2n,
+        1n,
+        0n,
+      ]);
     });
 
     it('includes fromRevision in both directions', async () => {
       expect(await readRevisions(kurrent.client, stream, { fromRevision: 2n })).toEqual([2n, 3n, 4n]);
-      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: 2n })).toEqual([2n, 1n, 0n]);
+      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: 2n })).toEqual([
+        2n,
+        1n,
+        0n,
+      ]);
     });
 
     it('stops after maxCount', async () => {
       expect(await readRevisions(kurrent.client, stream, { maxCount: 2 })).toEqual([0n, 1n]);
-      expect(await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: END, maxCount: 2 })).toEqual([4n, 3n]);
+      expect(
+        await readRevisions(kurrent.client, stream, { direction: BACKWARDS, fromRevision: END, maxCount: 2 }),
+      ).toEqual([4n, 3n]);
     });
 
     it('returns nothing, without an error, past the end of an existing stream', async () => {
@@ -47,7 +52,13 @@ describe('readStream and readAll', () => {
     it('returns the event fields the client exposes', async () => {
       const [{ event }] = await collect(kurrent.client.readStream(stream, { maxCount: 1 }));
 
-      expect(event).toMatchObject({ streamId: stream, revision: 0n, type: 'TestEvent', isJson: true, data: { index: 0 } });
+      expect(event).toMatchObject({
+        streamId: stream,
+        revision: 0n,
+        type: 'TestEvent',
+        isJson: true,
+        data: { index: 0 },
+      });
       expect(event!.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(event!.position!.commit).toBeGreaterThan(0n);
       expect(Math.abs(event!.created.getTime() - Date.now())).toBeLessThan(60_000);
@@ -92,13 +103,17 @@ describe('readStream and readAll', () => {
     it('includes the event at fromPosition when reading forwards', async () => {
       const [, target] = await collect(kurrent.client.readAll({ ...ours(), maxCount: 2 }));
 
-      const [fromThere] = await collect(kurrent.client.readAll({ ...ours(), fromPosition: target!.event!.position, maxCount: 1 }));
+      const [fromThere] = await collect(
+        kurrent.client.readAll({ ...ours(), fromPosition: target!.event!.position, maxCount: 1 }),
+      );
 
       expect(fromThere!.event!.id).toBe(target!.event!.id);
     });
 
     it('reads backwards from the end, newest first', async () => {
-      const events = await collect(kurrent.client.readAll({ ...ours(), direction: BACKWARDS, fromPosition: END, maxCount: 3 }));
+      const events = await collect(
+        kurrent.client.readAll({ ...ours(), direction: BACKWARDS, fromPosition: END, maxCount: 3 }),
+      );
 
       expect(events.map(({ event }) => [event!.streamId, event!.revision])).toEqual([
         [second, 1n],
@@ -126,7 +141,10 @@ describe('readStream and readAll', () => {
     it('starts with the system records of a node, all in $ streams, $settings and $users among them', async () => {
       const first = await collect(kurrent.client.readAll({ fromPosition: START, maxCount: 5 }));
       const system = await collect(
-        kurrent.client.readAll({ fromPosition: START, filter: streamNameFilter({ prefixes: ['$settings', '$users'] }) }),
+        kurrent.client.readAll({
+          fromPosition: START,
+          filter: streamNameFilter({ prefixes: ['$settings', '$users'] }),
+        }),
       );
       const types = system.map(({ event }) => event!.type);
 

@@ -19,9 +19,9 @@ describeEmulatorOnly('RPC surface used by @kurrent/kurrentdb-client', () => {
     it('is exactly the RPCs the emulator implements', async () => {
       const stream = uniqueStream('surface');
       await kurrent.client.appendToStream(stream, testEvents(2));
-      await expect(kurrent.client.appendToStream(stream, testEvent(), { streamState: NO_STREAM })).rejects.toBeInstanceOf(
-        WrongExpectedVersionError,
-      );
+      await expect(
+        kurrent.client.appendToStream(stream, testEvent(), { streamState: NO_STREAM }),
+      ).rejects.toBeInstanceOf(WrongExpectedVersionError);
       await collect(kurrent.client.readStream(stream));
       await collect(kurrent.client.readAll({ maxCount: 5 }));
       const streamProbe = new SubscriptionProbe(kurrent.client.subscribeToStream(stream, { fromRevision: START }));
@@ -55,7 +55,13 @@ describeEmulatorOnly('RPC surface used by @kurrent/kurrentdb-client', () => {
       const path = '/event_store.client.gossip.Gossip/Read';
 
       const error = await new Promise<Grpc.ServiceError | null>((resolve) =>
-        raw.makeUnaryRequest(path, (request: Buffer) => request, (response: Buffer) => response, Buffer.alloc(0), resolve),
+        raw.makeUnaryRequest(
+          path,
+          (request: Buffer) => request,
+          (response: Buffer) => response,
+          Buffer.alloc(0),
+          resolve,
+        ),
       );
       raw.close();
 

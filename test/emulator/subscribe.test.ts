@@ -13,7 +13,7 @@ import { SubscriptionProbe, testEvent, testEvents } from '../support/kurrent-cli
 
 /** Polls `condition` until it holds (for callbacks the probe does not see), failing after 3 s. */
 async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 3000; !condition(); ) {
+  for (const deadline = Date.now() + 3000; !condition();) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -138,7 +138,10 @@ describe('subscribeToStream and subscribeToAll', () => {
 
     describe('checkpoints of a filtered subscription', () => {
       /** Subscribes with a filter that matches nothing, recording the checkpoints it reports. */
-      const probeCheckpoints = (fromPosition: Position | typeof START | typeof END, window: Partial<Record<'maxSearchWindow' | 'checkpointInterval', number>> = {}) => {
+      const probeCheckpoints = (
+        fromPosition: Position | typeof START | typeof END,
+        window: Partial<Record<'maxSearchWindow' | 'checkpointInterval', number>> = {},
+      ) => {
         const checkpoints: Position[] = [];
         const filter = streamNameFilter({
           prefixes: [uniqueStream('matches-nothing')],
@@ -147,7 +150,9 @@ describe('subscribeToStream and subscribeToAll', () => {
             checkpoints.push(position);
           },
         });
-        const probe = track(new SubscriptionProbe<AllStreamResolvedEvent>(kurrent.client.subscribeToAll({ fromPosition, filter })));
+        const probe = track(
+          new SubscriptionProbe<AllStreamResolvedEvent>(kurrent.client.subscribeToAll({ fromPosition, filter })),
+        );
         return { probe, checkpoints };
       };
 

@@ -14,9 +14,9 @@ const identifier = (stream: string) => new sharedPb.StreamIdentifier().setStream
 const uuid = () => new sharedPb.UUID().setString(randomUUID());
 
 /** A proposed message with `content-type` but no `type`. */
-function untyped<M extends InstanceType<typeof streamsPb.AppendReq.ProposedMessage | typeof streamsPb.BatchAppendReq.ProposedMessage>>(
-  message: M,
-): M {
+function untyped<
+  M extends InstanceType<typeof streamsPb.AppendReq.ProposedMessage | typeof streamsPb.BatchAppendReq.ProposedMessage>,
+>(message: M): M {
   message.setId(uuid());
   message.setData(Buffer.from('{}'));
   message.getMetadataMap().set('content-type', 'application/json');
@@ -35,7 +35,9 @@ describeEmulatorOnly('append validation on the wire', () => {
   it('fails an Append without a `type` with RequiredMetadataPropertyMissingError', async () => {
     const error = await new Promise<Grpc.ServiceError | null>((resolve) => {
       const call = raw.append((failure) => resolve(failure));
-      const options = new streamsPb.AppendReq.Options().setStreamIdentifier(identifier('untyped')).setAny(new sharedPb.Empty());
+      const options = new streamsPb.AppendReq.Options()
+        .setStreamIdentifier(identifier('untyped'))
+        .setAny(new sharedPb.Empty());
       call.write(new streamsPb.AppendReq().setOptions(options));
       call.write(new streamsPb.AppendReq().setProposedMessage(untyped(new streamsPb.AppendReq.ProposedMessage())));
       call.end();

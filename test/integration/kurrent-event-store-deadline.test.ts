@@ -1,10 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import {
-  EventStoreTimeoutError,
-  EventStoreUnavailableError,
-  NO_STREAM,
-  type RecordedEvent,
-} from 'mneme';
+import { EventStoreTimeoutError, EventStoreUnavailableError, NO_STREAM, type RecordedEvent } from 'mneme';
 import { createKurrentEventStore, KurrentEventStore } from 'mneme/kurrent';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
 
@@ -25,7 +20,13 @@ async function outcome(call: () => Promise<unknown>): Promise<unknown> {
     timer = setTimeout(() => resolve(STILL_WAITING), PATIENCE_MS);
   });
   try {
-    return await Promise.race([call().then(() => 'resolved', (error: unknown) => error), patience]);
+    return await Promise.race([
+      call().then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+      patience,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -58,10 +59,17 @@ describe(`${KurrentEventStore.name} against a server that never answers`, () => 
   });
 
   it('fails an append with a transient EventStoreTimeoutError within the deadline', async () => {
-    const error = await outcome(() => store.appendToStream('account-1', [{ type: 'Opened', data: {} }], { expectedRevision: NO_STREAM }));
+    const error = await outcome(() =>
+      store.appendToStream('account-1', [{ type: 'Opened', data: {} }], { expectedRevision: NO_STREAM }),
+    );
     expect(error).toBeInstanceOf(EventStoreTimeoutError);
     expect(error).toBeInstanceOf(EventStoreUnavailableError);
-    expect(error).toMatchObject({ transient: true, operation: 'append', streamName: 'account-1', deadlineMs: DEADLINE_MS });
+    expect(error).toMatchObject({
+      transient: true,
+      operation: 'append',
+      streamName: 'account-1',
+      deadlineMs: DEADLINE_MS,
+    });
     expect(blackHole.connections).toBeGreaterThan(0); // the client did connect: the server just never spoke
   });
 
@@ -81,7 +89,12 @@ describe(`${KurrentEventStore.name} against a server that never answers`, () => 
     });
     const error = await outcome(() => collect(store.readStream('account-1')));
     expect(error).toBeInstanceOf(EventStoreTimeoutError);
-    expect(error).toMatchObject({ transient: true, operation: 'read', streamName: 'account-1', deadlineMs: DEADLINE_MS });
+    expect(error).toMatchObject({
+      transient: true,
+      operation: 'read',
+      streamName: 'account-1',
+      deadlineMs: DEADLINE_MS,
+    });
     expect(returned).toBe(1);
   });
 
@@ -93,12 +106,17 @@ describe(`${KurrentEventStore.name} against a server that never answers`, () => 
 
   it('fails again, within the deadline, when the caller retries', async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      expect(await outcome(() => store.appendToStream('account-1', [{ type: 'Opened', data: {} }]))).toBeInstanceOf(EventStoreTimeoutError);
+      expect(await outcome(() => store.appendToStream('account-1', [{ type: 'Opened', data: {} }]))).toBeInstanceOf(
+        EventStoreTimeoutError,
+      );
     }
   });
 
   it('takes the deadline from createKurrentEventStore', async () => {
-    const configured = createKurrentEventStore({ connectionString: blackHole.connectionString, deadlineMs: DEADLINE_MS });
+    const configured = createKurrentEventStore({
+      connectionString: blackHole.connectionString,
+      deadlineMs: DEADLINE_MS,
+    });
     try {
       const error = await outcome(() => configured.appendToStream('account-2', [{ type: 'Opened', data: {} }]));
       expect(error).toMatchObject({ code: 'MNEME_EVENT_STORE_TIMEOUT', deadlineMs: DEADLINE_MS });

@@ -72,7 +72,9 @@ for (const batchAppend of [true, false]) {
         expect(error).toBeInstanceOf(EventStoreUnavailableError);
         expect(error).toMatchObject({ transient: true, streamName: s, operation: 'append' });
         // A gRPC deadline is the store's own deadline (it sends deadlineMs with every append).
-        expect((error as EventStoreError).code).toBe(kind === 'deadline-exceeded' ? 'MNEME_EVENT_STORE_TIMEOUT' : 'MNEME_EVENT_STORE_UNAVAILABLE');
+        expect((error as EventStoreError).code).toBe(
+          kind === 'deadline-exceeded' ? 'MNEME_EVENT_STORE_TIMEOUT' : 'MNEME_EVENT_STORE_UNAVAILABLE',
+        );
         expect((error as EventStoreError).cause).toBeInstanceOf(Error);
         expect(EventStoreError.is(error)).toBe(true);
         // The fault is spent: the next attempt goes through.
@@ -132,7 +134,9 @@ describe(`${KurrentEventStore.name} without a server`, () => {
     const connectionString = withCredentials(await unreachableConnectionString()); // nothing listens on that port any more
     const store = new KurrentEventStore(connectionString);
     try {
-      const appendError = await store.appendToStream('nowhere', [event('A')], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+      const appendError = await store
+        .appendToStream('nowhere', [event('A')], { expectedRevision: NO_STREAM })
+        .catch((e: unknown) => e);
       expect(appendError).toBeInstanceOf(EventStoreUnavailableError);
       expect(appendError).toMatchObject({ transient: true, operation: 'append' });
       const readError = await collect(store.readStream('nowhere')).catch((e: unknown) => e);
@@ -144,7 +148,10 @@ describe(`${KurrentEventStore.name} without a server`, () => {
   });
 
   it('keeps the password out of connection-string errors', () => {
-    for (const bad of [`kurrentdb://admin:${PASSWORD}@localhost:2113?tls=maybe`, `kurrentdb://admin:${PASSWORD}@local host:2113`]) {
+    for (const bad of [
+      `kurrentdb://admin:${PASSWORD}@localhost:2113?tls=maybe`,
+      `kurrentdb://admin:${PASSWORD}@local host:2113`,
+    ]) {
       let error: unknown;
       try {
         new KurrentEventStore(bad);

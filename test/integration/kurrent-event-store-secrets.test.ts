@@ -1,11 +1,7 @@
 import { createServer } from 'node:net';
 import { format, inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import {
-  InvalidConnectionStringError,
-  MnemeError,
-  type RecordedEvent,
-} from 'mneme';
+import { InvalidConnectionStringError, MnemeError, type RecordedEvent } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
 import { HOSTILE_CONNECTION_STRINGS, clientPassword, fill, secretsOf } from '../support/hostile-connection-strings.js';
@@ -80,40 +76,43 @@ describe(`${KurrentEventStore.name} never shows a connection string's password`,
     jest.restoreAllMocks();
   });
 
-  it.each(HOSTILE_CONNECTION_STRINGS)('with $label: not in errors, their causes, inspect(store) or log lines', async ({ template }) => {
-    const shown: string[] = [];
-    const secrets = secretsOf(fill(template, refused));
-    expect(secrets).toContain(clientPassword(fill(template, refused)).trim());
+  it.each(HOSTILE_CONNECTION_STRINGS)(
+    'with $label: not in errors, their causes, inspect(store) or log lines',
+    async ({ template }) => {
+      const shown: string[] = [];
+      const secrets = secretsOf(fill(template, refused));
+      expect(secrets).toContain(clientPassword(fill(template, refused)).trim());
 
-    for (const [connectionString, deadlineMs] of [
-      [fill(template, refused, refused2), 2000],
-      [fill(template, `127.0.0.1:${blackHole.port}`), 150],
-    ] as const) {
-      let store: KurrentEventStore;
-      try {
-        store = new KurrentEventStore(connectionString, { deadlineMs });
-      } catch (error) {
-        expect(error).toBeInstanceOf(InvalidConnectionStringError);
-        shown.push(...renderings(error));
-        continue;
-      }
-      try {
-        shown.push(inspect(store, { depth: Infinity, showHidden: true }), String(store));
-        const appendError = await failureOf(() => store.appendToStream('account-1', [{ type: 'Opened', data: {} }]));
-        expect(MnemeError.is(appendError)).toBe(true);
-        shown.push(...renderings(appendError));
-        if (deadlineMs > 150) {
-          const readError = await failureOf(() => drain(store.readStream('account-1')));
-          expect(MnemeError.is(readError)).toBe(true);
-          shown.push(...renderings(readError));
+      for (const [connectionString, deadlineMs] of [
+        [fill(template, refused, refused2), 2000],
+        [fill(template, `127.0.0.1:${blackHole.port}`), 150],
+      ] as const) {
+        let store: KurrentEventStore;
+        try {
+          store = new KurrentEventStore(connectionString, { deadlineMs });
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidConnectionStringError);
+          shown.push(...renderings(error));
+          continue;
         }
-      } finally {
-        await store.close();
+        try {
+          shown.push(inspect(store, { depth: Infinity, showHidden: true }), String(store));
+          const appendError = await failureOf(() => store.appendToStream('account-1', [{ type: 'Opened', data: {} }]));
+          expect(MnemeError.is(appendError)).toBe(true);
+          shown.push(...renderings(appendError));
+          if (deadlineMs > 150) {
+            const readError = await failureOf(() => drain(store.readStream('account-1')));
+            expect(MnemeError.is(readError)).toBe(true);
+            shown.push(...renderings(readError));
+          }
+        } finally {
+          await store.close();
+        }
       }
-    }
 
-    const everything = [...shown, ...logged].join('\n');
-    for (const secret of secrets) expect(everything).not.toContain(secret);
-    expect(everything).toContain('***');
-  });
+      const everything = [...shown, ...logged].join('\n');
+      for (const secret of secrets) expect(everything).not.toContain(secret);
+      expect(everything).toContain('***');
+    },
+  );
 });

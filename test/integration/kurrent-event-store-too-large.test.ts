@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  EventTooLargeError,
-  InvalidEventError,
-} from 'mneme';
+import { EventTooLargeError, InvalidEventError } from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { startSmallMessageServer, type SmallMessageServer } from '../support/small-message-server.js';
 
@@ -28,7 +25,9 @@ for (const batchAppend of [true, false]) {
     });
 
     it('raises EventTooLargeError, with the limit the server gave, when gRPC answers RESOURCE_EXHAUSTED', async () => {
-      const error = await store.appendToStream('account-1', [{ type: 'Big', data: { blob: 'x'.repeat(2 * LIMIT) } }]).catch((e: unknown) => e);
+      const error = await store
+        .appendToStream('account-1', [{ type: 'Big', data: { blob: 'x'.repeat(2 * LIMIT) } }])
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventTooLargeError);
       expect(error).toBeInstanceOf(InvalidEventError);
       expect(error).toMatchObject({ code: 'MNEME_EVENT_TOO_LARGE', streamName: 'account-1', maxAppendSize: LIMIT });

@@ -17,7 +17,8 @@ import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
 // Every test here holds on a real KurrentDB too: it runs on the emulator, or on the server in
 // KURRENTDB_CONNECTION_STRING when that is set (see test/support/kurrent-target.ts).
 
-const events = (count: number, prefix = 'E'): EventData[] => Array.from({ length: count }, (_, i) => ({ type: `${prefix}${i}`, data: { i } }));
+const events = (count: number, prefix = 'E'): EventData[] =>
+  Array.from({ length: count }, (_, i) => ({ type: `${prefix}${i}`, data: { i } }));
 const streamName = (label: string) => uniqueStream(`kes_${label}`);
 
 async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
@@ -98,7 +99,9 @@ describe(KurrentEventStore.name, () => {
       const s = streamName('soft-exists');
       await store.appendToStream(s, events(1));
       await store.client.deleteStream(s);
-      const error = await store.appendToStream(s, events(1), { expectedRevision: STREAM_EXISTS }).catch((e: unknown) => e);
+      const error = await store
+        .appendToStream(s, events(1), { expectedRevision: STREAM_EXISTS })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConcurrencyError);
       expect(error).toMatchObject({ streamName: s, expected: STREAM_EXISTS, actual: NO_STREAM });
     });
@@ -110,7 +113,12 @@ describe(KurrentEventStore.name, () => {
 
       const onAppend = await store.appendToStream(s, events(1)).catch((e: unknown) => e);
       expect(onAppend).toBeInstanceOf(StreamDeletedError);
-      expect(onAppend).toMatchObject({ code: 'MNEME_STREAM_DELETED', streamName: s, operation: 'append', transient: false });
+      expect(onAppend).toMatchObject({
+        code: 'MNEME_STREAM_DELETED',
+        streamName: s,
+        operation: 'append',
+        transient: false,
+      });
       expect((onAppend as StreamDeletedError).cause).toMatchObject({ type: 'stream-deleted' });
 
       const onRead = await collect(store.readStream(s)).catch((e: unknown) => e);
@@ -132,7 +140,9 @@ describe(KurrentEventStore.name, () => {
       const s = streamName('tombstoned-exists');
       await store.appendToStream(s, events(1));
       await store.client.tombstoneStream(s);
-      await expect(store.appendToStream(s, events(1), { expectedRevision: STREAM_EXISTS })).rejects.toThrow(StreamDeletedError);
+      await expect(store.appendToStream(s, events(1), { expectedRevision: STREAM_EXISTS })).rejects.toThrow(
+        StreamDeletedError,
+      );
     });
   });
 
@@ -187,7 +197,9 @@ describe(KurrentEventStore.name, () => {
 
     it('says which variable to set when the environment has no connection string', () => {
       expect(() => KurrentEventStore.fromEnvironment({})).toThrow(InvalidConnectionStringError);
-      expect(() => KurrentEventStore.fromEnvironment({ KURRENTDB_CONNECTION_STRING: ' ' })).toThrow(/KURRENTDB_CONNECTION_STRING/);
+      expect(() => KurrentEventStore.fromEnvironment({ KURRENTDB_CONNECTION_STRING: ' ' })).toThrow(
+        /KURRENTDB_CONNECTION_STRING/,
+      );
     });
 
     it('rejects a malformed connection string with a Mneme error', () => {

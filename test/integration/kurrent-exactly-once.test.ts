@@ -51,15 +51,21 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
     const inject = (spec: Omit<FaultSpec, 'methods'> & { methods?: FaultSpec['methods'] }) =>
       kurrent.emulator.injectFaults({ methods: [appendMethod], ...spec });
 
-    it.each(['unavailable', 'deadline-exceeded', 'not-leader'] as const)('retries %s on the append twice, then succeeds', async (kind) => {
-      const { id, stream } = await openAccount();
-      inject({ kind, count: 2 });
-      const result = await bus.execute(new Deposit(id, 10));
-      expect(result).toMatchObject({ attempts: 3, nextExpectedRevision: 1n });
-      expect(notices.map((n) => n.reason)).toEqual(['transient', 'transient']);
-      expect(kurrent.emulator.pendingFaults).toBe(0);
-      expect((await collect(store.readStream(stream))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited']);
-    });
+    it.each(['unavailable', 'deadline-exceeded', 'not-leader'] as const)(
+      'retries %s on the append twice, then succeeds',
+      async (kind) => {
+        const { id, stream } = await openAccount();
+        inject({ kind, count: 2 });
+        const result = await bus.execute(new Deposit(id, 10));
+        expect(result).toMatchObject({ attempts: 3, nextExpectedRevision: 1n });
+        expect(notices.map((n) => n.reason)).toEqual(['transient', 'transient']);
+        expect(kurrent.emulator.pendingFaults).toBe(0);
+        expect((await collect(store.readStream(stream))).map((e) => e.type)).toEqual([
+          'BankAccount.Opened',
+          'BankAccount.Deposited',
+        ]);
+      },
+    );
 
     it('retries a failed read of the stream, then succeeds', async () => {
       const { id } = await openAccount();
@@ -89,7 +95,9 @@ describeEmulatorOnly('exactly-once commands on KurrentDB with transient faults',
       const container = new Container();
       container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { transient: false } }));
       const impatient = container.get(CommandBus);
-      await expect(impatient.execute(new Deposit(id, 25), { commandId: `dep-${id}` })).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(impatient.execute(new Deposit(id, 25), { commandId: `dep-${id}` })).rejects.toBeInstanceOf(
+        EventStoreUnavailableError,
+      );
       kurrent.emulator.clearRpcLog();
       const again = await impatient.execute(new Deposit(id, 25), { commandId: `dep-${id}` });
       expect(again).toMatchObject({ attempts: 1, nextExpectedRevision: 1n, events: [{ amount: 25 }] });

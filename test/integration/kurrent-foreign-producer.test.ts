@@ -30,7 +30,11 @@ describe('an aggregate stream holding events another producer wrote', () => {
     const id = uniqueStream('foreign').replace(/^[^-]*-/, '');
     await bus.execute(new OpenAccount(id, 'Ada'));
     await kurrent.client.appendToStream(`BankAccount-${id}`, [
-      jsonEvent({ type: 'BankAccount.Deposited', data: { accountId: id, amount: 40, currency: 'EUR' }, metadata: Buffer.from('not json') as never }),
+      jsonEvent({
+        type: 'BankAccount.Deposited',
+        data: { accountId: id, amount: 40, currency: 'EUR' },
+        metadata: Buffer.from('not json') as never,
+      }),
     ]);
     await bus.execute(new Deposit(id, 2));
     await expect(bus.execute(new Withdraw(id, 42))).resolves.toMatchObject({ nextExpectedRevision: 3n }); // 40 + 2: the foreign deposit was applied
@@ -39,7 +43,9 @@ describe('an aggregate stream holding events another producer wrote', () => {
   it('refuses binary data under a registered type with EventDeserializationError naming stream, revision and type', async () => {
     const id = uniqueStream('foreign').replace(/^[^-]*-/, '');
     await bus.execute(new OpenAccount(id, 'Ada'));
-    await kurrent.client.appendToStream(`BankAccount-${id}`, [binaryEvent({ type: 'BankAccount.Deposited', data: Buffer.from([0xff, 0x00, 0x01]) })]);
+    await kurrent.client.appendToStream(`BankAccount-${id}`, [
+      binaryEvent({ type: 'BankAccount.Deposited', data: Buffer.from([0xff, 0x00, 0x01]) }),
+    ]);
     const error = await bus.execute(new Deposit(id, 1)).catch((e: unknown) => e);
     expect(EventDeserializationError.is(error)).toBe(true);
     expect(error).toMatchObject({ streamName: `BankAccount-${id}`, revision: 1n, eventType: 'BankAccount.Deposited' });
@@ -48,7 +54,9 @@ describe('an aggregate stream holding events another producer wrote', () => {
   it('refuses JSON data that is not an object (an array) the same way', async () => {
     const id = uniqueStream('foreign').replace(/^[^-]*-/, '');
     await bus.execute(new OpenAccount(id, 'Ada'));
-    await kurrent.client.appendToStream(`BankAccount-${id}`, [jsonEvent({ type: 'BankAccount.Deposited', data: [1, 2, 3] as never })]);
+    await kurrent.client.appendToStream(`BankAccount-${id}`, [
+      jsonEvent({ type: 'BankAccount.Deposited', data: [1, 2, 3] as never }),
+    ]);
     const error = await bus.execute(new Deposit(id, 1)).catch((e: unknown) => e);
     expect(EventDeserializationError.is(error)).toBe(true);
     expect(error).toMatchObject({ revision: 1n, eventType: 'BankAccount.Deposited' });

@@ -27,7 +27,10 @@ describe('a KurrentDB server that stays down', () => {
           retry: { transient: { maxRetries: 2, initialDelayMs: 10, maxDelayMs: 20 }, onRetry: (n) => notices.push(n) },
         }),
       );
-      const error = await container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada')).catch((e: unknown) => e);
+      const error = await container
+        .get(CommandBus)
+        .execute(new OpenAccount('acc-1', 'Ada'))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransientRetriesExceededError);
       // BankAccount has a snapshot policy: each attempt's first read is of its snapshot stream.
       expect(error).toMatchObject({ attempts: 3, operation: 'read', streamName: 'BankAccount_snapshot-acc-1' });

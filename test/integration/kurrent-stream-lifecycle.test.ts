@@ -2,7 +2,23 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, DomainError, EventType, Handles, SnapshotStore, execute, mnemeModule, snapshotStreamName, type AggregateState, type Command } from 'mneme';
+import {
+  Aggregate,
+  AggregateId,
+  AggregateRepository,
+  AggregateRoot,
+  Apply,
+  CommandBus,
+  DomainError,
+  EventType,
+  Handles,
+  SnapshotStore,
+  execute,
+  mnemeModule,
+  snapshotStreamName,
+  type AggregateState,
+  type Command,
+} from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { collect } from '../support/collect.js';
 import { useKurrentTarget } from '../support/kurrent-target.js';
@@ -39,13 +55,15 @@ async function instances(store: KurrentEventStore) {
   const made = [];
   for (const aggregateCache of [undefined, undefined, false] as const) {
     const container = new Container();
-    container.load(mnemeModule({ aggregates: [Show], eventStore: store, ...(aggregateCache === false ? { aggregateCache } : {}) }));
+    container.load(
+      mnemeModule({ aggregates: [Show], eventStore: store, ...(aggregateCache === false ? { aggregateCache } : {}) }),
+    );
     made.push({ bus: container.get(CommandBus), repository: container.get(AggregateRepository) });
   }
   return made;
 }
 
-describe('cached and snapshotted aggregates follow their stream\'s lifecycle (KurrentDB)', () => {
+describe("cached and snapshotted aggregates follow their stream's lifecycle (KurrentDB)", () => {
   let store: KurrentEventStore;
   afterAll(() => store.close());
   const kurrent = useKurrentTarget();
@@ -60,29 +78,36 @@ describe('cached and snapshotted aggregates follow their stream\'s lifecycle (Ku
     },
   };
 
-  it.each(Object.keys(resets))('after %s, a sold-out show takes bookings again on every instance, and no snapshot holds the old state', async (reset) => {
-    const showId = `show-${randomUUID()}`;
-    const stream = `LifecycleShow-${showId}`;
-    const apps = await instances(store);
-    for (let i = 0; i < SEATS; i++) await apps[i % apps.length]!.bus.execute(new BookSeat(showId));
-    // Every instance has the sold-out show cached (or snapshotted) now.
-    for (const app of apps) await expect(app.bus.execute(new BookSeat(showId))).rejects.toThrow('Sold out');
+  it.each(Object.keys(resets))(
+    'after %s, a sold-out show takes bookings again on every instance, and no snapshot holds the old state',
+    async (reset) => {
+      const showId = `show-${randomUUID()}`;
+      const stream = `LifecycleShow-${showId}`;
+      const apps = await instances(store);
+      for (let i = 0; i < SEATS; i++) await apps[i % apps.length]!.bus.execute(new BookSeat(showId));
+      // Every instance has the sold-out show cached (or snapshotted) now.
+      for (const app of apps) await expect(app.bus.execute(new BookSeat(showId))).rejects.toThrow('Sold out');
 
-    await resets[reset as keyof typeof resets](stream);
+      await resets[reset as keyof typeof resets](stream);
 
-    for (const [index, app] of apps.entries()) {
-      const result = await app.bus.execute(new BookSeat(showId));
-      expect({ index, seat: (result.events[0] as SeatBooked).seat }).toEqual({ index, seat: index + 1 });
-      // The snapshot taken after this save holds the state as the stream now reads.
-      const snapshot = await new SnapshotStore(store).readLatest(snapshotStreamName('LifecycleShow', showId));
-      expect({ index, snapshotAt: snapshot?.revision, booked: (snapshot?.state as { booked?: number } | undefined)?.booked }).toEqual({
-        index,
-        snapshotAt: result.nextExpectedRevision,
-        booked: index + 1,
-      });
-    }
-    for (const app of apps) expect((await app.repository.load(Show, showId)).booked).toBe(apps.length);
-  });
+      for (const [index, app] of apps.entries()) {
+        const result = await app.bus.execute(new BookSeat(showId));
+        expect({ index, seat: (result.events[0] as SeatBooked).seat }).toEqual({ index, seat: index + 1 });
+        // The snapshot taken after this save holds the state as the stream now reads.
+        const snapshot = await new SnapshotStore(store).readLatest(snapshotStreamName('LifecycleShow', showId));
+        expect({
+          index,
+          snapshotAt: snapshot?.revision,
+          booked: (snapshot?.state as { booked?: number } | undefined)?.booked,
+        }).toEqual({
+          index,
+          snapshotAt: result.nextExpectedRevision,
+          booked: index + 1,
+        });
+      }
+      for (const app of apps) expect((await app.repository.load(Show, showId)).booked).toBe(apps.length);
+    },
+  );
 
   // What each instance then sells, in turn: what a full replay of the stream as it reads decides.
   const partial = {
@@ -98,22 +123,30 @@ describe('cached and snapshotted aggregates follow their stream\'s lifecycle (Ku
     },
   };
 
-  it.each(Object.keys(partial))('after %s, every instance decides from the one event left, not from the history it cached', async (change) => {
-    const showId = `show-${randomUUID()}`;
-    const stream = `LifecycleShow-${showId}`;
-    const apps = await instances(store);
-    for (let i = 0; i < SEATS; i++) await apps[i % apps.length]!.bus.execute(new BookSeat(showId));
-    for (const app of apps) await expect(app.bus.execute(new BookSeat(showId))).rejects.toThrow('Sold out');
+  it.each(Object.keys(partial))(
+    'after %s, every instance decides from the one event left, not from the history it cached',
+    async (change) => {
+      const showId = `show-${randomUUID()}`;
+      const stream = `LifecycleShow-${showId}`;
+      const apps = await instances(store);
+      for (let i = 0; i < SEATS; i++) await apps[i % apps.length]!.bus.execute(new BookSeat(showId));
+      for (const app of apps) await expect(app.bus.execute(new BookSeat(showId))).rejects.toThrow('Sold out');
 
-    const { change: apply, sold } = partial[change as keyof typeof partial];
-    await apply(stream);
+      const { change: apply, sold } = partial[change as keyof typeof partial];
+      await apply(stream);
 
-    const outcomes = [];
-    for (const app of apps) {
-      outcomes.push(await app.bus.execute(new BookSeat(showId)).then((result) => (result.events[0] as SeatBooked).seat, (error: Error) => error.message));
-    }
-    expect(outcomes).toEqual(sold);
-  });
+      const outcomes = [];
+      for (const app of apps) {
+        outcomes.push(
+          await app.bus.execute(new BookSeat(showId)).then(
+            (result) => (result.events[0] as SeatBooked).seat,
+            (error: Error) => error.message,
+          ),
+        );
+      }
+      expect(outcomes).toEqual(sold);
+    },
+  );
 
   it('a command re-sent after its events were deleted with the stream resolves with no events, and writes none', async () => {
     const showId = `show-${randomUUID()}`;
@@ -160,7 +193,7 @@ class BookSeatCore implements Command<SeatBooked, SeatsState> {
   }
 }
 
-describe('execute() follows its stream\'s lifecycle (KurrentDB)', () => {
+describe("execute() follows its stream's lifecycle (KurrentDB)", () => {
   let store: KurrentEventStore;
   afterAll(() => store.close());
   const kurrent = useKurrentTarget();
@@ -175,21 +208,24 @@ describe('execute() follows its stream\'s lifecycle (KurrentDB)', () => {
     },
   };
 
-  it.each(Object.keys(resets))('after %s, decides from the stream as it reads and appends after what it hides', async (reset) => {
-    const showId = `show-${randomUUID()}`;
-    const stream = `LifecycleShow-${showId}`;
-    for (let i = 0; i < SEATS; i++) await execute(new BookSeatCore(showId), store);
-    await expect(execute(new BookSeatCore(showId), store)).rejects.toThrow('Sold out');
+  it.each(Object.keys(resets))(
+    'after %s, decides from the stream as it reads and appends after what it hides',
+    async (reset) => {
+      const showId = `show-${randomUUID()}`;
+      const stream = `LifecycleShow-${showId}`;
+      for (let i = 0; i < SEATS; i++) await execute(new BookSeatCore(showId), store);
+      await expect(execute(new BookSeatCore(showId), store)).rejects.toThrow('Sold out');
 
-    await resets[reset as keyof typeof resets](stream);
+      await resets[reset as keyof typeof resets](stream);
 
-    const command = new BookSeatCore(showId);
-    const result = await execute(command, store, { timeoutMs: 5_000 });
-    expect((result.events[0] as SeatBooked).seat).toBe(1);
-    expect(result.nextExpectedRevision).toBe(BigInt(SEATS));
-    expect(command.state.booked).toBe(1);
-    expect((await collect(store.readStream(stream))).map((recorded) => recorded.revision)).toEqual([BigInt(SEATS)]);
-  });
+      const command = new BookSeatCore(showId);
+      const result = await execute(command, store, { timeoutMs: 5_000 });
+      expect((result.events[0] as SeatBooked).seat).toBe(1);
+      expect(result.nextExpectedRevision).toBe(BigInt(SEATS));
+      expect(command.state.booked).toBe(1);
+      expect((await collect(store.readStream(stream))).map((recorded) => recorded.revision)).toEqual([BigInt(SEATS)]);
+    },
+  );
 
   it('a command re-sent after its events were deleted with the stream resolves with no events, and writes none', async () => {
     const showId = `show-${randomUUID()}`;

@@ -28,7 +28,10 @@ describe('KurrentEventStore.subscribeToAll', () => {
     };
     const store = new KurrentEventStore(client);
     const category = `subAll${randomUUID().replace(/-/g, '')}`;
-    await store.appendToStream(`${category}-1`, [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
+    await store.appendToStream(`${category}-1`, [
+      { type: 'A', data: {} },
+      { type: 'B', data: {} },
+    ]);
     const filter = { streamNamePrefixes: [`${category}-`] };
 
     // Closed by break, between events.

@@ -31,13 +31,26 @@ describe('telemetry on KurrentDB', () => {
       await bus.execute(new Deposit(id, 10));
 
       const command = capture.span(S.command);
-      expect(command.attributes).toMatchObject({ [A.commandType]: 'Deposit', [A.stream]: `BankAccount-${id}`, [A.commandOutcome]: 'ok', [A.commandAttempts]: 1 });
+      expect(command.attributes).toMatchObject({
+        [A.commandType]: 'Deposit',
+        [A.stream]: `BankAccount-${id}`,
+        [A.commandOutcome]: 'ok',
+        [A.commandAttempts]: 1,
+      });
       const append = capture.span(S.append);
       expect(parentOf(append)).toBe(command.spanContext().spanId);
-      expect(append.attributes).toMatchObject({ [A.stream]: `BankAccount-${id}`, [A.appendEvents]: 1, [A.appendExpectedRevision]: '0' });
+      expect(append.attributes).toMatchObject({
+        [A.stream]: `BankAccount-${id}`,
+        [A.appendEvents]: 1,
+        [A.appendExpectedRevision]: '0',
+      });
       expect(append.status.code).toBe(SpanStatusCode.UNSET);
       // Cached since it was opened: the load catches up, reading only the cached event (checked to be still there) and what came after.
-      expect(capture.span(S.load).attributes).toMatchObject({ [A.loadEvents]: 1, [A.loadFromSnapshot]: false, [A.loadFromCache]: true });
+      expect(capture.span(S.load).attributes).toMatchObject({
+        [A.loadEvents]: 1,
+        [A.loadFromSnapshot]: false,
+        [A.loadFromCache]: true,
+      });
       expect(await capture.counter(M.eventsAppended)).toBe(2);
     } finally {
       await container.unbindAllAsync();

@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { CommandBus, EventStoreTimeoutError, TransientRetriesExceededError, execute, mnemeModule, type RetryNotice } from 'mneme';
+import {
+  CommandBus,
+  EventStoreTimeoutError,
+  TransientRetriesExceededError,
+  execute,
+  mnemeModule,
+  type RetryNotice,
+} from 'mneme';
 import { KurrentEventStore } from 'mneme/kurrent';
 import { BankAccount, OpenAccount } from '../../examples/bank-account/domain.js';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
@@ -21,7 +28,13 @@ async function settle(call: () => Promise<unknown>): Promise<unknown> {
     timer = setTimeout(() => resolve('still waiting'), PATIENCE_MS);
   });
   try {
-    return await Promise.race([call().then(() => 'resolved', (error: unknown) => error), patience]);
+    return await Promise.race([
+      call().then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+      patience,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -44,8 +57,16 @@ describe('a command on a server that never answers', () => {
   it('gives up through the bus with TransientRetriesExceededError caused by EventStoreTimeoutError, after the configured attempts', async () => {
     const notices: RetryNotice[] = [];
     const container = new Container();
-    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { transient, onRetry: (notice) => notices.push(notice) } }));
-    const error = await settle(() => container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada'), { commandId: 'open-1' }));
+    container.load(
+      mnemeModule({
+        aggregates: [BankAccount],
+        eventStore: store,
+        retry: { transient, onRetry: (notice) => notices.push(notice) },
+      }),
+    );
+    const error = await settle(() =>
+      container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada'), { commandId: 'open-1' }),
+    );
     expect(TransientRetriesExceededError.is(error)).toBe(true);
     expect(error).toMatchObject({ attempts: 3 });
     expect(EventStoreTimeoutError.is((error as TransientRetriesExceededError).cause)).toBe(true);
@@ -56,8 +77,12 @@ describe('a command on a server that never answers', () => {
     const command = {
       state: { opened: false },
       eventStreamId: () => 'Account-acc-2',
-      getState() { return this.state; },
-      setState(state: { opened: boolean }) { this.state = state; },
+      getState() {
+        return this.state;
+      },
+      setState(state: { opened: boolean }) {
+        this.state = state;
+      },
       handle: () => [],
     };
     const error = await settle(() => execute(command as never, store, { transient }));

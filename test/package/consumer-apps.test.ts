@@ -98,12 +98,48 @@ interface Mode {
 
 const MODES: Mode[] = [
   // `nest new`'s default: CommonJS output, node10 resolution (subpath types through typesVersions).
-  { name: 'commonjs-node10', type: 'commonjs', compilerOptions: { module: 'commonjs', moduleResolution: 'node10' }, domainPath: './domain', container: 'mneme' },
-  { name: 'commonjs-node16', type: 'commonjs', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, domainPath: './domain', container: 'mneme' },
-  { name: 'commonjs-nodenext', type: 'commonjs', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, domainPath: './domain', container: 'inversify' },
-  { name: 'esm-node16', type: 'module', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, domainPath: './domain.js', container: 'inversify' },
-  { name: 'esm-nodenext', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, domainPath: './domain.js', container: 'inversify' },
-  { name: 'esm-bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler' }, domainPath: './domain.js', container: 'inversify' },
+  {
+    name: 'commonjs-node10',
+    type: 'commonjs',
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node10' },
+    domainPath: './domain',
+    container: 'mneme',
+  },
+  {
+    name: 'commonjs-node16',
+    type: 'commonjs',
+    compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+    domainPath: './domain',
+    container: 'mneme',
+  },
+  {
+    name: 'commonjs-nodenext',
+    type: 'commonjs',
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+    domainPath: './domain',
+    container: 'inversify',
+  },
+  {
+    name: 'esm-node16',
+    type: 'module',
+    compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+    domainPath: './domain.js',
+    container: 'inversify',
+  },
+  {
+    name: 'esm-nodenext',
+    type: 'module',
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+    domainPath: './domain.js',
+    container: 'inversify',
+  },
+  {
+    name: 'esm-bundler',
+    type: 'module',
+    compilerOptions: { module: 'esnext', moduleResolution: 'bundler' },
+    domainPath: './domain.js',
+    container: 'inversify',
+  },
 ];
 
 describe('an application that installs the packed tarball', () => {
@@ -123,13 +159,18 @@ describe('an application that installs the packed tarball', () => {
         'src/domain.ts': DOMAIN,
         'src/main.ts': flow(mode.container, mode.domainPath),
       };
-      if (ownInversify) files['node_modules/mneme/resolve-inversify.cjs'] = "console.log(require.resolve('inversify'));";
+      if (ownInversify)
+        files['node_modules/mneme/resolve-inversify.cjs'] = "console.log(require.resolve('inversify'));";
       const app = createApp(`app-${mode.name}`, tarball, files, ownInversify ? ['inversify'] : []);
-      if (ownInversify) cpSync(join(root, 'node_modules/inversify'), join(app, 'node_modules/inversify'), { recursive: true });
+      if (ownInversify)
+        cpSync(join(root, 'node_modules/inversify'), join(app, 'node_modules/inversify'), { recursive: true });
       compile(app);
       expect(JSON.parse(run(app, 'out/main.js'))).toEqual(EXPECTED);
       if (ownInversify) {
-        const manifest = JSON.parse(readFileSync(join(app, 'node_modules/mneme/package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+        const manifest = JSON.parse(readFileSync(join(app, 'node_modules/mneme/package.json'), 'utf8')) as Record<
+          string,
+          Record<string, string> | undefined
+        >;
         expect(manifest.dependencies?.inversify).toBeUndefined();
         expect(manifest.peerDependencies?.inversify).toBe('^8.0.0');
         // What Mneme's own import of inversify resolves to, from inside the installed package.
@@ -170,7 +211,13 @@ describe('an application that installs the packed tarball', () => {
     const app = createApp('app-standard-decorators', tarball, {
       'package.json': JSON.stringify({ name: 'app-standard-decorators', private: true, type: 'module' }),
       // Emitted without type checks, as tsx, esbuild or swc would (tsc itself reports the decorators' types).
-      'tsconfig.json': tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: false, emitDecoratorMetadata: false, noCheck: true }),
+      'tsconfig.json': tsconfig({
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        experimentalDecorators: false,
+        emitDecoratorMetadata: false,
+        noCheck: true,
+      }),
       'src/domain.ts': DOMAIN,
       'src/main.ts': "import { Account } from './domain.js';\nconsole.log(Account.name);\n",
     });
@@ -192,13 +239,16 @@ describe('an application that installs the packed tarball', () => {
       'main.js': "require('mneme');",
     });
     // --no-experimental-require-module makes this Node behave as Node 20.0-20.18 does.
-    expect(() => run(app, 'main.js', ['--no-experimental-require-module'])).toThrow(/require\(\) of it needs Node 20\.19\+ or 22\.12\+/);
+    expect(() => run(app, 'main.js', ['--no-experimental-require-module'])).toThrow(
+      /require\(\) of it needs Node 20\.19\+ or 22\.12\+/,
+    );
   }, 60_000);
 
   it("points stack traces at Mneme's TypeScript sources with --enable-source-maps", () => {
     const app = createApp('app-source-maps', tarball, {
       'package.json': JSON.stringify({ name: 'app-source-maps', private: true }),
-      'main.js': "try { require('mneme').createMnemeContainer({ retry: 'often' }); } catch (error) { console.log(error.stack); }",
+      'main.js':
+        "try { require('mneme').createMnemeContainer({ retry: 'often' }); } catch (error) { console.log(error.stack); }",
     });
     const stack = run(app, 'main.js', ['--enable-source-maps']);
     expect(stack).toContain('InvalidConfigurationError');
@@ -223,5 +273,4 @@ describe('an application that installs the packed tarball', () => {
     });
     expect(JSON.parse(run(app, 'main.mjs'))).toEqual({ bus: true, error: true, testing: true });
   }, 60_000);
-
 });

@@ -56,7 +56,12 @@ function runJest(app: string): Promise<JestJson> {
     execFile(
       process.execPath,
       [join(root, 'node_modules/jest/bin/jest.js'), '--json', '--ci', '--no-cache'],
-      { cwd: app, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' } },
+      {
+        cwd: app,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
+      },
       (error, stdout, stderr) => {
         try {
           resolve(JSON.parse(stdout) as JestJson);
@@ -71,8 +76,16 @@ function runJest(app: string): Promise<JestJson> {
 const tsconfig = (module: string, moduleResolution: string) =>
   JSON.stringify({
     compilerOptions: {
-      module, moduleResolution, target: 'ES2022', strict: true, experimentalDecorators: true, emitDecoratorMetadata: true,
-      strictPropertyInitialization: false, skipLibCheck: true, esModuleInterop: true, types: ['node', 'jest'],
+      module,
+      moduleResolution,
+      target: 'ES2022',
+      strict: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      strictPropertyInitialization: false,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      types: ['node', 'jest'],
     },
   });
 

@@ -148,17 +148,40 @@ describe('a NestJS application on the packed tarball', () => {
       // The tsconfig of \`nest new\` (module commonjs, no moduleResolution: node10).
       'tsconfig.json': JSON.stringify({
         compilerOptions: {
-          module: 'commonjs', declaration: true, removeComments: true, emitDecoratorMetadata: true, experimentalDecorators: true,
-          allowSyntheticDefaultImports: true, target: 'ES2023', sourceMap: true, outDir: './dist', baseUrl: './',
-          incremental: false, skipLibCheck: true, strictNullChecks: true, forceConsistentCasingInFileNames: true,
-          noImplicitAny: false, strictBindCallApply: false, noFallthroughCasesInSwitch: false, types: ['node'],
+          module: 'commonjs',
+          declaration: true,
+          removeComments: true,
+          emitDecoratorMetadata: true,
+          experimentalDecorators: true,
+          allowSyntheticDefaultImports: true,
+          target: 'ES2023',
+          sourceMap: true,
+          outDir: './dist',
+          baseUrl: './',
+          incremental: false,
+          skipLibCheck: true,
+          strictNullChecks: true,
+          forceConsistentCasingInFileNames: true,
+          noImplicitAny: false,
+          strictBindCallApply: false,
+          noFallthroughCasesInSwitch: false,
+          types: ['node'],
         },
         include: ['src'],
       }),
       'src/main.ts': APP,
     });
     compile(app);
-    const expected = ['BankAccount-a1', '1', 'ok', 'Insufficient funds', { projected: 70, replayed: 70 }, ['opened a1'], 'MNEME_PROJECTION_RUNNER_NOT_RUNNING', true];
+    const expected = [
+      'BankAccount-a1',
+      '1',
+      'ok',
+      'Insufficient funds',
+      { projected: 70, replayed: 70 },
+      ['opened a1'],
+      'MNEME_PROJECTION_RUNNER_NOT_RUNNING',
+      true,
+    ];
     expect(JSON.parse(run(app, 'dist/main.js'))).toEqual({ sync: expected, async: expected });
   }, 120_000);
 });

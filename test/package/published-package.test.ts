@@ -28,13 +28,15 @@ describe('the published package', () => {
   }, 240_000);
 
   it('packs only the library, its declarations and maps, its sources, the CommonJS entries, package.json, README, LICENSE and CHANGELOG', () => {
-    const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as [
-      { files: { path: string }[] },
-    ];
+    const [pack] = JSON.parse(
+      execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+    ) as [{ files: { path: string }[] }];
     const files = pack.files.map((file) => file.path).sort();
     const strays = files.filter(
       (file) =>
-        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|jest-preset\.cjs|dist\/(cjs\/)?(src|decorators)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators)\/[\w/.-]+\.ts)$/.test(file),
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|jest-preset\.cjs|dist\/(cjs\/)?(src|decorators)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators)\/[\w/.-]+\.ts)$/.test(
+          file,
+        ),
     );
     expect(strays).toEqual([]);
     // Every map points at a file of the package (the sources travel with it).
@@ -47,10 +49,14 @@ describe('the published package', () => {
     expect(files.filter((file) => file.endsWith('.d.ts.map')).length).toBeGreaterThan(50);
 
     // Every subpath the manifest promises is in the tarball, code and declarations.
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | Record<string, string>>;
+    };
     type Target = string | { [condition: string]: Target };
-    const leaves = (target: Target): string[] => (typeof target === 'string' ? [target] : Object.values(target).flatMap(leaves));
-    const typesVersions = (manifest as unknown as { typesVersions: Record<string, Record<string, string[]>> }).typesVersions;
+    const leaves = (target: Target): string[] =>
+      typeof target === 'string' ? [target] : Object.values(target).flatMap(leaves);
+    const typesVersions = (manifest as unknown as { typesVersions: Record<string, Record<string, string[]>> })
+      .typesVersions;
     const targets = [
       ...Object.values(manifest.exports as Record<string, Target>).flatMap(leaves),
       ...Object.values(typesVersions['*']!).flat(), // what node10 resolution finds for the subpaths
@@ -58,7 +64,9 @@ describe('the published package', () => {
       (manifest as unknown as { main: string }).main,
       (manifest as unknown as { types: string }).types,
     ];
-    expect(targets.map((target) => target.replace(/^\.\//, '')).filter((target) => !files.includes(target))).toEqual([]);
+    expect(targets.map((target) => target.replace(/^\.\//, '')).filter((target) => !files.includes(target))).toEqual(
+      [],
+    );
   });
 
   it('does not load the Kurrent client or gRPC when mneme is imported and its module loaded', () => {

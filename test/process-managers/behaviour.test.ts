@@ -17,11 +17,23 @@ import {
 } from 'mneme';
 import { ManualClock } from 'mneme/testing';
 import { CrashingStore } from './crashing-store.js';
-import { aggregates, effectKeys, eventsOf, OpenWallet, RequestTransfer, startApp, unique, Wallet } from './transfer-fixtures.js';
+import {
+  aggregates,
+  effectKeys,
+  eventsOf,
+  OpenWallet,
+  RequestTransfer,
+  startApp,
+  unique,
+  Wallet,
+} from './transfer-fixtures.js';
 
 @EventType('PmTest.Ticked')
 class Ticked {
-  constructor(readonly group: string, readonly n: number) {}
+  constructor(
+    readonly group: string,
+    readonly n: number,
+  ) {}
 }
 
 let failuresLeft = 0;
@@ -60,7 +72,10 @@ async function lastState(store: EventStore, streamName: string): Promise<Record<
 describe('process manager instances', () => {
   it('see the events of one instance in order, and instances apart from each other', async () => {
     const store = new InMemoryEventStore();
-    for (let n = 1; n <= 20; n++) await store.appendToStream(`PmTick-${n % 3}`, [{ type: 'PmTest.Ticked', data: { group: n % 2 ? 'odd' : 'even', n } }]);
+    for (let n = 1; n <= 20; n++)
+      await store.appendToStream(`PmTick-${n % 3}`, [
+        { type: 'PmTest.Ticked', data: { group: n % 2 ? 'odd' : 'even', n } },
+      ]);
     const runner = await runSequence(store);
     await runner.start();
     await runner.catchUp();
@@ -88,7 +103,10 @@ describe('process manager instances', () => {
     failuresLeft = 1_000;
     const runner = await runSequence(store, { maxAttempts: 2 });
     await runner.start();
-    const failure = await runner.catchUp().then(() => undefined, (error: unknown) => error);
+    const failure = await runner.catchUp().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(ProjectionFailedError);
     expect(failure).toMatchObject({ projection: 'PmSequence', attempts: 2 });
     expect(runner.status()[0]?.state).toBe('failed');
@@ -177,7 +195,10 @@ describe('process manager declarations', () => {
     }
     const store = new InMemoryEventStore();
     await store.appendToStream('PmBad-1', [{ type: 'PmTest.Ticked', data: { group: 'g', n: 1 } }]);
-    const container = await load([BadSend], { eventStore: store, projectionRunner: { handlerRetry: { maxAttempts: 1 } } });
+    const container = await load([BadSend], {
+      eventStore: store,
+      projectionRunner: { handlerRetry: { maxAttempts: 1 } },
+    });
     const runner = container.get(ProjectionRunner);
     await runner.start();
     const failure = (await runner.catchUp().catch((error: unknown) => error)) as ProjectionFailedError;
@@ -185,7 +206,9 @@ describe('process manager declarations', () => {
     expect(failure.cause).toBeInstanceOf(InvalidProcessManagerError);
     expect(String((failure.cause as Error).message)).toMatch(/sends Unknown, which no aggregate/);
     await runner.stop();
-    expect(() => (new BadSend() as unknown as { send(c: object): void }).send(new Unknown())).toThrow(/for @On handlers/);
+    expect(() => (new BadSend() as unknown as { send(c: object): void }).send(new Unknown())).toThrow(
+      /for @On handlers/,
+    );
   });
 });
 
@@ -199,7 +222,13 @@ describe('process manager state', () => {
     const store = new InMemoryEventStore();
     await store.appendToStream('PmMap-1', [{ type: 'PmTest.Ticked', data: { group: 'g', n: 1 } }]);
     const container = new Container();
-    container.load(mnemeModule({ eventStore: store, processManagers: [MapState], projectionRunner: { handlerRetry: { maxAttempts: 1 } } }));
+    container.load(
+      mnemeModule({
+        eventStore: store,
+        processManagers: [MapState],
+        projectionRunner: { handlerRetry: { maxAttempts: 1 } },
+      }),
+    );
     const runner = container.get(ProjectionRunner);
     await runner.start();
     const failure = (await runner.catchUp().catch((error: unknown) => error)) as ProjectionFailedError;
@@ -222,7 +251,12 @@ describe('process manager state', () => {
       }
     }
     const store = new InMemoryEventStore();
-    for (const [group, n] of [['x', 1], ['y', 2], ['x', 3]] as const) await store.appendToStream(`PmCopy-${n}`, [{ type: 'PmTest.Ticked', data: { group, n } }]);
+    for (const [group, n] of [
+      ['x', 1],
+      ['y', 2],
+      ['x', 3],
+    ] as const)
+      await store.appendToStream(`PmCopy-${n}`, [{ type: 'PmTest.Ticked', data: { group, n } }]);
     const container = new Container();
     container.load(mnemeModule({ eventStore: store, processManagers: [Copies] }));
     const runner = container.get(ProjectionRunner);

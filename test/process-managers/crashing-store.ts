@@ -1,5 +1,15 @@
 import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.js';
-import type { AppendOptions, AppendResult, EventData, EventStore, PositionedEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from 'mneme';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventData,
+  EventStore,
+  PositionedEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from 'mneme';
 
 export class Killed extends Error {
   constructor() {
@@ -18,11 +28,19 @@ export class CrashingStore extends ForwardingEventStore {
   /** What the dying append was, for failure messages. */
   killedAt: string | undefined;
 
-  constructor(inner: EventStore, readonly killAt: number, readonly when: 'before' | 'after') {
+  constructor(
+    inner: EventStore,
+    readonly killAt: number,
+    readonly when: 'before' | 'after',
+  ) {
     super(inner);
   }
 
-  override async appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+  override async appendToStream(
+    streamName: string,
+    events: EventData[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
     this.#check();
     const n = ++this.appends;
     if (n === this.killAt && this.when === 'before') this.#die(streamName, events);

@@ -1,12 +1,20 @@
 import { describe, it } from '@jest/globals';
 import { processSpec } from 'mneme/testing';
 import { CreditForTransfer, DebitForTransfer, TransferDebited } from '../../examples/bank-account/domain.js';
-import { APPROVAL_TIMEOUT_MS, ApprovalTimedOut, FinishTransfer, MoneyTransfers, TransferRequested } from '../../examples/bank-account/transfers.js';
+import {
+  APPROVAL_TIMEOUT_MS,
+  ApprovalTimedOut,
+  FinishTransfer,
+  MoneyTransfers,
+  TransferRequested,
+} from '../../examples/bank-account/transfers.js';
 
 describe('docs/process-managers.md', () => {
   // Its TypeScript blocks are type-checked with every other page's by test/docs.test.ts.
   it("holds: the page's processSpec examples pass on the bank-account example", async () => {
-    await processSpec(MoneyTransfers).when(new TransferRequested('t-1', 'alice', 'bob', 30)).thenSends(new DebitForTransfer('alice', 't-1', 30));
+    await processSpec(MoneyTransfers)
+      .when(new TransferRequested('t-1', 'alice', 'bob', 30))
+      .thenSends(new DebitForTransfer('alice', 't-1', 30));
     await processSpec(MoneyTransfers)
       .given(new TransferRequested('t-1', 'alice', 'bob', 30))
       .when(new TransferDebited('alice', 't-1', 30))

@@ -32,7 +32,10 @@ async function setUp(store: EventStore, scenario: Scenario) {
 /** catchUp, moving the clock past the timers for the timed-out scenario; bounded, as a dead process may hang. */
 async function drive(app: Awaited<ReturnType<typeof startApp>>, clock: ManualClock, scenario: Scenario): Promise<void> {
   const bounded = (promise: Promise<void>) =>
-    Promise.race([promise, new Promise<void>((_, reject) => setTimeout(() => reject(new Error('catchUp hung')), 15_000).unref())]);
+    Promise.race([
+      promise,
+      new Promise<void>((_, reject) => setTimeout(() => reject(new Error('catchUp hung')), 15_000).unref()),
+    ]);
   await bounded(app.runner.catchUp());
   if (scenario === 'timed out') {
     clock.advance(TIMEOUT_MS);
@@ -68,7 +71,10 @@ describeOnEveryStore('exactly-once effects', (openStore, kind) => {
           await drive(restarted, clock, scenario);
           await restarted.close();
           const outcome = await transferOutcome(inner, transferId, from, to);
-          expect({ killedAt: crashing.killedAt, ...outcome }).toMatchObject({ killedAt: crashing.killedAt, ...EXPECTED[scenario] });
+          expect({ killedAt: crashing.killedAt, ...outcome }).toMatchObject({
+            killedAt: crashing.killedAt,
+            ...EXPECTED[scenario],
+          });
           // One record per input, whatever was redelivered.
           const records = outcome.processTypes.filter((type) => type === 'mneme.ProcessHandled').length;
           expect(records).toBe(scenario === 'completed' ? 3 : scenario === 'compensated' ? 4 : 3);
@@ -80,8 +86,10 @@ describeOnEveryStore('exactly-once effects', (openStore, kind) => {
       // The points include the record, each send and what follows it.
       expect(covered.some((point) => point.includes('mneme.ProcessHandled'))).toBe(true);
       expect(covered.filter((point) => point.includes('(PmTest.')).length).toBeGreaterThanOrEqual(4); // the sends, before and after
-      if (scenario === 'compensated') expect(covered.some((point) => point.includes('mneme.CommandRejected'))).toBe(true);
-      if (scenario === 'timed out') expect(covered.some((point) => point.includes('mneme.ProcessTimerFired'))).toBe(true);
+      if (scenario === 'compensated')
+        expect(covered.some((point) => point.includes('mneme.CommandRejected'))).toBe(true);
+      if (scenario === 'timed out')
+        expect(covered.some((point) => point.includes('mneme.ProcessTimerFired'))).toBe(true);
       if (kind === 'memory') expect(covered.length).toBeGreaterThanOrEqual(12);
     }, 240_000);
   }
@@ -90,7 +98,11 @@ describeOnEveryStore('exactly-once effects', (openStore, kind) => {
     const store = openStore();
     const clock = new ManualClock(Date.UTC(2030, 0, 1));
     const { from, to, transferId } = await setUp(store, 'completed');
-    const apps = await Promise.all([startApp(store, { clock }), startApp(store, { clock }), startApp(store, { clock })]);
+    const apps = await Promise.all([
+      startApp(store, { clock }),
+      startApp(store, { clock }),
+      startApp(store, { clock }),
+    ]);
     await Promise.all(apps.map((app) => app.runner.catchUp()));
     await Promise.all(apps.map((app) => app.close()));
     const outcome = await transferOutcome(store, transferId, from, to);

@@ -12,7 +12,11 @@ import {
 } from './transfer-fixtures.js';
 
 describeOnEveryStore('a process manager', (openStore) => {
-  async function scenario(balance: number, amount: number, options: { createTo?: boolean; needsApproval?: boolean } = {}) {
+  async function scenario(
+    balance: number,
+    amount: number,
+    options: { createTo?: boolean; needsApproval?: boolean } = {},
+  ) {
     const store = openStore();
     const clock = new ManualClock(Date.UTC(2030, 0, 1));
     const app = await startApp(store, { clock });
@@ -47,7 +51,11 @@ describeOnEveryStore('a process manager', (openStore) => {
     const { store, app, from, to, transferId } = await scenario(100, 30, { createTo: false });
     await app.runner.catchUp();
     await app.close();
-    expect(await transferOutcome(store, transferId, from, to)).toMatchObject({ closed: ['compensated'], debits: 1, credits: { from: 1, to: 0 } });
+    expect(await transferOutcome(store, transferId, from, to)).toMatchObject({
+      closed: ['compensated'],
+      debits: 1,
+      credits: { from: 1, to: 0 },
+    });
   });
 
   it('times out a transfer left unapproved: reminds at half time (a scheduled command), closes at the timeout (a scheduled event)', async () => {
@@ -64,7 +72,11 @@ describeOnEveryStore('a process manager', (openStore) => {
     await app.runner.catchUp();
     await app.runner.catchUp();
     await app.close();
-    expect(await transferOutcome(store, transferId, from, to)).toMatchObject({ closed: ['timed out'], reminded: 1, debits: 0 });
+    expect(await transferOutcome(store, transferId, from, to)).toMatchObject({
+      closed: ['timed out'],
+      reminded: 1,
+      debits: 0,
+    });
   });
 
   it('goes on with an approved transfer and never fires its timeout once it completed', async () => {

@@ -20,7 +20,9 @@ class RemindApproverEvent {}
 
 describe('processSpec', () => {
   it('passes when the event sends exactly the expected commands', async () => {
-    await processSpec(Transfers).when(new TransferRequested('t1', 'a', 'b', 30)).thenSends(new Debit('a', 't1', 30));
+    await processSpec(Transfers)
+      .when(new TransferRequested('t1', 'a', 'b', 30))
+      .thenSends(new Debit('a', 't1', 30));
     await processSpec(Transfers)
       .given(new TransferRequested('t1', 'a', 'b', 30))
       .when(new Debited('a', 't1', 30))
@@ -52,9 +54,14 @@ describe('processSpec', () => {
   it('checks what was scheduled, and when', async () => {
     const when = processSpec(Transfers).when(new TransferRequested('t1', 'a', 'b', 30, true));
     await when.thenSchedules(new RemindApprover('t1'), new TransferTimedOut('t1'));
-    await when.thenSchedules({ message: new RemindApprover('t1'), afterMs: TIMEOUT_MS / 2 }, { message: new TransferTimedOut('t1'), afterMs: TIMEOUT_MS });
+    await when.thenSchedules(
+      { message: new RemindApprover('t1'), afterMs: TIMEOUT_MS / 2 },
+      { message: new TransferTimedOut('t1'), afterMs: TIMEOUT_MS },
+    );
     await when.thenSends();
-    await expect(when.thenSchedules({ message: new RemindApprover('t1'), afterMs: TIMEOUT_MS })).rejects.toThrow(/due 30000 ms after the event, expected 60000 ms/);
+    await expect(when.thenSchedules({ message: new RemindApprover('t1'), afterMs: TIMEOUT_MS })).rejects.toThrow(
+      /due 30000 ms after the event, expected 60000 ms/,
+    );
   });
 
   it('fails with a readable diff when the commands differ', async () => {
@@ -65,16 +72,30 @@ describe('processSpec', () => {
     expect(failure).toBeInstanceOf(ProcessSpecFailedError);
     expect((failure as Error).message).toContain('- amount: 40');
     expect((failure as Error).message).toContain('+ amount: 30');
-    await expect(processSpec(Transfers).when(new TransferRequested('t1', 'a', 'b', 30)).thenSends()).rejects.toThrow(/#0 unexpected: Debit/);
-    await expect(processSpec(Transfers).when(new TransferRequested('t1', 'a', 'b', 30)).thenCompletes()).rejects.toThrow(ProcessSpecFailedError);
-    await expect(processSpec(Transfers).when(new TransferRequested('t1', 'a', 'b', 30)).thenSchedules(new TransferTimedOut('t1'))).rejects.toThrow(
-      /#0 unexpected|scheduled messages differ/,
-    );
+    await expect(
+      processSpec(Transfers)
+        .when(new TransferRequested('t1', 'a', 'b', 30))
+        .thenSends(),
+    ).rejects.toThrow(/#0 unexpected: Debit/);
+    await expect(
+      processSpec(Transfers)
+        .when(new TransferRequested('t1', 'a', 'b', 30))
+        .thenCompletes(),
+    ).rejects.toThrow(ProcessSpecFailedError);
+    await expect(
+      processSpec(Transfers)
+        .when(new TransferRequested('t1', 'a', 'b', 30))
+        .thenSchedules(new TransferTimedOut('t1')),
+    ).rejects.toThrow(/#0 unexpected|scheduled messages differ/);
   });
 
   it('says how to deliver an event that reaches an instance only as its own, or that nothing handles', async () => {
-    await expect(processSpec(Transfers).when(new TransferTimedOut('t1')).thenSends()).rejects.toThrow(/when\(event, \{ processId \}\)/);
-    await expect(processSpec(Transfers).when(new RemindApproverEvent()).thenSends()).rejects.toThrow(/no @On method of Transfers handles RemindApproverEvent/);
+    await expect(processSpec(Transfers).when(new TransferTimedOut('t1')).thenSends()).rejects.toThrow(
+      /when\(event, \{ processId \}\)/,
+    );
+    await expect(processSpec(Transfers).when(new RemindApproverEvent()).thenSends()).rejects.toThrow(
+      /no @On method of Transfers handles RemindApproverEvent/,
+    );
   });
 
   it('reports a handler that throws, with the error as the cause', async () => {

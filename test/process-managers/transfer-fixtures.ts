@@ -28,19 +28,36 @@ import { useKurrentTarget } from '../support/kurrent-target.js';
 // A wallet: debits and credits name the transfer they belong to.
 @EventType('PmTest.WalletOpened')
 export class WalletOpened {
-  constructor(readonly walletId: string, readonly balance: number) {}
+  constructor(
+    readonly walletId: string,
+    readonly balance: number,
+  ) {}
 }
 @EventType('PmTest.Debited')
 export class Debited {
-  constructor(readonly walletId: string, readonly transferId: string, readonly amount: number) {}
+  constructor(
+    readonly walletId: string,
+    readonly transferId: string,
+    readonly amount: number,
+  ) {}
 }
 @EventType('PmTest.Credited')
 export class Credited {
-  constructor(readonly walletId: string, readonly transferId: string, readonly amount: number) {}
+  constructor(
+    readonly walletId: string,
+    readonly transferId: string,
+    readonly amount: number,
+  ) {}
 }
 @EventType('PmTest.TransferRequested')
 export class TransferRequested {
-  constructor(readonly transferId: string, readonly from: string, readonly to: string, readonly amount: number, readonly needsApproval = false) {}
+  constructor(
+    readonly transferId: string,
+    readonly from: string,
+    readonly to: string,
+    readonly amount: number,
+    readonly needsApproval = false,
+  ) {}
 }
 @EventType('PmTest.TransferApproved')
 export class TransferApproved {
@@ -57,30 +74,50 @@ export class TransferTimedOut {
 }
 @EventType('PmTest.TransferClosed')
 export class TransferClosed {
-  constructor(readonly transferId: string, readonly outcome: string) {}
+  constructor(
+    readonly transferId: string,
+    readonly outcome: string,
+  ) {}
 }
 
 export class OpenWallet {
   @AggregateId() readonly walletId: string;
-  constructor(walletId: string, readonly balance: number) {
+  constructor(
+    walletId: string,
+    readonly balance: number,
+  ) {
     this.walletId = walletId;
   }
 }
 export class Debit {
   @AggregateId() readonly walletId: string;
-  constructor(walletId: string, readonly transferId: string, readonly amount: number) {
+  constructor(
+    walletId: string,
+    readonly transferId: string,
+    readonly amount: number,
+  ) {
     this.walletId = walletId;
   }
 }
 export class Credit {
   @AggregateId() readonly walletId: string;
-  constructor(walletId: string, readonly transferId: string, readonly amount: number) {
+  constructor(
+    walletId: string,
+    readonly transferId: string,
+    readonly amount: number,
+  ) {
     this.walletId = walletId;
   }
 }
 export class RequestTransfer {
   @AggregateId() readonly transferId: string;
-  constructor(transferId: string, readonly from: string, readonly to: string, readonly amount: number, readonly needsApproval = false) {
+  constructor(
+    transferId: string,
+    readonly from: string,
+    readonly to: string,
+    readonly amount: number,
+    readonly needsApproval = false,
+  ) {
     this.transferId = transferId;
   }
 }
@@ -98,7 +135,10 @@ export class RemindApprover {
 }
 export class CloseTransfer {
   @AggregateId() readonly transferId: string;
-  constructor(transferId: string, readonly outcome: string) {
+  constructor(
+    transferId: string,
+    readonly outcome: string,
+  ) {
     this.transferId = transferId;
   }
 }
@@ -111,7 +151,8 @@ export class Wallet extends AggregateRoot {
     return new WalletOpened(cmd.walletId, cmd.balance);
   }
   @Handles(Debit, { expects: 'existing' }) debit(cmd: Debit) {
-    if (cmd.amount > this.balance) throw new DomainError(`wallet ${cmd.walletId} holds ${this.balance}, ${cmd.amount} was asked`);
+    if (cmd.amount > this.balance)
+      throw new DomainError(`wallet ${cmd.walletId} holds ${this.balance}, ${cmd.amount} was asked`);
     return new Debited(cmd.walletId, cmd.transferId, cmd.amount);
   }
   @Handles(Credit, { expects: 'existing' }) credit(cmd: Credit) {
@@ -228,7 +269,10 @@ export async function eventsOf(store: EventStore, streamName: string) {
 }
 
 /** Runs `body` against the in-memory store and against KurrentDB (the emulator, or a real server). */
-export function describeOnEveryStore(name: string, body: (openStore: () => EventStore, kind: 'memory' | 'kurrent') => void): void {
+export function describeOnEveryStore(
+  name: string,
+  body: (openStore: () => EventStore, kind: 'memory' | 'kurrent') => void,
+): void {
   describe(`${name} (InMemoryEventStore)`, () => body(() => new InMemoryEventStore(), 'memory'));
   describe(`${name} (KurrentDB)`, () => {
     const stores: KurrentEventStore[] = [];
@@ -259,7 +303,10 @@ export async function startApp(store: EventStore, options: Partial<MnemeModuleOp
       aggregates,
       eventStore: store,
       processManagers: [Transfers],
-      projectionRunner: { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 5, maxDelayMs: 20 } },
+      projectionRunner: {
+        handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+        resubscribe: { initialDelayMs: 5, maxDelayMs: 20 },
+      },
       timerPollMs: 3_600_000, // timers fire in catchUp() unless a test wants the poll
       ...options,
     }),
@@ -283,12 +330,18 @@ export async function transferOutcome(store: EventStore, transferId: string, fro
   const fromEvents = await eventsOf(store, `PmWallet-${from}`);
   const toEvents = await eventsOf(store, `PmWallet-${to}`);
   const process = await eventsOf(store, `PmTransfers-${transferId}`);
-  const ofTransfer = (events: typeof request, type: string) => events.filter((e) => e.type === type && (e.data as { transferId?: string }).transferId === transferId);
+  const ofTransfer = (events: typeof request, type: string) =>
+    events.filter((e) => e.type === type && (e.data as { transferId?: string }).transferId === transferId);
   return {
-    closed: request.filter((e) => e.type === 'PmTest.TransferClosed').map((e) => (e.data as { outcome: string }).outcome),
+    closed: request
+      .filter((e) => e.type === 'PmTest.TransferClosed')
+      .map((e) => (e.data as { outcome: string }).outcome),
     reminded: request.filter((e) => e.type === 'PmTest.ApproverReminded').length,
     debits: ofTransfer(fromEvents, 'PmTest.Debited').length,
-    credits: { from: ofTransfer(fromEvents, 'PmTest.Credited').length, to: ofTransfer(toEvents, 'PmTest.Credited').length },
+    credits: {
+      from: ofTransfer(fromEvents, 'PmTest.Credited').length,
+      to: ofTransfer(toEvents, 'PmTest.Credited').length,
+    },
     processTypes: process.map((e) => e.type),
   };
 }

@@ -3,7 +3,10 @@ import { describe, expect, it } from '@jest/globals';
 import { InMemoryEventStore, On, Projection, ProjectionFailedError, ProjectionRunner } from 'mneme';
 import { ItemAdded, ItemsPerList, added } from './projection-fixtures.js';
 
-const fast = { handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 1, maxDelayMs: 4 } };
+const fast = {
+  handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+  resubscribe: { initialDelayMs: 1, maxDelayMs: 4 },
+};
 
 /** A second read model over the same events, healthy. */
 @Projection({ name: 'item-count', from: { categories: ['List'] } })
@@ -37,7 +40,10 @@ describe('a projection whose handler keeps failing', () => {
       expect(healthy.count).toBe(4);
       expect(failing.lists.get('a')).toEqual(['milk']);
       expect(runner.status()).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'items-per-list', state: 'failed' }), expect.objectContaining({ name: 'item-count', state: expect.not.stringMatching('failed') })]),
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'items-per-list', state: 'failed' }),
+          expect.objectContaining({ name: 'item-count', state: expect.not.stringMatching('failed') }),
+        ]),
       );
       await runner.stop();
       expect(unhandled).toEqual([]);

@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { InMemoryEventStore, InvalidConfigurationError, ProjectionFailedError, ProjectionRunner, mnemeModule, type ProjectionRunnerOptions } from 'mneme';
+import {
+  InMemoryEventStore,
+  InvalidConfigurationError,
+  ProjectionFailedError,
+  ProjectionRunner,
+  mnemeModule,
+  type ProjectionRunnerOptions,
+} from 'mneme';
 import { ItemsPerList, added } from './projection-fixtures.js';
 
 const delays = { initialDelayMs: 1, maxDelayMs: 2 };

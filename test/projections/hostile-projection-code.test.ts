@@ -67,7 +67,10 @@ describe('projection handlers and checkpoint stores that never settle', () => {
     const store = new InMemoryEventStore();
     const projection = new HangingItems();
     projection.hangOn = 'stuck';
-    const runner = new ProjectionRunner(store, [projection], { handlerTimeoutMs: 30, handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } });
+    const runner = new ProjectionRunner(store, [projection], {
+      handlerTimeoutMs: 30,
+      handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+    });
     await store.appendToStream('List-a', [added('a', 'milk'), added('a', 'stuck'), added('a', 'eggs')]);
     await runner.start();
     const error = await runner.catchUp().catch((e: unknown) => e);
@@ -75,7 +78,12 @@ describe('projection handlers and checkpoint stores that never settle', () => {
     expect(error).toMatchObject({ revision: 1n, attempts: 3 });
     const cause = (error as ProjectionFailedError).cause;
     expect(cause).toBeInstanceOf(ProjectionTimeoutError);
-    expect(cause).toMatchObject({ code: 'MNEME_PROJECTION_TIMEOUT', operation: 'handler', timeoutMs: 30, event: { eventType: 'ProjectionTest.ItemAdded', revision: 1n } });
+    expect(cause).toMatchObject({
+      code: 'MNEME_PROJECTION_TIMEOUT',
+      operation: 'handler',
+      timeoutMs: 30,
+      event: { eventType: 'ProjectionTest.ItemAdded', revision: 1n },
+    });
     expect(projection.hung).toBe(3);
     expect(projection.lists.get('a')).toEqual(['milk']);
     expect((await runner.stop()).abandoned).toEqual([]);
@@ -87,7 +95,10 @@ describe('projection handlers and checkpoint stores that never settle', () => {
     const projection = new HangingItems();
     projection.hangOn = 'slow';
     projection.hangTimes = 1;
-    const runner = new ProjectionRunner(store, [projection], { handlerTimeoutMs: 30, handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 } });
+    const runner = new ProjectionRunner(store, [projection], {
+      handlerTimeoutMs: 30,
+      handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+    });
     await store.appendToStream('List-a', [added('a', 'slow'), added('a', 'eggs')]);
     await runner.start();
     await runner.catchUp();
@@ -113,7 +124,11 @@ describe('projection handlers and checkpoint stores that never settle', () => {
     const report = await runner.stop();
     const [first, stuck] = await collect(store.readAll());
     expect(report.abandoned).toEqual([
-      { projection: 'items-per-list', kind: 'handler', event: { eventType: 'ProjectionTest.ItemAdded', streamName: 'List-a', revision: 1n, position: stuck!.position } },
+      {
+        projection: 'items-per-list',
+        kind: 'handler',
+        event: { eventType: 'ProjectionTest.ItemAdded', streamName: 'List-a', revision: 1n, position: stuck!.position },
+      },
     ]);
     expect(checkpoints.saved.get('items-per-list')).toEqual(first!.position);
     expect(runner.status()[0]).toMatchObject({ state: 'stopped' });
@@ -133,7 +148,11 @@ describe('projection handlers and checkpoint stores that never settle', () => {
     const checkpoints = new HangingCheckpoints();
     checkpoints.hangSaves = true;
     const projection = new ItemsPerList();
-    const runner = new ProjectionRunner(store, [projection], { checkpointStore: checkpoints, handlerTimeoutMs: 30, checkpointEvery: { events: 1 } });
+    const runner = new ProjectionRunner(store, [projection], {
+      checkpointStore: checkpoints,
+      handlerTimeoutMs: 30,
+      checkpointEvery: { events: 1 },
+    });
     await store.appendToStream('List-a', [added('a', 'milk'), added('a', 'eggs'), added('a', 'tea')]);
     await runner.start();
     await runner.catchUp();
@@ -148,17 +167,27 @@ describe('projection handlers and checkpoint stores that never settle', () => {
   it('fails start() with a ProjectionTimeoutError when the checkpoint load never settles', async () => {
     const checkpoints = new HangingCheckpoints();
     checkpoints.hangLoads = true;
-    const runner = new ProjectionRunner(new InMemoryEventStore(), [new ItemsPerList()], { checkpointStore: checkpoints, handlerTimeoutMs: 30 });
+    const runner = new ProjectionRunner(new InMemoryEventStore(), [new ItemsPerList()], {
+      checkpointStore: checkpoints,
+      handlerTimeoutMs: 30,
+    });
     const error = await runner.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProjectionTimeoutError);
     expect(error).toMatchObject({ operation: 'checkpoint-load', projection: 'items-per-list' });
     expect((await runner.stop()).abandoned).toEqual([]);
   });
 
-  it.each([0, -1, 1.5, 2 ** 31, Number.NaN, '100'])('refuses handlerTimeoutMs %p, in the runner and at container.load', (handlerTimeoutMs) => {
-    expect(() => new ProjectionRunner(new InMemoryEventStore(), [], { handlerTimeoutMs: handlerTimeoutMs as number })).toThrow(InvalidConfigurationError);
-    expect(() => new Container().load(mnemeModule({ projectionRunner: { handlerTimeoutMs: handlerTimeoutMs as number } }))).toThrow(InvalidConfigurationError);
-  });
+  it.each([0, -1, 1.5, 2 ** 31, Number.NaN, '100'])(
+    'refuses handlerTimeoutMs %p, in the runner and at container.load',
+    (handlerTimeoutMs) => {
+      expect(
+        () => new ProjectionRunner(new InMemoryEventStore(), [], { handlerTimeoutMs: handlerTimeoutMs as number }),
+      ).toThrow(InvalidConfigurationError);
+      expect(() =>
+        new Container().load(mnemeModule({ projectionRunner: { handlerTimeoutMs: handlerTimeoutMs as number } })),
+      ).toThrow(InvalidConfigurationError);
+    },
+  );
 });
 
 describe('a checkpoint ahead of the log (the event store was reset)', () => {
@@ -180,14 +209,23 @@ describe('a checkpoint ahead of the log (the event store was reset)', () => {
     const error = await runner.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointAheadOfLogError);
     const [, last] = await collect(reset.readAll());
-    expect(error).toMatchObject({ code: 'MNEME_CHECKPOINT_AHEAD_OF_LOG', projection: 'items-per-list', checkpoint: saved, head: last!.position });
+    expect(error).toMatchObject({
+      code: 'MNEME_CHECKPOINT_AHEAD_OF_LOG',
+      projection: 'items-per-list',
+      checkpoint: saved,
+      head: last!.position,
+    });
     expect(projection.lists.size).toBe(0);
   });
 
   it('fails start() when the log is empty but a checkpoint exists', async () => {
     const checkpoints = new InMemoryCheckpointStore();
     await checkpoints.save('items-per-list', { commit: 0n, prepare: 0n });
-    const error = await new ProjectionRunner(new InMemoryEventStore(), [new ItemsPerList()], { checkpointStore: checkpoints }).start().catch((e: unknown) => e);
+    const error = await new ProjectionRunner(new InMemoryEventStore(), [new ItemsPerList()], {
+      checkpointStore: checkpoints,
+    })
+      .start()
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'MNEME_CHECKPOINT_AHEAD_OF_LOG', head: undefined });
   });
 

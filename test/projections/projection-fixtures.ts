@@ -23,7 +23,10 @@ export class Pinged {
 }
 
 export const added = (listId: string, item: string) => ({ type: 'ProjectionTest.ItemAdded', data: { listId, item } });
-export const removed = (listId: string, item: string) => ({ type: 'ProjectionTest.ItemRemoved', data: { listId, item } });
+export const removed = (listId: string, item: string) => ({
+  type: 'ProjectionTest.ItemRemoved',
+  data: { listId, item },
+});
 
 /** Items per list, and every (stream, revision) it saw, in order. */
 @Projection({ name: 'items-per-list', from: { categories: ['List'] } })
@@ -53,7 +56,10 @@ export class ItemsPerList {
   @On(ItemRemoved)
   remove(event: ItemRemoved, recorded: PositionedEvent) {
     this.seen.push(`${recorded.streamName}@${recorded.revision}`);
-    this.lists.set(event.listId, (this.lists.get(event.listId) ?? []).filter((item) => item !== event.item));
+    this.lists.set(
+      event.listId,
+      (this.lists.get(event.listId) ?? []).filter((item) => item !== event.item),
+    );
   }
 }
 

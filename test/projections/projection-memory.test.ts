@@ -36,7 +36,10 @@ describe('a running projection', () => {
   it(`keeps its memory flat over ${EVENTS} events (nothing retained per event until stop())`, async () => {
     const store = new InMemoryEventStore();
     for (let batch = 0; batch < EVENTS / 1000; batch++) {
-      const events = Array.from({ length: 1000 }, (_, i) => ({ type: 'MemoryTest.Ticked', data: { n: batch * 1000 + i } }));
+      const events = Array.from({ length: 1000 }, (_, i) => ({
+        type: 'MemoryTest.Ticked',
+        data: { n: batch * 1000 + i },
+      }));
       await store.appendToStream(`MemoryTick-${batch}`, events);
     }
     const projection = new Ticks();

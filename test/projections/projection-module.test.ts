@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container, inject, injectable } from 'inversify';
-import { CheckpointStore, EventStore, InvalidProjectionError, Logger, On, Projection, ProjectionRunner, mnemeModule } from 'mneme';
+import {
+  CheckpointStore,
+  EventStore,
+  InvalidProjectionError,
+  Logger,
+  On,
+  Projection,
+  ProjectionRunner,
+  mnemeModule,
+} from 'mneme';
 import { ItemAdded, added } from './projection-fixtures.js';
 
 /** The read model's own database client, bound by the application. */
@@ -24,7 +33,9 @@ describe('mnemeModule({ projections })', () => {
   it('resolves projections from the container, with their own dependencies, and runs them', async () => {
     const container = new Container();
     container.bind(ListsTable).toSelf().inSingletonScope();
-    container.load(mnemeModule({ projections: [ListSizes], projectionRunner: { checkpointEvery: { events: 10, ms: 500 } } }));
+    container.load(
+      mnemeModule({ projections: [ListSizes], projectionRunner: { checkpointEvery: { events: 10, ms: 500 } } }),
+    );
     const runner = container.get(ProjectionRunner);
     expect(container.get(ProjectionRunner)).toBe(runner);
     await container.get(EventStore).appendToStream('List-a', [added('a', 'milk'), added('a', 'tea')]);
@@ -62,7 +73,9 @@ describe('mnemeModule({ projections })', () => {
     const container = new Container();
     container.bind(ListsTable).toSelf().inSingletonScope();
     container.bind(CheckpointStore).toConstantValue(new TableCheckpoints());
-    container.bind(Logger).toConstantValue({ debug() {}, info: (message: string) => void lines.push(message), warn() {}, error() {} });
+    container
+      .bind(Logger)
+      .toConstantValue({ debug() {}, info: (message: string) => void lines.push(message), warn() {}, error() {} });
     container.load(mnemeModule({ projections: [ListSizes] }));
     await container.get(EventStore).appendToStream('List-a', [added('a', 'milk')]);
     const runner = container.get(ProjectionRunner);
@@ -75,13 +88,17 @@ describe('mnemeModule({ projections })', () => {
 
   it('fails container.load for a class that is not a projection, and for bad runner settings', async () => {
     class NotAProjection {}
-    await expect(Promise.resolve().then(() => new Container().load(mnemeModule({ projections: [NotAProjection] })))).rejects.toThrow(
-      InvalidProjectionError,
-    );
     await expect(
-      Promise.resolve().then(() => new Container().load(mnemeModule({ projectionRunner: { handlerRetry: { maxAttempts: 0 } } }))),
+      Promise.resolve().then(() => new Container().load(mnemeModule({ projections: [NotAProjection] }))),
+    ).rejects.toThrow(InvalidProjectionError);
+    await expect(
+      Promise.resolve().then(() =>
+        new Container().load(mnemeModule({ projectionRunner: { handlerRetry: { maxAttempts: 0 } } })),
+      ),
     ).rejects.toMatchObject({ code: 'MNEME_INVALID_CONFIGURATION' });
     const notALogger = { info() {} } as unknown as Logger;
-    await expect(Promise.resolve().then(() => new Container().load(mnemeModule({ logger: notALogger })))).rejects.toMatchObject({ option: 'logger' });
+    await expect(
+      Promise.resolve().then(() => new Container().load(mnemeModule({ logger: notALogger }))),
+    ).rejects.toMatchObject({ option: 'logger' });
   });
 });

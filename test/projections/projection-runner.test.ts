@@ -20,7 +20,10 @@ import { collect } from '../support/collect.js';
 import { DroppingStore } from '../support/dropping-store.js';
 import { ItemAdded, ItemsPerList, PingCounter, added, removed } from './projection-fixtures.js';
 
-const fast = { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 1, maxDelayMs: 4 } };
+const fast = {
+  handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+  resubscribe: { initialDelayMs: 1, maxDelayMs: 4 },
+};
 
 /** Remembers every save, in memory. */
 class RecordingCheckpoints extends CheckpointStore {
@@ -44,12 +47,22 @@ describe(ProjectionRunner.name, () => {
     const runner = new ProjectionRunner(store, [projection], fast);
     await runner.start();
     await runner.catchUp();
-    expect(projection.lists).toEqual(new Map([['a', ['milk', 'eggs']], ['b', ['tea']]]));
+    expect(projection.lists).toEqual(
+      new Map([
+        ['a', ['milk', 'eggs']],
+        ['b', ['tea']],
+      ]),
+    );
 
     await store.appendToStream('List-a', [removed('a', 'milk')]);
     await store.appendToStream('List-b', [added('b', 'jam')]);
     await runner.catchUp();
-    expect(projection.lists).toEqual(new Map([['a', ['eggs']], ['b', ['tea', 'jam']]]));
+    expect(projection.lists).toEqual(
+      new Map([
+        ['a', ['eggs']],
+        ['b', ['tea', 'jam']],
+      ]),
+    );
     expect(projection.seen).toEqual(['List-a@0', 'List-a@1', 'List-b@0', 'List-a@2', 'List-b@1']);
     await runner.stop();
   });
@@ -82,7 +95,10 @@ describe(ProjectionRunner.name, () => {
 
   it('keeps checkpoints in a stream per projection and resumes from them after a restart', async () => {
     const store = new InMemoryEventStore();
-    await store.appendToStream('List-a', Array.from({ length: 7 }, (_, i) => added('a', `item${i}`)));
+    await store.appendToStream(
+      'List-a',
+      Array.from({ length: 7 }, (_, i) => added('a', `item${i}`)),
+    );
     const first = new ItemsPerList();
     const runner = new ProjectionRunner(store, [first], { ...fast, checkpointEvery: { events: 3, ms: 60_000 } });
     await runner.start();
@@ -106,10 +122,17 @@ describe(ProjectionRunner.name, () => {
 
   it('after a crash, reprocesses at most one checkpoint interval', async () => {
     const store = new InMemoryEventStore();
-    await store.appendToStream('List-a', Array.from({ length: 10 }, (_, i) => added('a', `item${i}`)));
+    await store.appendToStream(
+      'List-a',
+      Array.from({ length: 10 }, (_, i) => added('a', `item${i}`)),
+    );
     const checkpoints = new RecordingCheckpoints();
     const crashed = new ItemsPerList();
-    const runner = new ProjectionRunner(store, [crashed], { ...fast, checkpointStore: checkpoints, checkpointEvery: { events: 4, ms: 60_000 } });
+    const runner = new ProjectionRunner(store, [crashed], {
+      ...fast,
+      checkpointStore: checkpoints,
+      checkpointEvery: { events: 4, ms: 60_000 },
+    });
     await runner.start();
     await runner.catchUp();
     // No stop(): the process died. Saved after 4 and 8 events.
@@ -173,7 +196,13 @@ describe(ProjectionRunner.name, () => {
 
     const error = await runner.catchUp().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProjectionFailedError);
-    expect(error).toMatchObject({ projection: 'items-per-list', streamName: 'List-a', revision: 1n, attempts: 3, code: 'MNEME_PROJECTION_FAILED' });
+    expect(error).toMatchObject({
+      projection: 'items-per-list',
+      streamName: 'List-a',
+      revision: 1n,
+      attempts: 3,
+      code: 'MNEME_PROJECTION_FAILED',
+    });
     expect((error as ProjectionFailedError).cause).toMatchObject({ message: 'cannot add poison' });
     expect(failures).toEqual([error]);
     expect(projection.failures).toBe(3);
@@ -196,7 +225,10 @@ describe(ProjectionRunner.name, () => {
     await inner.appendToStream('List-a', [added('a', '1'), added('a', '2'), added('a', '3')]);
     const store = new DroppingStore(inner, 2, 1); // two subscriptions in a row drop after one event
     const projection = new ItemsPerList();
-    const runner = new ProjectionRunner(store, [projection], { ...fast, resubscribe: { initialDelayMs: 2, maxDelayMs: 1000 } });
+    const runner = new ProjectionRunner(store, [projection], {
+      ...fast,
+      resubscribe: { initialDelayMs: 2, maxDelayMs: 1000 },
+    });
     const delays: number[] = [];
     runner.on('resubscribing', ({ delayMs, attempt }) => {
       delays.push(delayMs);
@@ -215,7 +247,10 @@ describe(ProjectionRunner.name, () => {
     const inner = new InMemoryEventStore();
     await inner.appendToStream('List-a', [added('a', '1')]);
     const store = new DroppingStore(inner, 5, 0); // five subscriptions fail before delivering anything
-    const runner = new ProjectionRunner(store, [new ItemsPerList()], { ...fast, resubscribe: { initialDelayMs: 2, maxDelayMs: 16 } });
+    const runner = new ProjectionRunner(store, [new ItemsPerList()], {
+      ...fast,
+      resubscribe: { initialDelayMs: 2, maxDelayMs: 16 },
+    });
     const attempts: { attempt: number; delayMs: number }[] = [];
     runner.on('resubscribing', ({ attempt, delayMs }) => attempts.push({ attempt, delayMs }));
     await runner.start();
@@ -259,7 +294,10 @@ describe(ProjectionRunner.name, () => {
     const runner = new ProjectionRunner(store, [pings], { ...fast, checkpointStore: checkpoints });
     await runner.start();
     await runner.catchUp();
-    await store.appendToStream('Noise-1', Array.from({ length: 5 }, () => added('n', 'noise')));
+    await store.appendToStream(
+      'Noise-1',
+      Array.from({ length: 5 }, () => added('n', 'noise')),
+    );
     const noise = await collect(store.readAll({ filter: { streamNamePrefixes: ['Noise-'] } }));
     await runner.stop();
     expect(comparePositions(checkpoints.saved.get('pings')!, noise.at(-1)!.position)).toBe(0);
@@ -275,7 +313,10 @@ describe(ProjectionRunner.name, () => {
     const store = new InMemoryEventStore();
     await store.appendToStream('M-1', [{ type: 'mneme', data: {} }]);
     await store.appendToStream('List-a', [added('a', 'milk')]);
-    const runner = new ProjectionRunner(store, [new Greedy(), new ItemsPerList()], { ...fast, checkpointEvery: { events: 100, ms: 2 } });
+    const runner = new ProjectionRunner(store, [new Greedy(), new ItemsPerList()], {
+      ...fast,
+      checkpointEvery: { events: 100, ms: 2 },
+    });
     await runner.start();
     await runner.catchUp();
     await new Promise((resolve) => setTimeout(resolve, 100)); // fifty intervals
@@ -288,11 +329,18 @@ describe(ProjectionRunner.name, () => {
 
   it('start() rejects when a checkpoint cannot be loaded, and can be called again', async () => {
     const store = new InMemoryEventStore();
-    await store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`, [{ type: 'mneme.checkpoint', data: { position: 'garbage' } }]);
+    await store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`, [
+      { type: 'mneme.checkpoint', data: { position: 'garbage' } },
+    ]);
     const runner = new ProjectionRunner(store, [new ItemsPerList()], fast);
-    await expect(runner.start()).rejects.toMatchObject({ code: 'MNEME_INVALID_CHECKPOINT', projection: 'items-per-list' });
+    await expect(runner.start()).rejects.toMatchObject({
+      code: 'MNEME_INVALID_CHECKPOINT',
+      projection: 'items-per-list',
+    });
     await expect(runner.catchUp()).rejects.toThrow(ProjectionRunnerNotRunningError);
-    await store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`, [{ type: 'mneme.checkpoint', data: { position: { commit: '0', prepare: '0' } } }]);
+    await store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}items-per-list`, [
+      { type: 'mneme.checkpoint', data: { position: { commit: '0', prepare: '0' } } },
+    ]);
     await Promise.all([runner.start(), runner.start()]);
     await runner.catchUp();
     await runner.stop();
@@ -300,7 +348,10 @@ describe(ProjectionRunner.name, () => {
 
   it('catchUp() rejects before start() and after stop()', async () => {
     const runner = new ProjectionRunner(new InMemoryEventStore(), [new ItemsPerList()], fast);
-    await expect(runner.catchUp()).rejects.toMatchObject({ code: 'MNEME_PROJECTION_RUNNER_NOT_RUNNING', reason: 'not-started' });
+    await expect(runner.catchUp()).rejects.toMatchObject({
+      code: 'MNEME_PROJECTION_RUNNER_NOT_RUNNING',
+      reason: 'not-started',
+    });
     await runner.start();
     await runner.stop();
     await expect(runner.catchUp()).rejects.toThrow(ProjectionRunnerNotRunningError);
@@ -316,7 +367,9 @@ describe(ProjectionRunner.name, () => {
     class Empty {}
     const store = new InMemoryEventStore();
     expect(() => new ProjectionRunner(store, [new Plain()])).toThrow(InvalidProjectionError);
-    expect(() => new ProjectionRunner(store, [new ItemsPerList(), new SameName()])).toThrow(/two projections have this name/);
+    expect(() => new ProjectionRunner(store, [new ItemsPerList(), new SameName()])).toThrow(
+      /two projections have this name/,
+    );
     expect(() => new ProjectionRunner(store, [new Empty()])).toThrow(/no @On/);
     expect(() => Projection({ name: 'x', from: { categories: ['Bank-Account'] } })).toThrow(TypeError);
     expect(() => new ProjectionRunner(store, [], { checkpointEvery: { events: 0 } })).toThrow(/checkpointEvery.events/);

@@ -1,7 +1,22 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, EventType, Handles, InMemoryEventStore, On, Projection, ProjectionRunner, Upcast, mnemeModule } from 'mneme';
+import {
+  Aggregate,
+  AggregateId,
+  AggregateRepository,
+  AggregateRoot,
+  Apply,
+  CommandBus,
+  EventType,
+  Handles,
+  InMemoryEventStore,
+  On,
+  Projection,
+  ProjectionRunner,
+  Upcast,
+  mnemeModule,
+} from 'mneme';
 
 /** Renamed from 'Shop.ItemAdded' (stored as such by the old app, at schema version 1: { sku }). */
 @EventType('Shop.LineAdded', { version: 2, aliases: ['Shop.ItemAdded'] })

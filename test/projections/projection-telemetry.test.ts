@@ -17,7 +17,10 @@ import {
 import { parentOf, TelemetryCapture, useContextManager } from '../support/telemetry-capture.js';
 import { ItemAdded, ItemsPerList, added, removed } from './projection-fixtures.js';
 
-const fast = { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 1, maxDelayMs: 4 } };
+const fast = {
+  handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+  resubscribe: { initialDelayMs: 1, maxDelayMs: 4 },
+};
 
 describe('projection telemetry', () => {
   useContextManager();
@@ -48,11 +51,34 @@ describe('projection telemetry', () => {
 
     const spans = capture.spans(S.projection);
     expect(spans.map((span) => span.attributes)).toEqual([
-      { [A.projectionName]: 'items-per-list', [A.eventType]: 'ProjectionTest.ItemAdded', [A.stream]: 'List-a', [A.eventRevision]: 0, [A.projectionAttempt]: 1, [A.projectionOutcome]: 'ok' },
-      { [A.projectionName]: 'items-per-list', [A.eventType]: 'ProjectionTest.ItemAdded', [A.stream]: 'List-a', [A.eventRevision]: 1, [A.projectionAttempt]: 1, [A.projectionOutcome]: 'ok' },
-      { [A.projectionName]: 'items-per-list', [A.eventType]: 'ProjectionTest.ItemRemoved', [A.stream]: 'List-b', [A.eventRevision]: 0, [A.projectionAttempt]: 1, [A.projectionOutcome]: 'ok' },
+      {
+        [A.projectionName]: 'items-per-list',
+        [A.eventType]: 'ProjectionTest.ItemAdded',
+        [A.stream]: 'List-a',
+        [A.eventRevision]: 0,
+        [A.projectionAttempt]: 1,
+        [A.projectionOutcome]: 'ok',
+      },
+      {
+        [A.projectionName]: 'items-per-list',
+        [A.eventType]: 'ProjectionTest.ItemAdded',
+        [A.stream]: 'List-a',
+        [A.eventRevision]: 1,
+        [A.projectionAttempt]: 1,
+        [A.projectionOutcome]: 'ok',
+      },
+      {
+        [A.projectionName]: 'items-per-list',
+        [A.eventType]: 'ProjectionTest.ItemRemoved',
+        [A.stream]: 'List-b',
+        [A.eventRevision]: 0,
+        [A.projectionAttempt]: 1,
+        [A.projectionOutcome]: 'ok',
+      },
     ]);
-    expect(await capture.counter(M.projectionEvents, { [A.projectionName]: 'items-per-list', [A.projectionOutcome]: 'ok' })).toBe(3);
+    expect(
+      await capture.counter(M.projectionEvents, { [A.projectionName]: 'items-per-list', [A.projectionOutcome]: 'ok' }),
+    ).toBe(3);
     expect(await capture.recorded(M.projectionDuration, { [A.projectionName]: 'items-per-list' })).toBe(3);
   });
 
@@ -66,12 +92,23 @@ describe('projection telemetry', () => {
     await runToTheEnd(store, [projection]);
 
     const spans = capture.spans(S.projection);
-    expect(spans.map((span) => [span.attributes[A.projectionAttempt], span.attributes[A.projectionOutcome], span.status.code])).toEqual([
+    expect(
+      spans.map((span) => [
+        span.attributes[A.projectionAttempt],
+        span.attributes[A.projectionOutcome],
+        span.status.code,
+      ]),
+    ).toEqual([
       [1, 'error', SpanStatusCode.ERROR],
       [2, 'error', SpanStatusCode.ERROR],
       [3, 'ok', SpanStatusCode.UNSET],
     ]);
-    expect(spans[0]!.events).toEqual([expect.objectContaining({ name: 'exception', attributes: expect.objectContaining({ 'exception.message': 'cannot add tea' }) })]);
+    expect(spans[0]!.events).toEqual([
+      expect.objectContaining({
+        name: 'exception',
+        attributes: expect.objectContaining({ 'exception.message': 'cannot add tea' }),
+      }),
+    ]);
     expect(await capture.counter(M.projectionEvents, { [A.projectionOutcome]: 'error' })).toBe(2);
     expect(await capture.counter(M.projectionEvents, { [A.projectionOutcome]: 'ok' })).toBe(1);
   });

@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { CHECKPOINT_STREAM_PREFIX, CheckpointAheadOfLogError, InMemoryCheckpointStore, KurrentEventStore, On, Projection, ProjectionRunner, type GlobalPosition } from 'mneme';
+import {
+  CHECKPOINT_STREAM_PREFIX,
+  CheckpointAheadOfLogError,
+  InMemoryCheckpointStore,
+  KurrentEventStore,
+  On,
+  Projection,
+  ProjectionRunner,
+  type GlobalPosition,
+} from 'mneme';
 import { DroppingStore } from '../support/dropping-store.js';
 import { describeEmulatorOnly, useKurrentTarget } from '../support/kurrent-target.js';
 import { ItemAdded, added } from './projection-fixtures.js';
@@ -19,7 +28,10 @@ function itemsProjection(name: string, category: string) {
 }
 
 const unique = () => `ListK${randomUUID().replace(/-/g, '')}`;
-const fast = { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, resubscribe: { initialDelayMs: 5, maxDelayMs: 50 } };
+const fast = {
+  handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+  resubscribe: { initialDelayMs: 5, maxDelayMs: 50 },
+};
 
 describe('ProjectionRunner on KurrentDB', () => {
   const stores: KurrentEventStore[] = [];
@@ -50,9 +62,17 @@ describe('ProjectionRunner on KurrentDB', () => {
     expect(projection.items).toEqual(['live']);
     await runner.stop();
 
-    const ahead = { commit: (await store.headPosition())!.commit + 1_000_000_000n, prepare: (await store.headPosition())!.prepare + 1_000_000_000n };
+    const ahead = {
+      commit: (await store.headPosition())!.commit + 1_000_000_000n,
+      prepare: (await store.headPosition())!.prepare + 1_000_000_000n,
+    };
     await checkpoints.save(name, ahead);
-    const error = await new ProjectionRunner(store, [itemsProjection(name, category)], { ...fast, checkpointStore: checkpoints }).start().catch((e: unknown) => e);
+    const error = await new ProjectionRunner(store, [itemsProjection(name, category)], {
+      ...fast,
+      checkpointStore: checkpoints,
+    })
+      .start()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointAheadOfLogError);
   });
 

@@ -11,12 +11,15 @@ export interface BankCommand {
 }
 
 /** How each send of a command ended. */
-export type Outcome = { accepted: true; nextExpectedRevision: bigint; events: number } | { accepted: false; code: string };
+export type Outcome =
+  { accepted: true; nextExpectedRevision: bigint; events: number } | { accepted: false; code: string };
 
 export const streamOf = (account: string) => `BankAccount-${account}`;
 
 export function describeCommand(command: BankCommand): string {
-  return command.kind === 'open' ? `Open(${command.account})` : `${command.kind === 'deposit' ? 'Deposit' : 'Withdraw'}(${command.account}, ${command.amount})`;
+  return command.kind === 'open'
+    ? `Open(${command.account})`
+    : `${command.kind === 'deposit' ? 'Deposit' : 'Withdraw'}(${command.account}, ${command.amount})`;
 }
 
 /**
@@ -45,12 +48,18 @@ export async function checkAgainstModel(
       storedPerCommand.set(commandId, (storedPerCommand.get(commandId) ?? 0) + 1);
       revisionOf.set(commandId, event.revision);
       const command = byId.get(commandId);
-      expect({ commandId, known: command !== undefined, accepted: acceptedIds.has(commandId) }).toEqual({ commandId, known: true, accepted: true });
+      expect({ commandId, known: command !== undefined, accepted: acceptedIds.has(commandId) }).toEqual({
+        commandId,
+        known: true,
+        accepted: true,
+      });
       expect(command!.account).toBe(account);
       const data = event.data as { amount?: number };
       if (event.type === 'BankAccount.Deposited') balance += data.amount!;
       if (event.type === 'BankAccount.Withdrawn') balance -= data.amount!;
-      expect({ at: `${event.streamName}@${event.revision}`, balance, negative: balance < 0 }).toMatchObject({ negative: false });
+      expect({ at: `${event.streamName}@${event.revision}`, balance, negative: balance < 0 }).toMatchObject({
+        negative: false,
+      });
     }
     const modelBalance = accepted
       .filter((c) => c.account === account)
@@ -61,7 +70,10 @@ export async function checkAgainstModel(
   }
   for (const command of commands) {
     const count = storedPerCommand.get(command.commandId) ?? 0;
-    expect({ command: command.commandId, stored: count }).toEqual({ command: command.commandId, stored: acceptedIds.has(command.commandId) ? 1 : 0 });
+    expect({ command: command.commandId, stored: count }).toEqual({
+      command: command.commandId,
+      stored: acceptedIds.has(command.commandId) ? 1 : 0,
+    });
     // Every send that was accepted (the first, or a re-send) reports the one stored event and its revision.
     for (const outcome of outcomes.get(command.commandId) ?? []) {
       if (!outcome.accepted) continue;

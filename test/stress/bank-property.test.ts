@@ -19,28 +19,33 @@ interface Step {
   readonly fault: FlakyFault | undefined;
 }
 
-const stepArbitrary = fc
-  .record({
-    kind: fc.constantFrom('open', 'deposit', 'withdraw'),
-    account: fc.constantFrom(...ACCOUNTS),
-    amount: fc.integer({ min: 1, max: 50 }),
-    resend: fc.option(fc.nat(), { nil: undefined }),
-    concurrent: fc.boolean(),
-    fault: fc.constantFrom<FlakyFault | undefined>(undefined, undefined, undefined, 'unavailable', 'drop-after-write'),
-  });
+const stepArbitrary = fc.record({
+  kind: fc.constantFrom('open', 'deposit', 'withdraw'),
+  account: fc.constantFrom(...ACCOUNTS),
+  amount: fc.integer({ min: 1, max: 50 }),
+  resend: fc.option(fc.nat(), { nil: undefined }),
+  concurrent: fc.boolean(),
+  fault: fc.constantFrom<FlakyFault | undefined>(undefined, undefined, undefined, 'unavailable', 'drop-after-write'),
+});
 
 /** Commands with their ids, and a readable form for fast-check's counterexample. */
 const scenarioArbitrary = fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }).map((raws) => {
   const steps: Step[] = [];
   raws.forEach((raw, index) => {
     const resendOf = raw.resend !== undefined && index > 0 ? raw.resend % index : undefined;
-    const command: BankCommand = resendOf !== undefined ? steps[resendOf]!.command : { commandId: `c${index}`, kind: raw.kind, account: raw.account, amount: raw.amount };
+    const command: BankCommand =
+      resendOf !== undefined
+        ? steps[resendOf]!.command
+        : { commandId: `c${index}`, kind: raw.kind, account: raw.account, amount: raw.amount };
     steps.push({ command, resendOf, concurrent: raw.concurrent, fault: raw.fault });
   });
   return Object.assign(steps, {
     [fc.toStringMethod]: () =>
       steps
-        .map((s) => `${s.concurrent ? '‖ ' : ''}${describeCommand(s.command)}#${s.command.commandId}${s.resendOf !== undefined ? ' (re-sent)' : ''}${s.fault ? ` [${s.fault}]` : ''}`)
+        .map(
+          (s) =>
+            `${s.concurrent ? '‖ ' : ''}${describeCommand(s.command)}#${s.command.commandId}${s.resendOf !== undefined ? ' (re-sent)' : ''}${s.fault ? ` [${s.fault}]` : ''}`,
+        )
         .join(', '),
   });
 });
@@ -48,15 +53,20 @@ const scenarioArbitrary = fc.array(stepArbitrary, { minLength: 1, maxLength: 30 
 /** Decides a command on the model's state, as the bank account must (the reference, written separately). */
 function modelDecide(balances: Map<string, number>, command: BankCommand): { accepted: boolean; code?: string } {
   const balance = balances.get(command.account);
-  if (command.kind === 'open') return balance === undefined ? { accepted: true } : { accepted: false, code: 'MNEME_DOMAIN_REJECTED' };
+  if (command.kind === 'open')
+    return balance === undefined ? { accepted: true } : { accepted: false, code: 'MNEME_DOMAIN_REJECTED' };
   if (balance === undefined) return { accepted: false, code: 'MNEME_AGGREGATE_NOT_FOUND' };
-  if (command.kind === 'withdraw' && command.amount > balance) return { accepted: false, code: 'BANK_INSUFFICIENT_FUNDS' };
+  if (command.kind === 'withdraw' && command.amount > balance)
+    return { accepted: false, code: 'BANK_INSUFFICIENT_FUNDS' };
   return { accepted: true };
 }
 
 function modelApply(balances: Map<string, number>, command: BankCommand): void {
   const balance = balances.get(command.account) ?? 0;
-  balances.set(command.account, balance + (command.kind === 'deposit' ? command.amount : command.kind === 'withdraw' ? -command.amount : 0));
+  balances.set(
+    command.account,
+    balance + (command.kind === 'deposit' ? command.amount : command.kind === 'withdraw' ? -command.amount : 0),
+  );
 }
 
 /**
@@ -68,7 +78,11 @@ async function runScenario(steps: readonly Step[], store: FlakyStore): Promise<v
     [0, 1].map(async () => {
       const container = new Container();
       container.load(
-        mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { maxRetries: 50, maxDelayMs: 1, transient: { maxRetries: 10, initialDelayMs: 0 } } }),
+        mnemeModule({
+          aggregates: [BankAccount],
+          eventStore: store,
+          retry: { maxRetries: 50, maxDelayMs: 1, transient: { maxRetries: 10, initialDelayMs: 0 } },
+        }),
       );
       return container.get(CommandBus);
     }),
@@ -77,7 +91,8 @@ async function runScenario(steps: readonly Step[], store: FlakyStore): Promise<v
   const balances = new Map<string, number>();
   const acceptedIds = new Set<string>();
   const groups: Step[][] = [];
-  for (const step of steps) (step.concurrent && groups.length > 0 ? groups.at(-1)! : (groups[groups.length] = [])).push(step);
+  for (const step of steps)
+    (step.concurrent && groups.length > 0 ? groups.at(-1)! : (groups[groups.length] = [])).push(step);
 
   for (const group of groups) {
     for (const step of group) if (step.fault) store.failNext('append', step.fault);
@@ -95,7 +110,10 @@ async function runScenario(steps: readonly Step[], store: FlakyStore): Promise<v
     );
     group.forEach((step, i) => {
       const outcome = results[i]!;
-      if (!outcome.accepted && !['MNEME_DOMAIN_REJECTED', 'MNEME_AGGREGATE_NOT_FOUND', 'BANK_INSUFFICIENT_FUNDS'].includes(outcome.code)) {
+      if (
+        !outcome.accepted &&
+        !['MNEME_DOMAIN_REJECTED', 'MNEME_AGGREGATE_NOT_FOUND', 'BANK_INSUFFICIENT_FUNDS'].includes(outcome.code)
+      ) {
         throw new Error(`${describeCommand(step.command)} failed with ${outcome.code}`);
       }
       if (outcome.accepted) {
@@ -105,7 +123,11 @@ async function runScenario(steps: readonly Step[], store: FlakyStore): Promise<v
       }
       outcomes.set(step.command.commandId, [...(outcomes.get(step.command.commandId) ?? []), outcome]);
     });
-    if (predicted) expect({ command: describeCommand(group[0]!.command), accepted: results[0]!.accepted }).toEqual({ command: describeCommand(group[0]!.command), accepted: predicted.accepted });
+    if (predicted)
+      expect({ command: describeCommand(group[0]!.command), accepted: results[0]!.accepted }).toEqual({
+        command: describeCommand(group[0]!.command),
+        accepted: predicted.accepted,
+      });
   }
   store.stopFaults();
   const commands = [...new Map(steps.map((s) => [s.command.commandId, s.command])).values()];
@@ -130,11 +152,16 @@ describe('property: any command sequence on the in-memory store', () => {
       appends = 0;
       override async appendToStream(stream: string, events: EventData[], options?: AppendOptions) {
         const result = await super.appendToStream(stream, ++this.appends % 4 === 0 ? [] : events, options);
-        return { nextExpectedRevision: result.nextExpectedRevision + BigInt(this.appends % 4 === 0 ? events.length : 0) };
+        return {
+          nextExpectedRevision: result.nextExpectedRevision + BigInt(this.appends % 4 === 0 ? events.length : 0),
+        };
       }
     }
     const failure = await fc
-      .assert(fc.asyncProperty(scenarioArbitrary, async (steps) => runScenario(steps, new LossyStore())), { seed: SEED, numRuns: 150 })
+      .assert(
+        fc.asyncProperty(scenarioArbitrary, async (steps) => runScenario(steps, new LossyStore())),
+        { seed: SEED, numRuns: 150 },
+      )
       .catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(Error);
     const message = (failure as Error).message;

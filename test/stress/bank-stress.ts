@@ -49,7 +49,9 @@ export function generateCommands(random: () => number, count: number, accounts: 
 
 export function toCommand(command: BankCommand): object {
   if (command.kind === 'open') return new OpenAccount(command.account, 'Ada');
-  return command.kind === 'deposit' ? new Deposit(command.account, command.amount) : new Withdraw(command.account, command.amount);
+  return command.kind === 'deposit'
+    ? new Deposit(command.account, command.amount)
+    : new Withdraw(command.account, command.amount);
 }
 
 /**
@@ -61,10 +63,22 @@ export async function runBankStress(options: StressOptions): Promise<StressRepor
   const random = seededRandom(seed);
   const runId = `${seed}x${Date.now().toString(36)}`;
   const accounts = Array.from({ length: options.accounts }, (_, i) => `stress-${runId}-${i}`);
-  const commands = generateCommands(random, options.commands, accounts).map((c) => ({ ...c, commandId: `${runId}-${c.commandId}` }));
+  const commands = generateCommands(random, options.commands, accounts).map((c) => ({
+    ...c,
+    commandId: `${runId}-${c.commandId}`,
+  }));
 
-  const counts = { sends: 0, accepted: 0, rejected: 0, resent: 0, conflictsRetried: 0, transientRetried: 0, maxAttempts: 0 };
-  const onRetry = (notice: RetryNotice) => void (notice.reason === 'conflict' ? counts.conflictsRetried++ : counts.transientRetried++);
+  const counts = {
+    sends: 0,
+    accepted: 0,
+    rejected: 0,
+    resent: 0,
+    conflictsRetried: 0,
+    transientRetried: 0,
+    maxAttempts: 0,
+  };
+  const onRetry = (notice: RetryNotice) =>
+    void (notice.reason === 'conflict' ? counts.conflictsRetried++ : counts.transientRetried++);
   const buses = await Promise.all(
     Array.from({ length: containers }, async () => {
       const container = new Container();
@@ -72,7 +86,12 @@ export async function runBankStress(options: StressOptions): Promise<StressRepor
         mnemeModule({
           aggregates: [BankAccount],
           eventStore: store,
-          retry: { maxRetries: 200, maxDelayMs: 10, transient: { maxRetries: 30, initialDelayMs: 1, maxDelayMs: 20 }, onRetry },
+          retry: {
+            maxRetries: 200,
+            maxDelayMs: 10,
+            transient: { maxRetries: 30, initialDelayMs: 1, maxDelayMs: 20 },
+            onRetry,
+          },
         }),
       );
       return container.get(CommandBus);
@@ -106,7 +125,8 @@ export async function runBankStress(options: StressOptions): Promise<StressRepor
         counts.accepted++;
       } catch (error) {
         const code = MnemeError.is(error) ? (error as MnemeError).code : String(error);
-        if (!REJECTIONS.has(code)) unexpected.push(`${describeCommand(command)} [${command.commandId}]: ${(error as Error).message}`);
+        if (!REJECTIONS.has(code))
+          unexpected.push(`${describeCommand(command)} [${command.commandId}]: ${(error as Error).message}`);
         outcome = { accepted: false, code };
         counts.rejected++;
       }

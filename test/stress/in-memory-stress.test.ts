@@ -22,7 +22,9 @@ describe('stress: 16 clients over 4 containers on InMemoryEventStore', () => {
     const faults = seededRandom(SEED + 1);
     const store = new FlakyStore({ next: faults, rate: 0.1 });
     const report = await runBankStress({ store, seed: SEED, commands: 400, accounts: 5 });
-    console.info(`[stress] in-memory with faults, seed ${SEED}: ${JSON.stringify({ ...report.counts, faults: store.faults })}`);
+    console.info(
+      `[stress] in-memory with faults, seed ${SEED}: ${JSON.stringify({ ...report.counts, faults: store.faults })}`,
+    );
     expect(report.unexpected).toEqual([]);
     expect(store.faults['drop-after-write']).toBeGreaterThan(0);
     expect(report.counts.transientRetried).toBeGreaterThan(0);

@@ -22,7 +22,11 @@ export async function bankContainer(
  */
 export const bankScenarios = {
   /** With the in-process queue off the commands race and retry; with it on they never need to. */
-  async twentyConcurrentWithdrawals(store: EventStore, accountId: string, inProcessStreamQueue: boolean): Promise<void> {
+  async twentyConcurrentWithdrawals(
+    store: EventStore,
+    accountId: string,
+    inProcessStreamQueue: boolean,
+  ): Promise<void> {
     const { bus, repository } = await bankContainer(store, undefined, inProcessStreamQueue);
     await bus.execute(new OpenAccount(accountId, 'Ada'));
     await bus.execute(new Deposit(accountId, 200));
@@ -64,6 +68,8 @@ export const bankScenarios = {
     expect(results.some((r) => r.attempts > 1)).toBe(true);
     expect((await second.repository.load(BankAccount, accountId)).balance).toBe(0);
     // An overdraft decided on stale state is caught by the retry's fresh load.
-    await expect(first.bus.execute(new Withdraw(accountId, 10))).rejects.toMatchObject({ code: 'BANK_INSUFFICIENT_FUNDS' });
+    await expect(first.bus.execute(new Withdraw(accountId, 10))).rejects.toMatchObject({
+      code: 'BANK_INSUFFICIENT_FUNDS',
+    });
   },
 };

@@ -2,7 +2,19 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { expect } from '@jest/globals';
 import { Container } from 'inversify';
-import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, CommandBus, EventType, Handles, deserializeEvent, mnemeModule, type EventStore } from 'mneme';
+import {
+  Aggregate,
+  AggregateId,
+  AggregateRepository,
+  AggregateRoot,
+  Apply,
+  CommandBus,
+  EventType,
+  Handles,
+  deserializeEvent,
+  mnemeModule,
+  type EventStore,
+} from 'mneme';
 import { collect } from './collect.js';
 
 @EventType('RaceTest.Issued')
@@ -60,7 +72,11 @@ async function instance(store: EventStore, inProcessStreamQueue: boolean) {
  * appends (a queue's redelivery): to two app instances, or into one container with the in-process
  * queue off. One copy is stored, and both callers get the stored events.
  */
-export async function duplicateThatLosesTheRace(store: EventStore, showId: string, where: 'two instances' | 'one container'): Promise<void> {
+export async function duplicateThatLosesTheRace(
+  store: EventStore,
+  showId: string,
+  where: 'two instances' | 'one container',
+): Promise<void> {
   const first = await instance(store, false);
   const second = where === 'two instances' ? await instance(store, false) : first;
   await first.bus.execute(new IssueTicket(showId)); // cached by both when they load
@@ -69,7 +85,9 @@ export async function duplicateThatLosesTheRace(store: EventStore, showId: strin
   barrier = new Barrier(2);
   let results;
   try {
-    results = await Promise.all([first, second].map((app) => app.bus.execute(new IssueTicket(showId), { commandId: `redelivered-${showId}` })));
+    results = await Promise.all(
+      [first, second].map((app) => app.bus.execute(new IssueTicket(showId), { commandId: `redelivered-${showId}` })),
+    );
   } finally {
     barrier = undefined;
   }

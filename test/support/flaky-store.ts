@@ -1,4 +1,13 @@
-import { EventStoreError, EventStoreUnavailableError, InMemoryEventStore, type AppendOptions, type AppendResult, type EventData, type ReadStreamOptions, type RecordedEvent } from 'mneme';
+import {
+  EventStoreError,
+  EventStoreUnavailableError,
+  InMemoryEventStore,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type ReadStreamOptions,
+  type RecordedEvent,
+} from 'mneme';
 
 /**
  * - `unavailable`: fails before doing anything (transient).
@@ -30,7 +39,11 @@ export class FlakyStore extends InMemoryEventStore {
     return this;
   }
 
-  override async appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+  override async appendToStream(
+    streamName: string,
+    events: EventData[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
     this.calls.append++;
     const fault = this.#take('append');
     if (fault === 'drop-after-write') {

@@ -25,7 +25,8 @@ export class GroupConsumer {
       .on('confirmation', () => this.#update(() => (this.confirmed = true)))
       .on('data', (event: GroupEvent) => {
         this.#update(() => this.received.push(event));
-        if (this.policy === 'ack') void subscription.ack(event).catch((error: Error) => this.#update(() => (this.error = error)));
+        if (this.policy === 'ack')
+          void subscription.ack(event).catch((error: Error) => this.#update(() => (this.error = error)));
       })
       .on('error', (error: Error) => this.#update(() => (this.error = error)));
   }
@@ -45,7 +46,11 @@ export class GroupConsumer {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (received ${this.received.length}, error ${String(this.error)})`));
+        reject(
+          new Error(
+            `Timed out after ${timeoutMs} ms waiting for ${what} (received ${this.received.length}, error ${String(this.error)})`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -74,12 +79,18 @@ export class GroupConsumer {
 }
 
 /** Polls an async probe until it holds; for server state the client is not told about (checkpoints, parked counts). */
-export async function eventually<T>(probe: () => Promise<T>, holds: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  holds: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value ${String(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value ${String(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -22,13 +22,19 @@ export const HOSTILE_CONNECTION_STRINGS: readonly HostileConnectionString[] = [
   { label: 'a percent-encoded password', template: 'kurrentdb://admin:Pct%40S3cret%20%2F%3A@HOST?tls=false' },
   { label: "a password containing ':'", template: 'kurrentdb://admin:Colon-S3cret:Tail-S3cret@HOST?tls=false' },
   { label: "a password containing '?', '#' and '/'", template: 'kurrentdb://admin:Odd?S3c#ret/x@HOST?tls=false' },
-  { label: 'several hosts', template: 'kurrentdb://admin:Multi-S3cret@HOST,HOST2?tls=false&maxDiscoverAttempts=1&discoveryInterval=10' },
+  {
+    label: 'several hosts',
+    template: 'kurrentdb://admin:Multi-S3cret@HOST,HOST2?tls=false&maxDiscoverAttempts=1&discoveryInterval=10',
+  },
   { label: 'the esdb:// scheme', template: 'esdb://admin:Esdb-S3cret@HOST?tls=false' },
   {
     label: 'kurrentdb+discover://',
     template: 'kurrentdb+discover://admin:Discover-S3cret@HOST?tls=false&maxDiscoverAttempts=1&discoveryInterval=10',
   },
-  { label: 'an unknown option (the client warns with the whole string)', template: 'kurrentdb://admin:Warn-S3cret@HOST?tls=false&colour=blue' },
+  {
+    label: 'an unknown option (the client warns with the whole string)',
+    template: 'kurrentdb://admin:Warn-S3cret@HOST?tls=false&colour=blue',
+  },
   { label: 'a malformed option', template: 'kurrentdb://admin:Bad-S3cret@HOST?tls=maybe' },
   { label: 'a misspelt scheme', template: 'kurentdb://admin:Typo-S3cret@HOST?tls=false' },
   { label: 'an upper-case scheme', template: 'KurrentDB://admin:Upper-S3cret@HOST?tls=false' },

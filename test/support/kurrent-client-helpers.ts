@@ -16,7 +16,11 @@ export async function readEvents(client: KurrentDBClient, stream: string, option
   return resolved.map(({ event }) => event);
 }
 
-export async function readRevisions(client: KurrentDBClient, stream: string, options?: ReadStreamOptions): Promise<bigint[]> {
+export async function readRevisions(
+  client: KurrentDBClient,
+  stream: string,
+  options?: ReadStreamOptions,
+): Promise<bigint[]> {
   const events = await readEvents(client, stream, options);
   return events.map((event) => event!.revision);
 }

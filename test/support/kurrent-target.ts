@@ -66,7 +66,8 @@ export function useKurrentTarget(options?: KurrentEmulatorOptions): KurrentTarge
   let target: KurrentTarget | undefined;
   let client: KurrentDBClient | undefined;
   const started = (): KurrentTarget => {
-    if (!target) throw new Error('useKurrentTarget: no target yet; read it inside a hook or test, after its beforeAll has run');
+    if (!target)
+      throw new Error('useKurrentTarget: no target yet; read it inside a hook or test, after its beforeAll has run');
     return target;
   };
 

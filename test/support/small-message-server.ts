@@ -4,7 +4,14 @@
  * host refuses a message above its own limit (the emulator's limit is 32 MiB: too big to test cheaply).
  */
 import { createRequire } from 'node:module';
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerDuplexStream, type ServerReadableStream } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+} from '@grpc/grpc-js';
 import type * as ServerFeaturesPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
 import type * as ServerFeaturesGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb.js';
 import type * as StreamsGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
@@ -20,16 +27,27 @@ export interface SmallMessageServer {
   close(): Promise<void>;
 }
 
-export async function startSmallMessageServer(options: { maxMessageBytes: number; batchAppend: boolean }): Promise<SmallMessageServer> {
+export async function startSmallMessageServer(options: {
+  maxMessageBytes: number;
+  batchAppend: boolean;
+}): Promise<SmallMessageServer> {
   const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes });
   const streams = 'event_store.client.streams.streams';
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
     getSupportedMethods: (_call: unknown, callback: sendUnaryData<ServerFeaturesPb.SupportedMethods>) => {
       const methods = [new serverFeaturesPb.SupportedMethod().setServiceName(streams).setMethodName('append')];
       if (options.batchAppend) {
-        methods.push(new serverFeaturesPb.SupportedMethod().setServiceName(streams).setMethodName('batchappend').setFeaturesList(['deadline_duration']));
+        methods.push(
+          new serverFeaturesPb.SupportedMethod()
+            .setServiceName(streams)
+            .setMethodName('batchappend')
+            .setFeaturesList(['deadline_duration']),
+        );
       }
-      callback(null, new serverFeaturesPb.SupportedMethods().setEventStoreServerVersion('24.10.0').setMethodsList(methods));
+      callback(
+        null,
+        new serverFeaturesPb.SupportedMethods().setEventStoreServerVersion('24.10.0').setMethodsList(methods),
+      );
     },
   });
   // Appends small enough to arrive are not what this server is for.
@@ -45,7 +63,9 @@ export async function startSmallMessageServer(options: { maxMessageBytes: number
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   return {
     connectionString: `kurrentdb://127.0.0.1:${port}?tls=false`,

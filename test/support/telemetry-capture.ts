@@ -2,7 +2,12 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { context, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 
 /** A reader that exports nothing by itself: `collect()` is called by the test. */
@@ -34,18 +39,24 @@ export class TelemetryCapture {
   async points(name: string): Promise<DataPoint<unknown>[]> {
     const { resourceMetrics, errors } = await this.#reader.collect();
     if (errors.length > 0) throw new AggregateError(errors, 'metric collection failed');
-    const metrics = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).filter((metric) => metric.descriptor.name === name);
+    const metrics = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .filter((metric) => metric.descriptor.name === name);
     return metrics.flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]);
   }
 
   /** Sum of a counter over the data points whose attributes include `attributes`. */
   async counter(name: string, attributes: Attributes = {}): Promise<number> {
-    return (await this.points(name)).filter((point) => matches(point.attributes, attributes)).reduce((sum, point) => sum + (point.value as number), 0);
+    return (await this.points(name))
+      .filter((point) => matches(point.attributes, attributes))
+      .reduce((sum, point) => sum + (point.value as number), 0);
   }
 
   /** How many values a histogram recorded, over the data points whose attributes include `attributes`. */
   async recorded(name: string, attributes: Attributes = {}): Promise<number> {
-    return (await this.points(name)).filter((point) => matches(point.attributes, attributes)).reduce((sum, point) => sum + (point.value as Histogram).count, 0);
+    return (await this.points(name))
+      .filter((point) => matches(point.attributes, attributes))
+      .reduce((sum, point) => sum + (point.value as Histogram).count, 0);
   }
 
   /** Attribute sets a metric recorded under. */

@@ -52,7 +52,9 @@ export class UsernameTaken extends DomainError {
 
 /** A uniqueness rule across aggregates: the user is created and the name claimed in one commit. */
 export class Registrations {
-  @Decides(RegisterUser, { aggregates: (cmd) => ({ user: [User, cmd.userId], name: [Username, cmd.username.toLowerCase()] }) })
+  @Decides(RegisterUser, {
+    aggregates: (cmd) => ({ user: [User, cmd.userId], name: [Username, cmd.username.toLowerCase()] }),
+  })
   register(cmd: RegisterUser, { user, name }: { user: User; name: Username }) {
     if (name.owner !== undefined) throw new UsernameTaken(cmd.username, name.owner);
     if (user.username !== undefined) throw new DomainError(`User ${cmd.userId} is already registered`);

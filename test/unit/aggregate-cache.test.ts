@@ -199,9 +199,13 @@ describe('aggregate cache', () => {
     store.reads.length = 0;
     const result = await mine.execute(new Withdraw('acc-1', 3));
     expect(result.attempts).toBe(2);
-    const inBetween = (await collect(store.readStream('BankAccount-acc-1'))).filter((e) => e.revision === 2n || e.revision === 3n);
+    const inBetween = (await collect(store.readStream('BankAccount-acc-1'))).filter(
+      (e) => e.revision === 2n || e.revision === 3n,
+    );
     // The rival's own reads start at its cache; ours: nothing new on attempt 1, the two events on attempt 2.
-    const ours = store.reads.filter((read) => read.length > 0 && read.every((e) => e.revision >= 2n && e.revision <= 3n));
+    const ours = store.reads.filter(
+      (read) => read.length > 0 && read.every((e) => e.revision >= 2n && e.revision <= 3n),
+    );
     expect(ours.map((read) => read.map((e) => e.id))).toEqual([inBetween.map((e) => e.id)]);
     expect(result.nextExpectedRevision).toBe(4n);
   });
@@ -273,7 +277,9 @@ describe('aggregate cache', () => {
     expect(store.readsOf('BankAccount-acc-1')).toBe(2);
     for (const maxEntries of [0, -1, 1.5, '10']) {
       const container = new Container();
-      expect(() => container.load(mnemeModule({ aggregateCache: { maxEntries } as never }))).toThrow(InvalidConfigurationError);
+      expect(() => container.load(mnemeModule({ aggregateCache: { maxEntries } as never }))).toThrow(
+        InvalidConfigurationError,
+      );
     }
   });
 

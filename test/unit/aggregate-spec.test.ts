@@ -2,7 +2,16 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { AggregateNotFoundError, DomainError } from 'mneme';
 import { AggregateSpecFailedError, aggregateSpec } from 'mneme/testing';
-import { AccountOpened, BankAccount, Deposit, Deposited, InsufficientFunds, OpenAccount, Withdraw, Withdrawn } from '../../examples/bank-account/domain.js';
+import {
+  AccountOpened,
+  BankAccount,
+  Deposit,
+  Deposited,
+  InsufficientFunds,
+  OpenAccount,
+  Withdraw,
+  Withdrawn,
+} from '../../examples/bank-account/domain.js';
 
 /** For specs that must fail: a spec that passes fails the test. */
 const passed = (): never => {
@@ -11,7 +20,10 @@ const passed = (): never => {
 
 describe(aggregateSpec.name, () => {
   it('passes when the command emits exactly the expected events', async () => {
-    await aggregateSpec(BankAccount).given(new AccountOpened('a-1', 'Ada'), new Deposited('a-1', 100)).when(new Withdraw('a-1', 30)).thenEmits(new Withdrawn('a-1', 30));
+    await aggregateSpec(BankAccount)
+      .given(new AccountOpened('a-1', 'Ada'), new Deposited('a-1', 100))
+      .when(new Withdraw('a-1', 30))
+      .thenEmits(new Withdrawn('a-1', 30));
     await aggregateSpec(BankAccount).when(new OpenAccount('a-2', 'Grace')).thenEmits(new AccountOpened('a-2', 'Grace'));
   });
 
@@ -51,20 +63,33 @@ describe(aggregateSpec.name, () => {
       .then(passed, (e: unknown) => e as Error);
     expect(missing.message).toContain('#1 missing: expected Deposited');
 
-    const extra = await aggregateSpec(BankAccount).given(new AccountOpened('a-1', 'Ada')).when(new Deposit('a-1', 5)).thenEmits().then(passed, (e: unknown) => e as Error);
+    const extra = await aggregateSpec(BankAccount)
+      .given(new AccountOpened('a-1', 'Ada'))
+      .when(new Deposit('a-1', 5))
+      .thenEmits()
+      .then(passed, (e: unknown) => e as Error);
     expect(extra.message).toContain('#0 unexpected: Deposited');
   });
 
   it('thenEmits rejects when the handler throws, with the error as the cause', async () => {
-    const error = await aggregateSpec(BankAccount).when(new Deposit('a-1', 5)).thenEmits(new Deposited('a-1', 5)).then(passed, (e: unknown) => e);
+    const error = await aggregateSpec(BankAccount)
+      .when(new Deposit('a-1', 5))
+      .thenEmits(new Deposited('a-1', 5))
+      .then(passed, (e: unknown) => e);
     expect(error).toMatchObject({ code: 'MNEME_AGGREGATE_SPEC_FAILED', aggregate: 'BankAccount', command: 'Deposit' });
     expect((error as Error).cause).toBeInstanceOf(AggregateNotFoundError);
   });
 
   it('thenThrows rejects when nothing is thrown, when another error is thrown, or when fields differ', async () => {
-    const none = await aggregateSpec(BankAccount).when(new OpenAccount('a-1', 'Ada')).thenThrows(DomainError).then(passed, (e: unknown) => e as Error);
+    const none = await aggregateSpec(BankAccount)
+      .when(new OpenAccount('a-1', 'Ada'))
+      .thenThrows(DomainError)
+      .then(passed, (e: unknown) => e as Error);
     expect(none.message).toContain('expected it to throw DomainError but it emitted AccountOpened');
-    const other = await aggregateSpec(BankAccount).when(new Withdraw('a-1', 5)).thenThrows(InsufficientFunds).then(passed, (e: unknown) => e as Error);
+    const other = await aggregateSpec(BankAccount)
+      .when(new Withdraw('a-1', 5))
+      .thenThrows(InsufficientFunds)
+      .then(passed, (e: unknown) => e as Error);
     expect(other.message).toContain('expected InsufficientFunds but it threw AggregateNotFoundError');
     const fields = await aggregateSpec(BankAccount)
       .given(new AccountOpened('a-1', 'Ada'))

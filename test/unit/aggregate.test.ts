@@ -65,7 +65,10 @@ describe(AggregateRoot.name, () => {
 
   it('keeps version as a deprecated alias of revision', async () => {
     const store = new InMemoryEventStore();
-    await store.appendToStream('Counter-c', [{ type: 'Counter.Incremented', data: { by: 1 } }, { type: 'Counter.Incremented', data: { by: 1 } }]);
+    await store.appendToStream('Counter-c', [
+      { type: 'Counter.Incremented', data: { by: 1 } },
+      { type: 'Counter.Incremented', data: { by: 1 } },
+    ]);
     const counter = await new AggregateRepository(store).load(Counter, 'c');
     expect(counter.revision).toBe(1n);
     expect(counter.version).toBe(counter.revision);
@@ -151,17 +154,17 @@ describe(AggregateRoot.name, () => {
       @Handles(Increment) increment() {}
     }
     const container = new Container();
-    await expect(Promise.resolve().then(() => container.load(mnemeModule({ aggregates: [Counter, Other] })))).rejects.toThrow(
-      DuplicateHandlerError,
-    );
+    await expect(
+      Promise.resolve().then(() => container.load(mnemeModule({ aggregates: [Counter, Other] }))),
+    ).rejects.toThrow(DuplicateHandlerError);
   });
 
   it('an aggregate without @Aggregate is refused when the module is loaded', async () => {
     class NoCategory extends AggregateRoot {}
     const container = new Container();
-    await expect(Promise.resolve().then(() => container.load(mnemeModule({ aggregates: [NoCategory] })))).rejects.toThrow(
-      InvalidAggregateError,
-    );
+    await expect(
+      Promise.resolve().then(() => container.load(mnemeModule({ aggregates: [NoCategory] }))),
+    ).rejects.toThrow(InvalidAggregateError);
   });
 
   it('@Aggregate refuses a category with a dash (KurrentDB splits categories there)', () => {
@@ -222,12 +225,17 @@ describe(AggregateRepository.name, () => {
   });
 
   it('refuses an empty id', async () => {
-    await expect(new AggregateRepository(new InMemoryEventStore()).load(BankAccount, ' ')).rejects.toThrow(InvalidAggregateIdError);
+    await expect(new AggregateRepository(new InMemoryEventStore()).load(BankAccount, ' ')).rejects.toThrow(
+      InvalidAggregateIdError,
+    );
   });
 
   it('replays a long stream event by event without collecting it first', async () => {
     const store = new InMemoryEventStore();
-    await store.appendToStream('Counter-long', Array.from({ length: 5000 }, () => ({ type: 'Counter.Incremented', data: { by: 1 } })));
+    await store.appendToStream(
+      'Counter-long',
+      Array.from({ length: 5000 }, () => ({ type: 'Counter.Incremented', data: { by: 1 } })),
+    );
     let inFlight = 0;
     let maxInFlight = 0;
     const read = store.readStream.bind(store);

@@ -12,9 +12,15 @@ class LegacyStore extends EventStore {
 
 describe(appendToStreams.name, () => {
   it('fails with MultiStreamAppendUnsupportedError, naming the store, when the store has no appendToStreams', async () => {
-    const failure = await appendToStreams(new LegacyStore(), [{ streamName: 's', events: [{ type: 'A', data: {} }] }]).catch((error: unknown) => error);
+    const failure = await appendToStreams(new LegacyStore(), [
+      { streamName: 's', events: [{ type: 'A', data: {} }] },
+    ]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MultiStreamAppendUnsupportedError);
-    expect(failure).toMatchObject({ capability: 'appendToStreams', store: 'LegacyStore', code: 'MNEME_MULTI_STREAM_APPEND_UNSUPPORTED' });
+    expect(failure).toMatchObject({
+      capability: 'appendToStreams',
+      store: 'LegacyStore',
+      code: 'MNEME_MULTI_STREAM_APPEND_UNSUPPORTED',
+    });
   });
 
   it("calls the store's own appendToStreams when it has one", async () => {

@@ -38,9 +38,18 @@ describe('benchmark harness', () => {
       [replay.EMMETT, 4],
       [replay.MNEME, 8],
     ]);
-    const report = scenarioReport('replay', 'replay', 'event', 10_000, times, [replay.HAND_OBJECTS, replay.HAND_JSON, replay.EMMETT]);
+    const report = scenarioReport('replay', 'replay', 'event', 10_000, times, [
+      replay.HAND_OBJECTS,
+      replay.HAND_JSON,
+      replay.EMMETT,
+    ]);
     const mneme = report.entries.find((e) => e.variant === replay.MNEME)!;
-    expect(mneme).toMatchObject({ ratioToBaseline: 80, baseline: replay.HAND_OBJECTS, nsPerEvent: 800, opsPerSec: 125 });
+    expect(mneme).toMatchObject({
+      ratioToBaseline: 80,
+      baseline: replay.HAND_OBJECTS,
+      nsPerEvent: 800,
+      opsPerSec: 125,
+    });
     expect(checkTargets([report]).map((c) => [c.target, c.met])).toEqual([
       ['1. replay: Mneme time / Emmett aggregateStream', false],
       ['1. replay: Mneme time / JSON.parse + switch', false],
@@ -55,7 +64,11 @@ describe('benchmark harness', () => {
         [commands.MNEME_DEFAULTS, defaultsMs],
         [commands.MNEME_TELEMETRY_OFF, 20],
       ]);
-      const report = scenarioReport('commands', 'commands', 'command', 1, times, [commands.HAND, commands.EMMETT, commands.MNEME_TELEMETRY_OFF]);
+      const report = scenarioReport('commands', 'commands', 'command', 1, times, [
+        commands.HAND,
+        commands.EMMETT,
+        commands.MNEME_TELEMETRY_OFF,
+      ]);
       return checkTargets([report]).find((c) => c.target.includes('telemetry'))!;
     };
     expect(check(20.4)).toMatchObject({ measured: '1.02x', met: true });

@@ -131,7 +131,9 @@ describe('values Mneme hands to the caller', () => {
     expect(() => ((sneaky.pendingEvents as object[]).length = 0)).toThrow(TypeError);
     const saved = await repository.save(sneaky);
     expect(saved.events).toEqual([new Noted('decided')]);
-    expect((await collect(store.readStream('Sneaky-s-2'))).map((event) => event.data)).toEqual([{ text: 'decided', tags: [] }]);
+    expect((await collect(store.readStream('Sneaky-s-2'))).map((event) => event.data)).toEqual([
+      { text: 'decided', tags: [] },
+    ]);
   });
 
   // KNOWN GAP (the docs tell handlers to treat the command as read-only):
@@ -150,7 +152,10 @@ describe('values Mneme hands to the caller', () => {
 
 @EventType('CallerOwned.Noted')
 class Noted {
-  constructor(readonly text = '', readonly tags: string[] = []) {}
+  constructor(
+    readonly text = '',
+    readonly tags: string[] = [],
+  ) {}
 }
 
 class Sneak {
@@ -162,7 +167,10 @@ class Sneak {
 
 class Shorten {
   @AggregateId() id: string;
-  constructor(id: string, public text: string) {
+  constructor(
+    id: string,
+    public text: string,
+  ) {
     this.id = id;
   }
 }
@@ -217,7 +225,9 @@ describe('events handed to projection handlers', () => {
     await store.appendToStream('Note-1', [{ type: 'CallerOwned.Noted', data: { text: 'hello', tags: ['x'] } }]);
     const mutating = new MutatingProjection();
     const reading = new ReadingProjection();
-    const runner = new ProjectionRunner(store, [mutating, reading], { handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } });
+    const runner = new ProjectionRunner(store, [mutating, reading], {
+      handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
+    });
     await runner.start();
     await runner.catchUp();
     await runner.stop();

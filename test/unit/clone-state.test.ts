@@ -151,7 +151,12 @@ describe(`${cloneState.name}: what cannot be copied faithfully`, () => {
     };
     const command = {
       eventStreamId: () => 'S-1',
-      getState: () => ({ link: new URL('https://example.com'), apply() { return this; } }),
+      getState: () => ({
+        link: new URL('https://example.com'),
+        apply() {
+          return this;
+        },
+      }),
       setState: () => undefined,
       handle: () => [],
     };

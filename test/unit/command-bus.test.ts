@@ -20,7 +20,16 @@ import {
   mnemeModule,
   type MnemeModuleOptions,
 } from 'mneme';
-import { AccountOpened, BankAccount, Deposit, Deposited, InsufficientFunds, OpenAccount, Withdraw, Withdrawn } from '../../examples/bank-account/domain.js';
+import {
+  AccountOpened,
+  BankAccount,
+  Deposit,
+  Deposited,
+  InsufficientFunds,
+  OpenAccount,
+  Withdraw,
+  Withdrawn,
+} from '../../examples/bank-account/domain.js';
 import { collect } from '../support/collect.js';
 
 async function setUp(options: MnemeModuleOptions = {}) {
@@ -163,7 +172,11 @@ describe(CommandBus.name, () => {
     const { bus, store } = await setUp();
     const error = await bus.execute(new Deposit('nobody', 5)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AggregateNotFoundError);
-    expect(error).toMatchObject({ aggregateType: 'BankAccount', aggregateId: 'nobody', streamName: 'BankAccount-nobody' });
+    expect(error).toMatchObject({
+      aggregateType: 'BankAccount',
+      aggregateId: 'nobody',
+      streamName: 'BankAccount-nobody',
+    });
     expect(await collect(store.readStream('BankAccount-nobody'))).toEqual([]);
   });
 

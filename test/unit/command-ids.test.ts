@@ -25,7 +25,14 @@ import {
   type EventData,
   type MnemeModuleOptions,
 } from 'mneme';
-import { AccountOpened, BankAccount, Deposit, Deposited, OpenAccount, Withdraw } from '../../examples/bank-account/domain.js';
+import {
+  AccountOpened,
+  BankAccount,
+  Deposit,
+  Deposited,
+  OpenAccount,
+  Withdraw,
+} from '../../examples/bank-account/domain.js';
 import { collect } from '../support/collect.js';
 import { ledger, Credited } from '../support/ledger.js';
 
@@ -59,7 +66,13 @@ describe('command ids and metadata', () => {
       metadata: { tenant: 't1', commandId: 'forged', $correlationId: 'forged' },
     });
     const [stored] = await collect(store.readStream('BankAccount-acc-1'));
-    expect(stored!.metadata).toEqual({ tenant: 't1', commandId: 'cmd-1', $correlationId: 'corr-1', $causationId: 'cause-1', schemaVersion: 1 });
+    expect(stored!.metadata).toEqual({
+      tenant: 't1',
+      commandId: 'cmd-1',
+      $correlationId: 'corr-1',
+      $causationId: 'cause-1',
+      schemaVersion: 1,
+    });
   });
 
   it('defaults correlation and causation to the command id, and the command id to a new UUID per call', async () => {
@@ -76,7 +89,8 @@ describe('command ids and metadata', () => {
   });
 
   it('gives event i of a command the id uuidv5(`${commandId}:${i}`) in the Mneme namespace', async () => {
-    @EventType('Ids.Noted') class Noted {
+    @EventType('Ids.Noted')
+    class Noted {
       constructor(readonly n: number) {}
     }
     class NoteThree {
@@ -129,7 +143,8 @@ describe('command ids and metadata', () => {
     class Ping {
       @AggregateId() id = 'p-1';
     }
-    @EventType('Ids.Pinged') class Pinged {}
+    @EventType('Ids.Pinged')
+    class Pinged {}
     @Aggregate({ category: 'Pinger' })
     class Pinger extends AggregateRoot {
       @Handles(Ping) ping(_cmd: Ping, context: CommandContext<Ping>) {
@@ -141,7 +156,13 @@ describe('command ids and metadata', () => {
     container.load(mnemeModule({ aggregates: [Pinger] }));
     await container.get(CommandBus).execute(new Ping(), { commandId: 'c-9', metadata: { user: 'ada' } });
     expect(contexts).toHaveLength(1);
-    expect(contexts[0]).toMatchObject({ commandId: 'c-9', correlationId: 'c-9', causationId: 'c-9', metadata: { user: 'ada' }, attempt: 1 });
+    expect(contexts[0]).toMatchObject({
+      commandId: 'c-9',
+      correlationId: 'c-9',
+      causationId: 'c-9',
+      metadata: { user: 'ada' },
+      attempt: 1,
+    });
   });
 
   it.each([
@@ -195,7 +216,9 @@ describe('a re-sent command', () => {
     await bus.execute(new OpenAccount('acc-1', 'Ada'));
     await expect(bus.execute(new Withdraw('acc-1', 10), { commandId: 'w-1' })).rejects.toThrow('Insufficient funds');
     await bus.execute(new Deposit('acc-1', 10));
-    await expect(bus.execute(new Withdraw('acc-1', 10), { commandId: 'w-1' })).resolves.toMatchObject({ nextExpectedRevision: 2n });
+    await expect(bus.execute(new Withdraw('acc-1', 10), { commandId: 'w-1' })).resolves.toMatchObject({
+      nextExpectedRevision: 2n,
+    });
   });
 
   it('in execute() writes nothing and resolves to its stored events', async () => {
@@ -210,13 +233,24 @@ describe('a re-sent command', () => {
     expect(command.state.balance).toBe(26);
     const stored = await collect(store.readStream('L-1'));
     expect(stored).toHaveLength(2);
-    expect(stored[0]!.metadata).toEqual({ commandId: 'credit-1', $correlationId: 'credit-1', $causationId: 'credit-1', schemaVersion: 1 });
+    expect(stored[0]!.metadata).toEqual({
+      commandId: 'credit-1',
+      $correlationId: 'credit-1',
+      $causationId: 'credit-1',
+      schemaVersion: 1,
+    });
   });
 
   it('in execute() hands the command id and metadata to handle()', async () => {
     const command = ledger('L-2', 5);
-    await execute(command, new InMemoryEventStore(), { commandId: 'c-1', correlationId: 'r-1', metadata: { by: 'ada' } });
-    expect(command.contexts).toEqual([{ commandId: 'c-1', correlationId: 'r-1', causationId: 'c-1', metadata: { by: 'ada' }, attempt: 1 }]);
+    await execute(command, new InMemoryEventStore(), {
+      commandId: 'c-1',
+      correlationId: 'r-1',
+      metadata: { by: 'ada' },
+    });
+    expect(command.contexts).toEqual([
+      { commandId: 'c-1', correlationId: 'r-1', causationId: 'c-1', metadata: { by: 'ada' }, attempt: 1 },
+    ]);
   });
 });
 
@@ -227,11 +261,15 @@ describe('AggregateRepository.save with a command id', () => {
     // The same decision, from the same revision, saved twice (as a retry after a lost reply would).
     const decisions = await Promise.all([1, 2].map(() => repository.load(BankAccount, 'acc-1')));
     for (const account of decisions) account.raise(new AccountOpened('acc-1', 'Ada'));
-    const save = (index: number) => repository.save(decisions[index]!, { commandId: 'open-1', metadata: { by: 'ada' } });
+    const save = (index: number) =>
+      repository.save(decisions[index]!, { commandId: 'open-1', metadata: { by: 'ada' } });
     const [first, second] = [await save(0), await save(1)];
     expect(second.nextExpectedRevision).toBe(first.nextExpectedRevision);
     const stored = await collect(store.readStream('BankAccount-acc-1'));
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ id: eventIdFor('open-1', 0), metadata: { by: 'ada', commandId: 'open-1', $correlationId: 'open-1' } });
+    expect(stored[0]).toMatchObject({
+      id: eventIdFor('open-1', 0),
+      metadata: { by: 'ada', commandId: 'open-1', $correlationId: 'open-1' },
+    });
   });
 });

@@ -209,7 +209,10 @@ describe('CommandBus timeouts', () => {
       }
     }
     const bus = await busOn(new SilentAppends(), { commandTimeoutMs: 40 });
-    await expect(bus.execute(new Note('g-6', 'x'))).rejects.toMatchObject({ code: 'MNEME_COMMAND_TIMEOUT', attempt: 1 });
+    await expect(bus.execute(new Note('g-6', 'x'))).rejects.toMatchObject({
+      code: 'MNEME_COMMAND_TIMEOUT',
+      attempt: 1,
+    });
   });
 
   it('bounds conflict retries: a stream that always conflicts times out with the last conflict as cause', async () => {
@@ -226,19 +229,26 @@ describe('CommandBus timeouts', () => {
 
   it('takes a per-command timeoutMs over the module default', async () => {
     const bus = await busOn(new InMemoryEventStore(), { commandTimeoutMs: 60_000 });
-    await expect(bus.execute(new Hang('g-8', new Promise<string>(() => {})), { timeoutMs: 30 })).rejects.toMatchObject({ timeoutMs: 30 });
+    await expect(bus.execute(new Hang('g-8', new Promise<string>(() => {})), { timeoutMs: 30 })).rejects.toMatchObject({
+      timeoutMs: 30,
+    });
   });
 
-  it.each([0, -1, Number.NaN, Infinity, 2 ** 31, '100', null])('refuses commandTimeoutMs %p when the module loads', async (value) => {
-    const container = new Container();
-    await expect(
-      (async () => container.load(mnemeModule({ aggregates: [Gate], commandTimeoutMs: value as number })))(),
-    ).rejects.toThrow(InvalidConfigurationError);
-  });
+  it.each([0, -1, Number.NaN, Infinity, 2 ** 31, '100', null])(
+    'refuses commandTimeoutMs %p when the module loads',
+    async (value) => {
+      const container = new Container();
+      await expect(
+        (async () => container.load(mnemeModule({ aggregates: [Gate], commandTimeoutMs: value as number })))(),
+      ).rejects.toThrow(InvalidConfigurationError);
+    },
+  );
 
   it.each([0, -5, Number.NaN, '10', {}])('refuses timeoutMs %p before anything is read', async (value) => {
     const bus = await busOn(new InMemoryEventStore());
-    await expect(bus.execute(new Note('g-9', 'x'), { timeoutMs: value as number })).rejects.toThrow(InvalidConfigurationError);
+    await expect(bus.execute(new Note('g-9', 'x'), { timeoutMs: value as number })).rejects.toThrow(
+      InvalidConfigurationError,
+    );
   });
 });
 
@@ -275,7 +285,13 @@ describe('execute() timeouts', () => {
     const store = new InMemoryEventStore();
     const late = gate();
     const error = await execute(new Wait('c-1', late.promise), store, { timeoutMs: 30 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MNEME_COMMAND_TIMEOUT', commandType: 'Wait', streamName: 'Counter-c-1', aggregateId: undefined, timeoutMs: 30 });
+    expect(error).toMatchObject({
+      code: 'MNEME_COMMAND_TIMEOUT',
+      commandType: 'Wait',
+      streamName: 'Counter-c-1',
+      aggregateId: undefined,
+      timeoutMs: 30,
+    });
     late.open('late');
     await settle();
     expect(await notesIn(store, 'Counter-c-1')).toEqual([]);
@@ -288,8 +304,8 @@ describe('execute() timeouts', () => {
   });
 
   it.each([0, -1, '5'])('refuses timeoutMs %p', async (value) => {
-    await expect(execute(new Wait('c-3', Promise.resolve('x')), new InMemoryEventStore(), { timeoutMs: value as number })).rejects.toThrow(
-      InvalidConfigurationError,
-    );
+    await expect(
+      execute(new Wait('c-3', Promise.resolve('x')), new InMemoryEventStore(), { timeoutMs: value as number }),
+    ).rejects.toThrow(InvalidConfigurationError);
   });
 });

@@ -11,7 +11,9 @@ describe(conflictingStore.name, () => {
     const inner = new InMemoryEventStore();
     await inner.appendToStream('S-1', [{ type: 'A', data: {} }]);
     const store = conflictingStore(inner, { times: 2 });
-    await expect(store.appendToStream('S-1', [{ type: 'B', data: {} }], { expectedRevision: 0n })).rejects.toMatchObject({
+    await expect(
+      store.appendToStream('S-1', [{ type: 'B', data: {} }], { expectedRevision: 0n }),
+    ).rejects.toMatchObject({
       constructor: ConcurrencyError,
       streamName: 'S-1',
       expected: 0n,
@@ -27,7 +29,9 @@ describe(conflictingStore.name, () => {
   it('drives the command bus through its retries', async () => {
     const store = conflictingStore(new InMemoryEventStore(), { times: 2 });
     const container = new Container();
-    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { maxRetries: 2, maxDelayMs: 1 } }));
+    container.load(
+      mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: { maxRetries: 2, maxDelayMs: 1 } }),
+    );
     const result = await container.get(CommandBus).execute(new OpenAccount('a-1', 'Ada'));
     expect(result.attempts).toBe(3);
 

@@ -17,7 +17,10 @@ export function wrongDecidersFailToCompile(): void {
     }
 
     // @ts-expect-error the aggregates it takes must be the declared ones (a Username is no User)
-    @Decides(RegisterUser, { aggregates: (cmd) => ({ user: [Username, cmd.userId] }) }) b(cmd: RegisterUser, { user }: { user: User }) {
+    @Decides(RegisterUser, { aggregates: (cmd) => ({ user: [Username, cmd.userId] }) }) b(
+      cmd: RegisterUser,
+      { user }: { user: User },
+    ) {
       return { user: new UserRegistered(cmd.userId, user.username ?? '') };
     }
 
@@ -38,9 +41,14 @@ export function wrongDecidersFailToCompile(): void {
 describe('@Decides types', () => {
   it('accepts a method typed with the declared command and aggregates, sync or async', () => {
     class Right {
-      @Decides(TransferMoney, { aggregates: (cmd) => ({ from: [BankAccount, cmd.fromId], to: [BankAccount, cmd.toId] }) })
+      @Decides(TransferMoney, {
+        aggregates: (cmd) => ({ from: [BankAccount, cmd.fromId], to: [BankAccount, cmd.toId] }),
+      })
       transfer(cmd: TransferMoney, { from, to }: { from: BankAccount; to: BankAccount }) {
-        return { from: new TransferDebited(from.id, cmd.transferId, cmd.amount), to: [new TransferCredited(to.id, cmd.transferId, cmd.amount)] };
+        return {
+          from: new TransferDebited(from.id, cmd.transferId, cmd.amount),
+          to: [new TransferCredited(to.id, cmd.transferId, cmd.amount)],
+        };
       }
 
       @Decides(RegisterUser, { aggregates: (cmd) => ({ user: [User, cmd.userId], name: [Username, cmd.username] }) })

@@ -30,7 +30,17 @@ import {
   type StreamAppendRequest,
 } from 'mneme';
 import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.js';
-import { AccountOpened, BankAccount, Deposit, OpenAccount, MoneyReceived, MoneySent, TransferCredited, TransferDebited, Withdraw } from '../../examples/bank-account/domain.js';
+import {
+  AccountOpened,
+  BankAccount,
+  Deposit,
+  OpenAccount,
+  MoneyReceived,
+  MoneySent,
+  TransferCredited,
+  TransferDebited,
+  Withdraw,
+} from '../../examples/bank-account/domain.js';
 import { AtomicTransfers, TransferMoney } from '../../examples/bank-account/atomic-transfers.js';
 import { collect } from '../support/collect.js';
 
@@ -53,7 +63,10 @@ class BeforeFirstMultiAppend extends ForwardingEventStore {
     private readonly before: () => Promise<void>,
   ) {
     super(inner);
-    this.appendToStreams = async (requests: StreamAppendRequest[], options?: AppendToStreamsOptions): Promise<AppendToStreamsResult> => {
+    this.appendToStreams = async (
+      requests: StreamAppendRequest[],
+      options?: AppendToStreamsOptions,
+    ): Promise<AppendToStreamsResult> => {
       if (this.calls++ === 0) await this.before();
       return inner.appendToStreams!(requests, options);
     };
@@ -65,7 +78,10 @@ describe('@Decides: commands decided across aggregates', () => {
     const { bus, store } = setUp();
     await openWith(bus, 'a', 100);
     await openWith(bus, 'b', 0);
-    const result = await bus.execute(new TransferMoney('t1', 'a', 'b', 30), { commandId: 'cmd-1', correlationId: 'corr-1' });
+    const result = await bus.execute(new TransferMoney('t1', 'a', 'b', 30), {
+      commandId: 'cmd-1',
+      correlationId: 'corr-1',
+    });
 
     expect(result.attempts).toBe(1);
     expect(result.aggregateId).toBe('a');
@@ -73,8 +89,20 @@ describe('@Decides: commands decided across aggregates', () => {
     expect(result.nextExpectedRevision).toBe(2n);
     expect(result.events).toEqual([new MoneySent('a', 't1', 'b', 30), new MoneyReceived('b', 't1', 'a', 30)]);
     expect(result.streams).toEqual({
-      from: { aggregateId: 'a', streamName: 'BankAccount-a', written: true, events: [new MoneySent('a', 't1', 'b', 30)], nextExpectedRevision: 2n },
-      to: { aggregateId: 'b', streamName: 'BankAccount-b', written: true, events: [new MoneyReceived('b', 't1', 'a', 30)], nextExpectedRevision: 1n },
+      from: {
+        aggregateId: 'a',
+        streamName: 'BankAccount-a',
+        written: true,
+        events: [new MoneySent('a', 't1', 'b', 30)],
+        nextExpectedRevision: 2n,
+      },
+      to: {
+        aggregateId: 'b',
+        streamName: 'BankAccount-b',
+        written: true,
+        events: [new MoneyReceived('b', 't1', 'a', 30)],
+        nextExpectedRevision: 1n,
+      },
     });
     const [debit] = await collect(store.readStream('BankAccount-a', { fromRevision: 2n }));
     const [credit] = await collect(store.readStream('BankAccount-b', { fromRevision: 1n }));
@@ -82,7 +110,12 @@ describe('@Decides: commands decided across aggregates', () => {
     expect(credit!.id).toBe(decisionEventIdFor('cmd-1', 'BankAccount-b', 0));
     expect(debit!.id).not.toBe(credit!.id);
     for (const recorded of [debit!, credit!]) {
-      expect(recorded.metadata).toEqual({ [COMMAND_ID_KEY]: 'cmd-1', $correlationId: 'corr-1', $causationId: 'cmd-1', schemaVersion: '1' });
+      expect(recorded.metadata).toEqual({
+        [COMMAND_ID_KEY]: 'cmd-1',
+        $correlationId: 'corr-1',
+        $causationId: 'cmd-1',
+        schemaVersion: '1',
+      });
     }
   });
 
@@ -130,7 +163,9 @@ describe('@Decides: commands decided across aggregates', () => {
     }
     const seen: number[] = [];
     class Limited {
-      @Decides(LimitedWithdraw, { aggregates: (cmd) => ({ account: [BankAccount, cmd.accountId], limit: [Limit, 'global'] }) })
+      @Decides(LimitedWithdraw, {
+        aggregates: (cmd) => ({ account: [BankAccount, cmd.accountId], limit: [Limit, 'global'] }),
+      })
       withdraw(cmd: LimitedWithdraw, { account, limit }: { account: BankAccount; limit: Limit }) {
         seen.push(limit.max);
         if (cmd.amount > limit.max) throw new Error(`over the limit of ${limit.max}`);
@@ -162,7 +197,9 @@ describe('@Decides: commands decided across aggregates', () => {
     const error = await bus2.execute(new LimitedWithdraw('a', 5)).catch((e: unknown) => e);
     expect(MultiStreamConcurrencyError.is(error)).toBe(true);
     expect(ConcurrencyError.is(error)).toBe(true);
-    expect((error as MultiStreamConcurrencyError).conflicts).toEqual([{ streamName: 'Limit-global', role: 'check', expected: 'no_stream', actual: 0n }]);
+    expect((error as MultiStreamConcurrencyError).conflicts).toEqual([
+      { streamName: 'Limit-global', role: 'check', expected: 'no_stream', actual: 0n },
+    ]);
   });
 
   it('answers a re-sent command from what it stored on every stream, writing nothing', async () => {
@@ -181,7 +218,9 @@ describe('@Decides: commands decided across aggregates', () => {
       // Recognised from either stream: also from a container that never saw it.
       const other = new Container();
       other.load(mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore: store }));
-      const fromElsewhere = await other.get(CommandBus).execute(new TransferMoney('t1', 'a', 'b', 30), { commandId: 'once' });
+      const fromElsewhere = await other
+        .get(CommandBus)
+        .execute(new TransferMoney('t1', 'a', 'b', 30), { commandId: 'once' });
       expect(fromElsewhere.events).toEqual(first.events);
       expect(await collect(store.readAll())).toHaveLength(6);
     }
@@ -196,10 +235,20 @@ describe('@Decides: commands decided across aggregates', () => {
     });
     await openWith(containers[0]!, 'a', 100);
     await openWith(containers[0]!, 'b', 0);
-    const results = await Promise.all(containers.map((bus) => bus.execute(new TransferMoney("t1", "a", "b", 30), { commandId: "raced" })));
-    for (const result of results) expect(result.events).toEqual([new MoneySent('a', 't1', 'b', 30), new MoneyReceived('b', 't1', 'a', 30)]);
-    expect((await collect(store.readStream('BankAccount-a'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited', 'BankAccount.MoneySent']);
-    expect((await collect(store.readStream('BankAccount-b'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.MoneyReceived']);
+    const results = await Promise.all(
+      containers.map((bus) => bus.execute(new TransferMoney('t1', 'a', 'b', 30), { commandId: 'raced' })),
+    );
+    for (const result of results)
+      expect(result.events).toEqual([new MoneySent('a', 't1', 'b', 30), new MoneyReceived('b', 't1', 'a', 30)]);
+    expect((await collect(store.readStream('BankAccount-a'))).map((e) => e.type)).toEqual([
+      'BankAccount.Opened',
+      'BankAccount.Deposited',
+      'BankAccount.MoneySent',
+    ]);
+    expect((await collect(store.readStream('BankAccount-b'))).map((e) => e.type)).toEqual([
+      'BankAccount.Opened',
+      'BankAccount.MoneyReceived',
+    ]);
   });
 
   it('updates the cache from the stored events of every written stream', async () => {
@@ -219,24 +268,38 @@ describe('@Decides: commands decided across aggregates', () => {
     expect(reads).toEqual(['BankAccount-a@3', 'BankAccount-b@2']);
   });
 
-  it('queues a container\'s commands on every stream they touch, in one order, so crossing transfers neither race nor deadlock', async () => {
+  it("queues a container's commands on every stream they touch, in one order, so crossing transfers neither race nor deadlock", async () => {
     const { bus } = setUp({ retry: false });
     await openWith(bus, 'a', 1000);
     await openWith(bus, 'b', 1000);
     await openWith(bus, 'c', 1000);
-    const pairs = [['a', 'b'], ['b', 'a'], ['b', 'c'], ['c', 'a'], ['a', 'c'], ['c', 'b']] as const;
+    const pairs = [
+      ['a', 'b'],
+      ['b', 'a'],
+      ['b', 'c'],
+      ['c', 'a'],
+      ['a', 'c'],
+      ['c', 'b'],
+    ] as const;
     const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => bus.execute(new TransferMoney(`t${i}`, pairs[i % 6]![0], pairs[i % 6]![1], 1 + (i % 7)))),
+      Array.from({ length: 60 }, (_, i) =>
+        bus.execute(new TransferMoney(`t${i}`, pairs[i % 6]![0], pairs[i % 6]![1], 1 + (i % 7))),
+      ),
     );
     expect(results.every((result) => result.attempts === 1)).toBe(true);
   });
 
   it('fails with CommandTimeoutError when the decider outlasts the timeout, and writes nothing', async () => {
     class Slow {
-      @Decides(TransferMoney, { aggregates: (cmd) => ({ from: [BankAccount, cmd.fromId], to: [BankAccount, cmd.toId] }) })
+      @Decides(TransferMoney, {
+        aggregates: (cmd) => ({ from: [BankAccount, cmd.fromId], to: [BankAccount, cmd.toId] }),
+      })
       async transfer(cmd: TransferMoney) {
         await new Promise((resolve) => setTimeout(resolve, 200));
-        return { from: new TransferDebited(cmd.fromId, cmd.transferId, cmd.amount), to: new TransferCredited(cmd.toId, cmd.transferId, cmd.amount) };
+        return {
+          from: new TransferDebited(cmd.fromId, cmd.transferId, cmd.amount),
+          to: new TransferCredited(cmd.toId, cmd.transferId, cmd.amount),
+        };
       }
     }
     const { bus, store } = setUp({ deciders: [Slow] });
@@ -283,9 +346,14 @@ describe('@Decides: commands decided across aggregates', () => {
     await openWith(bus, 'a', 100);
     await expect(bus.execute(new Odd({ b: new AccountOpened('b', 'x') }))).rejects.toBeInstanceOf(InvalidDecisionError);
     await expect(bus.execute(new Odd([new AccountOpened('a', 'x')]))).rejects.toBeInstanceOf(InvalidDecisionError);
-    await expect(bus.execute(new Odd({ a: [new AccountOpened('a', 'x'), { not: 'an event' }] }))).rejects.toThrow('@EventType');
+    await expect(bus.execute(new Odd({ a: [new AccountOpened('a', 'x'), { not: 'an event' }] }))).rejects.toThrow(
+      '@EventType',
+    );
     expect(await collect(store.readAll())).toHaveLength(2);
-    expect((await bus.execute(new Odd(undefined))).streams!.a).toMatchObject({ written: false, nextExpectedRevision: 1n });
+    expect((await bus.execute(new Odd(undefined))).streams!.a).toMatchObject({
+      written: false,
+      nextExpectedRevision: 1n,
+    });
   });
 
   it('checks declarations when classes are declared and when the module is loaded', () => {
@@ -319,7 +387,9 @@ describe('@Decides: commands decided across aggregates', () => {
       }
     }
     const container = new Container();
-    container.load(mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore: new OneStreamAtATime() }));
+    container.load(
+      mnemeModule({ aggregates: [BankAccount], deciders: [AtomicTransfers], eventStore: new OneStreamAtATime() }),
+    );
     expect(() => container.get(CommandBus)).toThrow(MultiStreamAppendUnsupportedError);
   });
 });

@@ -1,16 +1,31 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import {
-  Aggregate, AggregateId, AggregateRoot, Apply, EventType, Handles, InvalidDecoratorError, On, Projection, Upcast,
+  Aggregate,
+  AggregateId,
+  AggregateRoot,
+  Apply,
+  EventType,
+  Handles,
+  InvalidDecoratorError,
+  On,
+  Projection,
+  Upcast,
 } from 'mneme';
 
 @EventType('DecoratorTypes.Opened')
 class Opened {
-  constructor(readonly id: string, readonly owner: string) {}
+  constructor(
+    readonly id: string,
+    readonly owner: string,
+  ) {}
 }
 @EventType('DecoratorTypes.Deposited')
 class Deposited {
-  constructor(readonly id: string, readonly amount: number) {}
+  constructor(
+    readonly id: string,
+    readonly amount: number,
+  ) {}
 }
 class Open {
   @AggregateId() id = '';
@@ -64,16 +79,65 @@ export function wrongPairingsFailToCompile(): void {
 }
 
 /** What a decorator receives when the compiler emits standard (TC39) decorators. */
-const standardContext = (kind: string, name: string) => ({ kind, name, static: false, private: false, addInitializer: () => undefined, metadata: {} });
+const standardContext = (kind: string, name: string) => ({
+  kind,
+  name,
+  static: false,
+  private: false,
+  addInitializer: () => undefined,
+  metadata: {},
+});
 
 describe('decorators called the standard (TC39) way, without experimentalDecorators', () => {
   const calls: [string, () => unknown][] = [
-    ['@Handles', () => (Handles(Open) as unknown as (value: unknown, context: unknown) => void)(() => undefined, standardContext('method', 'open'))],
-    ['@Apply', () => (Apply(Opened) as unknown as (value: unknown, context: unknown) => void)(() => undefined, standardContext('method', 'onOpened'))],
-    ['@AggregateId', () => (AggregateId() as unknown as (value: unknown, context: unknown) => void)(undefined, standardContext('field', 'id'))],
-    ['@Aggregate', () => (Aggregate({ category: 'Tc39' }) as unknown as (value: unknown, context: unknown) => void)(class {}, standardContext('class', 'Tc39'))],
-    ['@EventType', () => (EventType('Tc39.Happened') as unknown as (value: unknown, context: unknown) => void)(class {}, standardContext('class', 'Happened'))],
-    ['@Upcast', () => (Upcast(1) as unknown as (value: unknown, context: unknown) => void)(() => undefined, standardContext('method', 'up'))],
+    [
+      '@Handles',
+      () =>
+        (Handles(Open) as unknown as (value: unknown, context: unknown) => void)(
+          () => undefined,
+          standardContext('method', 'open'),
+        ),
+    ],
+    [
+      '@Apply',
+      () =>
+        (Apply(Opened) as unknown as (value: unknown, context: unknown) => void)(
+          () => undefined,
+          standardContext('method', 'onOpened'),
+        ),
+    ],
+    [
+      '@AggregateId',
+      () =>
+        (AggregateId() as unknown as (value: unknown, context: unknown) => void)(
+          undefined,
+          standardContext('field', 'id'),
+        ),
+    ],
+    [
+      '@Aggregate',
+      () =>
+        (Aggregate({ category: 'Tc39' }) as unknown as (value: unknown, context: unknown) => void)(
+          class {},
+          standardContext('class', 'Tc39'),
+        ),
+    ],
+    [
+      '@EventType',
+      () =>
+        (EventType('Tc39.Happened') as unknown as (value: unknown, context: unknown) => void)(
+          class {},
+          standardContext('class', 'Happened'),
+        ),
+    ],
+    [
+      '@Upcast',
+      () =>
+        (Upcast(1) as unknown as (value: unknown, context: unknown) => void)(
+          () => undefined,
+          standardContext('method', 'up'),
+        ),
+    ],
   ];
 
   for (const [name, call] of calls) {

@@ -159,7 +159,10 @@ describe('async appliers', () => {
       const store = new InMemoryEventStore();
       const container = new Container();
       container.load(mnemeModule({ aggregates: [PromiseApply], eventStore: store }));
-      const error = await container.get(CommandBus).execute(new Add('p-1')).catch((e: unknown) => e);
+      const error = await container
+        .get(CommandBus)
+        .execute(new Add('p-1'))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidAggregateError);
       expect((error as Error).message).toMatch(/PromiseApply\.onAdded returned a promise/);
       expect(await store.readStream('PromiseApply-p-1')[Symbol.asyncIterator]().next()).toMatchObject({ done: true });
@@ -234,9 +237,15 @@ describe('decorator misuse', () => {
 
 describe(AggregateRepository.name, () => {
   it.each([
-    ['a class that does not extend AggregateRoot', () => new AggregateRepository(new InMemoryEventStore()).load(class Plain {} as never, 'x')],
+    [
+      'a class that does not extend AggregateRoot',
+      () => new AggregateRepository(new InMemoryEventStore()).load(class Plain {} as never, 'x'),
+    ],
     ['null given to save()', () => new AggregateRepository(new InMemoryEventStore()).save(null as never)],
-    ['a plain object given to save()', () => new AggregateRepository(new InMemoryEventStore()).save({ id: 'x' } as never)],
+    [
+      'a plain object given to save()',
+      () => new AggregateRepository(new InMemoryEventStore()).save({ id: 'x' } as never),
+    ],
   ])('refuses %s with InvalidAggregateError', async (_label, call) => {
     await expect(call()).rejects.toBeInstanceOf(InvalidAggregateError);
   });

@@ -5,7 +5,8 @@ import { MnemeError, type MnemeErrorCode } from 'mneme';
 import { MNEME_ERROR_CODES } from '../../src/errors/error-codes.js';
 
 const exportedErrorClasses = [...Object.values(mneme), ...Object.values(mnemeTesting)].filter(
-  (value): value is typeof MnemeError => value === MnemeError || (typeof value === 'function' && value.prototype instanceof MnemeError),
+  (value): value is typeof MnemeError =>
+    value === MnemeError || (typeof value === 'function' && value.prototype instanceof MnemeError),
 );
 
 describe('MnemeErrorCode', () => {

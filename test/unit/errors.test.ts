@@ -32,7 +32,10 @@ const examples: [string, MnemeError][] = [
   ['MNEME_MAX_RETRIES_EXCEEDED', new MaxRetriesExceededError('S-1', 11, new ConcurrencyError('S-1', 2n, 3n))],
   [
     'MNEME_TRANSIENT_RETRIES_EXCEEDED',
-    new TransientRetriesExceededError(6, new EventStoreUnavailableError('append', 'S-1', 'kurrentdb://host:2113', 'connection refused')),
+    new TransientRetriesExceededError(
+      6,
+      new EventStoreUnavailableError('append', 'S-1', 'kurrentdb://host:2113', 'connection refused'),
+    ),
   ],
   ['MNEME_COMMAND_TIMEOUT', new CommandTimeoutError('Deposit', 'BankAccount-a', 'a', 30_000, 2)],
   ['MNEME_HANDLER_NOT_FOUND', new HandlerNotFoundError('Deposit')],
@@ -43,7 +46,10 @@ const examples: [string, MnemeError][] = [
   ['MNEME_UNKNOWN_EVENT_TYPE', new UnknownEventTypeError('S-1', 2n, 'Old.Name')],
   ['MNEME_INVALID_EVENT', new InvalidEventError('$.x: BigInt is not JSON', 'T')],
   ['MNEME_DUPLICATE_EVENT_TYPE', new DuplicateEventTypeError('T', 'A', 'B')],
-  ['MNEME_EVENT_DESERIALIZATION', new EventDeserializationError('S-1', 2n, 'T', 'the upcaster from schema version 1 threw')],
+  [
+    'MNEME_EVENT_DESERIALIZATION',
+    new EventDeserializationError('S-1', 2n, 'T', 'the upcaster from schema version 1 threw'),
+  ],
   ['MNEME_INVALID_EVENT_SCHEMA', new InvalidEventSchemaError('Paid', 'no upcaster from version 2', 'Shop.Paid')],
   ['MNEME_SNAPSHOT_STATE', new SnapshotStateError('Wallet', 'Wallet.index', 'a Map comes back as a plain object')],
   ['MNEME_UNREADABLE_SNAPSHOT', new UnreadableSnapshotError('Wallet_snapshot-1', 3n, 'its state is not a JSON object')],
@@ -55,11 +61,22 @@ const examples: [string, MnemeError][] = [
 describe(MnemeError.name, () => {
   it.each([
     ['a BigInt', 10n],
-    ['a cyclic object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
+    [
+      'a cyclic object',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+    ],
     ['an object with no prototype', Object.create(null)],
     ['a symbol', Symbol('s')],
   ])('describes %s in its message without throwing', (_label, value) => {
-    for (const make of [() => new InvalidStreamNameError(value), () => new InvalidExpectedRevisionError(value), () => new InvalidCommandError(value, 'r')]) {
+    for (const make of [
+      () => new InvalidStreamNameError(value),
+      () => new InvalidExpectedRevisionError(value),
+      () => new InvalidCommandError(value, 'r'),
+    ]) {
       expect(make()).toBeInstanceOf(MnemeError);
     }
   });
@@ -108,7 +125,9 @@ describe(MnemeError.name, () => {
   it('is() recognises an error thrown by another copy of the package', () => {
     // Another copy has other constructors but writes the same Symbol.for brand.
     const foreign = Object.assign(new Error('conflict'), { streamName: 'S' });
-    Object.defineProperty(foreign, Symbol.for('mneme:error-codes'), { value: ['MNEME_CONCURRENCY_CONFLICT', 'MNEME_ERROR'] });
+    Object.defineProperty(foreign, Symbol.for('mneme:error-codes'), {
+      value: ['MNEME_CONCURRENCY_CONFLICT', 'MNEME_ERROR'],
+    });
     expect(foreign).not.toBeInstanceOf(ConcurrencyError);
     expect(ConcurrencyError.is(foreign)).toBe(true);
     expect(MnemeError.is(foreign)).toBe(true);

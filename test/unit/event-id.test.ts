@@ -5,7 +5,8 @@ import { MNEME_EVENT_ID_NAMESPACE, eventIdFor } from 'mneme';
 describe(eventIdFor.name, () => {
   it('gives the UUID v5 of `${commandId}:${index}` in the Mneme namespace, for any command id', () => {
     for (const commandId of ['order-42', 'order-43', 'order-42', '', 'é-ü-ß', '日本語', '😀 emoji', 'a'.repeat(500)]) {
-      for (const index of [0, 1, 17]) expect(eventIdFor(commandId, index)).toBe(uuidv5(`${commandId}:${index}`, MNEME_EVENT_ID_NAMESPACE));
+      for (const index of [0, 1, 17])
+        expect(eventIdFor(commandId, index)).toBe(uuidv5(`${commandId}:${index}`, MNEME_EVENT_ID_NAMESPACE));
     }
   });
 });

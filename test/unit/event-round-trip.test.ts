@@ -201,7 +201,9 @@ describe('stored data that cannot become its class', () => {
 });
 
 describe('stored data with __proto__, constructor or prototype keys', () => {
-  const hostile = JSON.parse('{"amount": 7, "__proto__": {"polluted": true, "amount": 99}, "constructor": {"name": "x"}, "prototype": 1}');
+  const hostile = JSON.parse(
+    '{"amount": 7, "__proto__": {"polluted": true, "amount": 99}, "constructor": {"name": "x"}, "prototype": 1}',
+  );
 
   it('applies the ordinary fields, keeping the class and its applier', async () => {
     @Aggregate({ category: 'RoundProto' })

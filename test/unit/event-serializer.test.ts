@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { instanceToPlain, plainToInstance, Type } from 'class-transformer';
-import { DuplicateEventTypeError, EventType, InvalidEventError, UnknownEventTypeError, type RecordedEvent } from 'mneme';
+import {
+  DuplicateEventTypeError,
+  EventType,
+  InvalidEventError,
+  UnknownEventTypeError,
+  type RecordedEvent,
+} from 'mneme';
 import { deserializeEvent, eventTypeOf, serializeEvent } from '../../src/events/event-serializer.js';
 import { getEventClass } from '../../decorators/index.js';
 
@@ -62,7 +68,9 @@ describe('@EventType', () => {
   });
 
   it('keeps the registry on a Symbol.for key, shared by every copy of the package', () => {
-    const registry = (globalThis as unknown as Record<symbol, Map<string, unknown>>)[Symbol.for('mneme:event-type-registry')];
+    const registry = (globalThis as unknown as Record<symbol, Map<string, unknown>>)[
+      Symbol.for('mneme:event-type-registry')
+    ];
     expect(registry?.get('Test.Flat')).toBe(Flat);
   });
 });
@@ -105,7 +113,12 @@ describe('event serialization', () => {
       }
     })();
     expect(error).toBeInstanceOf(UnknownEventTypeError);
-    expect(error).toMatchObject({ streamName: 'S-1', revision: 7n, eventType: 'Test.Nobody', code: 'MNEME_UNKNOWN_EVENT_TYPE' });
+    expect(error).toMatchObject({
+      streamName: 'S-1',
+      revision: 7n,
+      eventType: 'Test.Nobody',
+      code: 'MNEME_UNKNOWN_EVENT_TYPE',
+    });
   });
 
   it.each([

@@ -115,7 +115,12 @@ describe('the event stored is the event decided', () => {
     expect(result.events).toEqual([new LinesCheckedOut([new Line('a', 1), new Line('b', 2)])]);
     expect((result.events[0] as LinesCheckedOut).lines[0]).toBeInstanceOf(Line);
     const [stored] = await collect(store.readStream('SnapshotCart-c-2'));
-    expect(stored!.data).toEqual({ lines: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] });
+    expect(stored!.data).toEqual({
+      lines: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 2 },
+      ],
+    });
   });
 
   it('ignores changes made to a raised event after raise()', async () => {

@@ -1,6 +1,22 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import { Aggregate, AggregateId, AggregateRepository, AggregateRoot, Apply, COMMAND_WINDOW, CommandBus, CommandOutsideWindowError, ConcurrencyRetryInterceptor, EventType, Handles, InMemoryEventStore, StreamQueueInterceptor, type CommandInterceptor, type EventStore } from 'mneme';
+import {
+  Aggregate,
+  AggregateId,
+  AggregateRepository,
+  AggregateRoot,
+  Apply,
+  COMMAND_WINDOW,
+  CommandBus,
+  CommandOutsideWindowError,
+  ConcurrencyRetryInterceptor,
+  EventType,
+  Handles,
+  InMemoryEventStore,
+  StreamQueueInterceptor,
+  type CommandInterceptor,
+  type EventStore,
+} from 'mneme';
 import { CommandRouter } from '../../src/commands/command-router.js';
 import { collect } from '../support/collect.js';
 
@@ -37,8 +53,10 @@ interface Config {
 }
 
 const configs: Config[] = [];
-for (const cache of [false, true]) for (const snapshots of [false, true]) for (const queue of [false, true]) configs.push({ cache, snapshots, queue });
-const label = (c: Config) => `cache ${c.cache ? 'on' : 'off'}, snapshots ${c.snapshots ? 'on' : 'off'}, queue ${c.queue ? 'on' : 'off'}`;
+for (const cache of [false, true])
+  for (const snapshots of [false, true]) for (const queue of [false, true]) configs.push({ cache, snapshots, queue });
+const label = (c: Config) =>
+  `cache ${c.cache ? 'on' : 'off'}, snapshots ${c.snapshots ? 'on' : 'off'}, queue ${c.queue ? 'on' : 'off'}`;
 
 function busOn(store: EventStore, config: Config): CommandBus {
   const repository = new AggregateRepository(store, { cache: config.cache ? {} : false, snapshots: config.snapshots });
@@ -80,7 +98,11 @@ describe('the exactly-once window', () => {
       for (const sender of [bus, busOn(store, config)]) {
         const again = sender.execute(new Note('n-1', 'the one'), { commandId: 'once' });
         await expect(again).rejects.toBeInstanceOf(CommandOutsideWindowError);
-        await expect(again).rejects.toMatchObject({ commandId: 'once', streamName: 'WindowTest-n-1', window: COMMAND_WINDOW });
+        await expect(again).rejects.toMatchObject({
+          commandId: 'once',
+          streamName: 'WindowTest-n-1',
+          window: COMMAND_WINDOW,
+        });
       }
       expect(await length(store)).toBe(before);
     });

@@ -127,7 +127,9 @@ describe.each(targets.map((target) => [target.name, target] as const))('execute(
     await execute(new IssueTicket(showId), store);
     const barrier = new Barrier(2);
     const senders = [new IssueTicket(showId, barrier), new IssueTicket(showId, barrier)];
-    const results = await Promise.all(senders.map((command) => execute(command, store, { commandId: 'redelivered', maxDelayMs: 1 })));
+    const results = await Promise.all(
+      senders.map((command) => execute(command, store, { commandId: 'redelivered', maxDelayMs: 1 })),
+    );
     expect(senders.map((command) => command.decisions)).toEqual([1, 1]); // both decided at the same revision: the race happened
 
     const records = await collect(store.readStream(`ExecuteShow-${showId}`));
@@ -154,7 +156,14 @@ describe.each(targets.map((target) => [target.name, target] as const))('execute(
     const resend = new IssueTicket(showId);
     const error = await execute(resend, store, { commandId: 'once' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommandOutsideWindowError);
-    expect(error).toMatchObject({ code: 'MNEME_COMMAND_OUTSIDE_WINDOW', commandId: 'once', streamName, revision: 0n, lastRevision: 300n, window: COMMAND_WINDOW });
+    expect(error).toMatchObject({
+      code: 'MNEME_COMMAND_OUTSIDE_WINDOW',
+      commandId: 'once',
+      streamName,
+      revision: 0n,
+      lastRevision: 300n,
+      window: COMMAND_WINDOW,
+    });
     expect(resend.decisions).toBe(0);
     expect(await collect(store.readStream(streamName))).toHaveLength(301);
   });
@@ -165,7 +174,8 @@ describe('execute() and the exactly-once window', () => {
     const store = new InMemoryEventStore();
     const streamName = 'ExecuteShow-window';
     const first = await execute(new IssueTicket('window'), store, { commandId: 'edge' });
-    const others = (count: number) => Array.from({ length: count }, () => ({ type: 'ExecutePromises.Issued', data: { ticket: 'other', seats: [] } }));
+    const others = (count: number) =>
+      Array.from({ length: count }, () => ({ type: 'ExecutePromises.Issued', data: { ticket: 'other', seats: [] } }));
     await store.appendToStream(streamName, others(COMMAND_WINDOW - 1));
     const again = new IssueTicket('window');
     const answer = await execute(again, store, { commandId: 'edge' });
@@ -174,7 +184,10 @@ describe('execute() and the exactly-once window', () => {
     expect(again.decisions).toBe(0);
 
     await store.appendToStream(streamName, others(1));
-    await expect(execute(new IssueTicket('window'), store, { commandId: 'edge' })).rejects.toMatchObject({ code: 'MNEME_COMMAND_OUTSIDE_WINDOW', lastRevision: BigInt(COMMAND_WINDOW) });
+    await expect(execute(new IssueTicket('window'), store, { commandId: 'edge' })).rejects.toMatchObject({
+      code: 'MNEME_COMMAND_OUTSIDE_WINDOW',
+      lastRevision: BigInt(COMMAND_WINDOW),
+    });
     expect(await collect(store.readStream(streamName))).toHaveLength(COMMAND_WINDOW + 1);
   });
 });
@@ -198,7 +211,7 @@ class Show extends AggregateRoot {
 }
 
 describe('execute() and the command bus on one stream', () => {
-  it('recognise each other\'s commands: sent through the bus, then again through execute(), it is stored once', async () => {
+  it("recognise each other's commands: sent through the bus, then again through execute(), it is stored once", async () => {
     const store = new InMemoryEventStore();
     const bus = new CommandBus(new AggregateRepository(store), new CommandRouter([Show]), []);
     const first = await bus.execute(new Issue('shared'), { commandId: 'both-ways' });
@@ -280,7 +293,9 @@ describe('execute() with hostile user code', () => {
     ['an array holding a plain object', () => [{ ticket: 'plain' }]],
   ])('refuses handle() returning %s with InvalidEventError and writes nothing', async (_name, decide) => {
     const store = new InMemoryEventStore();
-    await expect(execute(new Scripted('odd', new ShowState(), decide), store)).rejects.toBeInstanceOf(InvalidEventError);
+    await expect(execute(new Scripted('odd', new ShowState(), decide), store)).rejects.toBeInstanceOf(
+      InvalidEventError,
+    );
     expect(await collect(store.readStream('ExecuteShow-odd'))).toEqual([]);
   });
 
@@ -288,21 +303,24 @@ describe('execute() with hostile user code', () => {
     ['a number', () => 42],
     ['a promise', () => Promise.resolve()],
     ['null', () => null],
-  ])('refuses an apply() returning %s with InvalidAggregateError, before deciding on such a state', async (_name, returned) => {
-    class OddState extends ShowState {
-      override apply(event: Issued): this {
-        super.apply(event);
-        return returned() as unknown as this;
+  ])(
+    'refuses an apply() returning %s with InvalidAggregateError, before deciding on such a state',
+    async (_name, returned) => {
+      class OddState extends ShowState {
+        override apply(event: Issued): this {
+          super.apply(event);
+          return returned() as unknown as this;
+        }
       }
-    }
-    const store = new InMemoryEventStore();
-    await execute(new IssueTicket('odd-apply'), store);
-    const command = new Scripted('odd-apply', new OddState(), () => [new Issued('never')]);
-    const error = await execute(command, store).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidAggregateError);
-    expect(error).toMatchObject({ aggregateType: 'OddState' });
-    expect(await collect(store.readStream('ExecuteShow-odd-apply'))).toHaveLength(1);
-  });
+      const store = new InMemoryEventStore();
+      await execute(new IssueTicket('odd-apply'), store);
+      const command = new Scripted('odd-apply', new OddState(), () => [new Issued('never')]);
+      const error = await execute(command, store).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidAggregateError);
+      expect(error).toMatchObject({ aggregateType: 'OddState' });
+      expect(await collect(store.readStream('ExecuteShow-odd-apply'))).toHaveLength(1);
+    },
+  );
 
   it('accepts an apply() that returns a new state', async () => {
     class ImmutableState extends ShowState {
@@ -340,16 +358,19 @@ describe('execute() with wrong-typed arguments', () => {
     ['a delay past setTimeout', { maxDelayMs: 2 ** 31 }, 'config', /maxDelayMs/],
     ['transient as text', { transient: 'yes' }, 'config.transient', undefined],
     ['onRetry not a function', { onRetry: 'log' }, 'config.onRetry', undefined],
-  ])('refuses a config that is %s with InvalidConfigurationError, reading nothing', async (_name, config, option, message) => {
-    const store = untouched();
-    const command = new IssueTicket('config');
-    const error = await execute(command, store, config as ExecuteConfig).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidConfigurationError);
-    expect(error).toMatchObject({ code: 'MNEME_INVALID_CONFIGURATION', option });
-    if (message) expect((error as Error).message).toMatch(message);
-    expect(store.readsOf('ExecuteShow-config')).toBe(0);
-    expect(command.decisions).toBe(0);
-  });
+  ])(
+    'refuses a config that is %s with InvalidConfigurationError, reading nothing',
+    async (_name, config, option, message) => {
+      const store = untouched();
+      const command = new IssueTicket('config');
+      const error = await execute(command, store, config as ExecuteConfig).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidConfigurationError);
+      expect(error).toMatchObject({ code: 'MNEME_INVALID_CONFIGURATION', option });
+      if (message) expect((error as Error).message).toMatch(message);
+      expect(store.readsOf('ExecuteShow-config')).toBe(0);
+      expect(command.decisions).toBe(0);
+    },
+  );
 
   it.each<[string, unknown]>([
     ['null', null],

@@ -32,7 +32,8 @@ class LedgerState implements AggregateState<LedgerEvent> {
   applied: string[] = [];
   history = new Map<string, number>();
   apply(event: LedgerEvent): this {
-    if (!(event instanceof Credited) && !(event instanceof Debited)) throw new Error(`not a class instance: ${JSON.stringify(event)}`);
+    if (!(event instanceof Credited) && !(event instanceof Debited))
+      throw new Error(`not a class instance: ${JSON.stringify(event)}`);
     this.balance += event instanceof Credited ? event.amount : -event.amount;
     this.applied.push(event.constructor.name);
     this.history.set(String(this.applied.length), this.balance);
@@ -77,7 +78,12 @@ describe(execute.name, () => {
   it('creates the stream with no_stream and reports the result', async () => {
     const store = new InMemoryEventStore();
     const result = await execute(new Credit('l1', 50), store);
-    expect(result).toEqual({ streamName: 'Ledger-l1', events: [new Credited(50)], nextExpectedRevision: 0n, attempts: 1 });
+    expect(result).toEqual({
+      streamName: 'Ledger-l1',
+      events: [new Credited(50)],
+      nextExpectedRevision: 0n,
+      attempts: 1,
+    });
     const [stored] = await collect(store.readStream('Ledger-l1'));
     expect(stored).toMatchObject({ type: 'Ledger.Credited', data: { amount: 50 } });
   });
@@ -125,7 +131,9 @@ describe(execute.name, () => {
       }
     }
     const command = new Credit('l1', 1);
-    const error = await execute(command, new MovingStore(), { maxRetries: 2, initialDelayMs: 0 }).catch((e: unknown) => e);
+    const error = await execute(command, new MovingStore(), { maxRetries: 2, initialDelayMs: 0 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MaxRetriesExceededError);
     expect(error).toMatchObject({ streamName: 'Ledger-l1', attempts: 3 });
     expect((error as MaxRetriesExceededError).cause).toBeInstanceOf(ConcurrencyError);

@@ -33,12 +33,21 @@ describe('stored data that is not a JSON object', () => {
       }
     })();
     expect(EventDeserializationError.is(error)).toBe(true);
-    expect(error).toMatchObject({ streamName: 'BankAccount-foreign', revision: 3n, eventType: 'BankAccount.Withdrawn' });
+    expect(error).toMatchObject({
+      streamName: 'BankAccount-foreign',
+      revision: 3n,
+      eventType: 'BankAccount.Withdrawn',
+    });
   });
 
-  it.each(notObjects.slice(0, 3))('is refused at the current schema version of a class with upcasters when it is %s', (_label, data) => {
-    expect(() => deserializeEvent(recorded('BankAccount.Deposited', data, { schemaVersion: 2 }))).toThrow(EventDeserializationError);
-  });
+  it.each(notObjects.slice(0, 3))(
+    'is refused at the current schema version of a class with upcasters when it is %s',
+    (_label, data) => {
+      expect(() => deserializeEvent(recorded('BankAccount.Deposited', data, { schemaVersion: 2 }))).toThrow(
+        EventDeserializationError,
+      );
+    },
+  );
 
   // The check runs before any upcaster, and refuses typed arrays (bytes) too.
   it.each(notObjects)('is refused at an old schema version, before any upcaster, when it is %s', (_label, data) => {
@@ -46,6 +55,8 @@ describe('stored data that is not a JSON object', () => {
   });
 
   it('is refused when it is binary data, for a class without upcasters', () => {
-    expect(() => deserializeEvent(recorded('BankAccount.Withdrawn', new Uint8Array([0xff, 0x00])))).toThrow(EventDeserializationError);
+    expect(() => deserializeEvent(recorded('BankAccount.Withdrawn', new Uint8Array([0xff, 0x00])))).toThrow(
+      EventDeserializationError,
+    );
   });
 });

@@ -80,7 +80,9 @@ function asyncLogger(settle: 'reject' | 'hang'): Logger & { calls: number } {
     calls: 0,
     log(): Promise<void> {
       logger.calls += 1;
-      return settle === 'reject' ? Promise.reject(new Error('the remote sink refused')) : new Promise<void>(() => undefined);
+      return settle === 'reject'
+        ? Promise.reject(new Error('the remote sink refused'))
+        : new Promise<void>(() => undefined);
     },
     debug: () => logger.log(),
     info: () => logger.log(),
@@ -123,7 +125,9 @@ describe('a hostile Logger', () => {
       await bus.execute(new Bump(id));
       // Another producer (or an older release) left a snapshot no one can read: it is reported, with
       // the revision (a bigint) and the error among the fields.
-      await store.appendToStream(snapshotStreamName('HostileLoggerCounter', id), [{ type: SNAPSHOT_EVENT_TYPE, data: { revision: 'not a revision' } }]);
+      await store.appendToStream(snapshotStreamName('HostileLoggerCounter', id), [
+        { type: SNAPSHOT_EVENT_TYPE, data: { revision: 'not a revision' } },
+      ]);
       const before = called(logger);
 
       const fresh = new Container();
@@ -169,15 +173,23 @@ describe('a hostile Logger', () => {
     container.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
     const bus = container.get(CommandBus);
     await bus.execute(new Bump('c-2'));
-    await store.appendToStream(snapshotStreamName('HostileLoggerCounter', 'c-2'), [{ type: SNAPSHOT_EVENT_TYPE, data: { revision: 'x' } }]);
+    await store.appendToStream(snapshotStreamName('HostileLoggerCounter', 'c-2'), [
+      { type: SNAPSHOT_EVENT_TYPE, data: { revision: 'x' } },
+    ]);
     const fresh = new Container();
     fresh.load(mnemeModule({ aggregates: [Counter], eventStore: store, logger }));
     await fresh.get(CommandBus).execute(new Bump('c-2'));
-    const warnings = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 'warn');
+    const warnings = logger.lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.level === 'warn');
     expect(warnings.length).toBeGreaterThan(0);
     const [warning] = warnings;
     expect(typeof warning!.revision).toBe('string');
-    expect(warning!.error).toMatchObject({ name: expect.any(String), message: expect.any(String), code: 'MNEME_UNREADABLE_SNAPSHOT' });
+    expect(warning!.error).toMatchObject({
+      name: expect.any(String),
+      message: expect.any(String),
+      code: 'MNEME_UNREADABLE_SNAPSHOT',
+    });
     // What the logger got survives a JSON round trip unchanged: nothing was lost or turned into {}.
     for (const line of logger.lines) expect(JSON.stringify(JSON.parse(line))).toBe(line);
   });
@@ -188,7 +200,11 @@ describe('a hostile Logger', () => {
     const projection = new ItemsPerList();
     projection.failOn = 'flaky';
     projection.failTimes = 1;
-    const runner = new ProjectionRunner(store, [projection], { logger, handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1 }, checkpointEvery: { events: 1 } });
+    const runner = new ProjectionRunner(store, [projection], {
+      logger,
+      handlerRetry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
+      checkpointEvery: { events: 1 },
+    });
     await store.appendToStream('List-a', [added('a', 'flaky')]);
     await runner.start();
     await runner.catchUp();
@@ -197,6 +213,8 @@ describe('a hostile Logger', () => {
     const retry = lines.find((line) => line.message === 'projection handler failed; retrying');
     expect(retry).toMatchObject({ revision: '0', error: { name: 'Error', message: 'cannot add flaky' } });
     const saved = lines.find((line) => line.message === 'projection checkpoint saved');
-    expect(saved).toMatchObject({ position: { commit: expect.stringMatching(/^\d+$/), prepare: expect.stringMatching(/^\d+$/) } });
+    expect(saved).toMatchObject({
+      position: { commit: expect.stringMatching(/^\d+$/), prepare: expect.stringMatching(/^\d+$/) },
+    });
   });
 });

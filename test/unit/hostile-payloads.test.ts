@@ -98,7 +98,9 @@ describe.each(['object', 'array'] as const)('a payload of %ss nested 100,000 dee
   });
 
   it('is an InvalidEventError from the store checks (the in-memory store)', async () => {
-    const error = await failureOf(() => new InMemoryEventStore().appendToStream('S-1', [{ type: 'T', data: { deep } }]));
+    const error = await failureOf(() =>
+      new InMemoryEventStore().appendToStream('S-1', [{ type: 'T', data: { deep } }]),
+    );
     expect(error).toBeInstanceOf(InvalidEventError);
   });
 
@@ -114,7 +116,10 @@ describe.each(['object', 'array'] as const)('a payload of %ss nested 100,000 dee
   });
 
   it('is an EventDeserializationError when another producer stored it, with or without upcasting', async () => {
-    for (const read of [() => deserializeEvent(recorded('HostilePayload.Noted', { note: deep })), () => deserializeEvent(recorded('HostilePayload.Upcast', { note: deep }, { schemaVersion: 1 }))]) {
+    for (const read of [
+      () => deserializeEvent(recorded('HostilePayload.Noted', { note: deep })),
+      () => deserializeEvent(recorded('HostilePayload.Upcast', { note: deep }, { schemaVersion: 1 })),
+    ]) {
       const error = await failureOf(read);
       expect(error).toBeInstanceOf(EventDeserializationError);
     }
@@ -151,7 +156,9 @@ describe('InMemoryEventStore append size', () => {
     const store = new InMemoryEventStore({ maxAppendSize: 100 });
     // '{"s":"…"}' is 8 bytes + the string; type 'T' counts 2; metadata '{"m":1}' 7.
     await store.appendToStream('S-1', [{ type: 'T', data: { s: 'x'.repeat(83) }, metadata: { m: 1 } }]); // 8 + 83 + 7 + 2 = 100
-    const error = await failureOf(() => store.appendToStream('S-1', [{ type: 'T', data: { s: 'é'.repeat(42) }, metadata: { m: 1 } }])); // 8 + 84 + 7 + 2
+    const error = await failureOf(() =>
+      store.appendToStream('S-1', [{ type: 'T', data: { s: 'é'.repeat(42) }, metadata: { m: 1 } }]),
+    ); // 8 + 84 + 7 + 2
     expect(error).toBeInstanceOf(EventTooLargeError);
     expect(error).toMatchObject({ maxAppendSize: 100, streamName: 'S-1' });
     expect(store.maxAppendSize).toBe(100);

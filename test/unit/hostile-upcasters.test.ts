@@ -37,7 +37,11 @@ const returns: [string, (data: { amount: number }) => unknown, RegExp][] = [
   ['a Date', () => new Date(0), /a Date/],
   ['a class instance', (data) => new Amount(data.amount), /an? Amount/],
   ['a plain object holding a Map', (data) => ({ amount: data.amount, currency: new Map() }), /a Map at \.currency/],
-  ['a plain object holding a Date deep inside', (data) => ({ amount: data.amount, history: [{ at: new Date(0) }] }), /a Date at \.history\[0\]\.at/],
+  [
+    'a plain object holding a Date deep inside',
+    (data) => ({ amount: data.amount, history: [{ at: new Date(0) }] }),
+    /a Date at \.history\[0\]\.at/,
+  ],
   ['a plain object holding a BigInt', (data) => ({ amount: BigInt(data.amount) }), /a BigInt at \.amount/],
 ];
 
@@ -78,7 +82,12 @@ describe('an upcaster that does not return plain data synchronously', () => {
       }
       expect(error).toBeInstanceOf(EventDeserializationError);
       const failure = error as EventDeserializationError;
-      expect(failure).toMatchObject({ code: 'MNEME_EVENT_DESERIALIZATION', eventType: type, streamName: 'Hostile-1', revision: 3n });
+      expect(failure).toMatchObject({
+        code: 'MNEME_EVENT_DESERIALIZATION',
+        eventType: type,
+        streamName: 'Hostile-1',
+        revision: 3n,
+      });
       expect(failure.reason).toMatch(pattern);
       expect(failure.reason).toContain('from schema version 1');
       expect(failure.message).toContain(type);
@@ -116,7 +125,9 @@ describe('an upcaster that does not return plain data synchronously', () => {
       }
     }
     const store = new InMemoryEventStore();
-    await store.appendToStream('HostileUpcastAccount-a', [{ type: 'HostileUpcast.Deposited', data: { amount: 10 }, metadata: { schemaVersion: 1 } }]);
+    await store.appendToStream('HostileUpcastAccount-a', [
+      { type: 'HostileUpcast.Deposited', data: { amount: 10 }, metadata: { schemaVersion: 1 } },
+    ]);
     const error = await new AggregateRepository(store, { cache: false }).load(Account, 'a').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventDeserializationError);
     expect((error as EventDeserializationError).reason).toMatch(/a Promise/);

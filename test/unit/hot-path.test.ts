@@ -4,7 +4,14 @@ import { Container } from 'inversify';
 import { AggregateRepository, CommandBus, mnemeModule } from 'mneme';
 import { BankAccount, Deposit, OpenAccount, Withdraw } from '../../examples/bank-account/domain.js';
 
-const reflectReads = ['getMetadata', 'getOwnMetadata', 'hasMetadata', 'hasOwnMetadata', 'getMetadataKeys', 'getOwnMetadataKeys'] as const;
+const reflectReads = [
+  'getMetadata',
+  'getOwnMetadata',
+  'hasMetadata',
+  'hasOwnMetadata',
+  'getMetadataKeys',
+  'getOwnMetadataKeys',
+] as const;
 
 describe('the per-command and per-event paths', () => {
   afterEach(() => {

@@ -12,7 +12,8 @@ import {
 import { ManualClock } from 'mneme/testing';
 import { collect } from '../support/collect.js';
 
-const ticks = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ type: 'Tick', data: { n: from + i } }));
+const ticks = (count: number, from = 0) =>
+  Array.from({ length: count }, (_, i) => ({ type: 'Tick', data: { n: from + i } }));
 const n = (message: PersistentMessage) => (message.event.data as { n: number }).n;
 
 function setup() {
@@ -47,7 +48,9 @@ describe('InMemoryEventStore persistent subscriptions', () => {
     await timerTurn();
     const parked = await collect(store.readStream(parkedStreamName('orders', 'billing')));
     expect(parkedStreamName('orders', 'billing')).toBe('$persistentsubscription-orders::billing-parked');
-    expect(parked.map(({ type, data, metadata }) => ({ type, data, metadata }))).toEqual([{ type: '$>', data: '0@orders', metadata: { reason: 'bad amount' } }]);
+    expect(parked.map(({ type, data, metadata }) => ({ type, data, metadata }))).toEqual([
+      { type: '$>', data: '0@orders', metadata: { reason: 'bad amount' } },
+    ]);
     // System streams stay out of the global log.
     expect((await collect(store.readAll())).map((event) => event.streamName)).toEqual(['orders', 'orders']);
     await consumer.unsubscribe();
@@ -56,8 +59,15 @@ describe('InMemoryEventStore persistent subscriptions', () => {
   it('resolves links when resolveLinkTos is set, and delivers a link to nothing as the link', async () => {
     const { store, groups } = setup();
     await store.appendToStream('account-1', ticks(1, 7));
-    await store.appendToStream('links', [{ type: '$>', data: '0@account-1' }, { type: '$>', data: '5@account-1' }]);
-    await groups.createGroup('links', 'resolved', { startFrom: 'start', resolveLinkTos: true, consumerStrategy: 'Pinned' });
+    await store.appendToStream('links', [
+      { type: '$>', data: '0@account-1' },
+      { type: '$>', data: '5@account-1' },
+    ]);
+    await groups.createGroup('links', 'resolved', {
+      startFrom: 'start',
+      resolveLinkTos: true,
+      consumerStrategy: 'Pinned',
+    });
     await groups.createGroup('links', 'raw', { startFrom: 'start' });
     const [resolved, dangling] = await take(groups.subscribe('links', 'resolved'), 2);
     expect(resolved!.event).toMatchObject({ streamName: 'account-1', revision: 0n, data: { n: 7 } });
@@ -88,7 +98,12 @@ describe('InMemoryEventStore persistent subscriptions', () => {
   it('writes a timed checkpoint after checkpointAfterMs once minCheckpointCount messages are handled, and not before', async () => {
     const { clock, store, groups } = setup();
     await store.appendToStream('s', ticks(3));
-    await groups.createGroup('s', 'g', { startFrom: 'start', checkpointAfterMs: 1_000, minCheckpointCount: 2, maxCheckpointCount: 100 });
+    await groups.createGroup('s', 'g', {
+      startFrom: 'start',
+      checkpointAfterMs: 1_000,
+      minCheckpointCount: 2,
+      maxCheckpointCount: 100,
+    });
     const consumer = groups.subscribe('s', 'g', { bufferSize: 1 });
     const [first] = await take(consumer, 1);
     await first!.ack();
@@ -153,7 +168,9 @@ describe('InMemoryEventStore persistent subscriptions', () => {
     const [fromB] = await take(b, 1);
     expect([fromA!.event.streamName, fromB!.event.streamName]).toEqual(['p-1', 'p-2']);
     await fromB!.ack(); // b has room, but p-1's second event waits for a
-    expect((await groups.getGroupInfo(ALL_STREAM, 'g')).consumers.map((consumer) => consumer.inFlightMessages)).toEqual([1, 0]);
+    expect((await groups.getGroupInfo(ALL_STREAM, 'g')).consumers.map((consumer) => consumer.inFlightMessages)).toEqual(
+      [1, 0],
+    );
     await fromA!.ack();
     const [secondOfP1] = await take(a, 1);
     expect([secondOfP1!.event.streamName, n(secondOfP1!)]).toEqual(['p-1', 1]);

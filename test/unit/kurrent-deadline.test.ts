@@ -150,7 +150,11 @@ describe(`${KurrentEventStore.name} deadline`, () => {
     const appending = store.appendToStream('s', [{ type: 'A', data: {} }]);
     append.resolve({ success: true, nextExpectedRevision: 0n } as never);
     await appending;
-    expect(client.appendCalls[0]).toEqual(['s', expect.any(Array), { streamState: 'any', deadline: DEFAULT_DEADLINE_MS }]);
+    expect(client.appendCalls[0]).toEqual([
+      's',
+      expect.any(Array),
+      { streamState: 'any', deadline: DEFAULT_DEADLINE_MS },
+    ]);
   });
 
   it('fails an append the client never answers with a transient EventStoreTimeoutError, and survives its late failure', async () => {
@@ -159,9 +163,19 @@ describe(`${KurrentEventStore.name} deadline`, () => {
     const error = await store.appendToStream('account-1', [{ type: 'A', data: {} }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventStoreTimeoutError);
     expect(error).toBeInstanceOf(EventStoreUnavailableError);
-    expect(error).toMatchObject({ code: 'MNEME_EVENT_STORE_TIMEOUT', transient: true, operation: 'append', streamName: 'account-1', deadlineMs: 20 });
+    expect(error).toMatchObject({
+      code: 'MNEME_EVENT_STORE_TIMEOUT',
+      transient: true,
+      operation: 'append',
+      streamName: 'account-1',
+      deadlineMs: 20,
+    });
     expect((error as Error).message).toContain('20 ms');
-    expect(client.appendCalls[0]).toEqual([expect.anything(), expect.anything(), expect.objectContaining({ deadline: 20 })]);
+    expect(client.appendCalls[0]).toEqual([
+      expect.anything(),
+      expect.anything(),
+      expect.objectContaining({ deadline: 20 }),
+    ]);
     append.reject(new Error('the connection dropped later'));
     await tick();
     await tick();
@@ -189,12 +203,15 @@ describe(`${KurrentEventStore.name} deadline`, () => {
     expect(reads.returned).toBe(1);
   });
 
-  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '100', null, 10n, Object.create(null)])('rejects deadlineMs %p', (deadlineMs) => {
-    const { asClient } = silentClient();
-    const create = () => new KurrentEventStore(asClient, { deadlineMs: deadlineMs as number });
-    expect(create).toThrow(InvalidConfigurationError);
-    expect(create).toThrow(/deadlineMs/);
-  });
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '100', null, 10n, Object.create(null)])(
+    'rejects deadlineMs %p',
+    (deadlineMs) => {
+      const { asClient } = silentClient();
+      const create = () => new KurrentEventStore(asClient, { deadlineMs: deadlineMs as number });
+      expect(create).toThrow(InvalidConfigurationError);
+      expect(create).toThrow(/deadlineMs/);
+    },
+  );
 
   it('accepts the longest deadline setTimeout can wait', () => {
     const { asClient } = silentClient();

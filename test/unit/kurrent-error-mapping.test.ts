@@ -49,15 +49,28 @@ describe(mapKurrentError.name, () => {
   });
 
   it('maps a conflict on a missing stream to actual NO_STREAM', () => {
-    const cause = new WrongExpectedVersionError(undefined, { streamName: 's', expected: STREAM_EXISTS, current: NO_STREAM });
-    expect(mapKurrentError(cause, { ...context, expected: STREAM_EXISTS })).toMatchObject({ expected: STREAM_EXISTS, actual: NO_STREAM });
+    const cause = new WrongExpectedVersionError(undefined, {
+      streamName: 's',
+      expected: STREAM_EXISTS,
+      current: NO_STREAM,
+    });
+    expect(mapKurrentError(cause, { ...context, expected: STREAM_EXISTS })).toMatchObject({
+      expected: STREAM_EXISTS,
+      actual: NO_STREAM,
+    });
   });
 
   it('maps a tombstoned stream to StreamDeletedError', () => {
     const cause = ClientStreamDeletedError.fromStreamName('account-1');
     const mapped = mapKurrentError(cause, { ...context, operation: 'read' });
     expect(mapped).toBeInstanceOf(StreamDeletedError);
-    expect(mapped).toMatchObject({ code: 'MNEME_STREAM_DELETED', streamName: 'account-1', operation: 'read', transient: false, cause });
+    expect(mapped).toMatchObject({
+      code: 'MNEME_STREAM_DELETED',
+      streamName: 'account-1',
+      operation: 'read',
+      transient: false,
+      cause,
+    });
     expect(EventStoreError.is(mapped)).toBe(true);
   });
 
@@ -75,7 +88,12 @@ describe(mapKurrentError.name, () => {
     ['DeadlineExceededError', new DeadlineExceededError(serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'))],
     [
       'NotLeaderError',
-      new NotLeaderError(serviceError(status.NOT_FOUND, 'Leader info available', { 'leader-endpoint-host': 'b', 'leader-endpoint-port': '2113' })),
+      new NotLeaderError(
+        serviceError(status.NOT_FOUND, 'Leader info available', {
+          'leader-endpoint-host': 'b',
+          'leader-endpoint-port': '2113',
+        }),
+      ),
     ],
     ['a raw gRPC status 14', serviceError(status.UNAVAILABLE, 'Connection dropped')],
     ['a raw gRPC deadline', serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')],
@@ -83,7 +101,12 @@ describe(mapKurrentError.name, () => {
   ])('maps %s to a transient EventStoreUnavailableError', (_name, cause) => {
     const mapped = mapKurrentError(cause, context);
     expect(mapped).toBeInstanceOf(EventStoreUnavailableError);
-    expect(mapped).toMatchObject({ code: 'MNEME_EVENT_STORE_UNAVAILABLE', transient: true, streamName: 'account-1', cause });
+    expect(mapped).toMatchObject({
+      code: 'MNEME_EVENT_STORE_UNAVAILABLE',
+      transient: true,
+      streamName: 'account-1',
+      cause,
+    });
     expect(mapped.message).toContain('kurrentdb://admin:***@db:2113');
     expect(EventStoreError.is(mapped)).toBe(true);
   });
@@ -114,7 +137,11 @@ describe(mapKurrentError.name, () => {
 
     it.each([
       ['a raw RESOURCE_EXHAUSTED status from grpc-js', serviceError(status.RESOURCE_EXHAUSTED, grpcJsLimit), 4194304],
-      ['RESOURCE_EXHAUSTED as the client forwards it', convertToCommandError(serviceError(status.RESOURCE_EXHAUSTED, grpcJsLimit)), 4194304],
+      [
+        'RESOURCE_EXHAUSTED as the client forwards it',
+        convertToCommandError(serviceError(status.RESOURCE_EXHAUSTED, grpcJsLimit)),
+        4194304,
+      ],
       [
         "RESOURCE_EXHAUSTED from KurrentDB's ASP.NET host, which gives no limit",
         serviceError(status.RESOURCE_EXHAUSTED, 'Received message exceeds the maximum configured message size.'),
@@ -122,10 +149,19 @@ describe(mapKurrentError.name, () => {
       ],
       ['a status given by name', Object.assign(new Error('too big'), { code: 'RESOURCE_EXHAUSTED' }), undefined],
       ["the client's MaxAppendSizeExceededError", MaxAppendSizeExceededError.fromMaxAppendSize(1048576), 1048576],
-      ["the client's MaxAppendSizeExceededError without a size", MaxAppendSizeExceededError.fromMaxAppendSize(undefined as never), undefined],
+      [
+        "the client's MaxAppendSizeExceededError without a size",
+        MaxAppendSizeExceededError.fromMaxAppendSize(undefined as never),
+        undefined,
+      ],
       [
         "the v2 API's AppendRecordSizeExceededError",
-        new AppendRecordSizeExceededError(serviceError(status.INVALID_ARGUMENT, 'record too large'), { stream: 'account-1', recordId: 'r', size: 9000, maxSize: 8192 }),
+        new AppendRecordSizeExceededError(serviceError(status.INVALID_ARGUMENT, 'record too large'), {
+          stream: 'account-1',
+          recordId: 'r',
+          size: 9000,
+          maxSize: 8192,
+        }),
         8192,
       ],
     ])('maps %s to EventTooLargeError', (_name, cause, maxAppendSize) => {
@@ -139,7 +175,10 @@ describe(mapKurrentError.name, () => {
     });
 
     it('does not call a read that exhausted a resource an oversized event', () => {
-      const mapped = mapKurrentError(serviceError(status.RESOURCE_EXHAUSTED, 'too many streams'), { ...context, operation: 'read' });
+      const mapped = mapKurrentError(serviceError(status.RESOURCE_EXHAUSTED, 'too many streams'), {
+        ...context,
+        operation: 'read',
+      });
       expect(mapped).not.toBeInstanceOf(EventTooLargeError);
       expect(EventStoreError.is(mapped)).toBe(true);
     });
@@ -155,7 +194,9 @@ describe(mapKurrentError.name, () => {
   });
 
   it('scrubs the password from errors nested anywhere in the cause, not only from its message', () => {
-    const raw = Object.assign(new Error('dial kurrentdb://ops@corp:changeit@db:2113 failed'), { details: 'password changeit' });
+    const raw = Object.assign(new Error('dial kurrentdb://ops@corp:changeit@db:2113 failed'), {
+      details: 'password changeit',
+    });
     const cause = new UnknownError(undefined, 'wrapped');
     Object.assign(cause, { _raw: raw, extra: { nested: ['changeit'] } });
     const mapped = mapKurrentError(cause, context);
@@ -163,7 +204,9 @@ describe(mapKurrentError.name, () => {
   });
 
   it('replaces a cause it cannot scrub (a frozen error) with a scrubbed copy', () => {
-    const cause = Object.freeze(Object.assign(new Error('auth failed for changeit'), { stack: 'Error: auth failed for changeit' }));
+    const cause = Object.freeze(
+      Object.assign(new Error('auth failed for changeit'), { stack: 'Error: auth failed for changeit' }),
+    );
     const mapped = mapKurrentError(cause, context);
     expect(mapped.cause).not.toBe(cause);
     expect((mapped.cause as Error).message).toBe('auth failed for ***');

@@ -32,7 +32,9 @@ function failingClient(type: string): KurrentDBClient {
 
 describe('KurrentEventStore persistent subscriptions mapping', () => {
   it("has the client's defaults, setting for setting", () => {
-    expect(toClientSettings({ ...DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS })).toEqual(persistentSubscriptionToStreamSettingsFromDefaults());
+    expect(toClientSettings({ ...DEFAULT_PERSISTENT_SUBSCRIPTION_SETTINGS })).toEqual(
+      persistentSubscriptionToStreamSettingsFromDefaults(),
+    );
   });
 
   it('turns every setting into the client one and back', () => {
@@ -55,9 +57,21 @@ describe('KurrentEventStore persistent subscriptions mapping', () => {
   });
 
   it.each([
-    ['persistent-subscription-exists', PersistentSubscriptionExistsError, (store: KurrentEventStore) => store.persistentSubscriptions.createGroup('s', 'g')],
-    ['persistent-subscription-does-not-exist', PersistentSubscriptionNotFoundError, (store: KurrentEventStore) => store.persistentSubscriptions.getGroupInfo('s', 'g')],
-    ['persistent-subscription-does-not-exist', PersistentSubscriptionNotFoundError, (store: KurrentEventStore) => store.persistentSubscriptions.deleteGroup('s', 'g')],
+    [
+      'persistent-subscription-exists',
+      PersistentSubscriptionExistsError,
+      (store: KurrentEventStore) => store.persistentSubscriptions.createGroup('s', 'g'),
+    ],
+    [
+      'persistent-subscription-does-not-exist',
+      PersistentSubscriptionNotFoundError,
+      (store: KurrentEventStore) => store.persistentSubscriptions.getGroupInfo('s', 'g'),
+    ],
+    [
+      'persistent-subscription-does-not-exist',
+      PersistentSubscriptionNotFoundError,
+      (store: KurrentEventStore) => store.persistentSubscriptions.deleteGroup('s', 'g'),
+    ],
   ] as const)('maps the client error %s to %p', async (type, errorClass, call) => {
     const error = await call(new KurrentEventStore(failingClient(type))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(errorClass);
@@ -79,8 +93,12 @@ describe('KurrentEventStore persistent subscriptions mapping', () => {
   });
 
   it('keeps a drop that came while no one was reading, and throws it from the next read', async () => {
-    const subscription = new KurrentEventStore(failingClient('persistent-subscription-dropped')).persistentSubscriptions.subscribe('s', 'g');
+    const subscription = new KurrentEventStore(
+      failingClient('persistent-subscription-dropped'),
+    ).persistentSubscriptions.subscribe('s', 'g');
     await new Promise((resolve) => setImmediate(resolve)); // the drop: no iterator yet, and no unhandled 'error'
-    await expect(subscription[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(PersistentSubscriptionDroppedError);
+    await expect(subscription[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(
+      PersistentSubscriptionDroppedError,
+    );
   });
 });

@@ -28,16 +28,23 @@ describe(redactConnectionString.name, () => {
 
   it('masks every connection string inside a longer message, whatever the KurrentDB scheme', () => {
     const text = 'tried kurrentdb+discover://ops:p%40ss@a:2113,b:2113 then esdb://u:hunter22@c:1113/';
-    expect(redactConnectionString(text)).toBe('tried kurrentdb+discover://ops:***@a:2113,b:2113 then esdb://u:***@c:1113/');
+    expect(redactConnectionString(text)).toBe(
+      'tried kurrentdb+discover://ops:***@a:2113,b:2113 then esdb://u:***@c:1113/',
+    );
   });
 
   it('leaves stack traces alone: file:// URLs hold no password', () => {
-    const stack = 'Error: x\n    at run (file:///app/main.js:10:3)\n    at async file:///app/node_modules/@scope/pkg/index.js:5:1';
+    const stack =
+      'Error: x\n    at run (file:///app/main.js:10:3)\n    at async file:///app/node_modules/@scope/pkg/index.js:5:1';
     expect(redactConnectionString(stack)).toBe(stack);
   });
 
   it('leaves strings without credentials alone', () => {
-    for (const text of ['kurrentdb://localhost:2113?tls=false', 'kurrentdb://admin@localhost:2113', 'no url here: a:b@c']) {
+    for (const text of [
+      'kurrentdb://localhost:2113?tls=false',
+      'kurrentdb://admin@localhost:2113',
+      'no url here: a:b@c',
+    ]) {
       expect(redactConnectionString(text)).toBe(text);
     }
   });
@@ -45,7 +52,9 @@ describe(redactConnectionString.name, () => {
   it('masks a known secret wherever it appears, raw or URL-decoded', () => {
     const secrets = passwordsIn('kurrentdb://admin:p%40ss%2Fw0rd@localhost:2113');
     expect(secrets).toEqual(['p%40ss%2Fw0rd', 'p@ss/w0rd']);
-    expect(redactConnectionString('auth failed for p@ss/w0rd (p%40ss%2Fw0rd)', secrets)).toBe('auth failed for *** (***)');
+    expect(redactConnectionString('auth failed for p@ss/w0rd (p%40ss%2Fw0rd)', secrets)).toBe(
+      'auth failed for *** (***)',
+    );
   });
 
   it('finds no password when there is none', () => {
@@ -55,7 +64,10 @@ describe(redactConnectionString.name, () => {
 });
 
 describe("the client's own reading of a connection string", () => {
-  const table = HOSTILE_CONNECTION_STRINGS.map(({ label, template }) => ({ label, connectionString: fill(template, 'db.example:2113', 'db2.example:2113') }));
+  const table = HOSTILE_CONNECTION_STRINGS.map(({ label, template }) => ({
+    label,
+    connectionString: fill(template, 'db.example:2113', 'db2.example:2113'),
+  }));
 
   it.each(table)('masks the password the client reads, with $label', ({ connectionString }) => {
     const redacted = redactConnectionString(connectionString);
@@ -70,14 +82,17 @@ describe("the client's own reading of a connection string", () => {
     const rejection = clientParseError(connectionString);
     if (rejection) {
       scrubError(rejection, secrets);
-      for (const secret of secretsOf(connectionString)) expect(inspect(rejection, { showHidden: true })).not.toContain(secret);
+      for (const secret of secretsOf(connectionString))
+        expect(inspect(rejection, { showHidden: true })).not.toContain(secret);
     }
   });
 });
 
 describe(`${KurrentEventStore.name} under util.inspect`, () => {
   it('shows where it connects, with the password masked, and nothing of the client', async () => {
-    const store = new KurrentEventStore('kurrentdb://ops@corp:Inspect-S3cret@db.example:2113?tls=false', { deadlineMs: 1234 });
+    const store = new KurrentEventStore('kurrentdb://ops@corp:Inspect-S3cret@db.example:2113?tls=false', {
+      deadlineMs: 1234,
+    });
     try {
       const shown = inspect(store, { depth: Infinity, showHidden: true });
       expect(shown).toContain('kurrentdb://ops@corp:***@db.example:2113?tls=false');

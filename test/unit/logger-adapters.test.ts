@@ -10,7 +10,8 @@ function pinoIntoMemory() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -24,7 +25,9 @@ describe('loggers people use', () => {
     container.load(mnemeModule({ logger }));
     container.get(Logger).warn('projection handler failed, retrying', { projection: 'balances', attempt: 2 });
     container.get(Logger).error('gave up', { projection: 'balances', stream: 'Account-1' });
-    expect(lines.map(({ msg, projection, attempt, stream, level }) => ({ msg, projection, attempt, stream, level }))).toEqual([
+    expect(
+      lines.map(({ msg, projection, attempt, stream, level }) => ({ msg, projection, attempt, stream, level })),
+    ).toEqual([
       { msg: 'projection handler failed, retrying', projection: 'balances', attempt: 2, stream: undefined, level: 40 },
       { msg: 'gave up', projection: 'balances', attempt: undefined, stream: 'Account-1', level: 50 },
     ]);
@@ -53,7 +56,11 @@ describe('loggers people use', () => {
         done();
       },
     });
-    const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+    const logger = winston.createLogger({
+      level: 'debug',
+      format: winston.format.json(),
+      transports: [new winston.transports.Stream({ stream })],
+    });
     const container = new Container();
     container.load(mnemeModule({ logger }));
     expect(container.get(Logger)).toBe(logger);

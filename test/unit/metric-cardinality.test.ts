@@ -1,7 +1,15 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { CommandBus, MNEME_ATTRIBUTES as A, MNEME_METRICS as M, mnemeModule, On, Projection, ProjectionRunner } from 'mneme';
+import {
+  CommandBus,
+  MNEME_ATTRIBUTES as A,
+  MNEME_METRICS as M,
+  mnemeModule,
+  On,
+  Projection,
+  ProjectionRunner,
+} from 'mneme';
 import { conflictingStore } from 'mneme/testing';
 import { AccountOpened, BankAccount, Deposit, OpenAccount, Withdraw } from '../../examples/bank-account/domain.js';
 import { FlakyStore } from '../support/flaky-store.js';

@@ -48,13 +48,17 @@ describe(mnemeModule.name, () => {
     const two = await containerWith({});
     expect(one.get(EventStore)).not.toBe(two.get(EventStore));
     await one.get(CommandBus).execute(new OpenAccount('a', 'Ada'));
-    await expect(two.get(CommandBus).execute(new Deposit('a', 1))).rejects.toMatchObject({ code: 'MNEME_AGGREGATE_NOT_FOUND' });
+    await expect(two.get(CommandBus).execute(new Deposit('a', 1))).rejects.toMatchObject({
+      code: 'MNEME_AGGREGATE_NOT_FOUND',
+    });
 
     const shared = new InMemoryEventStore();
     const three = await containerWith({ eventStore: shared });
     const four = await containerWith({ eventStore: shared });
     await three.get(CommandBus).execute(new OpenAccount('b', 'Bob'));
-    await expect(four.get(CommandBus).execute(new Deposit('b', 1))).resolves.toMatchObject({ nextExpectedRevision: 1n });
+    await expect(four.get(CommandBus).execute(new Deposit('b', 1))).resolves.toMatchObject({
+      nextExpectedRevision: 1n,
+    });
   });
 
   it('accepts an event store class, one instance per container', async () => {
@@ -66,7 +70,9 @@ describe(mnemeModule.name, () => {
   });
 
   it('refuses an eventStore option that is not a store', () => {
-    expect(() => new Container().load(mnemeModule({ eventStore: {} as EventStore }))).toThrow(InvalidConfigurationError);
+    expect(() => new Container().load(mnemeModule({ eventStore: {} as EventStore }))).toThrow(
+      InvalidConfigurationError,
+    );
   });
 
   it('passes retry options to the concurrency-retry interceptor', async () => {
@@ -88,7 +94,9 @@ describe(mnemeModule.name, () => {
     }
     const container = await containerWith({ retry: false, eventStore: new ConflictingStore() });
     expect(container.isBound(ConcurrencyRetryInterceptor)).toBe(false);
-    await expect(container.get(CommandBus).execute(new OpenAccount('a', 'Ada'))).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(container.get(CommandBus).execute(new OpenAccount('a', 'Ada'))).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
   });
 
   it("runs users' interceptors in order, once per execute, outside the retry loop", async () => {
@@ -114,14 +122,20 @@ describe(mnemeModule.name, () => {
       override async appendToStream(stream: string, events: EventData[], options?: AppendOptions) {
         if (!this.lost) {
           this.lost = true;
-          await super.appendToStream(stream, [{ type: 'BankAccount.Opened', data: { accountId: 'a', owner: 'Rival' } }], options);
+          await super.appendToStream(
+            stream,
+            [{ type: 'BankAccount.Opened', data: { accountId: 'a', owner: 'Rival' } }],
+            options,
+          );
         }
         return super.appendToStream(stream, events, options);
       }
     }
     const store = new LoseOnce();
     const container = await containerWith({ interceptors: [Audit, timing], eventStore: store });
-    await expect(container.get(CommandBus).execute(new OpenAccount('a', 'Ada'))).rejects.toThrow('Account already open');
+    await expect(container.get(CommandBus).execute(new OpenAccount('a', 'Ada'))).rejects.toThrow(
+      'Account already open',
+    );
     await container.get(CommandBus).execute(new Deposit('a', 5));
     expect(calls).toEqual([
       'audit:before:BankAccount.open',
@@ -135,16 +149,22 @@ describe(mnemeModule.name, () => {
   });
 
   it('refuses an interceptor that is not one', () => {
-    expect(() => new Container().load(mnemeModule({ interceptors: [{} as CommandInterceptor] }))).toThrow(InvalidConfigurationError);
+    expect(() => new Container().load(mnemeModule({ interceptors: [{} as CommandInterceptor] }))).toThrow(
+      InvalidConfigurationError,
+    );
   });
 });
 
 describe('mnemeModule with { kurrent }', () => {
   it('binds a KurrentEventStore, refuses a bad connection string at load, and closes the store on unbind', async () => {
     const { KurrentEventStore, InvalidConnectionStringError } = await import('mneme');
-    expect(() => new Container().load(mnemeModule({ eventStore: { kurrent: 'http://nope' } }))).toThrow(InvalidConnectionStringError);
+    expect(() => new Container().load(mnemeModule({ eventStore: { kurrent: 'http://nope' } }))).toThrow(
+      InvalidConnectionStringError,
+    );
     const container = new Container();
-    container.load(mnemeModule({ aggregates: [BankAccount], eventStore: { kurrent: 'kurrentdb://127.0.0.1:1?tls=false' } }));
+    container.load(
+      mnemeModule({ aggregates: [BankAccount], eventStore: { kurrent: 'kurrentdb://127.0.0.1:1?tls=false' } }),
+    );
     const store = container.get(EventStore);
     expect(store).toBeInstanceOf(KurrentEventStore);
     await container.unbindAllAsync();

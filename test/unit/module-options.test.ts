@@ -24,7 +24,9 @@ describe('mnemeModule options', () => {
   });
 
   it('suggests the option a typo meant', () => {
-    expect(() => new Container().load(mnemeModule({ agregates: [BankAccount] } as unknown as MnemeModuleOptions))).toThrow(/did you mean 'aggregates'/);
+    expect(() =>
+      new Container().load(mnemeModule({ agregates: [BankAccount] } as unknown as MnemeModuleOptions)),
+    ).toThrow(/did you mean 'aggregates'/);
   });
 
   it('still loads every documented option', async () => {
@@ -42,6 +44,8 @@ describe('mnemeModule options', () => {
         telemetry: false,
       }),
     );
-    await expect(container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada'))).resolves.toMatchObject({ nextExpectedRevision: 0n });
+    await expect(container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada'))).resolves.toMatchObject({
+      nextExpectedRevision: 0n,
+    });
   });
 });

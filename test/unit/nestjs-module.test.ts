@@ -3,9 +3,24 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from '@jest/globals';
 import {
-  Aggregate, AggregateId, AggregateRoot, Apply, CommandBus, CommandInterceptor, createMnemeContainer, EventStore, EventType, Handles,
-  InMemoryEventStore, InvalidConfigurationError, Logger, On, Projection, ProjectionRunner,
-  type CommandContext, type CommandResult,
+  Aggregate,
+  AggregateId,
+  AggregateRoot,
+  Apply,
+  CommandBus,
+  CommandInterceptor,
+  createMnemeContainer,
+  EventStore,
+  EventType,
+  Handles,
+  InMemoryEventStore,
+  InvalidConfigurationError,
+  Logger,
+  On,
+  Projection,
+  ProjectionRunner,
+  type CommandContext,
+  type CommandResult,
 } from 'mneme';
 import { MNEME_CONTAINER, MnemeModule } from 'mneme/nestjs';
 
@@ -68,7 +83,14 @@ async function boot(mneme: ReturnType<typeof MnemeModule.forRoot>) {
 
 describe(MnemeModule.name, () => {
   it('builds interceptor classes and projections with Nest, injecting Nest services into both', async () => {
-    const app = await boot(MnemeModule.forRoot({ aggregates: [Notebook], projections: [Notes], interceptors: [JournalInterceptor], imports: [JournalModule] }));
+    const app = await boot(
+      MnemeModule.forRoot({
+        aggregates: [Notebook],
+        projections: [Notes],
+        interceptors: [JournalInterceptor],
+        imports: [JournalModule],
+      }),
+    );
     await app.get(CommandBus).execute(new Note('n-1', 'hello'));
     await app.get(ProjectionRunner).catchUp();
     expect(app.get(Journal).lines).toEqual(['command Note', 'projected hello']);
@@ -77,8 +99,17 @@ describe(MnemeModule.name, () => {
   });
 
   it('leaves the runner to the application with startProjections: false', async () => {
-    const app = await boot(MnemeModule.forRoot({ aggregates: [Notebook], projections: [Notes], imports: [JournalModule], startProjections: false }));
-    await expect(app.get(ProjectionRunner).catchUp()).rejects.toMatchObject({ code: 'MNEME_PROJECTION_RUNNER_NOT_RUNNING' });
+    const app = await boot(
+      MnemeModule.forRoot({
+        aggregates: [Notebook],
+        projections: [Notes],
+        imports: [JournalModule],
+        startProjections: false,
+      }),
+    );
+    await expect(app.get(ProjectionRunner).catchUp()).rejects.toMatchObject({
+      code: 'MNEME_PROJECTION_RUNNER_NOT_RUNNING',
+    });
     await app.get(ProjectionRunner).start();
     await app.get(ProjectionRunner).catchUp();
     await app.close();
@@ -120,7 +151,9 @@ describe(MnemeModule.name, () => {
   });
 
   it('stops the runner when the application closes', async () => {
-    const app = await boot(MnemeModule.forRoot({ aggregates: [Notebook], projections: [Notes], imports: [JournalModule] }));
+    const app = await boot(
+      MnemeModule.forRoot({ aggregates: [Notebook], projections: [Notes], imports: [JournalModule] }),
+    );
     const runner = app.get(ProjectionRunner);
     await runner.catchUp();
     expect(app.get(MNEME_CONTAINER)).toBeDefined();

@@ -1,7 +1,15 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { CommandBus, CommandOutsideWindowError, InMemoryEventStore, SnapshotStore, mnemeModule, snapshotStreamName, type EventStore } from 'mneme';
+import {
+  CommandBus,
+  CommandOutsideWindowError,
+  InMemoryEventStore,
+  SnapshotStore,
+  mnemeModule,
+  snapshotStreamName,
+  type EventStore,
+} from 'mneme';
 import { BankAccount, Deposit, Deposited, OpenAccount } from '../../examples/bank-account/domain.js';
 import { collect } from '../support/collect.js';
 
@@ -47,7 +55,12 @@ describe('a command re-sent to another app instance after snapshots were taken',
     const lengthBefore = await streamLength(store);
     const again = (await instance(store)).execute(new Deposit('acc-1', 7), { commandId: 'deposit-7' });
     await expect(again).rejects.toBeInstanceOf(CommandOutsideWindowError);
-    await expect(again).rejects.toMatchObject({ code: 'MNEME_COMMAND_OUTSIDE_WINDOW', commandId: 'deposit-7', revision: 1n, window: 256 });
+    await expect(again).rejects.toMatchObject({
+      code: 'MNEME_COMMAND_OUTSIDE_WINDOW',
+      commandId: 'deposit-7',
+      revision: 1n,
+      window: 256,
+    });
     expect(await streamLength(store)).toBe(lengthBefore);
   });
 });

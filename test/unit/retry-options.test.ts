@@ -25,12 +25,20 @@ function configurationError(run: () => unknown): InvalidConfigurationError {
 
 describe('retry options', () => {
   it('defaults the transient policy to 5 retries, 100 ms initial, 2000 ms max, factor 2', () => {
-    expect(resolveRetryPolicy().transient).toEqual({ maxRetries: 5, initialDelayMs: 100, maxDelayMs: 2000, backoffFactor: 2 });
+    expect(resolveRetryPolicy().transient).toEqual({
+      maxRetries: 5,
+      initialDelayMs: 100,
+      maxDelayMs: 2000,
+      backoffFactor: 2,
+    });
     expect(resolveRetryPolicy({ transient: true }).transient).toBe(DEFAULT_TRANSIENT_RETRY_POLICY);
   });
 
   it('fills the transient defaults around the fields given, and turns it off with false', () => {
-    expect(resolveRetryPolicy({ transient: { maxRetries: 2 } }).transient).toEqual({ ...DEFAULT_TRANSIENT_RETRY_POLICY, maxRetries: 2 });
+    expect(resolveRetryPolicy({ transient: { maxRetries: 2 } }).transient).toEqual({
+      ...DEFAULT_TRANSIENT_RETRY_POLICY,
+      maxRetries: 2,
+    });
     expect(resolveRetryPolicy({ transient: false }).transient).toBe(false);
   });
 
@@ -46,15 +54,22 @@ describe('retry options', () => {
     expect(error.message).toContain("did you mean 'initialDelayMs'");
   });
 
-  it.each([['a string', 'fast'], ['a number', 3], ['null', null], ['an array', []], ['a Map', new Map()]])(
-    'rejects %s as the retry options',
-    (_label, value) => {
-      const error = configurationError(() => resolveRetryPolicy(value as RetryOptions));
-      expect(error.option).toBe('retry');
-    },
-  );
+  it.each([
+    ['a string', 'fast'],
+    ['a number', 3],
+    ['null', null],
+    ['an array', []],
+    ['a Map', new Map()],
+  ])('rejects %s as the retry options', (_label, value) => {
+    const error = configurationError(() => resolveRetryPolicy(value as RetryOptions));
+    expect(error.option).toBe('retry');
+  });
 
-  it.each([['a string', 'fast'], ['a number', 1], ['null', null]])('rejects %s as the transient options', (_label, value) => {
+  it.each([
+    ['a string', 'fast'],
+    ['a number', 1],
+    ['null', null],
+  ])('rejects %s as the transient options', (_label, value) => {
     const error = configurationError(() => resolveRetryPolicy({ transient: value } as RetryOptions));
     expect(error.option).toBe('retry.transient');
   });
@@ -81,11 +96,14 @@ describe('retry options', () => {
   });
 
   it('rejects an onRetry that is not a function', () => {
-    expect(configurationError(() => resolveRetryPolicy({ onRetry: 'log' } as unknown as RetryOptions)).option).toBe('retry.onRetry');
+    expect(configurationError(() => resolveRetryPolicy({ onRetry: 'log' } as unknown as RetryOptions)).option).toBe(
+      'retry.onRetry',
+    );
   });
 
   it('fails container.load on a mistyped or non-object retry option', () => {
-    const load = (retry: unknown) => () => new Container().load(mnemeModule({ aggregates: [BankAccount], retry: retry as RetryOptions }));
+    const load = (retry: unknown) => () =>
+      new Container().load(mnemeModule({ aggregates: [BankAccount], retry: retry as RetryOptions }));
     expect(configurationError(load({ maxRetry: 0 })).option).toBe('retry.maxRetry');
     expect(configurationError(load('fast')).option).toBe('retry');
     expect(configurationError(load(null)).option).toBe('retry');
@@ -99,10 +117,19 @@ describe('retry options', () => {
       read = true;
       throw new Error('read');
     };
-    const command = { eventStreamId: () => 'S-1', getState: () => ({ apply: () => ({}) as never }), setState: () => {}, handle: () => [] };
-    await expect(execute(command, store, { maxRetry: 1 } as never)).rejects.toMatchObject({ option: 'config.maxRetry' });
+    const command = {
+      eventStreamId: () => 'S-1',
+      getState: () => ({ apply: () => ({}) as never }),
+      setState: () => {},
+      handle: () => [],
+    };
+    await expect(execute(command, store, { maxRetry: 1 } as never)).rejects.toMatchObject({
+      option: 'config.maxRetry',
+    });
     await expect(execute(command, store, 'fast' as never)).rejects.toMatchObject({ option: 'config' });
-    await expect(execute(command, store, { transient: { maxDelayMs: 2 ** 31 } })).rejects.toMatchObject({ option: 'config.transient' });
+    await expect(execute(command, store, { transient: { maxDelayMs: 2 ** 31 } })).rejects.toMatchObject({
+      option: 'config.transient',
+    });
     await expect(execute(command, store, { commandId: '' })).rejects.toMatchObject({ option: 'config.commandId' });
     expect(read).toBe(false);
   });

@@ -22,7 +22,12 @@ const conflict = () => new ConcurrencyError('S-1', 3n, 4n);
 
 describe('retry policy', () => {
   it('defaults to no retry count (the command timeout bounds conflicts), 1 ms initial, 10 ms max, factor 2', () => {
-    expect(resolveRetryPolicy()).toMatchObject({ maxRetries: Infinity, initialDelayMs: 1, maxDelayMs: 10, backoffFactor: 2 });
+    expect(resolveRetryPolicy()).toMatchObject({
+      maxRetries: Infinity,
+      initialDelayMs: 1,
+      maxDelayMs: 10,
+      backoffFactor: 2,
+    });
     expect(resolveRetryPolicy({ maxRetries: Infinity }).maxRetries).toBe(Infinity);
     expect(resolveRetryPolicy({ maxRetries: 3 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxRetries: 3 });
   });
@@ -51,12 +56,15 @@ describe('retry policy', () => {
     expect(delays.filter((d) => d >= 5).length).toBeGreaterThan(150);
   });
 
-  it.each([{ maxRetries: -1 }, { maxRetries: 1.5 }, { initialDelayMs: Number.NaN }, { backoffFactor: 0.5 }, { maxDelayMs: -3 }])(
-    'rejects %j',
-    (options) => {
-      expect(() => resolveRetryPolicy(options)).toThrow(InvalidConfigurationError);
-    },
-  );
+  it.each([
+    { maxRetries: -1 },
+    { maxRetries: 1.5 },
+    { initialDelayMs: Number.NaN },
+    { backoffFactor: 0.5 },
+    { maxDelayMs: -3 },
+  ])('rejects %j', (options) => {
+    expect(() => resolveRetryPolicy(options)).toThrow(InvalidConfigurationError);
+  });
 });
 
 describe('retryCommand on conflicts', () => {
@@ -154,7 +162,11 @@ describe(ConcurrencyRetryInterceptor.name, () => {
     const error = await bus.execute(new OpenAccount('acc-0', 'Ada')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaxRetriesExceededError);
     expect(error).toMatchObject({ streamName: 'BankAccount-acc-0', attempts: 1 });
-    expect((error as MaxRetriesExceededError).cause).toMatchObject({ streamName: 'BankAccount-acc-0', expected: NO_STREAM, actual: 99n });
+    expect((error as MaxRetriesExceededError).cause).toMatchObject({
+      streamName: 'BankAccount-acc-0',
+      expected: NO_STREAM,
+      actual: 99n,
+    });
   });
 
   it('sets the attempt number on the context for each try', async () => {

@@ -78,11 +78,16 @@ class AccountDeposited {
 describe('event schema versions', () => {
   it('records the schema version in every stored event, 1 by default', () => {
     expect(serializeEvent(new Plain(1)).metadata).toEqual({ [SCHEMA_VERSION_KEY]: 1 });
-    expect(serializeEvent(new Paid({ value: 1, currency: 'EUR' }), { correlationId: 'c' }).metadata).toEqual({ correlationId: 'c', schemaVersion: 3 });
+    expect(serializeEvent(new Paid({ value: 1, currency: 'EUR' }), { correlationId: 'c' }).metadata).toEqual({
+      correlationId: 'c',
+      schemaVersion: 3,
+    });
   });
 
   it('reads an event of the current version without upcasting', () => {
-    const event = deserializeEvent(recorded('Schema.Paid', { amount: { value: 5, currency: 'USD' } }, { schemaVersion: 3 }));
+    const event = deserializeEvent(
+      recorded('Schema.Paid', { amount: { value: 5, currency: 'USD' } }, { schemaVersion: 3 }),
+    );
     expect(event).toEqual(new Paid({ value: 5, currency: 'USD' }));
   });
 
@@ -98,7 +103,9 @@ describe('event schema versions', () => {
   });
 
   it('upcasts plain JSON before class-transformer builds nested classes and dates', () => {
-    const event = deserializeEvent(recorded('Schema.Refunded', { value: 3, at: '2024-01-02T03:04:05.000Z' })) as Refunded;
+    const event = deserializeEvent(
+      recorded('Schema.Refunded', { value: 3, at: '2024-01-02T03:04:05.000Z' }),
+    ) as Refunded;
     expect(event.money).toBeInstanceOf(Money);
     expect(event.money).toEqual(new Money(3, 'EUR'));
     expect(event.at).toEqual(new Date('2024-01-02T03:04:05.000Z'));
@@ -113,7 +120,12 @@ describe('event schema versions', () => {
       }
     })() as EventDeserializationError;
     expect(error).toBeInstanceOf(EventDeserializationError);
-    expect(error).toMatchObject({ code: 'MNEME_EVENT_DESERIALIZATION', streamName: 'Shop-1', revision: 7n, eventType: 'Schema.Broken' });
+    expect(error).toMatchObject({
+      code: 'MNEME_EVENT_DESERIALIZATION',
+      streamName: 'Shop-1',
+      revision: 7n,
+      eventType: 'Schema.Broken',
+    });
     expect(error.reason).toContain('from schema version 1');
     expect(error.message).toContain('cannot upgrade this one');
     expect((error.cause as Error).message).toBe('cannot upgrade this one');
@@ -124,15 +136,27 @@ describe('event schema versions', () => {
   });
 
   it('rejects a stored version newer than the class knows, and one that is not a positive integer', () => {
-    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 4 }))).toThrow(EventDeserializationError);
-    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 4 }))).toThrow(/schema version 4, newer than Paid's version 3/);
-    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 'two' }))).toThrow(/not a positive integer/);
-    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '02' }))).toThrow(/not a positive integer/);
-    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '4' }))).toThrow(/schema version 4, newer/);
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 4 }))).toThrow(
+      EventDeserializationError,
+    );
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 4 }))).toThrow(
+      /schema version 4, newer than Paid's version 3/,
+    );
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: 'two' }))).toThrow(
+      /not a positive integer/,
+    );
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '02' }))).toThrow(
+      /not a positive integer/,
+    );
+    expect(() => deserializeEvent(recorded('Schema.Paid', {}, { schemaVersion: '4' }))).toThrow(
+      /schema version 4, newer/,
+    );
   });
 
   it('reads a version stored as its digits, as multi-stream appends store it (string metadata only)', () => {
-    expect(deserializeEvent(recorded('Schema.Paid', { amount: 5, currency: 'GBP' }, { schemaVersion: '2' }))).toEqual(deserializeEvent(recorded('Schema.Paid', { amount: 5, currency: 'GBP' }, { schemaVersion: 2 })));
+    expect(deserializeEvent(recorded('Schema.Paid', { amount: 5, currency: 'GBP' }, { schemaVersion: '2' }))).toEqual(
+      deserializeEvent(recorded('Schema.Paid', { amount: 5, currency: 'GBP' }, { schemaVersion: 2 })),
+    );
   });
 
   it('refuses a version with a missing upcaster step when the class is decorated', () => {
@@ -213,7 +237,9 @@ describe('event type aliases', () => {
       return Claimer;
     };
     expect(claim('Other.Deposited', 'BankAccount.Deposited')).toThrow(DuplicateEventTypeError);
-    expect(claim('Other.Deposited', 'BankAccount.Deposited')).toThrow(/'BankAccount.Deposited'\) is declared by both AccountDeposited and Claimer/);
+    expect(claim('Other.Deposited', 'BankAccount.Deposited')).toThrow(
+      /'BankAccount.Deposited'\) is declared by both AccountDeposited and Claimer/,
+    );
     expect(claim('Other.Plain', 'Schema.Plain')).toThrow(DuplicateEventTypeError);
     expect(getEventClass('Other.Deposited')).toBeUndefined();
   });

@@ -1,7 +1,15 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { instanceToPlain } from 'class-transformer';
-import { Aggregate, AggregateRepository, AggregateRoot, Apply, EventType, InMemoryEventStore, snapshotStreamName } from 'mneme';
+import {
+  Aggregate,
+  AggregateRepository,
+  AggregateRoot,
+  Apply,
+  EventType,
+  InMemoryEventStore,
+  snapshotStreamName,
+} from 'mneme';
 import { serializeEvent } from '../../src/events/event-serializer.js';
 import { collect } from '../support/collect.js';
 import { CountingEventStore } from '../support/counting-event-store.js';
@@ -33,7 +41,10 @@ describe('a 100,000-event aggregate with a snapshot policy', () => {
     const stream = 'LongStream-big';
     // Written straight to the store (as years of commands would have), in batches.
     for (let from = 0; from < EVENTS; from += 10_000) {
-      await inner.appendToStream(stream, Array.from({ length: 10_000 }, (_, i) => serializeEvent(new Counted(((from + i) % 7) + 1))));
+      await inner.appendToStream(
+        stream,
+        Array.from({ length: 10_000 }, (_, i) => serializeEvent(new Counted(((from + i) % 7) + 1))),
+      );
     }
     const repository = new AggregateRepository(store);
 

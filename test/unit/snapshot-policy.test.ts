@@ -66,7 +66,11 @@ class Child {
 }
 
 /** Builds a noting aggregate whose state is `fields`, with or without a snapshot policy. */
-function notebook(category: string, snapshot: SnapshotOptions | undefined, init: (self: Record<string, unknown>) => void) {
+function notebook(
+  category: string,
+  snapshot: SnapshotOptions | undefined,
+  init: (self: Record<string, unknown>) => void,
+) {
   @Aggregate({ category, ...(snapshot ? { snapshot } : {}) })
   class Notebook extends AggregateRoot {
     constructor() {
@@ -84,7 +88,8 @@ function notebook(category: string, snapshot: SnapshotOptions | undefined, init:
 }
 
 /** container.load is synchronous in inversify 8: a module's errors surface from it. */
-const load = (aggregate: Function) => (): unknown => new Container().load(mnemeModule({ aggregates: [aggregate as never] }));
+const load = (aggregate: Function) => (): unknown =>
+  new Container().load(mnemeModule({ aggregates: [aggregate as never] }));
 const thrownBy = (fn: () => unknown): unknown => {
   try {
     fn();
@@ -107,12 +112,17 @@ describe('snapshot state', () => {
     const withBigInt = notebook('WithBigInt', { every: 1, version: 1 }, (self) => {
       self.total = 1n;
     });
-    expect(thrownBy(load(withBigInt))).toMatchObject({ path: 'Notebook.total', reason: expect.stringContaining('BigInt') });
+    expect(thrownBy(load(withBigInt))).toMatchObject({
+      path: 'Notebook.total',
+      reason: expect.stringContaining('BigInt'),
+    });
 
     const withChild = notebook('WithChild', { every: 1, version: 1 }, (self) => {
       self.child = new Child();
     });
-    expect(load(withChild)).toThrow(/Notebook.child: a Child comes back as a plain object \(add @Type\(\(\) => Child\)\)/);
+    expect(load(withChild)).toThrow(
+      /Notebook.child: a Child comes back as a plain object \(add @Type\(\(\) => Child\)\)/,
+    );
   });
 
   it('accepts the same fields on an aggregate without a snapshot policy', async () => {
@@ -132,7 +142,9 @@ describe('snapshot state', () => {
     const error = await bus.execute(new Note('n-1')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnapshotStateError);
     expect(error).toMatchObject({ path: 'Notebook.touchedAt' });
-    expect((error as Error).message).toMatch(/a Date comes back as the string "1970-01-01T00:00:00.000Z" \(add @Type\(\(\) => Date\)\)/);
+    expect((error as Error).message).toMatch(
+      /a Date comes back as the string "1970-01-01T00:00:00.000Z" \(add @Type\(\(\) => Date\)\)/,
+    );
     expect(await collect(store.readStream('LateDate-n-1'))).toHaveLength(1);
     expect(await collect(store.readStream(snapshotStreamName('LateDate', 'n-1')))).toEqual([]);
   });

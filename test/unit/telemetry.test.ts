@@ -25,7 +25,9 @@ import { parentOf, TelemetryCapture, useContextManager } from '../support/teleme
 /** An account opened straight in the store, so that a wrapper's conflicts hit the next command. */
 async function openedIn(id: string, times: number) {
   const store = new InMemoryEventStore();
-  await store.appendToStream(`BankAccount-${id}`, [{ type: 'BankAccount.Opened', data: { accountId: id, owner: 'Ada' } }]);
+  await store.appendToStream(`BankAccount-${id}`, [
+    { type: 'BankAccount.Opened', data: { accountId: id, owner: 'Ada' } },
+  ]);
   return conflictingStore(store, { times });
 }
 
@@ -79,11 +81,21 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
     expect(parentOf(load)).toBe(command.spanContext().spanId);
     expect(load.spanContext().traceId).toBe(command.spanContext().traceId);
     // The aggregate cache holds the account since it was opened: only the events after it are read.
-    expect(load.attributes).toMatchObject({ [A.stream]: 'BankAccount-acc-1', [A.aggregateType]: 'BankAccount', [A.loadEvents]: 0, [A.loadFromSnapshot]: false, [A.loadFromCache]: true });
+    expect(load.attributes).toMatchObject({
+      [A.stream]: 'BankAccount-acc-1',
+      [A.aggregateType]: 'BankAccount',
+      [A.loadEvents]: 0,
+      [A.loadFromSnapshot]: false,
+      [A.loadFromCache]: true,
+    });
 
     const append = capture.span(S.append);
     expect(parentOf(append)).toBe(command.spanContext().spanId);
-    expect(append.attributes).toMatchObject({ [A.stream]: 'BankAccount-acc-1', [A.appendEvents]: 1, [A.appendExpectedRevision]: '0' });
+    expect(append.attributes).toMatchObject({
+      [A.stream]: 'BankAccount-acc-1',
+      [A.appendEvents]: 1,
+      [A.appendExpectedRevision]: '0',
+    });
   });
 
   it('appends to a new stream expecting no_stream', async () => {
@@ -101,11 +113,21 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
     await expect(bus.execute(new Withdraw('acc-2', 5))).rejects.toBeInstanceOf(InsufficientFunds);
 
     const command = capture.span(S.command);
-    expect(command.attributes).toMatchObject({ [A.commandOutcome]: 'rejected', [A.commandAttempts]: 1, [A.errorCode]: 'BANK_INSUFFICIENT_FUNDS' });
-    expect(command.status).toEqual({ code: SpanStatusCode.ERROR, message: expect.stringContaining('Insufficient funds') });
+    expect(command.attributes).toMatchObject({
+      [A.commandOutcome]: 'rejected',
+      [A.commandAttempts]: 1,
+      [A.errorCode]: 'BANK_INSUFFICIENT_FUNDS',
+    });
+    expect(command.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: expect.stringContaining('Insufficient funds'),
+    });
     expect(command.events.map((event) => event.name)).toEqual(['exception']);
     // The SDK names the exception by its code when it has one.
-    expect(command.events[0]!.attributes).toMatchObject({ 'exception.type': 'BANK_INSUFFICIENT_FUNDS', 'exception.message': expect.stringContaining('Insufficient funds') });
+    expect(command.events[0]!.attributes).toMatchObject({
+      'exception.type': 'BANK_INSUFFICIENT_FUNDS',
+      'exception.message': expect.stringContaining('Insufficient funds'),
+    });
     expect(capture.spans(S.append)).toEqual([]);
     expect(await capture.counter(M.commands, { [A.commandOutcome]: 'rejected', [A.commandType]: 'Withdraw' })).toBe(1);
   });
@@ -113,7 +135,10 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
   it('counts an expected-state refusal (no such account) as rejected', async () => {
     const { bus } = await busWith();
     await expect(bus.execute(new Deposit('nobody', 5))).rejects.toThrow();
-    expect(capture.span(S.command).attributes).toMatchObject({ [A.commandOutcome]: 'rejected', [A.errorCode]: 'MNEME_AGGREGATE_NOT_FOUND' });
+    expect(capture.span(S.command).attributes).toMatchObject({
+      [A.commandOutcome]: 'rejected',
+      [A.errorCode]: 'MNEME_AGGREGATE_NOT_FOUND',
+    });
   });
 
   it('shows a conflict retried: attempts 2, the failed append, a retry event, one conflict', async () => {
@@ -126,7 +151,11 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
     expect(command.events).toEqual([
       expect.objectContaining({
         name: 'mneme.retry',
-        attributes: expect.objectContaining({ [A.retryReason]: 'conflict', [A.retryAttempt]: 1, [A.errorCode]: 'MNEME_CONCURRENCY_CONFLICT' }),
+        attributes: expect.objectContaining({
+          [A.retryReason]: 'conflict',
+          [A.retryAttempt]: 1,
+          [A.errorCode]: 'MNEME_CONCURRENCY_CONFLICT',
+        }),
       }),
     ]);
     const appends = capture.spans(S.append);
@@ -176,14 +205,20 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
 
   it('ends a command whose loads keep failing as transient-exhausted', async () => {
     const store = new FlakyStore();
-    const { bus } = await busWith({ eventStore: store, retry: { ...NO_DELAYS, transient: { maxRetries: 1, initialDelayMs: 0, maxDelayMs: 0 } } });
+    const { bus } = await busWith({
+      eventStore: store,
+      retry: { ...NO_DELAYS, transient: { maxRetries: 1, initialDelayMs: 0, maxDelayMs: 0 } },
+    });
     await bus.execute(new OpenAccount('acc-6', 'Ada'));
     capture.reset();
     store.failNext('read', 'unavailable', 2);
 
     await expect(bus.execute(new Deposit('acc-6', 1))).rejects.toBeInstanceOf(TransientRetriesExceededError);
 
-    expect(capture.span(S.command).attributes).toMatchObject({ [A.commandOutcome]: 'transient-exhausted', [A.commandAttempts]: 2 });
+    expect(capture.span(S.command).attributes).toMatchObject({
+      [A.commandOutcome]: 'transient-exhausted',
+      [A.commandAttempts]: 2,
+    });
     const loads = capture.spans(S.load);
     expect(loads.map((span) => span.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.ERROR]);
     expect(await capture.counter(M.transientFaults, { [A.storeOperation]: 'load' })).toBe(2);
@@ -198,7 +233,11 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
 
     await expect(bus.execute(new Deposit('acc-7', 1))).rejects.toThrow();
 
-    expect(capture.span(S.command).attributes).toMatchObject({ [A.commandOutcome]: 'error', [A.commandAttempts]: 1, [A.errorCode]: 'MNEME_EVENT_STORE_FAILED' });
+    expect(capture.span(S.command).attributes).toMatchObject({
+      [A.commandOutcome]: 'error',
+      [A.commandAttempts]: 1,
+      [A.errorCode]: 'MNEME_EVENT_STORE_FAILED',
+    });
     expect(capture.span(S.command).status.code).toBe(SpanStatusCode.ERROR);
   });
 
@@ -210,12 +249,20 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
     await expect(bus.execute(new Withdraw('acc-8', 100))).rejects.toBeInstanceOf(InsufficientFunds);
 
     expect(await capture.counter(M.commands, { [A.commandOutcome]: 'ok' })).toBe(3);
-    expect(await capture.counter(M.commands, { [A.commandOutcome]: 'ok', [A.commandType]: 'Deposit', [A.aggregateType]: 'BankAccount' })).toBe(2);
+    expect(
+      await capture.counter(M.commands, {
+        [A.commandOutcome]: 'ok',
+        [A.commandType]: 'Deposit',
+        [A.aggregateType]: 'BankAccount',
+      }),
+    ).toBe(2);
     expect(await capture.counter(M.commands, { [A.commandOutcome]: 'rejected' })).toBe(1);
     expect(await capture.counter(M.eventsAppended, { [A.aggregateType]: 'BankAccount' })).toBe(3);
     expect(await capture.recorded(M.commandDuration)).toBe(4);
     expect(await capture.recorded(M.commandDuration, { [A.commandOutcome]: 'rejected' })).toBe(1);
-    expect(await capture.recorded(M.loadDuration, { [A.aggregateType]: 'BankAccount', [A.loadFromSnapshot]: false })).toBe(4);
+    expect(
+      await capture.recorded(M.loadDuration, { [A.aggregateType]: 'BankAccount', [A.loadFromSnapshot]: false }),
+    ).toBe(4);
     expect(await capture.counter(M.conflicts)).toBe(0);
     // Metric attributes stay low-cardinality: no stream, no command id.
     for (const attributes of await capture.attributeSets(M.commands)) {
@@ -253,7 +300,10 @@ describe('telemetry (OpenTelemetry spans and metrics)', () => {
 
   it("calls both the application's onRetry and its own", async () => {
     const notices: RetryNotice[] = [];
-    const { bus } = await busWith({ eventStore: await openedIn('acc-10', 2), retry: { ...NO_DELAYS, onRetry: (notice) => void notices.push(notice) } });
+    const { bus } = await busWith({
+      eventStore: await openedIn('acc-10', 2),
+      retry: { ...NO_DELAYS, onRetry: (notice) => void notices.push(notice) },
+    });
 
     await bus.execute(new Deposit('acc-10', 1));
 
@@ -310,7 +360,12 @@ describe('telemetry with an SDK registered globally', () => {
     const container = new Container();
     container.load(mnemeModule({ aggregates: [BankAccount] }));
     await container.get(CommandBus).execute(new OpenAccount('global-1', 'Ada'));
-    expect(capture.spans().map((span) => span.name).sort()).toEqual([S.append, S.command, S.load].sort());
+    expect(
+      capture
+        .spans()
+        .map((span) => span.name)
+        .sort(),
+    ).toEqual([S.append, S.command, S.load].sort());
     expect(await capture.counter(M.commands, { [A.commandType]: 'OpenAccount' })).toBe(1);
   });
 

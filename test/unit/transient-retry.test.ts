@@ -35,7 +35,10 @@ async function busOn(store: FlakyStore, retry: RetryOptions = fast) {
 describe('retryCommand on transient faults', () => {
   it('retries EventStoreUnavailableError on its own schedule until an attempt succeeds', async () => {
     const notices: RetryNotice[] = [];
-    const policy = resolveRetryPolicy({ transient: { maxRetries: 3, initialDelayMs: 8, maxDelayMs: 100 }, onRetry: (n) => notices.push(n) });
+    const policy = resolveRetryPolicy({
+      transient: { maxRetries: 3, initialDelayMs: 8, maxDelayMs: 100 },
+      onRetry: (n) => notices.push(n),
+    });
     const sleeps: number[] = [];
     const result = await retryCommand(
       policy,
@@ -83,7 +86,13 @@ describe('retryCommand on transient faults', () => {
     expect(attempts).toBe(3);
     expect(error).toBeInstanceOf(TransientRetriesExceededError);
     expect(EventStoreUnavailableError.is(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'MNEME_TRANSIENT_RETRIES_EXCEEDED', attempts: 3, transient: true, streamName: 'S-1', cause: last });
+    expect(error).toMatchObject({
+      code: 'MNEME_TRANSIENT_RETRIES_EXCEEDED',
+      attempts: 3,
+      transient: true,
+      streamName: 'S-1',
+      cause: last,
+    });
     expect((error as Error).message).toContain('after 3 attempts');
     expect((error as Error).message).toContain('connection refused');
   });
@@ -114,7 +123,10 @@ describe('retryCommand on transient faults', () => {
 
   it('keeps the total delay within the sum of the transient bounds', async () => {
     const notices: RetryNotice[] = [];
-    const policy = resolveRetryPolicy({ transient: { maxRetries: 4, initialDelayMs: 10, maxDelayMs: 30 }, onRetry: (n) => notices.push(n) });
+    const policy = resolveRetryPolicy({
+      transient: { maxRetries: 4, initialDelayMs: 10, maxDelayMs: 30 },
+      onRetry: (n) => notices.push(n),
+    });
     await retryCommand(
       policy,
       async () => {
@@ -174,7 +186,10 @@ describe('the command bus on a store with transient faults', () => {
     };
     const result = await bus.execute(new Deposit('acc-1', 10));
     expect(result).toMatchObject({ attempts: 2, nextExpectedRevision: 1n });
-    expect((await collect(store.readStream('BankAccount-acc-1'))).map((e) => e.type)).toEqual(['BankAccount.Opened', 'BankAccount.Deposited']);
+    expect((await collect(store.readStream('BankAccount-acc-1'))).map((e) => e.type)).toEqual([
+      'BankAccount.Opened',
+      'BankAccount.Deposited',
+    ]);
   });
 
   it('gives up after the configured attempts when the store stays down, with the cause', async () => {
@@ -202,7 +217,10 @@ describe('the command bus on a store with transient faults', () => {
     const store = new FlakyStore().failNext('append', 'unavailable');
     const container = new Container();
     container.load(mnemeModule({ aggregates: [BankAccount], eventStore: store, retry: false }));
-    const error = await container.get(CommandBus).execute(new OpenAccount('acc-1', 'Ada')).catch((e: unknown) => e);
+    const error = await container
+      .get(CommandBus)
+      .execute(new OpenAccount('acc-1', 'Ada'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventStoreUnavailableError);
     expect(error).not.toBeInstanceOf(TransientRetriesExceededError);
   });
@@ -210,7 +228,9 @@ describe('the command bus on a store with transient faults', () => {
   it('never retries a non-transient store failure', async () => {
     const store = new FlakyStore().failNext('append', 'fatal');
     const bus = await busOn(store);
-    await expect(bus.execute(new OpenAccount('acc-1', 'Ada'))).rejects.toMatchObject({ code: 'MNEME_EVENT_STORE_FAILED' });
+    await expect(bus.execute(new OpenAccount('acc-1', 'Ada'))).rejects.toMatchObject({
+      code: 'MNEME_EVENT_STORE_FAILED',
+    });
     expect(store.calls.append).toBe(1);
   });
 });
@@ -227,7 +247,9 @@ describe('execute() on a store with transient faults', () => {
 
   it('gives up with TransientRetriesExceededError after the configured attempts', async () => {
     const store = new FlakyStore().failNext('append', 'unavailable', 10);
-    const error = await execute(ledger('L-1', 7), store, { transient: { maxRetries: 2, initialDelayMs: 0 } }).catch((e: unknown) => e);
+    const error = await execute(ledger('L-1', 7), store, { transient: { maxRetries: 2, initialDelayMs: 0 } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'MNEME_TRANSIENT_RETRIES_EXCEEDED', attempts: 3 });
     expect(store.calls.append).toBe(3);
   });

@@ -33,7 +33,12 @@ const DEADLINE_EXCEEDED = 4;
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 
-export function batchAppendHandler({ log, faults, maxAppendSize, reportBug }: StreamsContext): StreamsHandlers['batchAppend'] {
+export function batchAppendHandler({
+  log,
+  faults,
+  maxAppendSize,
+  reportBug,
+}: StreamsContext): StreamsHandlers['batchAppend'] {
   return (call) => {
     interface PendingAppend {
       readonly correlationId: UUID;

@@ -126,9 +126,18 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
     streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
   );
   if (v2.appendSession) {
-    const v2Service = multiStreamService({ log, faults, maxAppendSize, maxRecordSize, reportBug: bugReporter(handlerErrors) });
+    const v2Service = multiStreamService({
+      log,
+      faults,
+      maxAppendSize,
+      maxRecordSize,
+      reportBug: bugReporter(handlerErrors),
+    });
     // A 25.x server has no AppendRecords: the client never calls it then (it checks the features first).
-    server.addService(streamsV2Grpc.StreamsServiceService, v2.appendRecords ? v2Service : { appendSession: v2Service.appendSession });
+    server.addService(
+      streamsV2Grpc.StreamsServiceService,
+      v2.appendRecords ? v2Service : { appendSession: v2Service.appendSession },
+    );
   }
   const persistentSubscriptions = persistentSubscriptionsService({ log, reportBug: bugReporter(handlerErrors) });
   server.addService(persistentGrpc.PersistentSubscriptionsService, persistentSubscriptions.handlers);

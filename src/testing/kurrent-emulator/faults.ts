@@ -15,7 +15,15 @@ import { notLeader, type RpcError } from './wire.js';
 export type FaultKind = 'unavailable' | 'deadline-exceeded' | 'not-leader' | 'drop-after-write';
 
 /** RPC method names of `event_store.client.streams.Streams`, the v2 `StreamsService` and `ServerFeatures`. */
-export type EmulatorMethod = 'Read' | 'Append' | 'BatchAppend' | 'Delete' | 'Tombstone' | 'AppendSession' | 'AppendRecords' | 'GetSupportedMethods';
+export type EmulatorMethod =
+  | 'Read'
+  | 'Append'
+  | 'BatchAppend'
+  | 'Delete'
+  | 'Tombstone'
+  | 'AppendSession'
+  | 'AppendRecords'
+  | 'GetSupportedMethods';
 
 export interface FaultSpec {
   readonly kind: FaultKind;
@@ -29,8 +37,23 @@ export interface FaultSpec {
   readonly methods?: readonly EmulatorMethod[];
 }
 
-const STREAMS_METHODS: readonly EmulatorMethod[] = ['Read', 'Append', 'BatchAppend', 'Delete', 'Tombstone', 'AppendSession', 'AppendRecords'];
-const WRITE_METHODS: readonly EmulatorMethod[] = ['Append', 'BatchAppend', 'Delete', 'Tombstone', 'AppendSession', 'AppendRecords'];
+const STREAMS_METHODS: readonly EmulatorMethod[] = [
+  'Read',
+  'Append',
+  'BatchAppend',
+  'Delete',
+  'Tombstone',
+  'AppendSession',
+  'AppendRecords',
+];
+const WRITE_METHODS: readonly EmulatorMethod[] = [
+  'Append',
+  'BatchAppend',
+  'Delete',
+  'Tombstone',
+  'AppendSession',
+  'AppendRecords',
+];
 
 interface PendingFault {
   readonly kind: FaultKind;
@@ -45,7 +68,8 @@ export class FaultInjector {
 
   inject(spec: FaultSpec): void {
     const count = spec.count ?? 1;
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`Fault count must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`Fault count must be a positive integer, got ${count}`);
     const allowed = spec.kind === 'drop-after-write' ? WRITE_METHODS : [...STREAMS_METHODS, 'GetSupportedMethods'];
     const methods = spec.methods ?? (spec.kind === 'drop-after-write' ? WRITE_METHODS : STREAMS_METHODS);
     for (const method of methods) {

@@ -159,7 +159,11 @@ export class InMemoryLog {
   }
 
   append(stream: string, expected: number, proposed: readonly ProposedEvent[]): WriteOutcome {
-    const decision = this.#checkCommit(stream, expected, proposed.map((e) => e.id));
+    const decision = this.#checkCommit(
+      stream,
+      expected,
+      proposed.map((e) => e.id),
+    );
     switch (decision.kind) {
       case 'deleted':
         return { kind: 'stream-deleted' };
@@ -190,7 +194,13 @@ export class InMemoryLog {
    * failed stream and every idempotent one.
    */
   commitTransaction(streams: readonly TransactionStream[]): TransactionOutcome {
-    const checks = streams.map((entry) => this.#checkTransactionStream(entry.stream, entry.expected, entry.events.map((e) => e.id)));
+    const checks = streams.map((entry) =>
+      this.#checkTransactionStream(
+        entry.stream,
+        entry.expected,
+        entry.events.map((e) => e.id),
+      ),
+    );
     const written = streams.filter((entry) => entry.events.length > 0).length;
     const idempotent = checks.filter((check) => check.kind === 'idempotent').length;
     if (written > 0 && idempotent === written) {
@@ -205,12 +215,15 @@ export class InMemoryLog {
     const failures: TransactionFailure[] = [];
     checks.forEach((check, index) => {
       if (check.kind === 'failed') failures.push({ index, actual: check.actual, softDeleted: check.softDeleted });
-      else if (check.kind === 'idempotent') failures.push({ index, actual: this.lastRevision(streams[index]!.stream), softDeleted: false });
+      else if (check.kind === 'idempotent')
+        failures.push({ index, actual: this.lastRevision(streams[index]!.stream), softDeleted: false });
     });
     if (failures.length > 0) {
       // RequestManagerBase.Handle(ConsistencyChecksFailed): a tombstone, or exists on a soft-deleted stream, is StreamDeleted.
       const deleted = failures.some(
-        (failure) => failure.actual === TOMBSTONED_VERSION || (streams[failure.index]!.expected === WIRE_STREAM_EXISTS && failure.softDeleted),
+        (failure) =>
+          failure.actual === TOMBSTONED_VERSION ||
+          (streams[failure.index]!.expected === WIRE_STREAM_EXISTS && failure.softDeleted),
       );
       return { kind: 'failed', deleted, failures };
     }
@@ -234,7 +247,8 @@ export class InMemoryLog {
     const failed = (actual: number, softDeleted = false): StreamCheck => ({ kind: 'failed', actual, softDeleted });
     if (this.isTombstoned(stream)) {
       // Nothing can be written to a tombstoned stream; checking that it does not exist passes.
-      if (ids.length === 0 && (expected === WIRE_ANY || expected === WIRE_NO_STREAM || expected === WIRE_TOMBSTONED)) return { kind: 'ok', softDeleted: false };
+      if (ids.length === 0 && (expected === WIRE_ANY || expected === WIRE_NO_STREAM || expected === WIRE_TOMBSTONED))
+        return { kind: 'ok', softDeleted: false };
       return failed(TOMBSTONED_VERSION);
     }
     const current = this.lastRevision(stream);
@@ -270,7 +284,8 @@ export class InMemoryLog {
         if (expected === WIRE_NO_STREAM && softDeleted) return { kind: 'ok', softDeleted };
         return failed(current);
       }
-      if (ids.length === 0) return expected === WIRE_NO_STREAM && softDeleted ? { kind: 'ok', softDeleted } : failed(current);
+      if (ids.length === 0)
+        return expected === WIRE_NO_STREAM && softDeleted ? { kind: 'ok', softDeleted } : failed(current);
       return { kind: 'idempotent', lastRevision: revision };
     }
     if (expected > current) return failed(current);

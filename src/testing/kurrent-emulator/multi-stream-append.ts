@@ -8,7 +8,13 @@ import type { AppendRequest } from '@kurrent/kurrentdb-client/generated/kurrentd
 import type { BugReporter } from './call-guard.js';
 import { guarded } from './call-guard.js';
 import type { FaultInjector } from './faults.js';
-import { TOMBSTONED_VERSION, WIRE_SOFT_DELETED, WIRE_TOMBSTONED, type InMemoryLog, type TransactionStream } from './log.js';
+import {
+  TOMBSTONED_VERSION,
+  WIRE_SOFT_DELETED,
+  WIRE_TOMBSTONED,
+  type InMemoryLog,
+  type TransactionStream,
+} from './log.js';
 import { streamsV2Pb } from './protocol.js';
 import type { ProposedEvent } from './records.js';
 import { WIRE_ANY, WIRE_NO_STREAM, WIRE_STREAM_EXISTS } from './records.js';
@@ -48,7 +54,8 @@ class SizeBudget {
   constructor(private readonly context: MultiStreamContext) {}
 
   add(stream: string, size: number, recordId: string): void {
-    if (size > this.context.maxRecordSize) throw new V2RequestError(appendRecordSizeExceeded(stream, recordId, size, this.context.maxRecordSize));
+    if (size > this.context.maxRecordSize)
+      throw new V2RequestError(appendRecordSizeExceeded(stream, recordId, size, this.context.maxRecordSize));
     this.#records++;
     if ((this.#total += size) > this.context.maxAppendSize) {
       throw new V2RequestError(appendTransactionSizeExceeded(this.#records, this.#total, this.context.maxAppendSize));
@@ -86,10 +93,18 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
           const stream = request.getStream();
           validateStreamName(stream);
           const expected = request.hasExpectedRevision() ? Number(request.getExpectedRevision()) : WIRE_ANY;
-          if (!(expected >= 0 || expected === WIRE_ANY || expected === WIRE_NO_STREAM || expected === WIRE_STREAM_EXISTS)) {
-            throw invalidRequest('Expected revision must be positive or one of the allowed constants: NoStream (-1), Any (-2) or Exists (-4).');
+          if (!(
+            expected >= 0 ||
+            expected === WIRE_ANY ||
+            expected === WIRE_NO_STREAM ||
+            expected === WIRE_STREAM_EXISTS
+          )) {
+            throw invalidRequest(
+              'Expected revision must be positive or one of the allowed constants: NoStream (-1), Any (-2) or Exists (-4).',
+            );
           }
-          if (request.getRecordsList().length === 0) throw invalidRequest('Stream append request must contain at least one record');
+          if (request.getRecordsList().length === 0)
+            throw invalidRequest('Stream append request must contain at least one record');
           if (seen.has(key(stream))) throw new V2RequestError(streamAlreadyInAppendSession(stream));
           seen.add(key(stream));
           const events: ProposedEvent[] = [];
@@ -114,7 +129,11 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
           // The session reports the first failure only.
           const first = outcome.failures[0]!;
           const failed = streams[first.index]!;
-          return fail(outcome.deleted ? streamTombstoned(failed.stream) : streamRevisionConflict(failed.stream, failed.sentExpected, first.actual));
+          return fail(
+            outcome.deleted
+              ? streamTombstoned(failed.stream)
+              : streamRevisionConflict(failed.stream, failed.sentExpected, first.actual),
+          );
         }
         const dropped = faults.afterWrite('AppendSession');
         if (dropped) return fail(dropped);
@@ -123,7 +142,11 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
           null,
           new streamsV2Pb.AppendSessionResponse()
             .setOutputList(
-              streams.map((entry, index) => new streamsV2Pb.AppendResponse().setStream(entry.stream).setStreamRevision(String(outcome.lastRevisions[index]))),
+              streams.map((entry, index) =>
+                new streamsV2Pb.AppendResponse()
+                  .setStream(entry.stream)
+                  .setStreamRevision(String(outcome.lastRevisions[index])),
+              ),
             )
             .setPosition(String(outcome.position)),
         );
@@ -140,7 +163,8 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
       () => {
         const request = call.request;
         // AppendRecordsRequestValidator.
-        if (request.getRecordsList().length === 0) throw invalidRequest('Append records request must contain at least one record.');
+        if (request.getRecordsList().length === 0)
+          throw invalidRequest('Append records request must contain at least one record.');
         const states: { stream: string; expected: number }[] = [];
         const indexOf = new Map<string, number>();
         const checked = new Set<string>();
@@ -150,7 +174,9 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
           const stream = state.getStream();
           validateStreamName(stream);
           const expected = Number(state.getExpectedState());
-          if (!(expected >= 0 || [WIRE_NO_STREAM, WIRE_STREAM_EXISTS, WIRE_SOFT_DELETED, WIRE_TOMBSTONED].includes(expected))) {
+          if (!(
+            expected >= 0 || [WIRE_NO_STREAM, WIRE_STREAM_EXISTS, WIRE_SOFT_DELETED, WIRE_TOMBSTONED].includes(expected)
+          )) {
             throw invalidRequest(
               'Expected state must be positive or one of the allowed constants: NoStream (-1), Exists (-4), Deleted (-5), or Tombstoned (-6). Any (-2) is not allowed.',
             );
@@ -183,14 +209,23 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
         }
         const fault = faults.before('AppendRecords');
         if (fault) return fail(fault);
-        const transaction = states.map((state, index) => ({ stream: states[indexOf.get(key(state.stream))!]!.stream, expected: state.expected, events: events.get(index) ?? [] }));
+        const transaction = states.map((state, index) => ({
+          stream: states[indexOf.get(key(state.stream))!]!.stream,
+          expected: state.expected,
+          events: events.get(index) ?? [],
+        }));
         const outcome = log.commitTransaction(transaction);
         if (outcome.kind === 'failed') {
           const violations: Violation[] = outcome.failures.map((failure) => ({
             checkIndex: failure.index,
             stream: states[failure.index]!.stream,
             expected: states[failure.index]!.expected,
-            actual: failure.actual === TOMBSTONED_VERSION ? WIRE_TOMBSTONED : failure.softDeleted ? WIRE_SOFT_DELETED : failure.actual,
+            actual:
+              failure.actual === TOMBSTONED_VERSION
+                ? WIRE_TOMBSTONED
+                : failure.softDeleted
+                  ? WIRE_SOFT_DELETED
+                  : failure.actual,
           }));
           return fail(appendConsistencyViolation(violations));
         }
@@ -200,7 +235,11 @@ export function multiStreamService(context: MultiStreamContext): IStreamsService
           null,
           new streamsV2Pb.AppendRecordsResponse()
             .setRevisionsList(
-              [...events.keys()].map((index) => new streamsV2Pb.StreamRevision().setStream(states[index]!.stream).setRevision(String(outcome.lastRevisions[index]))),
+              [...events.keys()].map((index) =>
+                new streamsV2Pb.StreamRevision()
+                  .setStream(states[index]!.stream)
+                  .setRevision(String(outcome.lastRevisions[index])),
+              ),
             )
             .setPosition(String(outcome.position)),
         );

@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
 import type { IPersistentSubscriptionsServer } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_grpc_pb.js';
-import type { CreateReq, ReadReq, ReadResp, UpdateReq } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
+import type {
+  CreateReq,
+  ReadReq,
+  ReadResp,
+  UpdateReq,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
 import { persistentPb, sharedPb, type StreamIdentifier } from './protocol.js';
 import type { InMemoryLog } from './log.js';
 import { guarded, type BugReporter } from './call-guard.js';
@@ -12,7 +17,14 @@ import { ALL_STREAM } from './psub-names.js';
 import type { Consumer } from './psub-consumer.js';
 import type { NackAction, PersistentGroup } from './psub-group.js';
 import { GroupRegistry, type GroupDefinition } from './psub-registry.js';
-import { GroupSettingsError, allOptionsStart, parseSettings, revisionStart, streamOptionsStart, type StartFrom } from './psub-settings.js';
+import {
+  GroupSettingsError,
+  allOptionsStart,
+  parseSettings,
+  revisionStart,
+  streamOptionsStart,
+  type StartFrom,
+} from './psub-settings.js';
 import {
   confirmationResponse,
   eventResponse,
@@ -40,7 +52,10 @@ type ReadCall = ServerDuplexStream<ReadReq, ReadResp>;
 const NACK_ACTIONS: Record<number, NackAction> = { 0: 'unknown', 1: 'park', 2: 'retry', 3: 'skip', 4: 'stop' };
 const { StreamOptionCase: CreateSource } = persistentPb.CreateReq.Options;
 
-export function persistentSubscriptionsService({ log, reportBug }: PersistentSubscriptionsContext): PersistentSubscriptionsService {
+export function persistentSubscriptionsService({
+  log,
+  reportBug,
+}: PersistentSubscriptionsContext): PersistentSubscriptionsService {
   /** The Read call of each connected consumer, and whether it wants structured UUIDs. */
   const calls = new Map<Consumer, { call: ReadCall; structured: boolean }>();
   const failCall = (call: ReadCall, error: RpcError) => {
@@ -91,7 +106,9 @@ export function persistentSubscriptionsService({ log, reportBug }: PersistentSub
   ): void {
     guarded(method, reportBug, callback, () => {
       if (!options) return callback(invalidArgument(`${method} options are required.`));
-      const source = options.hasAll() ? ALL_STREAM : streamNameOf(options.getStream()?.getStreamIdentifier() ?? options.getStreamIdentifier());
+      const source = options.hasAll()
+        ? ALL_STREAM
+        : streamNameOf(options.getStream()?.getStreamIdentifier() ?? options.getStreamIdentifier());
       const group = options.getGroupName();
       try {
         if (source === '') throw new GroupSettingsError('Bad stream name.');
@@ -110,8 +127,15 @@ export function persistentSubscriptionsService({ log, reportBug }: PersistentSub
   }
 
   /** Delete, GetInfo and ReplayParked name their group the same way. */
-  function target(options: { hasAll(): boolean; getStreamIdentifier(): StreamIdentifier | undefined; getGroupName(): string }) {
-    return { source: options.hasAll() ? ALL_STREAM : streamNameOf(options.getStreamIdentifier()), group: options.getGroupName() };
+  function target(options: {
+    hasAll(): boolean;
+    getStreamIdentifier(): StreamIdentifier | undefined;
+    getGroupName(): string;
+  }) {
+    return {
+      source: options.hasAll() ? ALL_STREAM : streamNameOf(options.getStreamIdentifier()),
+      group: options.getGroupName(),
+    };
   }
 
   const read: IPersistentSubscriptionsServer['read'] = (call) => {
@@ -169,8 +193,18 @@ export function persistentSubscriptionsService({ log, reportBug }: PersistentSub
   };
 
   const handlers: IPersistentSubscriptionsServer = {
-    create: (call, callback) => createOrUpdate('Create', call.request.getOptions(), replyEmpty(callback, () => new persistentPb.CreateResp())),
-    update: (call, callback) => createOrUpdate('Update', call.request.getOptions(), replyEmpty(callback, () => new persistentPb.UpdateResp())),
+    create: (call, callback) =>
+      createOrUpdate(
+        'Create',
+        call.request.getOptions(),
+        replyEmpty(callback, () => new persistentPb.CreateResp()),
+      ),
+    update: (call, callback) =>
+      createOrUpdate(
+        'Update',
+        call.request.getOptions(),
+        replyEmpty(callback, () => new persistentPb.UpdateResp()),
+      ),
     delete: (call, callback) =>
       guarded('Delete', reportBug, callback, () => {
         const options = call.request.getOptions();
@@ -196,7 +230,9 @@ export function persistentSubscriptionsService({ log, reportBug }: PersistentSub
         const { source, group: groupName } = target(options);
         const stopAt = options.hasStopAt() ? Number(options.getStopAt()) : undefined;
         if (stopAt !== undefined && stopAt < 0) {
-          return callback(subscriptionFailed(source, groupName, 'Cannot stop replaying parked message at a negative version.'));
+          return callback(
+            subscriptionFailed(source, groupName, 'Cannot stop replaying parked message at a negative version.'),
+          );
         }
         const group = registry.get(source, groupName);
         if (!group) return callback(subscriptionDoesNotExist(source, groupName));

@@ -31,9 +31,15 @@ export const serverFeaturesPb = clientRequire(`${generated}serverfeatures_pb.js`
 export const streamsGrpc = clientRequire(`${generated}streams_grpc_pb.js`) as typeof StreamsGrpc;
 export const serverFeaturesGrpc = clientRequire(`${generated}serverfeatures_grpc_pb.js`) as typeof ServerFeaturesGrpc;
 /** The v2 streams service (multi-stream append: AppendSession, AppendRecords) and its error details. */
-export const streamsV2Pb = clientRequire('./generated/kurrentdb/protocols/v2/streams/streams_pb.js') as typeof StreamsV2Pb;
-export const streamsV2Grpc = clientRequire('./generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js') as typeof StreamsV2Grpc;
-export const streamsV2ErrorsPb = clientRequire('./generated/kurrentdb/protocols/v2/streams/errors_pb.js') as typeof StreamsV2ErrorsPb;
+export const streamsV2Pb = clientRequire(
+  './generated/kurrentdb/protocols/v2/streams/streams_pb.js',
+) as typeof StreamsV2Pb;
+export const streamsV2Grpc = clientRequire(
+  './generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js',
+) as typeof StreamsV2Grpc;
+export const streamsV2ErrorsPb = clientRequire(
+  './generated/kurrentdb/protocols/v2/streams/errors_pb.js',
+) as typeof StreamsV2ErrorsPb;
 export const structPb = clientRequire('google-protobuf/google/protobuf/struct_pb.js') as typeof StructPb;
 export const persistentPb = clientRequire(`${generated}persistentsubscriptions_pb.js`) as typeof PersistentPb;
 export const persistentGrpc = clientRequire(`${generated}persistentsubscriptions_grpc_pb.js`) as typeof PersistentGrpc;

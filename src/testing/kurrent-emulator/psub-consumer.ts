@@ -20,7 +20,8 @@ export const availableSlots = (consumer: Consumer): number => Math.max(0, consum
 /** The server's ObservedTimingMeasurement keys (extraStatistics), over the ack latencies in ms. */
 export function latencyMeasurements(consumer: Consumer): Array<[key: string, value: number]> {
   const sorted = [...consumer.ackLatencies].sort((a, b) => a - b);
-  const at = (fraction: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!);
+  const at = (fraction: number) =>
+    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
   const mean = sorted.length === 0 ? 0 : Math.round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length);
   return [
     ['Mean', mean],

@@ -56,7 +56,11 @@ export class GroupStreams {
   park(message: GroupMessage, reason: string): void {
     const { event, link } = message.resolved;
     const data = event ? `${event.revision}@${event.stream}` : Buffer.from(link!.data).toString('utf8');
-    const metadata = { Added: new Date().toISOString(), Reason: reason, SubscriptionEventNumber: message.record.revision };
+    const metadata = {
+      Added: new Date().toISOString(),
+      Reason: reason,
+      SubscriptionEventNumber: message.record.revision,
+    };
     this.log.append(this.parkedStream, WIRE_ANY, [
       {
         id: randomUUID(),
@@ -81,7 +85,9 @@ export class GroupStreams {
 
   /** Marks everything before `revision` replayed: `$tb` on the parked stream's metadata. */
   markReplayed(revision: number): void {
-    this.log.append(metastreamOf(this.parkedStream), WIRE_ANY, [jsonEvent('$metadata', { $tb: revision, $acl: adminsOnly })]);
+    this.log.append(metastreamOf(this.parkedStream), WIRE_ANY, [
+      jsonEvent('$metadata', { $tb: revision, $acl: adminsOnly }),
+    ]);
   }
 
   /** Deleting a group soft-deletes both streams. */

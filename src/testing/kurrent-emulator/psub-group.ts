@@ -258,8 +258,10 @@ export class PersistentGroup {
       outstandingMessagesCount: this.#outstanding.size,
       totalInFlightMessages: inFlight,
       parkedMessageCount: this.streams.parkedCount(),
-      lastCheckpointedEventPosition: this.#lastCheckpoint === undefined ? undefined : this.source.format(this.#lastCheckpoint),
-      lastKnownEventPosition: this.#lastReadPosition === undefined ? undefined : this.source.format(this.#lastReadPosition),
+      lastCheckpointedEventPosition:
+        this.#lastCheckpoint === undefined ? undefined : this.source.format(this.#lastCheckpoint),
+      lastKnownEventPosition:
+        this.#lastReadPosition === undefined ? undefined : this.source.format(this.#lastReadPosition),
       live: this.source.atEnd,
     };
   }
@@ -285,7 +287,12 @@ export class PersistentGroup {
 
   #begin(message: GroupMessage, consumer: Consumer): void {
     const now = Date.now();
-    this.#outstanding.set(message.eventId, { message, consumer, sentAt: now, expiresAt: now + this.settings.messageTimeoutMs });
+    this.#outstanding.set(message.eventId, {
+      message,
+      consumer,
+      sentAt: now,
+      expiresAt: now + this.settings.messageTimeoutMs,
+    });
     consumer.inFlight.add(message.eventId);
     consumer.totalItems += 1;
     this.#totalItems += 1;

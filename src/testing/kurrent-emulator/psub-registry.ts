@@ -50,9 +50,13 @@ export class GroupRegistry {
 
   /** Groups by source name (sorted, as the server's topic list), in creation order within one. */
   list(source?: string): PersistentGroup[] {
-    const entries = [...this.#groups.values()].filter(({ definition }) => source === undefined || definition.source === source);
+    const entries = [...this.#groups.values()].filter(
+      ({ definition }) => source === undefined || definition.source === source,
+    );
     const sources = [...new Set(entries.map(({ definition }) => definition.source))].sort();
-    return sources.flatMap((name) => entries.filter(({ definition }) => definition.source === name).map(({ group }) => group));
+    return sources.flatMap((name) =>
+      entries.filter(({ definition }) => definition.source === name).map(({ group }) => group),
+    );
   }
 
   hasSource(source: string): boolean {
@@ -115,8 +119,17 @@ export class GroupRegistry {
 
   #build(definition: GroupDefinition): PersistentGroup {
     const source: GroupSource =
-      definition.source === ALL_STREAM ? allSource(this.log, recordFilter(definition.filter)) : streamSource(this.log, definition.source);
-    return new PersistentGroup(groupKey(definition.source, definition.group), definition.group, definition.settings, source, this.log, this.deliver);
+      definition.source === ALL_STREAM
+        ? allSource(this.log, recordFilter(definition.filter))
+        : streamSource(this.log, definition.source);
+    return new PersistentGroup(
+      groupKey(definition.source, definition.group),
+      definition.group,
+      definition.settings,
+      source,
+      this.log,
+      this.deliver,
+    );
   }
 
   #shutdown(group: PersistentGroup): void {

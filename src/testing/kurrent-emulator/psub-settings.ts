@@ -1,12 +1,17 @@
 /** A group's settings as the server keeps them, parsed from CreateReq/UpdateReq the way its gRPC
  * layer does (deprecated fields included: the Node client still sends `settings.revision`). */
 import { persistentPb } from './protocol.js';
-import type { CreateReq, UpdateReq } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
+import type {
+  CreateReq,
+  UpdateReq,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
 
 export type ConsumerStrategyName = 'DispatchToSingle' | 'RoundRobin' | 'Pinned' | 'PinnedByCorrelation';
 
 /** Where a group starts when it has no checkpoint: a stream revision or a `$all` position; -1 is the end. */
-export type StartFrom = { readonly kind: 'revision'; readonly revision: number } | { readonly kind: 'position'; readonly commit: number; readonly prepare: number };
+export type StartFrom =
+  | { readonly kind: 'revision'; readonly revision: number }
+  | { readonly kind: 'position'; readonly commit: number; readonly prepare: number };
 
 export interface GroupSettings {
   readonly startFrom: StartFrom;
@@ -48,9 +53,17 @@ export function parseSettings(settings: WireSettings | undefined, startFrom: Sta
     startFrom,
     resolveLinkTos: settings.getResolveLinks(),
     extraStatistics: settings.getExtraStatistics(),
-    messageTimeoutMs: durationMs(settings.getMessageTimeoutCase(), settings.getMessageTimeoutMs(), settings.getMessageTimeoutTicks()),
+    messageTimeoutMs: durationMs(
+      settings.getMessageTimeoutCase(),
+      settings.getMessageTimeoutMs(),
+      settings.getMessageTimeoutTicks(),
+    ),
     maxRetryCount: settings.getMaxRetryCount(),
-    checkPointAfterMs: durationMs(settings.getCheckpointAfterCase(), settings.getCheckpointAfterMs(), settings.getCheckpointAfterTicks()),
+    checkPointAfterMs: durationMs(
+      settings.getCheckpointAfterCase(),
+      settings.getCheckpointAfterMs(),
+      settings.getCheckpointAfterTicks(),
+    ),
     minCheckPointCount: settings.getMinCheckpointCount(),
     maxCheckPointCount: settings.getMaxCheckpointCount(),
     maxSubscriberCount: settings.getMaxSubscriberCount(),
@@ -114,7 +127,11 @@ export function allOptionsStart(options: AllOptionsMessage): StartFrom {
   switch (options.getAllOptionCase()) {
     case AllOptionCase.POSITION: {
       const position = options.getPosition()!;
-      return { kind: 'position', commit: Number(position.getCommitPosition()), prepare: Number(position.getPreparePosition()) };
+      return {
+        kind: 'position',
+        commit: Number(position.getCommitPosition()),
+        prepare: Number(position.getPreparePosition()),
+      };
     }
     case AllOptionCase.END:
       return { kind: 'position', commit: -1, prepare: -1 };
@@ -133,7 +150,9 @@ export function validateStartFrom(startFrom: StartFrom, lastPosition: number): v
   }
   const { commit, prepare } = startFrom;
   if (prepare > commit) {
-    throw new GroupSettingsError('Invalid Start From position: prepare position must be less than or equal to the commit position.');
+    throw new GroupSettingsError(
+      'Invalid Start From position: prepare position must be less than or equal to the commit position.',
+    );
   }
   if (commit > lastPosition) {
     throw new GroupSettingsError(

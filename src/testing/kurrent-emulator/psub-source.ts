@@ -8,7 +8,8 @@ import type { StartFrom } from './psub-settings.js';
 
 /** A read step: an event for the group, or a record its filter passed over (it still counts
  * towards checkpoints, as the server's HandleSkippedEvents does). */
-export type SourceItem = { readonly kind: 'event'; readonly record: LogRecord } | { readonly kind: 'skipped'; readonly position: number };
+export type SourceItem =
+  { readonly kind: 'event'; readonly record: LogRecord } | { readonly kind: 'skipped'; readonly position: number };
 
 export interface GroupSource {
   /** The stream name, or `$all`. */
@@ -105,7 +106,7 @@ export function allSource(log: InMemoryLog, filter: RecordFilter | undefined): G
       if (log.all[cursor]?.position === position) cursor += 1;
     },
     next: () => {
-      for (; cursor < log.all.length; ) {
+      for (; cursor < log.all.length;) {
         const record = log.all[cursor]!;
         cursor += 1;
         // Like the server, an unfiltered $all group gets system events too (its own checkpoints included).

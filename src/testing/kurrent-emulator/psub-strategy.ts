@@ -5,7 +5,10 @@ import type { GroupMessage } from './psub-message.js';
 
 /** `sent` to a consumer; `skipped` when the consumer it is pinned to is full (it waits in retry);
  * `no-capacity` when nobody can take anything: stop pushing. */
-export type PushResult = { readonly kind: 'sent'; readonly consumer: Consumer } | { readonly kind: 'skipped' } | { readonly kind: 'no-capacity' };
+export type PushResult =
+  | { readonly kind: 'sent'; readonly consumer: Consumer }
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'no-capacity' };
 
 export interface ConsumerStrategy {
   added(consumer: Consumer): void;
@@ -65,14 +68,17 @@ function pinned(sourceOf: (message: GroupMessage) => string): ConsumerStrategy {
     removed: (consumer) => {
       consumers.splice(consumers.indexOf(consumer), 1);
       owned.delete(consumer);
-      for (let bucket = 0; bucket < BUCKETS; bucket += 1) if (assignments[bucket] === consumer) assignments[bucket] = undefined;
+      for (let bucket = 0; bucket < BUCKETS; bucket += 1)
+        if (assignments[bucket] === consumer) assignments[bucket] = undefined;
     },
     choose: (message) => {
       if (!consumers.some((consumer) => availableSlots(consumer) > 0)) return NO_CAPACITY;
       const bucket = hash(sourceOf(message)) % BUCKETS;
       let consumer = assignments[bucket];
       if (!consumer) {
-        consumer = consumers.reduce((least, candidate) => (owned.get(candidate)! < owned.get(least)! ? candidate : least));
+        consumer = consumers.reduce((least, candidate) =>
+          owned.get(candidate)! < owned.get(least)! ? candidate : least,
+        );
         assignments[bucket] = consumer;
         owned.set(consumer, owned.get(consumer)! + 1);
       }

@@ -2,7 +2,10 @@
  * RpcExceptions builds them, which the client maps to its error classes), events and info. */
 import { Metadata, status } from '@grpc/grpc-js';
 import { persistentPb } from './protocol.js';
-import type { ReadResp, SubscriptionInfo } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
+import type {
+  ReadResp,
+  SubscriptionInfo,
+} from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
 import type { LogRecord } from './records.js';
 import { TOMBSTONE_REVISION } from './records.js';
 import { streamIdentifier, uuidMessage, type RpcError } from './wire.js';
@@ -15,7 +18,8 @@ const TICKS_PER_MS = 10_000n;
 
 function groupTrailers(stream: string, group: string, extra: Record<string, string> = {}): Metadata {
   const metadata = new Metadata();
-  for (const [key, value] of Object.entries({ 'stream-name': stream, 'group-name': group, ...extra })) metadata.set(key, value);
+  for (const [key, value] of Object.entries({ 'stream-name': stream, 'group-name': group, ...extra }))
+    metadata.set(key, value);
   return metadata;
 }
 
@@ -75,7 +79,9 @@ function recordedEvent(record: LogRecord, position: number, structuredIds: boole
 export function eventResponse(message: GroupMessage, structuredIds: boolean): ReadResp {
   const { event, link } = message.resolved;
   const position = message.record.position;
-  const readEvent = new persistentPb.ReadResp.ReadEvent().setRetryCount(message.retryCount).setCommitPosition(String(position));
+  const readEvent = new persistentPb.ReadResp.ReadEvent()
+    .setRetryCount(message.retryCount)
+    .setCommitPosition(String(position));
   if (event) readEvent.setEvent(recordedEvent(event, position, structuredIds));
   if (link) readEvent.setLink(recordedEvent(link, position, structuredIds));
   return new persistentPb.ReadResp().setEvent(readEvent);

@@ -42,11 +42,13 @@ export function supportedMethods({ serverVersion, batchAppend }: ServerFeaturesO
   const v2 = multiStreamFeatures(serverVersion);
   if (v2.appendSession) methods.push([STREAMS_V2, 'appendsession', []]);
   if (v2.appendRecords) methods.push([STREAMS_V2, 'appendrecords', []]);
-  return new serverFeaturesPb.SupportedMethods().setEventStoreServerVersion(serverVersion).setMethodsList(
-    methods.map(([service, method, features]) =>
-      new serverFeaturesPb.SupportedMethod().setServiceName(service).setMethodName(method).setFeaturesList(features),
-    ),
-  );
+  return new serverFeaturesPb.SupportedMethods()
+    .setEventStoreServerVersion(serverVersion)
+    .setMethodsList(
+      methods.map(([service, method, features]) =>
+        new serverFeaturesPb.SupportedMethod().setServiceName(service).setMethodName(method).setFeaturesList(features),
+      ),
+    );
 }
 
 export const getSupportedMethods =

@@ -29,7 +29,8 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
       const fault = faults.before('Read');
       if (fault) return fail(fault);
       const options = call.request.getOptions();
-      if (!options || (!options.hasStream() && !options.hasAll())) return fail(invalidArgument('Read options are required.'));
+      if (!options || (!options.hasStream() && !options.hasAll()))
+        return fail(invalidArgument('Read options are required.'));
       if (!options.hasUuidOption()) return fail(invalidArgument("'uuidOption' is a required argument."));
       if (options.hasSubscription()) return subscribe(call, log, options, (error) => fail(reportBug('Read', error)));
       return options.hasStream() ? readStream(call, log, options) : readAll(call, log, options);
@@ -50,20 +51,26 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
     const fail = (error: RpcError) => reply(error);
 
     call.on('data', (request: AppendReq) =>
-      guarded('Append', reportBug, fail, () => {
-        if (replied) return;
-        if (!options) {
-          if (!request.hasOptions()) return fail(invalidArgument('The first AppendReq must carry options.'));
-          options = request.getOptions();
-          return;
-        }
-        if (!request.hasProposedMessage()) return fail(invalidArgument('Expected a proposed message.'));
-        const event = parseProposedEvent(request.getProposedMessage()!);
-        // Checked per message, like the server: the call fails as soon as the total is too big.
-        size += eventSize(event);
-        if (size > maxAppendSize) return fail(maxAppendSizeExceeded(maxAppendSize));
-        events.push(event);
-      }, rejectInvalidEvents(fail)),
+      guarded(
+        'Append',
+        reportBug,
+        fail,
+        () => {
+          if (replied) return;
+          if (!options) {
+            if (!request.hasOptions()) return fail(invalidArgument('The first AppendReq must carry options.'));
+            options = request.getOptions();
+            return;
+          }
+          if (!request.hasProposedMessage()) return fail(invalidArgument('Expected a proposed message.'));
+          const event = parseProposedEvent(request.getProposedMessage()!);
+          // Checked per message, like the server: the call fails as soon as the total is too big.
+          size += eventSize(event);
+          if (size > maxAppendSize) return fail(maxAppendSizeExceeded(maxAppendSize));
+          events.push(event);
+        },
+        rejectInvalidEvents(fail),
+      ),
     );
     call.on('end', () =>
       guarded('Append', reportBug, fail, () => {

@@ -8,7 +8,15 @@ import { allFilter } from './wire-all-filter.js';
 import { linkResolver } from './links.js';
 import { firstAtOrAfter } from './reads.js';
 import { failStream, isGone, writeAll, type ReadCall } from './response-writer.js';
-import { caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse, streamDeleted, streamNameOf, type RpcError } from './wire.js';
+import {
+  caughtUpResponse,
+  checkpointResponse,
+  confirmationResponse,
+  eventResponse,
+  streamDeleted,
+  streamNameOf,
+  type RpcError,
+} from './wire.js';
 
 const { RevisionOptionCase } = streamsPb.ReadReq.Options.StreamOptions;
 const { AllOptionCase } = streamsPb.ReadReq.Options.AllOptions;

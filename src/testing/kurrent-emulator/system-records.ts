@@ -29,7 +29,15 @@ const user = (loginName: string, fullName: string, groups: string[]) =>
 /** [stream, event] in the order a node writes them on its first start. */
 export function systemRecords(host = '127.0.0.1:2113'): Array<[stream: string, event: ProposedEvent]> {
   return [
-    ['$epoch-information', json('$epoch-information', { epochNumber: 0, epochPosition: 0, epochId: randomUUID(), leaderInstanceId: randomUUID() })],
+    [
+      '$epoch-information',
+      json('$epoch-information', {
+        epochNumber: 0,
+        epochPosition: 0,
+        epochId: randomUUID(),
+        leaderInstanceId: randomUUID(),
+      }),
+    ],
     ['$$$scavenges', json('$metadata', { $maxAge: 2_592_000 })],
     [`$$$stats-${host}`, json('$metadata', { $maxAge: 86_400 })],
     ['$$$users', json('$metadata', { $acl: adminsOnly })],

@@ -36,7 +36,8 @@ export interface PreparedRecord {
  */
 export function prepareRecord(record: AppendRecord, stream: string): PreparedRecord {
   const id = record.hasRecordId() ? record.getRecordId()! : randomUUID();
-  if (!UUID_PATTERN.test(id) || id === EMPTY_UUID) throw invalidRequest(`Record ID must be a valid and non-empty UUID.`);
+  if (!UUID_PATTERN.test(id) || id === EMPTY_UUID)
+    throw invalidRequest(`Record ID must be a valid and non-empty UUID.`);
   const schema = record.getSchema();
   const format = schema?.getFormat() ?? 0;
   const formatName = SCHEMA_FORMAT_NAMES[format];
@@ -45,13 +46,16 @@ export function prepareRecord(record: AppendRecord, stream: string): PreparedRec
   if (name === '') throw invalidRequest('Schema name must not be empty');
   if (name.normalize('NFC') !== name) throw invalidRequest('Schema name must be in Unicode NFC (Normalization Form C)');
   if (!SCHEMA_NAME.test(name)) {
-    throw invalidRequest(`Schema name can only contain unicode letters, digits, underscores, dashes, periods, colons, and dollar signs. Attempted Value: ${name}`);
+    throw invalidRequest(
+      `Schema name can only contain unicode letters, digits, underscores, dashes, periods, colons, and dollar signs. Attempted Value: ${name}`,
+    );
   }
   const properties = new structPb.Struct();
   const fields = properties.getFieldsMap();
   record.getPropertiesMap().forEach((value, key) => {
     if (key === '') throw invalidRequest('Property keys must not be empty.');
-    if (value.getKindCase() === structPb.Value.KindCase.KIND_NOT_SET) throw invalidRequest('Property values must have a type set.');
+    if (value.getKindCase() === structPb.Value.KindCase.KIND_NOT_SET)
+      throw invalidRequest('Property values must have a type set.');
     fields.set(key, value);
   });
   if (format !== streamsV2Pb.SchemaFormat.SCHEMA_FORMAT_JSON) fields.set('$schema.format', stringValue(formatName));
@@ -60,12 +64,16 @@ export function prepareRecord(record: AppendRecord, stream: string): PreparedRec
   // CalculateSizeOnDisk: data, the properties as a protobuf Struct, the schema name in UTF-8.
   const size = data.length + properties.serializeBinary().length + Buffer.byteLength(name, 'utf8');
 
-  const metadata: Record<string, unknown> = { ...(properties.toJavaScript() as Record<string, unknown>), '$schema.name': name };
+  const metadata: Record<string, unknown> = {
+    ...(properties.toJavaScript() as Record<string, unknown>),
+    '$schema.name': name,
+  };
   if (format === streamsV2Pb.SchemaFormat.SCHEMA_FORMAT_JSON) metadata['$schema.format'] = 'Json';
   const event: ProposedEvent = {
     id: id.toLowerCase(),
     type: name,
-    contentType: format === streamsV2Pb.SchemaFormat.SCHEMA_FORMAT_JSON ? 'application/json' : 'application/octet-stream',
+    contentType:
+      format === streamsV2Pb.SchemaFormat.SCHEMA_FORMAT_JSON ? 'application/json' : 'application/octet-stream',
     data,
     customMetadata: Buffer.from(JSON.stringify(metadata), 'utf8'),
   };
@@ -93,9 +101,15 @@ export function invalidRequest(message: string): V2RequestError {
  */
 function errorWithDetails(code: status, message: string, detail?: { message: Message; type: string }): RpcError {
   const metadata = new Metadata();
-  const statusMessage = new statusPb.Status().setCode(code as number as Parameters<InstanceType<typeof statusPb.Status>['setCode']>[0]).setMessage(message);
+  const statusMessage = new statusPb.Status()
+    .setCode(code as number as Parameters<InstanceType<typeof statusPb.Status>['setCode']>[0])
+    .setMessage(message);
   if (detail) {
-    statusMessage.setDetails(new anyPb.Any().setTypeUrl(`type.googleapis.com/${ERRORS_PACKAGE}.${detail.type}`).setValue(detail.message.serializeBinary()));
+    statusMessage.setDetails(
+      new anyPb.Any()
+        .setTypeUrl(`type.googleapis.com/${ERRORS_PACKAGE}.${detail.type}`)
+        .setValue(detail.message.serializeBinary()),
+    );
   }
   metadata.set('grpc-status-details-bin', Buffer.from(statusMessage.serializeBinary()));
   return { code, details: message, metadata };
@@ -107,7 +121,10 @@ export const streamRevisionConflict = (stream: string, expected: number, actual:
     `Append failed due to a revision conflict on stream '${stream}'. Expected revision: ${expected}. Actual revision: ${actual}.`,
     {
       type: 'StreamRevisionConflictErrorDetails',
-      message: new streamsV2ErrorsPb.StreamRevisionConflictErrorDetails().setStream(stream).setExpectedRevision(String(expected)).setActualRevision(String(actual)),
+      message: new streamsV2ErrorsPb.StreamRevisionConflictErrorDetails()
+        .setStream(stream)
+        .setExpectedRevision(String(expected))
+        .setActualRevision(String(actual)),
     },
   );
 
@@ -115,30 +132,50 @@ export const streamTombstoned = (stream: string): RpcError =>
   errorWithDetails(
     status.FAILED_PRECONDITION,
     `Stream '${stream}' has been tombstoned. It has been permanently removed from the system and cannot be restored.`,
-    { type: 'StreamTombstonedErrorDetails', message: new streamsV2ErrorsPb.StreamTombstonedErrorDetails().setStream(stream) },
+    {
+      type: 'StreamTombstonedErrorDetails',
+      message: new streamsV2ErrorsPb.StreamTombstonedErrorDetails().setStream(stream),
+    },
   );
 
 export const streamAlreadyInAppendSession = (stream: string): RpcError =>
   errorWithDetails(
     status.ABORTED,
     `Stream '${stream}' already has a different group of messages in this session. Appends for the same stream must currently be grouped together and not interleaved with appends for other streams.`,
-    { type: 'StreamAlreadyInAppendSessionErrorDetails', message: new streamsV2ErrorsPb.StreamAlreadyInAppendSessionErrorDetails().setStream(stream) },
+    {
+      type: 'StreamAlreadyInAppendSessionErrorDetails',
+      message: new streamsV2ErrorsPb.StreamAlreadyInAppendSessionErrorDetails().setStream(stream),
+    },
   );
 
 export const appendSessionNoRequests = (): RpcError =>
-  errorWithDetails(status.FAILED_PRECONDITION, 'Append session started, but no append requests were sent before ending the session.');
+  errorWithDetails(
+    status.FAILED_PRECONDITION,
+    'Append session started, but no append requests were sent before ending the session.',
+  );
 
 export const appendRecordSizeExceeded = (stream: string, recordId: string, size: number, maxSize: number): RpcError =>
-  errorWithDetails(status.INVALID_ARGUMENT, `The size of record ${recordId} (${size} bytes) exceeds the maximum allowed size of ${maxSize} bytes by ${size - maxSize} bytes`, {
-    type: 'AppendRecordSizeExceededErrorDetails',
-    message: new streamsV2ErrorsPb.AppendRecordSizeExceededErrorDetails().setStream(stream).setRecordId(recordId).setSize(size).setMaxSize(maxSize),
-  });
+  errorWithDetails(
+    status.INVALID_ARGUMENT,
+    `The size of record ${recordId} (${size} bytes) exceeds the maximum allowed size of ${maxSize} bytes by ${size - maxSize} bytes`,
+    {
+      type: 'AppendRecordSizeExceededErrorDetails',
+      message: new streamsV2ErrorsPb.AppendRecordSizeExceededErrorDetails()
+        .setStream(stream)
+        .setRecordId(recordId)
+        .setSize(size)
+        .setMaxSize(maxSize),
+    },
+  );
 
 export const appendTransactionSizeExceeded = (records: number, size: number, maxSize: number): RpcError =>
   errorWithDetails(
     status.ABORTED,
     `Transaction size (${size} bytes) exceeded the maximum allowed size of ${maxSize} bytes by ${size - maxSize} bytes, after ${records} record(s).`,
-    { type: 'AppendTransactionSizeExceededErrorDetails', message: new streamsV2ErrorsPb.AppendTransactionSizeExceededErrorDetails().setSize(size).setMaxSize(maxSize) },
+    {
+      type: 'AppendTransactionSizeExceededErrorDetails',
+      message: new streamsV2ErrorsPb.AppendTransactionSizeExceededErrorDetails().setSize(size).setMaxSize(maxSize),
+    },
   );
 
 export interface Violation {
@@ -152,17 +189,25 @@ export interface Violation {
 export function appendConsistencyViolation(violations: readonly Violation[]): RpcError {
   const details = new streamsV2ErrorsPb.AppendConsistencyViolationErrorDetails().setViolationsList(
     violations.map((violation) =>
-      new streamsV2ErrorsPb.ConsistencyViolation().setCheckIndex(violation.checkIndex).setStreamState(
-        new streamsV2ErrorsPb.ConsistencyViolation.StreamStateViolation()
-          .setStream(violation.stream)
-          .setExpectedState(String(violation.expected))
-          .setActualState(String(violation.actual)),
-      ),
+      new streamsV2ErrorsPb.ConsistencyViolation()
+        .setCheckIndex(violation.checkIndex)
+        .setStreamState(
+          new streamsV2ErrorsPb.ConsistencyViolation.StreamStateViolation()
+            .setStream(violation.stream)
+            .setExpectedState(String(violation.expected))
+            .setActualState(String(violation.actual)),
+        ),
     ),
   );
-  const lines = violations.map((violation) => `  - ${violation.stream}: expected ${violation.expected}, actual ${violation.actual}.`);
-  return errorWithDetails(status.FAILED_PRECONDITION, `Failed to append transaction due to consistency violations.\n${lines.join('\n')}`, {
-    type: 'AppendConsistencyViolationErrorDetails',
-    message: details,
-  });
+  const lines = violations.map(
+    (violation) => `  - ${violation.stream}: expected ${violation.expected}, actual ${violation.actual}.`,
+  );
+  return errorWithDetails(
+    status.FAILED_PRECONDITION,
+    `Failed to append transaction due to consistency violations.\n${lines.join('\n')}`,
+    {
+      type: 'AppendConsistencyViolationErrorDetails',
+      message: details,
+    },
+  );
 }

@@ -145,7 +145,12 @@ export const streamDeleted = (stream: string): RpcError => ({
 });
 
 /** Delete/Tombstone report WEV as an RPC error (appends report it in-band). */
-export const wrongExpectedVersion = (operation: string, stream: string, expected: number, actual: number): RpcError => ({
+export const wrongExpectedVersion = (
+  operation: string,
+  stream: string,
+  expected: number,
+  actual: number,
+): RpcError => ({
   code: status.FAILED_PRECONDITION,
   details: `${operation} failed due to WrongExpectedVersion. Stream: ${stream}, Expected version: ${expected}, Actual version: ${actual}`,
   metadata: trailers({

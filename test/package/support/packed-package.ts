@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +48,10 @@ export async function packedTarball(): Promise<string> {
     try {
       execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'pipe' });
       const [pack] = JSON.parse(
-        execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', workDir], { cwd: root, encoding: 'utf8' }),
+        execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', workDir], {
+          cwd: root,
+          encoding: 'utf8',
+        }),
       ) as [{ filename: string }];
       writeFileSync(done, join(workDir, pack.filename));
     } catch (error) {
@@ -61,7 +73,12 @@ export async function packedTarball(): Promise<string> {
  * installs itself). Node and TypeScript follow the links to their real paths, so a dependency's own
  * dependencies resolve as in an npm install.
  */
-export function createApp(name: string, tarball: string, files: Record<string, string>, except: readonly string[] = []): string {
+export function createApp(
+  name: string,
+  tarball: string,
+  files: Record<string, string>,
+  except: readonly string[] = [],
+): string {
   const app = join(workDir, name);
   rmSync(app, { recursive: true, force: true });
   const modules = join(app, 'node_modules');
@@ -74,7 +91,8 @@ export function createApp(name: string, tarball: string, files: Record<string, s
     if (entry.startsWith('@')) {
       mkdirSync(join(modules, entry), { recursive: true });
       for (const scoped of readdirSync(join(source, entry))) {
-        if (!except.includes(`${entry}/${scoped}`)) symlinkSync(join(source, entry, scoped), join(modules, entry, scoped));
+        if (!except.includes(`${entry}/${scoped}`))
+          symlinkSync(join(source, entry, scoped), join(modules, entry, scoped));
       }
     } else {
       symlinkSync(join(source, entry), join(modules, entry));
@@ -96,12 +114,16 @@ const parsed = new Map<string, ts.SourceFile>();
 
 /** Compiles the app's tsconfig.json with this repository's TypeScript, in process; throws the diagnostics. */
 export function compile(app: string): void {
-  const config = ts.getParsedCommandLineOfConfigFile(join(app, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(app, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!config) throw new Error(`no tsconfig.json in ${app}`);
   const host = ts.createCompilerHost(config.options);
   const getSourceFile = host.getSourceFile.bind(host);
@@ -109,7 +131,10 @@ export function compile(app: string): void {
     if (!fileName.includes('/node_modules/') || fileName.includes(`${app}/node_modules/mneme/`)) {
       return getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreate);
     }
-    const options = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+    const options =
+      typeof languageVersionOrOptions === 'object'
+        ? languageVersionOrOptions
+        : { languageVersion: languageVersionOrOptions };
     const key = `${fileName}|${options.languageVersion}|${String(options.impliedNodeFormat)}`;
     let file = parsed.get(key);
     if (!file) {
@@ -118,18 +143,33 @@ export function compile(app: string): void {
     }
     return file;
   };
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host, configFileParsingDiagnostics: config.errors });
+  const program = ts.createProgram({
+    rootNames: config.fileNames,
+    options: config.options,
+    host,
+    configFileParsingDiagnostics: config.errors,
+  });
   const diagnostics = [...ts.getPreEmitDiagnostics(program), ...program.emit().diagnostics];
   if (diagnostics.length > 0) {
-    throw new Error(`tsc failed in ${app}:\n${ts.formatDiagnostics(diagnostics, { ...host, getNewLine: () => '\n', getCanonicalFileName: (name) => name })}`);
+    throw new Error(
+      `tsc failed in ${app}:\n${ts.formatDiagnostics(diagnostics, { ...host, getNewLine: () => '\n', getCanonicalFileName: (name) => name })}`,
+    );
   }
 }
 
 /** Runs a file of the app in a fresh Node; returns what it printed. */
 export function run(app: string, file: string, nodeOptions: readonly string[] = []): string {
   try {
-    return execFileSync(process.execPath, [...nodeOptions, file], { cwd: app, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 }).trim();
+    return execFileSync(process.execPath, [...nodeOptions, file], {
+      cwd: app,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 60_000,
+    }).trim();
   } catch (error) {
-    throw new Error(`node ${file} failed in ${app}:\n${String((error as { stdout?: unknown }).stdout)}${String((error as { stderr?: unknown }).stderr)}`, { cause: error });
+    throw new Error(
+      `node ${file} failed in ${app}:\n${String((error as { stdout?: unknown }).stdout)}${String((error as { stderr?: unknown }).stderr)}`,
+      { cause: error },
+    );
   }
 }
