@@ -1,5 +1,12 @@
 /** `mneme/testing`: test helpers, starting with an in-process KurrentDB emulator. */
-export { startKurrentEmulator } from './kurrent-emulator/emulator.js';
+export { startKurrentEmulator } from './kurrent-emulator/start-emulator.js';
+export { startKurrentEmulatorCluster } from './kurrent-emulator/cluster.js';
+export type {
+  KurrentEmulatorCluster,
+  KurrentEmulatorClusterOptions,
+  KurrentEmulatorNode,
+  KurrentEmulatorNodeState,
+} from './kurrent-emulator/cluster.js';
 export type {
   KurrentEmulator,
   KurrentEmulatorCloseOptions,

@@ -152,6 +152,7 @@ describe('the public surface', () => {
     expect(sorted(Object.keys(testing))).toEqual(
       sorted([
         'startKurrentEmulator',
+        'startKurrentEmulatorCluster',
         'aggregateSpec',
         'AggregateSpecGiven',
         'AggregateSpecWhen',

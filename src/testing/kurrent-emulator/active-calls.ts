@@ -81,6 +81,11 @@ export class ActiveCalls {
     for (const open of [...this.#open]) if (open.longLived) open.call?.sendStatus(status);
   }
 
+  /** Ends every open call with `status`, as a node that drops its connections. */
+  endAll(status: Status): void {
+    for (const open of [...this.#open]) open.call?.sendStatus(status);
+  }
+
   #changed(): void {
     for (const waiter of [...this.#waiters]) waiter();
   }

@@ -30,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   }
   // The emulator reports its own failures; grpc-js would print a second, rawer line for each.
   grpc.setLogVerbosity(grpc.logVerbosity.NONE);
-  const { startKurrentEmulator } = await import('./emulator.js');
+  const { startKurrentEmulator } = await import('./start-emulator.js');
   let emulator;
   try {
     emulator = await startKurrentEmulator(command.options);

@@ -47,6 +47,16 @@ export const EMULATOR_OPTION_RULES = {
   serverVersion,
 } satisfies Record<string, OptionRule>;
 
+/** A cluster takes the node's options (its log lives in memory: no `dataDir`) and its own. */
+const { dataDir: _inMemoryOnly, ...NODE_RULES } = EMULATOR_OPTION_RULES;
+export const CLUSTER_OPTION_RULES = {
+  ...NODE_RULES,
+  nodes: integer(1, 9),
+  electionDelayMs: integer(0),
+  rejoinDelayMs: integer(0),
+  followerLagMs: integer(0),
+} satisfies Record<string, OptionRule>;
+
 /** Throws `InvalidEmulatorOptionError` for anything but a plain object of known, valid options. */
 export function checkEmulatorOptions(
   options: unknown,

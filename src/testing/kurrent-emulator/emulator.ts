@@ -1,19 +1,18 @@
 /** An in-process KurrentDB speaking the gRPC wire protocol, for tests through the real client. */
-import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { ActiveCalls } from './active-calls.js';
 import { bugReporter } from './call-guard.js';
-import { EmulatorAddressInUseError, EmulatorBindError, hostPort } from './emulator-errors.js';
+import { hostPort } from './emulator-errors.js';
+import { bind, drain, isLongLived, reachableHost } from './node-server.js';
 import { checkEmulatorOptions } from './emulator-options.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { InMemoryLog } from './log.js';
 import { LogFile } from './log-file.js';
-import { persistentGrpc, serverFeaturesGrpc, streamsGrpc, streamsV2Grpc, type ReadReq } from './protocol.js';
-import { multiStreamService } from './multi-stream-append.js';
+import { addNodeServices } from './node-services.js';
 import { persistentSubscriptionsService } from './persistent-subscriptions-service.js';
 import { recordRpcCalls } from './rpc-log.js';
-import { getSupportedMethods, multiStreamFeatures } from './server-features.js';
+import { multiStreamFeatures } from './server-features.js';
 import { seedSystemRecords } from './system-records.js';
-import { streamsService } from './streams-service.js';
 
 export interface KurrentEmulatorOptions {
   /** The address to listen on (default 127.0.0.1); an IPv6 address bare or in brackets. */
@@ -92,7 +91,7 @@ const DEFAULT_HOST = '127.0.0.1';
  * Starts the emulator on `host:port` (default 127.0.0.1 and a free port). Bad options are an
  * `InvalidEmulatorOptionError`, a taken address an `EmulatorAddressInUseError`; nothing listens then.
  */
-export async function startKurrentEmulator(options: KurrentEmulatorOptions = {}): Promise<KurrentEmulator> {
+export async function startKurrentEmulatorNode(options: KurrentEmulatorOptions = {}): Promise<KurrentEmulator> {
   checkEmulatorOptions(options);
   const host = (options.host ?? DEFAULT_HOST).replace(/^\[(.*)\]$/, '$1');
   const serverVersion = options.serverVersion ?? '24.10.0';
@@ -121,28 +120,16 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
   const log = new InMemoryLog(opened?.file);
   if (opened && opened.recovery.commits > 0) log.restore(opened.recovery.records);
   else seedSystemRecords(log);
-  server.addService(
-    streamsGrpc.StreamsService,
-    streamsService({ log, faults, maxAppendSize, reportBug: bugReporter(handlerErrors) }),
-  );
-  if (v2.appendSession) {
-    const v2Service = multiStreamService({
-      log,
-      faults,
-      maxAppendSize,
-      maxRecordSize,
-      reportBug: bugReporter(handlerErrors),
-    });
-    // A 25.x server has no AppendRecords: the client never calls it then (it checks the features first).
-    server.addService(
-      streamsV2Grpc.StreamsServiceService,
-      v2.appendRecords ? v2Service : { appendSession: v2Service.appendSession },
-    );
-  }
   const persistentSubscriptions = persistentSubscriptionsService({ log, reportBug: bugReporter(handlerErrors) });
-  server.addService(persistentGrpc.PersistentSubscriptionsService, persistentSubscriptions.handlers);
-  server.addService(serverFeaturesGrpc.ServerFeaturesService, {
-    getSupportedMethods: getSupportedMethods({ serverVersion, batchAppend: options.batchAppend ?? true }),
+  addNodeServices(server, {
+    log,
+    faults,
+    maxAppendSize,
+    maxRecordSize,
+    serverVersion,
+    batchAppend: options.batchAppend ?? true,
+    persistentSubscriptions,
+    reportBug: bugReporter(handlerErrors),
   });
 
   try {
@@ -184,48 +171,4 @@ export async function startKurrentEmulator(options: KurrentEmulatorOptions = {})
       return closed;
     },
   };
-}
-
-/**
- * A server shutting down: it stops listening and takes no new calls, lets the calls being answered
- * finish, ends the long-lived ones with UNAVAILABLE (the client's answer to a server going away),
- * and waits for the connections to close, cancelling what is left after `drainMs`.
- */
-async function drain(server: Server, calls: ActiveCalls, drainMs: number): Promise<void> {
-  const deadline = Date.now() + drainMs;
-  const connectionsClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-  await calls.whenAnswered(drainMs);
-  calls.endLongLived({ code: status.UNAVAILABLE, details: 'The server is shutting down.' });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
-  await Promise.race([connectionsClosed, late]);
-  clearTimeout(timer);
-  server.forceShutdown();
-}
-
-/** Subscriptions and the client's BatchAppend stream stay open until the client goes: never waited for. */
-function isLongLived(path: string, firstMessage: unknown): boolean {
-  if (path === '/event_store.client.streams.Streams/BatchAppend') return true;
-  // A consumer of a persistent subscription group stays connected until it leaves.
-  if (path === '/event_store.client.persistent_subscriptions.PersistentSubscriptions/Read') return true;
-  if (path !== '/event_store.client.streams.Streams/Read' || firstMessage === undefined) return false;
-  return (firstMessage as ReadReq).getOptions()?.hasSubscription() === true;
-}
-
-/** Every interface (0.0.0.0, ::) is no address to connect to: the connection string names the loopback one. */
-function reachableHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  return /^[0:]+$/.test(host) && host.includes('::') ? '::1' : host;
-}
-
-/** Binds insecure; grpc-js reports a failed bind as a message only, so the cause is read from it. */
-function bind(server: Server, host: string, port: number): Promise<number> {
-  return new Promise<number>((resolve, reject) =>
-    server.bindAsync(hostPort(host, port), ServerCredentials.createInsecure(), (error, bound) => {
-      if (!error) return resolve(bound);
-      server.forceShutdown();
-      if (/EADDRINUSE/.test(error.message)) return reject(new EmulatorAddressInUseError(host, port, { cause: error }));
-      reject(new EmulatorBindError(host, port, error.message, { cause: error }));
-    }),
-  );
 }

@@ -14,6 +14,8 @@ import type * as StreamsV2ErrorsPb from '@kurrent/kurrentdb-client/generated/kur
 import type * as StructPb from 'google-protobuf/google/protobuf/struct_pb.js';
 import type * as PersistentPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
 import type * as PersistentGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_grpc_pb.js';
+import type * as GossipPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/gossip_pb.js';
+import type * as GossipGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/gossip_grpc_pb.js';
 import type * as EmptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import type * as TimestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import type * as AnyPb from 'google-protobuf/google/protobuf/any_pb.js';
@@ -43,6 +45,9 @@ export const streamsV2ErrorsPb = clientRequire(
 export const structPb = clientRequire('google-protobuf/google/protobuf/struct_pb.js') as typeof StructPb;
 export const persistentPb = clientRequire(`${generated}persistentsubscriptions_pb.js`) as typeof PersistentPb;
 export const persistentGrpc = clientRequire(`${generated}persistentsubscriptions_grpc_pb.js`) as typeof PersistentGrpc;
+/** Cluster discovery: `Gossip/Read` answers the members, their states and addresses. */
+export const gossipPb = clientRequire(`${generated}gossip_pb.js`) as typeof GossipPb;
+export const gossipGrpc = clientRequire(`${generated}gossip_grpc_pb.js`) as typeof GossipGrpc;
 export const emptyPb = clientRequire('google-protobuf/google/protobuf/empty_pb.js') as typeof EmptyPb;
 export const timestampPb = clientRequire('google-protobuf/google/protobuf/timestamp_pb.js') as typeof TimestampPb;
 export const anyPb = clientRequire('google-protobuf/google/protobuf/any_pb.js') as typeof AnyPb;
