@@ -15,7 +15,8 @@ import type { KurrentEmulatorCloseOptions, KurrentEmulatorOptions } from './emul
 import { bind, drain, isLongLived, reachableHost } from './node-server.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { gossipRead, type GossipMember } from './gossip-service.js';
-import { InMemoryLog } from './log.js';
+import { laggedReader } from './lagged-log.js';
+import { InMemoryLog, type LogReader } from './log.js';
 import { addNodeServices } from './node-services.js';
 import { persistentSubscriptionsService } from './persistent-subscriptions-service.js';
 import { gossipGrpc } from './protocol.js';
@@ -115,12 +116,21 @@ export async function startKurrentEmulatorCluster(
   const maxRecordSize = options.maxAppendEventSize ?? 16 * MiB;
   const electionDelayMs = options.electionDelayMs ?? 500;
   const rejoinDelayMs = options.rejoinDelayMs ?? 2000;
+  const followerLagMs = options.followerLagMs ?? 0;
   const handlerErrors: Error[] = [];
   const reportBug = bugReporter(handlerErrors);
 
   const log = new InMemoryLog();
   seedSystemRecords(log);
   const persistentSubscriptions = persistentSubscriptionsService({ log, reportBug });
+  const lagged = laggedReader(log, followerLagMs);
+  /** The leader reads the log as it is; a follower (or a leader just demoted) the lagged view. */
+  const leaderOrLagged = (isLeader: () => boolean): LogReader => ({
+    get all() {
+      return isLeader() ? log.all : lagged.all;
+    },
+    streamView: (stream) => (isLeader() ? log : lagged).streamView(stream),
+  });
   const nodes: NodeState[] = [];
   const leaderNode = () => nodes.find((node) => node.state === 'leader');
   const faults = new FaultInjector(() => {
@@ -160,6 +170,7 @@ export async function startKurrentEmulatorCluster(
     recordRpcCalls(node.server, (path) => node.rpcLog.push(path));
     addNodeServices(node.server, {
       log,
+      reader: followerLagMs > 0 ? leaderOrLagged(() => node.state === 'leader') : undefined,
       faults,
       maxAppendSize,
       maxRecordSize,

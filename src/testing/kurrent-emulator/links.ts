@@ -1,6 +1,6 @@
 /** `resolveLinkTos`: a `$>` record's data is `"<revision>@<stream>"`; resolving it reads that event
  * the way a stream read would (metadata, deletes and tombstones applied). */
-import type { InMemoryLog } from './log.js';
+import type { LogReader } from './log.js';
 import type { LogRecord } from './records.js';
 
 export const LINK_EVENT_TYPE = '$>';
@@ -15,7 +15,7 @@ export type LinkResolver = (record: LogRecord) => ResolvedRecord;
 
 const LINK_DATA = /^(\d+)@([\s\S]+)$/;
 
-export function linkResolver(log: InMemoryLog, resolveLinks: boolean): LinkResolver {
+export function linkResolver(log: LogReader, resolveLinks: boolean): LinkResolver {
   if (!resolveLinks) return (record) => ({ event: record });
   return (record) => {
     if (record.type !== LINK_EVENT_TYPE) return { event: record };
@@ -27,7 +27,7 @@ export function linkResolver(log: InMemoryLog, resolveLinks: boolean): LinkResol
 }
 
 /** The event at `revision` of `stream` if a read would return it, else undefined. */
-function readable(log: InMemoryLog, stream: string, revision: number): LogRecord | undefined {
+function readable(log: LogReader, stream: string, revision: number): LogRecord | undefined {
   const view = log.streamView(stream);
   if (view.kind !== 'found' || revision < view.firstVisible) return undefined;
   const record = view.events[revision];

@@ -84,6 +84,9 @@ const MAX_COUNT_OF_METASTREAMS = 1;
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
+/** What a non-subscription read needs of the log: a follower that lags reads an older view of it. */
+export type LogReader = Pick<InMemoryLog, 'streamView' | 'all'>;
+
 export class InMemoryLog {
   readonly #streams = new Map<string, StreamEntry>();
   readonly #all: LogRecord[] = [];

@@ -2,7 +2,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { BugReporter } from './call-guard.js';
 import type { FaultInjector } from './faults.js';
-import type { InMemoryLog } from './log.js';
+import type { InMemoryLog, LogReader } from './log.js';
 import { multiStreamService } from './multi-stream-append.js';
 import type { PersistentSubscriptionsService } from './persistent-subscriptions-service.js';
 import { persistentGrpc, serverFeaturesGrpc, streamsGrpc, streamsV2Grpc } from './protocol.js';
@@ -11,6 +11,8 @@ import { streamsService } from './streams-service.js';
 
 export interface NodeServicesContext {
   readonly log: InMemoryLog;
+  /** What Streams/Read sees (default `log`). */
+  readonly reader?: LogReader;
   readonly faults: FaultInjector;
   readonly maxAppendSize: number;
   readonly maxRecordSize: number;
@@ -22,7 +24,10 @@ export interface NodeServicesContext {
 
 export function addNodeServices(server: Server, context: NodeServicesContext): void {
   const { log, faults, maxAppendSize, maxRecordSize, serverVersion, reportBug } = context;
-  server.addService(streamsGrpc.StreamsService, streamsService({ log, faults, maxAppendSize, reportBug }));
+  server.addService(
+    streamsGrpc.StreamsService,
+    streamsService({ log, reader: context.reader, faults, maxAppendSize, reportBug }),
+  );
   const v2 = multiStreamFeatures(serverVersion);
   if (v2.appendSession) {
     const v2Service = multiStreamService({ log, faults, maxAppendSize, maxRecordSize, reportBug });

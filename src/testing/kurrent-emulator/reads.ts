@@ -1,6 +1,6 @@
 /** Non-subscription `Streams/Read`: one stream or `$all`, forwards or backwards, with a count. */
 import { streamsPb, type ReadReq } from './protocol.js';
-import type { InMemoryLog } from './log.js';
+import type { LogReader } from './log.js';
 import type { LogRecord } from './records.js';
 import { allFilter } from './wire-all-filter.js';
 import { linkResolver } from './links.js';
@@ -11,7 +11,7 @@ const { ReadDirection } = streamsPb.ReadReq.Options;
 const { RevisionOptionCase } = streamsPb.ReadReq.Options.StreamOptions;
 const { AllOptionCase } = streamsPb.ReadReq.Options.AllOptions;
 
-export async function readStream(call: ReadCall, log: InMemoryLog, options: ReadReq.Options): Promise<void> {
+export async function readStream(call: ReadCall, log: LogReader, options: ReadReq.Options): Promise<void> {
   const streamOptions = options.getStream()!;
   const stream = streamNameOf(streamOptions.getStreamIdentifier());
   const view = log.streamView(stream);
@@ -54,7 +54,7 @@ export async function readStream(call: ReadCall, log: InMemoryLog, options: Read
   if (await writeAll(call, responses())) call.end();
 }
 
-export async function readAll(call: ReadCall, log: InMemoryLog, options: ReadReq.Options): Promise<void> {
+export async function readAll(call: ReadCall, log: LogReader, options: ReadReq.Options): Promise<void> {
   const allOptions = options.getAll()!;
   const all = log.all;
   const forwards = options.getReadDirection() === ReadDirection.FORWARDS;

@@ -22,6 +22,7 @@ import {
 
 export function streamsService(context: StreamsContext): StreamsHandlers {
   const { log, faults, maxAppendSize, reportBug } = context;
+  const reader = context.reader ?? log;
 
   const read: StreamsHandlers['read'] = (call) => {
     const fail = (error: RpcError) => failStream(call, error);
@@ -33,7 +34,7 @@ export function streamsService(context: StreamsContext): StreamsHandlers {
         return fail(invalidArgument('Read options are required.'));
       if (!options.hasUuidOption()) return fail(invalidArgument("'uuidOption' is a required argument."));
       if (options.hasSubscription()) return subscribe(call, log, options, (error) => fail(reportBug('Read', error)));
-      return options.hasStream() ? readStream(call, log, options) : readAll(call, log, options);
+      return options.hasStream() ? readStream(call, reader, options) : readAll(call, reader, options);
     });
   };
 
