@@ -1,5 +1,5 @@
 /** A cluster of three emulator nodes through the official client: discovery, node preference, not-leader. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { KurrentDBClient, NotLeaderError, StreamNotFoundError, jsonEvent } from '@kurrent/kurrentdb-client';
 import {
