@@ -69,6 +69,8 @@ export interface KurrentEmulatorCluster {
   readonly leader: KurrentEmulatorNode | undefined;
   /** Exceptions thrown by the emulator's own handlers, on any node. */
   readonly handlerErrors: readonly Error[];
+  /** Faults injected but not yet triggered. */
+  readonly pendingFaults: number;
   /** Make the next matching calls fail, on whichever node answers them; see {@link FaultSpec}. */
   injectFaults(...faults: readonly FaultSpec[]): void;
   clearFaults(): void;
@@ -240,6 +242,9 @@ export async function startKurrentEmulatorCluster(
       return leader && views[leader.index];
     },
     handlerErrors,
+    get pendingFaults() {
+      return faults.pending;
+    },
     injectFaults: (...specs) => specs.forEach((spec) => faults.inject(spec)),
     clearFaults: () => faults.clear(),
     clearRpcLogs: () => nodes.forEach((node) => (node.rpcLog.length = 0)),
