@@ -91,11 +91,36 @@ describe('the kurrentdb-emulator command', () => {
     expect(emulator.stdout()).toBe('');
   });
 
-  it('refuses --cluster, not available yet, with exit code 2', async () => {
-    const emulator = run(['--cluster', '3']);
+  it('--cluster 3 runs three nodes, prints the multi-host connection string, and stops them all on SIGTERM', async () => {
+    const emulator = run(['--port', '0', '--cluster', '3']);
+
+    const connectionString = await emulator.firstLine;
+    expect(connectionString).toMatch(/^kurrentdb:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\?tls=false/);
+    expect(emulator.stderr()).toMatch(/cluster listening on .*\(leader\), .*\(follower\), .*\(follower\)/);
+    const client = KurrentDBClient.connectionString(connectionString);
+    try {
+      await client.appendToStream('cli-cluster', testEvents(2));
+      expect((await readEvents(client, 'cli-cluster')).map((event) => event!.revision)).toEqual([0n, 1n]);
+    } finally {
+      await client.dispose();
+    }
+    emulator.child.kill('SIGTERM');
+
+    expect(await emulator.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses --data with --cluster with exit code 2', async () => {
+    const emulator = run(['--cluster', '3', '--data', 'somewhere']);
 
     expect(await emulator.exited).toEqual({ code: 2, signal: null });
-    expect(emulator.stderr()).toContain('--cluster is not available yet');
+    expect(emulator.stderr()).toContain('--data cannot be used with --cluster');
+  });
+
+  it('refuses a cluster of more than nine nodes with exit code 2', async () => {
+    const emulator = run(['--cluster', '10']);
+
+    expect(await emulator.exited).toEqual({ code: 2, signal: null });
+    expect(emulator.stderr()).toContain('--cluster: expected an integer from 1 to 9, got 10');
   });
 
   it('refuses a port in use with a message naming the address and exit code 1', async () => {

@@ -15,6 +15,13 @@ describe('kurrentdb-emulator arguments', () => {
     expect(parseCliArguments(argv)).toEqual({ kind: 'start', options });
   });
 
+  it.each([
+    [['--cluster', '3'], { port: 2113, nodes: 3 }],
+    [['--cluster=3', '--port', '0', '--host', '0.0.0.0'], { port: 0, nodes: 3, host: '0.0.0.0' }],
+  ])('read %j as the cluster options %j', (argv, options) => {
+    expect(parseCliArguments(argv)).toEqual({ kind: 'start-cluster', options });
+  });
+
   it.each(['--help', '-h'])('answer %s with the usage', (flag) => {
     expect(parseCliArguments(['--port', '1', flag])).toEqual({ kind: 'help' });
   });
@@ -31,8 +38,10 @@ describe('kurrentdb-emulator arguments', () => {
     [['--port', '1', '--port', '2'], '--port is given twice'],
     [['--data', ' '], /^--data: expected the path of a directory/],
     [['--data'], '--data needs a value'],
-    [['--cluster', '3'], '--cluster is not available yet: the emulator runs a single node'],
-    [['--cluster=3'], '--cluster is not available yet: the emulator runs a single node'],
+    [['--cluster', '3', '--data', '/tmp/x'], '--data cannot be used with --cluster: a cluster keeps its log in memory'],
+    [['--cluster', '0'], /^--cluster: expected an integer from 1 to 9, got 0$/],
+    [['--cluster', 'three'], /^--cluster: expected an integer from 1 to 9, got "three"$/],
+    [['--cluster'], '--cluster needs a value'],
   ])('refuse %j: %s', (argv, message) => {
     const command = parseCliArguments(argv);
     expect(command.kind).toBe('usage-error');

@@ -33,7 +33,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   const { startKurrentEmulator } = await import('./start-emulator.js');
   let emulator;
   try {
-    emulator = await startKurrentEmulator(command.options);
+    emulator = await (command.kind === 'start-cluster'
+      ? startKurrentEmulator(command.options)
+      : startKurrentEmulator(command.options));
   } catch (error) {
     if (!KurrentEmulatorError.is(error)) throw error;
     process.stderr.write(`kurrentdb-emulator: ${(error as Error).message}\n`);
@@ -49,7 +51,16 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const where = command.options.dataDir === undefined ? 'in memory' : `log in ${command.options.dataDir}`;
+  if ('nodes' in running) {
+    const nodes = running.nodes.map((node) => `${hostPort(node.host, node.port)} (${node.state})`).join(', ');
+    process.stderr.write(`kurrentdb-emulator: cluster listening on ${nodes} (insecure, in memory); stop with Ctrl-C\n`);
+    process.stdout.write(`${running.connectionString}\n`);
+    return undefined;
+  }
+  const where =
+    command.kind === 'start' && command.options.dataDir !== undefined
+      ? `log in ${command.options.dataDir}`
+      : 'in memory';
   process.stderr.write(
     `kurrentdb-emulator: listening on ${hostPort(running.host, running.port)} (insecure, ${where}); stop with Ctrl-C\n`,
   );
