@@ -83,7 +83,7 @@ describeEmulatorOnly('failover on an emulator cluster', () => {
     cluster = await startKurrentEmulator({ nodes: 3, electionDelayMs: 0, rejoinDelayMs: 600_000 });
     const oldLeader = cluster.failLeader();
     const newLeader = await cluster.whenLeaderElected();
-    cluster.rejoin();
+    await cluster.rejoin();
 
     expect(oldLeader.state).toBe('follower');
     expect(cluster.nodes.map((node) => node.state).sort()).toEqual(['follower', 'follower', 'leader']);

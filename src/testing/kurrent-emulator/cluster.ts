@@ -76,15 +76,15 @@ export interface KurrentEmulatorCluster {
   clearFaults(): void;
   clearRpcLogs(): void;
   /**
-   * The leader stops answering: its open calls end with UNAVAILABLE and every new one (gossip
-   * included) gets UNAVAILABLE. After `electionDelayMs` the next follower is elected; after
+   * The leader goes down: its open calls end with UNAVAILABLE, its connections close and it listens
+   * no more (gossip included). After `electionDelayMs` the next follower is elected; after
    * `rejoinDelayMs` the failed node rejoins as a follower. Returns the failed node.
    */
   failLeader(): KurrentEmulatorNode;
   /** Resolves with the leader, once there is one (at once when there is). */
   whenLeaderElected(): Promise<KurrentEmulatorNode>;
-  /** Brings every node that is down back as a follower now. */
-  rejoin(): void;
+  /** Brings every node that is down back on its port as a follower now; resolves once they listen. */
+  rejoin(): Promise<void>;
   /** Stops every node (see `KurrentEmulator.close` for `drainMs`). */
   close(options?: KurrentEmulatorCloseOptions): Promise<void>;
 }
@@ -95,8 +95,8 @@ interface NodeState {
   port: number;
   state: KurrentEmulatorNodeState;
   readonly rpcLog: string[];
-  readonly calls: ActiveCalls;
-  readonly server: Server;
+  calls: ActiveCalls;
+  server: Server;
 }
 
 const MiB = 1024 * 1024;
@@ -153,24 +153,17 @@ export async function startKurrentEmulatorCluster(
       port: node.port,
     }));
 
-  for (let index = 0; index < options.nodes; index++) {
+  /** A node's gRPC server; a new one each time the node comes back, as a restarted process. */
+  const serve = (node: NodeState): void => {
     const calls = new ActiveCalls(isLongLived);
-    const node: NodeState = {
-      index,
-      instanceId: randomUUID(),
-      port: 0,
-      state: index === 0 ? 'leader' : 'follower',
-      rpcLog: [],
-      calls,
-      // The gate is the outer interceptor: what it refuses still ends through ActiveCalls.
-      server: new Server({
-        interceptors: [calls.interceptor, clusterGate(() => roleOf(node))],
-        'grpc.max_receive_message_length': 32 * MiB,
-        'grpc.max_send_message_length': 32 * MiB,
-      }),
-    };
-    recordRpcCalls(node.server, (path) => node.rpcLog.push(path));
-    addNodeServices(node.server, {
+    // The gate is the outer interceptor: what it refuses still ends through ActiveCalls.
+    const server = new Server({
+      interceptors: [calls.interceptor, clusterGate(() => roleOf(node))],
+      'grpc.max_receive_message_length': 32 * MiB,
+      'grpc.max_send_message_length': 32 * MiB,
+    });
+    recordRpcCalls(server, (path) => node.rpcLog.push(path));
+    addNodeServices(server, {
       log,
       reader: followerLagMs > 0 ? leaderOrLagged(() => node.state === 'leader') : undefined,
       faults,
@@ -181,7 +174,19 @@ export async function startKurrentEmulatorCluster(
       persistentSubscriptions,
       reportBug,
     });
-    node.server.addService(gossipGrpc.GossipService, { read: gossipRead(members) });
+    server.addService(gossipGrpc.GossipService, { read: gossipRead(members) });
+    node.server = server;
+    node.calls = calls;
+  };
+  for (let index = 0; index < options.nodes; index++) {
+    const node = {
+      index,
+      instanceId: randomUUID(),
+      port: 0,
+      state: index === 0 ? 'leader' : 'follower',
+      rpcLog: [],
+    } as Omit<NodeState, 'server' | 'calls'> as NodeState;
+    serve(node);
     nodes.push(node);
   }
 
@@ -196,6 +201,7 @@ export async function startKurrentEmulatorCluster(
     throw error;
   }
 
+  let closed: Promise<void> | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, action: () => void) => {
     const timer = setTimeout(() => {
@@ -212,10 +218,17 @@ export async function startKurrentEmulatorCluster(
     next.state = 'leader';
     for (const waiter of electionWaiters.splice(0)) waiter(view(next));
   };
-  const rejoin = () => {
-    for (const node of nodes) if (node.state === 'down') node.state = 'follower';
+  /** A failed node comes back on its port, as a follower; its gossip and calls answer again. */
+  const restart = async (node: NodeState): Promise<void> => {
+    if (node.state !== 'down' || closed) return;
+    serve(node);
+    await bind(node.server, host, node.port);
+    node.state = 'follower';
     // A cluster whose every node was down has no one to elect until they come back.
     if (!leaderNode()) later(electionDelayMs, elect);
+  };
+  const rejoin = async () => {
+    await Promise.all(nodes.map(restart));
   };
 
   const view = (node: NodeState): KurrentEmulatorNode => ({
@@ -231,7 +244,6 @@ export async function startKurrentEmulatorCluster(
   });
   const views = nodes.map(view);
   const hosts = nodes.map((node) => hostPort(address, node.port)).join(',');
-  let closed: Promise<void> | undefined;
 
   return {
     connectionString: `kurrentdb://${hosts}?tls=false&discoveryInterval=1`,
@@ -252,11 +264,13 @@ export async function startKurrentEmulatorCluster(
       const leader = leaderNode();
       if (!leader) throw new Error('kurrent-emulator: there is no leader to fail (an election is under way)');
       leader.state = 'down';
-      // As a crashed node: whatever was open is cut, replies not yet sent are lost.
+      // As a crashed node: whatever was open is cut, replies not yet sent are lost, and its
+      // connections close (the clients see them go and discover the cluster again).
       leader.calls.endAll({ code: status.UNAVAILABLE, details: 'The node is not answering.' });
+      leader.server.forceShutdown();
       later(electionDelayMs, elect);
       later(rejoinDelayMs, () => {
-        if (leader.state === 'down') leader.state = 'follower';
+        restart(leader).catch((error: unknown) => void reportBug('rejoin', error));
       });
       return views[leader.index]!;
     },
