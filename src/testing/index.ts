@@ -19,6 +19,7 @@ export {
   EmulatorBindError,
   EmulatorDataCorruptError,
   EmulatorDataDirError,
+  EmulatorNoLeaderError,
   InvalidEmulatorOptionError,
   KurrentEmulatorError,
   type KurrentEmulatorErrorCode,

@@ -10,7 +10,7 @@ import {
   NO_STREAM,
   type AppendStreamState,
 } from '@kurrent/kurrentdb-client';
-import { startKurrentEmulator, type KurrentEmulatorCluster } from '../../src/testing/index.js';
+import { EmulatorNoLeaderError, startKurrentEmulator, type KurrentEmulatorCluster } from '../../src/testing/index.js';
 import { describeEmulatorOnly, uniqueStream } from '../support/kurrent-target.js';
 import { readEvents } from '../support/kurrent-client-helpers.js';
 
@@ -82,6 +82,7 @@ describeEmulatorOnly('failover on an emulator cluster', () => {
   it('the failed leader rejoins as a follower and sends writes to the new leader', async () => {
     cluster = await startKurrentEmulator({ nodes: 3, electionDelayMs: 0, rejoinDelayMs: 600_000 });
     const oldLeader = cluster.failLeader();
+    expect(() => cluster!.failLeader()).toThrow(EmulatorNoLeaderError);
     const newLeader = await cluster.whenLeaderElected();
     await cluster.rejoin();
 

@@ -169,6 +169,7 @@ describe('the public surface', () => {
         'EmulatorAddressInUseError',
         'EmulatorBindError',
         'EmulatorDataDirError',
+        'EmulatorNoLeaderError',
         'EmulatorDataCorruptError',
       ]),
     );

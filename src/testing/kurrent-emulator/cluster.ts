@@ -10,7 +10,7 @@ import { ActiveCalls } from './active-calls.js';
 import { bugReporter } from './call-guard.js';
 import { clusterGate, type NodeRole } from './cluster-gate.js';
 import { CLUSTER_OPTION_RULES, checkEmulatorOptions } from './emulator-options.js';
-import { hostPort } from './emulator-errors.js';
+import { EmulatorNoLeaderError, hostPort } from './emulator-errors.js';
 import type { KurrentEmulatorCloseOptions, KurrentEmulatorOptions } from './emulator.js';
 import { bind, drain, isLongLived, reachableHost } from './node-server.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
@@ -78,7 +78,8 @@ export interface KurrentEmulatorCluster {
   /**
    * The leader goes down: its open calls end with UNAVAILABLE, its connections close and it listens
    * no more (gossip included). After `electionDelayMs` the next follower is elected; after
-   * `rejoinDelayMs` the failed node rejoins as a follower. Returns the failed node.
+   * `rejoinDelayMs` the failed node rejoins as a follower. Returns the failed node;
+   * `EmulatorNoLeaderError` while there is no leader.
    */
   failLeader(): KurrentEmulatorNode;
   /** Resolves with the leader, once there is one (at once when there is). */
@@ -262,7 +263,7 @@ export async function startKurrentEmulatorCluster(
     clearRpcLogs: () => nodes.forEach((node) => (node.rpcLog.length = 0)),
     failLeader: () => {
       const leader = leaderNode();
-      if (!leader) throw new Error('kurrent-emulator: there is no leader to fail (an election is under way)');
+      if (!leader) throw new EmulatorNoLeaderError(nodes.filter((node) => node.state === 'down').length);
       leader.state = 'down';
       // As a crashed node: whatever was open is cut, replies not yet sent are lost, and its
       // connections close (the clients see them go and discover the cluster again).

@@ -13,7 +13,8 @@ export type KurrentEmulatorErrorCode =
   | 'KURRENTDB_EMULATOR_ADDRESS_IN_USE'
   | 'KURRENTDB_EMULATOR_BIND_FAILED'
   | 'KURRENTDB_EMULATOR_DATA_DIR_UNUSABLE'
-  | 'KURRENTDB_EMULATOR_DATA_CORRUPT';
+  | 'KURRENTDB_EMULATOR_DATA_CORRUPT'
+  | 'KURRENTDB_EMULATOR_NO_LEADER';
 
 /** Base of every error the emulator raises; never thrown itself. */
 export class KurrentEmulatorError extends Error {
@@ -117,6 +118,17 @@ export class EmulatorDataCorruptError extends KurrentEmulatorError {
   ) {
     super(
       `The KurrentDB emulator's log ${path} is damaged at byte ${offset}, with commits after it; nothing was started. Restore the file, or move it away to start empty.`,
+    );
+  }
+}
+
+/** `cluster.failLeader()` was called while the cluster has no leader (an election is under way, or every node is down). */
+export class EmulatorNoLeaderError extends KurrentEmulatorError {
+  static override readonly code: KurrentEmulatorErrorCode = 'KURRENTDB_EMULATOR_NO_LEADER';
+
+  constructor(readonly nodesDown: number) {
+    super(
+      `The KurrentDB emulator cluster has no leader to fail: ${nodesDown === 0 ? 'an election is under way' : `${nodesDown} node(s) are down and no leader is elected yet`}. Wait for it with whenLeaderElected() first.`,
     );
   }
 }
