@@ -1,7 +1,13 @@
 /** A cluster of three emulator nodes through the official client: discovery, node preference, not-leader. */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { KurrentDBClient, NotLeaderError, StreamNotFoundError, jsonEvent } from '@kurrent/kurrentdb-client';
+import {
+  KurrentDBClient,
+  NotLeaderError,
+  StreamNotFoundError,
+  jsonEvent,
+  persistentSubscriptionToStreamSettingsFromDefaults,
+} from '@kurrent/kurrentdb-client';
 import {
   startKurrentEmulator,
   type KurrentEmulatorCluster,
@@ -132,6 +138,29 @@ describeEmulatorOnly('an emulator cluster of three nodes', () => {
     });
     expect(callsTo(follower, (path) => path === `${STREAMS}Read`)).toBeGreaterThan(0);
     expect(callsTo(leader(), (path) => path === `${STREAMS}Read`)).toBeGreaterThan(0);
+  });
+
+  it('persistent subscription groups live on the leader: a follower answers NotLeader, the leader creates the group', async () => {
+    const stream = uniqueStream('group');
+    const follower = followers()[0]!;
+    await withClient(follower.connectionString, async (client) => {
+      const refused = client.createPersistentSubscriptionToStream(
+        stream,
+        'workers',
+        persistentSubscriptionToStreamSettingsFromDefaults(),
+      );
+      await expect(refused).rejects.toBeInstanceOf(NotLeaderError);
+      // Reconnected to the leader: the same call now creates the group.
+      await client.createPersistentSubscriptionToStream(
+        stream,
+        'workers',
+        persistentSubscriptionToStreamSettingsFromDefaults(),
+      );
+    });
+    const groups = await withClient(cluster.connectionString, (client) =>
+      client.listPersistentSubscriptionsToStream(stream),
+    );
+    expect(groups.map((group) => group.groupName)).toEqual(['workers']);
   });
 
   it('a follower serves a read that does not require the leader itself', async () => {
