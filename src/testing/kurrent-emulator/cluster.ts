@@ -10,7 +10,7 @@ import { ActiveCalls } from './active-calls.js';
 import { bugReporter } from './call-guard.js';
 import { clusterGate, type NodeRole } from './cluster-gate.js';
 import { CLUSTER_OPTION_RULES, checkEmulatorOptions } from './emulator-options.js';
-import { EmulatorNoLeaderError, hostPort } from './emulator-errors.js';
+import { EmulatorNoLeaderError, InvalidEmulatorOptionError, hostPort } from './emulator-errors.js';
 import type { KurrentEmulatorCloseOptions, KurrentEmulatorOptions } from './emulator.js';
 import { bind, drain, isLongLived, reachableHost } from './node-server.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
@@ -110,6 +110,9 @@ const DEFAULT_HOST = '127.0.0.1';
 export async function startKurrentEmulatorCluster(
   options: KurrentEmulatorClusterOptions,
 ): Promise<KurrentEmulatorCluster> {
+  if (typeof options === 'object' && options !== null && 'dataDir' in options) {
+    throw new InvalidEmulatorOptionError('dataDir', 'a cluster keeps its log in memory; dataDir is for a single node');
+  }
   checkEmulatorOptions(options, CLUSTER_OPTION_RULES);
   const host = (options.host ?? DEFAULT_HOST).replace(/^\[(.*)\]$/, '$1');
   const address = reachableHost(host);
