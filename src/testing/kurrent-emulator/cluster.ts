@@ -227,6 +227,8 @@ export async function startKurrentEmulatorCluster(
     if (node.state !== 'down' || closed) return;
     serve(node);
     await bind(node.server, host, node.port);
+    // Closed while it was binding: it must not outlive the cluster.
+    if (closed) return void node.server.forceShutdown();
     node.state = 'follower';
     // A cluster whose every node was down has no one to elect until they come back.
     if (!leaderNode()) later(electionDelayMs, elect);
