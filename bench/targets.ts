@@ -60,7 +60,7 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
       });
     }
   }
-  // Issue 18: ahead of Emmett when the cache can't help, and at start.
+  // Ahead of Emmett when the cache can't help, and at start.
   if (mnemeCommands) {
     const warm = mnemeCommands.ratios[commands.EMMETT]!;
     checks.push({
