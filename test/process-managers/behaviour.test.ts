@@ -134,10 +134,12 @@ describe('the idempotency key of a handler effect', () => {
     await bus.execute(new RequestTransfer(transferId, from, to, 30));
     effectKeys.length = 0;
     const clock = new ManualClock(0);
-    const crashing = new CrashingStore(inner, 1, 'before'); // dies recording the handling: the handler ran
+    const recording = 'mneme.ProcessHandled of PmTest.TransferRequested sending Debit to PmTransfers-* #1';
+    const crashing = new CrashingStore(inner, recording, 'before'); // dies recording the handling: the handler ran
     const doomed = await startApp(crashing, { clock });
     await doomed.runner.catchUp().catch(() => undefined);
     await doomed.close().catch(() => undefined);
+    expect(crashing.killedAt).toBe(`before ${recording}`);
     const restarted = await startApp(inner, { clock });
     await restarted.runner.catchUp();
     await restarted.close();

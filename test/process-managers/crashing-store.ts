@@ -2,12 +2,15 @@ import { ForwardingEventStore } from '../../src/testing/forwarding-event-store.j
 import type {
   AppendOptions,
   AppendResult,
+  AppendToStreamsOptions,
+  AppendToStreamsResult,
   EventData,
   EventStore,
   PositionedEvent,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppendRequest,
   SubscribeToAllOptions,
 } from 'mneme';
 
@@ -17,37 +20,67 @@ export class Killed extends Error {
   }
 }
 
+/** What one stored event is, for a point's name: a process record also says which input it handled and what it sends. */
+function describeEvent(event: EventData): string {
+  if (event.type !== 'mneme.ProcessHandled') return event.type;
+  const record = event.data as { input: { type: string }; commands: { type: string }[] };
+  const sends = record.commands.map((command) => command.type).join(', ');
+  return `mneme.ProcessHandled of ${record.input.type}${sends ? ` sending ${sends}` : ''}`;
+}
+
+/** The stream's category: the ids differ between runs, the roles do not. */
+const categoryOf = (streamName: string) => `${streamName.split('-')[0]}-*`;
+
 /**
- * A store through which the process "dies" at its `killAt`-th append: `before` it reaches the
+ * A store through which the process "dies" at one append point: `before` the append reaches the
  * store, or `after` the store took it (the caller never hears back). From then on every call of
  * the dead process fails: appends, reads, subscriptions.
+ *
+ * A point is named by what is appended (event types, stream category) and which such append it is
+ * (`#2`: the second distinct one), never by its place among all appends: concurrent writers (the
+ * timers, the input handling) interleave differently from run to run, so the n-th append of one run
+ * is another append in the next. A retry of an append (the same event id after a conflict) is the
+ * same point: `before` dies at its first attempt, `after` at the first attempt the store took.
  */
 export class CrashingStore extends ForwardingEventStore {
-  appends = 0;
   dead = false;
-  /** What the dying append was, for failure messages. */
+  /** The point the process died at. */
   killedAt: string | undefined;
+  /** Every point this process reached, in the order it reached them. */
+  readonly reached: string[] = [];
+  readonly #pointById = new Map<string, string>();
+  readonly #countByLabel = new Map<string, number>();
 
+  /** `killAt` undefined: a process that never dies, to learn which points a run reaches. */
   constructor(
     inner: EventStore,
-    readonly killAt: number,
+    readonly killAt: string | undefined,
     readonly when: 'before' | 'after',
   ) {
     super(inner);
+    const { appendToStreams, setStreamMaxCount } = this;
+    if (setStreamMaxCount) {
+      this.setStreamMaxCount = async (streamName: string, maxCount: number) => {
+        this.#check();
+        return setStreamMaxCount(streamName, maxCount);
+      };
+    }
+    if (appendToStreams) {
+      this.appendToStreams = (requests: StreamAppendRequest[], options?: AppendToStreamsOptions) =>
+        this.#append(
+          requests.map(
+            (request) => `${request.events.map(describeEvent).join(', ')} to ${categoryOf(request.streamName)}`,
+          ),
+          requests[0]?.events[0]?.id,
+          () => appendToStreams(requests, options),
+        ) as Promise<AppendToStreamsResult>;
+    }
   }
 
-  override async appendToStream(
-    streamName: string,
-    events: EventData[],
-    options?: AppendOptions,
-  ): Promise<AppendResult> {
-    this.#check();
-    const n = ++this.appends;
-    if (n === this.killAt && this.when === 'before') this.#die(streamName, events);
-    const result = await this.inner.appendToStream(streamName, events, options);
-    if (n === this.killAt && this.when === 'after') this.#die(streamName, events);
-    this.#check();
-    return result;
+  override appendToStream(streamName: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+    return this.#append([`${events.map(describeEvent).join(', ')} to ${categoryOf(streamName)}`], events[0]?.id, () =>
+      this.inner.appendToStream(streamName, events, options),
+    ) as Promise<AppendResult>;
   }
 
   override readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
@@ -62,6 +95,28 @@ export class CrashingStore extends ForwardingEventStore {
     return this.#guard(() => this.inner.subscribeToAll(options));
   }
 
+  async #append(parts: string[], eventId: string | undefined, append: () => Promise<unknown>): Promise<unknown> {
+    this.#check();
+    const point = this.#pointOf(parts.join(' + '), eventId);
+    if (point === this.killAt && this.when === 'before') this.#die(point);
+    const result = await append(); // a conflict throws here: `after` waits for the retry the store takes
+    if (point === this.killAt && this.when === 'after') this.#die(point);
+    this.#check();
+    return result;
+  }
+
+  /** The same point for every attempt of one append (its first event's id); a new one, numbered by its label, otherwise. */
+  #pointOf(label: string, eventId: string | undefined): string {
+    const known = eventId === undefined ? undefined : this.#pointById.get(eventId);
+    if (known) return known;
+    const n = (this.#countByLabel.get(label) ?? 0) + 1;
+    this.#countByLabel.set(label, n);
+    const point = `${label} #${n}`;
+    if (eventId !== undefined) this.#pointById.set(eventId, point);
+    this.reached.push(point);
+    return point;
+  }
+
   #guard<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {
     const check = () => this.#check();
     return (async function* () {
@@ -73,9 +128,9 @@ export class CrashingStore extends ForwardingEventStore {
     })();
   }
 
-  #die(streamName: string, events: EventData[]): never {
+  #die(point: string): never {
     this.dead = true;
-    this.killedAt = `${this.when} append #${this.appends} to ${streamName} (${events.map((event) => event.type).join(', ')})`;
+    this.killedAt = `${this.when} ${point}`;
     throw new Killed();
   }
 

@@ -295,8 +295,9 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** One application instance: a container on `store` running the Transfers process manager. */
+/** One application instance: a container on `store` running the Transfers process manager (`projectionRunner` options add to the defaults). */
 export async function startApp(store: EventStore, options: Partial<MnemeModuleOptions> = {}): Promise<App> {
+  const { projectionRunner, ...rest } = options;
   const container = new Container();
   container.load(
     mnemeModule({
@@ -306,9 +307,10 @@ export async function startApp(store: EventStore, options: Partial<MnemeModuleOp
       projectionRunner: {
         handlerRetry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
         resubscribe: { initialDelayMs: 5, maxDelayMs: 20 },
+        ...projectionRunner,
       },
       timerPollMs: 3_600_000, // timers fire in catchUp() unless a test wants the poll
-      ...options,
+      ...rest,
     }),
   );
   const runner = container.get(ProjectionRunner);
