@@ -28,6 +28,7 @@ export {
   On,
   getProjectionMetadataChain,
   type ProjectionOptions,
+  type CompetingStrategy,
   type ProjectionSource,
   type ProjectionMetadata,
   type OnRecord,
