@@ -29,6 +29,7 @@ export {
   getProjectionMetadataChain,
   type ProjectionOptions,
   type CompetingStrategy,
+  type ConsumerModeOptions,
   type ProjectionSource,
   type ProjectionMetadata,
   type OnRecord,

@@ -10,25 +10,29 @@ export type ProjectionSource = { readonly categories: readonly string[] } | 'all
 /** How a consuming group shares its events among the app instances (KurrentDB's consumer strategies). */
 export type CompetingStrategy = 'Pinned' | 'RoundRobin' | 'DispatchToSingle';
 
-export interface ProjectionOptions {
-  /** Stable: it names the projection's checkpoint. Renaming it rebuilds the projection from the start. */
-  name: string;
-  from: ProjectionSource;
+/** How a projection or process manager consumes: alone from its checkpoint, or shared by app instances. */
+export interface ConsumerModeOptions {
   /**
    * `'catch-up'` (the default): every runner reads the whole log from its own checkpoint, one event
    * at a time in log order. `'competing'`: the runners of every app instance share the work through
    * a persistent subscription group the store keeps (the store must offer persistent subscriptions).
    */
   mode?: 'catch-up' | 'competing';
-  /** Competing mode: the group's name. Default: the projection's name. */
+  /** Competing mode: the group's name. Default: the consumer's name. */
   group?: string;
   /** Competing mode: how the group shares events. Default `'Pinned'` (one stream's events to one instance, in order). */
   strategy?: CompetingStrategy;
   /**
-   * Competing mode: an event not acked within this many ms (its instance crashed or hangs) goes to
-   * another instance. Default 30 000. Set when the group is created; an existing group keeps its own.
+   * Competing mode: an event not acked within this many ms goes to another delivery. Default
+   * 30 000. Set when the group is created; an existing group keeps its own.
    */
   messageTimeoutMs?: number;
+}
+
+export interface ProjectionOptions extends ConsumerModeOptions {
+  /** Stable: it names the projection's checkpoint. Renaming it rebuilds the projection from the start. */
+  name: string;
+  from: ProjectionSource;
 }
 
 /** Options of `@On` in a process manager (projections take none). */

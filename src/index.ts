@@ -202,7 +202,12 @@ export { deserializeEvent } from './events/event-serializer.js';
 
 // Projections
 export { Projection, On } from '../decorators/index.js';
-export type { CompetingStrategy, ProjectionOptions, ProjectionSource } from '../decorators/index.js';
+export type {
+  CompetingStrategy,
+  ConsumerModeOptions,
+  ProjectionOptions,
+  ProjectionSource,
+} from '../decorators/index.js';
 export {
   ProjectionRunner,
   type ProjectionRunnerConfig,

@@ -16,7 +16,8 @@ import {
   type PersistentSubscriptions,
 } from '../store/persistent-subscriptions.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
-import type { CompetingOptions, ProjectionDefinition } from './projection-definition.js';
+import type { CompetingOptions } from './competing-options.js';
+import type { ProjectionDefinition } from './projection-definition.js';
 import type { ResolvedProjectionOptions } from './projection-options.js';
 import type { AbandonedWork, ProjectionState } from './projection-worker.js';
 

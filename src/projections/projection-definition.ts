@@ -1,11 +1,6 @@
-import {
-  getProjectionMetadataChain,
-  type Class,
-  type CompetingStrategy,
-  type ProjectionSource,
-} from '../../decorators/index.js';
+import { getProjectionMetadataChain, type Class, type ProjectionSource } from '../../decorators/index.js';
 import { InvalidProjectionError } from '../errors/projection-errors.js';
-import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
+import { competingOptions, type CompetingOptions } from './competing-options.js';
 import { storedTypeNames } from '../events/event-serializer.js';
 import type { AllFilter, PositionedEvent } from '../store/event-store.js';
 
@@ -31,48 +26,6 @@ export interface ProjectionDefinition {
   readonly competing?: CompetingOptions;
 }
 
-/** A competing projection's group, its options resolved. */
-export interface CompetingOptions {
-  readonly group: string;
-  readonly strategy: CompetingStrategy;
-  readonly messageTimeoutMs: number;
-}
-
-const STRATEGIES: readonly CompetingStrategy[] = ['Pinned', 'RoundRobin', 'DispatchToSingle'];
-const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-
-/** What `@Projection` accepts; a typo (`strategey`) is refused with "did you mean". */
-const PROJECTION_OPTIONS: OptionShape = {
-  name: rule.string,
-  from: rule.any, // checked by the decorator
-  mode: rule.custom(quoted(['catch-up', 'competing']), (value) => value === 'catch-up' || value === 'competing'),
-  group: rule.custom('a non-empty string', (value) => typeof value === 'string' && value.trim() !== ''),
-  strategy: rule.custom(`one of ${quoted(STRATEGIES)}`, (value) => STRATEGIES.includes(value as CompetingStrategy)),
-  messageTimeoutMs: rule.integer(1, 2 ** 31 - 1),
-};
-
-/** The group options only mean something in competing mode: given in catch-up mode they are a mistake. */
-const COMPETING_ONLY = ['group', 'strategy', 'messageTimeoutMs'] as const;
-
-function competingOptions(options: Record<string, unknown> & { name: string }): CompetingOptions | undefined {
-  const path = `@Projection({ name: '${options.name}' })`;
-  checkOptions(options, path, PROJECTION_OPTIONS);
-  if (options.mode !== 'competing') {
-    const stray = COMPETING_ONLY.find((key) => options[key] !== undefined);
-    if (stray !== undefined)
-      throw new InvalidProjectionError(
-        options.name,
-        `${stray} is an option of mode: 'competing'; add it or remove ${stray}`,
-      );
-    return undefined;
-  }
-  return Object.freeze({
-    group: (options.group as string | undefined) ?? options.name,
-    strategy: (options.strategy as CompetingStrategy | undefined) ?? 'Pinned',
-    messageTimeoutMs: (options.messageTimeoutMs as number | undefined) ?? 30_000,
-  });
-}
-
 const definitions = new WeakMap<Function, ProjectionDefinition>();
 
 export function projectionDefinition(type: Function): ProjectionDefinition {
@@ -96,7 +49,11 @@ function compile(type: Function): ProjectionDefinition {
       `decorate the class with @Projection({ name: '${type.name}', from: { categories: [...] } })`,
     );
   }
-  const competing = competingOptions(options as unknown as Record<string, unknown> & { name: string });
+  const competing = competingOptions(
+    options,
+    `@Projection({ name: '${options.name}' })`,
+    (reason) => new InvalidProjectionError(options.name, reason),
+  );
   const byMethod = new Map<string | symbol, Class>();
   for (const record of chain) for (const handler of record.handlers) byMethod.set(handler.method, handler.event);
   const prototype = type.prototype as Record<string | symbol, unknown>;

@@ -41,6 +41,8 @@ export interface ProjectionStatus {
   readonly mode: 'catch-up' | 'competing';
   /** The group, in competing mode. */
   readonly group?: string;
+  /** Competing mode: the events this instance acked since the runner was made (its share of the group's work). */
+  readonly acked?: number;
 }
 
 /** What `stop()` did not wait for: handlers still running and checkpoints not saved within `handlerTimeoutMs`. */
@@ -186,7 +188,7 @@ export class ProjectionRunner {
       position: worker.position,
       error: worker.failure,
       ...(worker instanceof CompetingWorker
-        ? { mode: 'competing' as const, group: worker.group }
+        ? { mode: 'competing' as const, group: worker.group, acked: worker.acked }
         : { mode: 'catch-up' as const }),
     }));
   }

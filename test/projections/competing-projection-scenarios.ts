@@ -118,6 +118,7 @@ export function describeCompetingProjections(label: string, target: () => Promis
         const split = Object.fromEntries(INSTANCES.map((instance) => [instance, sink.handledBy(instance)]));
         console.info(`[${label}] work split across four instances`, split);
         for (const instance of INSTANCES) expect(split[instance]).toBeGreaterThan(0);
+        expect(runners.map((runner) => runner.status()[0]!.acked)).toEqual(INSTANCES.map((i) => split[i]));
         expect(runners[0]!.status()[0]).toMatchObject({ name, mode: 'competing', group: name, state: 'running' });
       } finally {
         await Promise.all(runners.map((runner) => runner.stop()));
