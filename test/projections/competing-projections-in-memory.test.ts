@@ -80,6 +80,32 @@ describe('Competing projections: options and misuse', () => {
     await expect(runner.replayParked('nope')).rejects.toBeInstanceOf(ProjectionNotCompetingError);
   });
 
+  it('parks an event whose handler hangs past handlerTimeoutMs, and survives a parked listener that throws', async () => {
+    const store = new InMemoryEventStore({ timerIntervalMs: 20 });
+    const sink = new Sink();
+    const { Orders, category, name } = competingProjection(sink);
+    const hung = `${category}-1@0`;
+    sink.before = (_instance, recorded) =>
+      `${recorded.streamName}@${recorded.revision}` === hung ? new Promise<void>(() => undefined) : undefined;
+    const runner = new ProjectionRunner(store, [new Orders('a')], { ...fastRetries, handlerTimeoutMs: 30 });
+    const errors: unknown[] = [];
+    runner.on('parked', (info) => {
+      errors.push(info.error);
+      throw new Error('a listener that throws');
+    });
+    try {
+      await runner.start();
+      await appendOrders(store, category, 4, 2);
+      await runner.catchUp();
+      expect(errors).toEqual([expect.objectContaining({ code: 'MNEME_PROJECTION_TIMEOUT', operation: 'handler' })]);
+      expect(await runner.parkedCount(name)).toBe(1);
+      expect(sink.handled).toHaveLength(7);
+      expect(runner.status()[0]).toMatchObject({ state: 'running', acked: 7 });
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('creates the group Pinned by default, named after the projection, and writes no checkpoint of its own', async () => {
     const store = new InMemoryEventStore({ timerIntervalMs: 20 });
     const checkpoints = new InMemoryCheckpointStore();
