@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots,decisions]
+ * `npm run bench [-- --quick] [-- --only=replay,commands,cold-commands,startup,contention,kurrent,memory,snapshots,decisions,competing]
  * [-- --forced-gc] [-- --no-gc]`: Mneme next to
  * baselines that share no code with it (hand-written, Emmett, @nestjs/cqrs, the raw Kurrent client),
  * alternating in one process. Prints a table per scenario and the targets; a full run writes
@@ -15,6 +15,7 @@ import { formatReport, round, type ScenarioReport } from './results.js';
 import { coldCommandsScenario } from './scenarios/cold-commands.js';
 import { commandsScenario } from './scenarios/commands.js';
 import { contentionScenario } from './scenarios/contention.js';
+import { competingScenarios } from './scenarios/competing.js';
 import { decisionsScenario } from './scenarios/decisions.js';
 import { kurrentScenarios } from './scenarios/kurrent.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -38,6 +39,7 @@ const scenarios: [string, () => Promise<ScenarioReport | ScenarioReport[]>][] = 
   ['memory', () => memoryScenario(settings)],
   ['snapshots', () => snapshotScenario(settings)],
   ['decisions', () => decisionsScenario(settings)],
+  ['competing', () => competingScenarios(settings)],
 ];
 if (only) {
   const unknown = [...only].filter((name) => !scenarios.some(([n]) => n === name));

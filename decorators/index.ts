@@ -28,6 +28,8 @@ export {
   On,
   getProjectionMetadataChain,
   type ProjectionOptions,
+  type CompetingStrategy,
+  type ConsumerModeOptions,
   type ProjectionSource,
   type ProjectionMetadata,
   type OnRecord,

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { classLineage } from './class-lineage.js';
 import { PROCESS_MANAGER_KEY } from './metadata-keys.js';
 import { rejectStandardDecoratorCall } from './legacy-decorator-call.js';
-import type { ProjectionSource } from './projection.js';
+import type { ConsumerModeOptions, ProjectionSource } from './projection.js';
 
-export interface ProcessManagerOptions {
+export interface ProcessManagerOptions extends ConsumerModeOptions {
   /**
    * Stable: it names the checkpoint and the category of the instances' streams (`<name>-<processId>`),
    * so it follows the rules of an aggregate category (no '-', no leading '$').
@@ -49,7 +49,9 @@ export function ProcessManager(options: ProcessManagerOptions): ClassDecorator {
       }
     }
   }
+  // The mode options are checked where the definition is compiled (with "did you mean").
   const frozen: ProcessManagerOptions = Object.freeze({
+    ...options,
     name,
     from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }),
   });

@@ -7,7 +7,29 @@ import { PROJECTION_KEY } from './metadata-keys.js';
 /** Which part of the global log a projection reads: whole aggregate categories, or everything. */
 export type ProjectionSource = { readonly categories: readonly string[] } | 'all';
 
-export interface ProjectionOptions {
+/** How a consuming group shares its events among the app instances (KurrentDB's consumer strategies). */
+export type CompetingStrategy = 'Pinned' | 'RoundRobin' | 'DispatchToSingle';
+
+/** How a projection or process manager consumes: alone from its checkpoint, or shared by app instances. */
+export interface ConsumerModeOptions {
+  /**
+   * `'catch-up'` (the default): every runner reads the whole log from its own checkpoint, one event
+   * at a time in log order. `'competing'`: the runners of every app instance share the work through
+   * a persistent subscription group the store keeps (the store must offer persistent subscriptions).
+   */
+  mode?: 'catch-up' | 'competing';
+  /** Competing mode: the group's name. Default: the consumer's name. */
+  group?: string;
+  /** Competing mode: how the group shares events. Default `'Pinned'` (one stream's events to one instance, in order). */
+  strategy?: CompetingStrategy;
+  /**
+   * Competing mode: an event not acked within this many ms goes to another delivery. Default
+   * 30 000. Set when the group is created; an existing group keeps its own.
+   */
+  messageTimeoutMs?: number;
+}
+
+export interface ProjectionOptions extends ConsumerModeOptions {
   /** Stable: it names the projection's checkpoint. Renaming it rebuilds the projection from the start. */
   name: string;
   from: ProjectionSource;
@@ -67,7 +89,9 @@ export function Projection(options: ProjectionOptions): ClassDecorator {
       }
     }
   }
+  // The other options are checked where they are compiled (with "did you mean"), with the store's limits.
   const frozen = Object.freeze({
+    ...options,
     name,
     from: from === 'all' ? 'all' : Object.freeze({ categories: Object.freeze([...from.categories]) }),
   });

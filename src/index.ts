@@ -202,7 +202,12 @@ export { deserializeEvent } from './events/event-serializer.js';
 
 // Projections
 export { Projection, On } from '../decorators/index.js';
-export type { ProjectionOptions, ProjectionSource } from '../decorators/index.js';
+export type {
+  CompetingStrategy,
+  ConsumerModeOptions,
+  ProjectionOptions,
+  ProjectionSource,
+} from '../decorators/index.js';
 export {
   ProjectionRunner,
   type ProjectionRunnerConfig,
@@ -213,6 +218,7 @@ export {
 export type { AbandonedWork } from './projections/projection-worker.js';
 export type { ProjectionRunnerOptions } from './projections/projection-options.js';
 export type { ProjectionState } from './projections/projection-worker.js';
+export type { ParkedEvent } from './projections/competing-worker.js';
 export {
   CheckpointStore,
   EventStoreCheckpointStore,
@@ -227,6 +233,8 @@ export {
   InvalidCheckpointError,
   ProjectionTimeoutError,
   CheckpointAheadOfLogError,
+  CompetingConsumersUnsupportedError,
+  ProjectionNotCompetingError,
   type ProjectionTimeoutOperation,
 } from './errors/projection-errors.js';
 

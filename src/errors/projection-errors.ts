@@ -122,3 +122,43 @@ export class CheckpointAheadOfLogError extends MnemeError {
     );
   }
 }
+
+/**
+ * A projection declared `mode: 'competing'` runs on a store without persistent subscriptions (the
+ * consumer groups its app instances share). Found at `start()`, before anything is read or written.
+ */
+export class CompetingConsumersUnsupportedError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_COMPETING_CONSUMERS_UNSUPPORTED';
+
+  constructor(
+    readonly projection: string,
+    /** The store's class name. */
+    readonly store: string,
+    /** What the store lacks. */
+    readonly missing: 'persistentSubscriptions' = 'persistentSubscriptions',
+  ) {
+    super(
+      `Projection '${projection}' is declared mode: 'competing', but the event store (${store}) has no ` +
+        `persistentSubscriptions. Run it on a store with persistent subscriptions (InMemoryEventStore, ` +
+        `KurrentEventStore), or declare it mode: 'catch-up'.`,
+    );
+  }
+}
+
+/** `parkedCount(name)` or `replayParked(name)` named a projection the runner does not run in competing mode. */
+export class ProjectionNotCompetingError extends MnemeError {
+  static override readonly code: MnemeErrorCode = 'MNEME_PROJECTION_NOT_COMPETING';
+
+  constructor(
+    readonly projection: string,
+    /** `not-found`: the runner runs no projection of that name; `catch-up`: it runs it in catch-up mode, which parks nothing. */
+    readonly reason: 'not-found' | 'catch-up',
+  ) {
+    super(
+      reason === 'not-found'
+        ? `The projection runner runs no projection named '${projection}': name one of those it was given.`
+        : `Projection '${projection}' runs in catch-up mode, which parks nothing (a failing event stops it): ` +
+            `declare it mode: 'competing' to share it through a group that parks.`,
+    );
+  }
+}

@@ -6,6 +6,7 @@ import {
   type ProjectionSource,
 } from '../../decorators/index.js';
 import { InvalidProcessManagerError } from '../errors/process-manager-errors.js';
+import { competingOptions, type CompetingOptions } from '../projections/competing-options.js';
 import type { AllFilter } from '../store/event-store.js';
 import { ProcessManagerRoot } from './process-manager-root.js';
 import { COMMAND_REJECTED_EVENT_TYPE, TIMER_FIRED_EVENT_TYPE } from './process-records.js';
@@ -33,6 +34,8 @@ export interface ProcessManagerDefinition {
   readonly streamPrefix: string;
   /** Its inputs: the `from` events, plus the instances' own streams (fired timers, rejections). */
   readonly filter: AllFilter;
+  /** Set for `mode: 'competing'`: the group the app instances share. Absent: catch-up. */
+  readonly competing?: CompetingOptions;
 }
 
 const definitions = new WeakMap<Function, ProcessManagerDefinition>();
@@ -54,6 +57,11 @@ function compile(type: Function): ProcessManagerDefinition {
       `decorate the class with @ProcessManager({ name: '${type.name}', from: { categories: [...] } })`,
     );
   }
+  const competing = competingOptions(
+    options,
+    `@ProcessManager({ name: '${options.name}' })`,
+    (reason) => new InvalidProcessManagerError(options.name, reason),
+  );
   if (!(type.prototype instanceof ProcessManagerRoot)) {
     throw new InvalidProcessManagerError(options.name, `${type.name} must extend ProcessManagerRoot`);
   }
@@ -93,5 +101,13 @@ function compile(type: Function): ProcessManagerDefinition {
     options.from === 'all'
       ? { eventTypePrefixes: [...new Set([...handlers.keys(), TIMER_FIRED_EVENT_TYPE, COMMAND_REJECTED_EVENT_TYPE])] }
       : { streamNamePrefixes: [...options.from.categories.map((category) => `${category}-`), streamPrefix] };
-  return { type, name: options.name, from: options.from, handlers, streamPrefix, filter };
+  return {
+    type,
+    name: options.name,
+    from: options.from,
+    handlers,
+    streamPrefix,
+    filter,
+    ...(competing ? { competing } : {}),
+  };
 }

@@ -115,9 +115,9 @@ export class ProcessManagerEngine implements Consumer {
       name: `${this.definition.name}.timer`,
       method: input,
     });
-    const { type, name, from, filter } = this.definition;
+    const { type, name, from, filter, competing } = this.definition;
     this[CONSUMER] = {
-      definition: { type, name, from, filter, handlers },
+      definition: { type, name, from, filter, handlers, ...(competing ? { competing } : {}) },
       instance: this,
       start: () => this.#timers.start(),
       stop: () => this.#timers.stop(),

@@ -1,5 +1,6 @@
 import { getProjectionMetadataChain, type Class, type ProjectionSource } from '../../decorators/index.js';
 import { InvalidProjectionError } from '../errors/projection-errors.js';
+import { competingOptions, type CompetingOptions } from './competing-options.js';
 import { storedTypeNames } from '../events/event-serializer.js';
 import type { AllFilter, PositionedEvent } from '../store/event-store.js';
 
@@ -21,6 +22,8 @@ export interface ProjectionDefinition {
   readonly handlers: ReadonlyMap<string, ProjectionHandler>;
   /** The server-side filter: the categories' streams, or (for 'all') the handled event types. */
   readonly filter: AllFilter;
+  /** Set for `mode: 'competing'`: the group the app instances share. Absent: catch-up. */
+  readonly competing?: CompetingOptions;
 }
 
 const definitions = new WeakMap<Function, ProjectionDefinition>();
@@ -46,6 +49,11 @@ function compile(type: Function): ProjectionDefinition {
       `decorate the class with @Projection({ name: '${type.name}', from: { categories: [...] } })`,
     );
   }
+  const competing = competingOptions(
+    options,
+    `@Projection({ name: '${options.name}' })`,
+    (reason) => new InvalidProjectionError(options.name, reason),
+  );
   const byMethod = new Map<string | symbol, Class>();
   for (const record of chain) for (const handler of record.handlers) byMethod.set(handler.method, handler.event);
   const prototype = type.prototype as Record<string | symbol, unknown>;
@@ -73,5 +81,5 @@ function compile(type: Function): ProjectionDefinition {
     options.from === 'all'
       ? { eventTypePrefixes: [...handlers.keys()] }
       : { streamNamePrefixes: options.from.categories.map((category) => `${category}-`) };
-  return { type, name: options.name, from: options.from, handlers, filter };
+  return { type, name: options.name, from: options.from, handlers, filter, ...(competing ? { competing } : {}) };
 }

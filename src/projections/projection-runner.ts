@@ -1,5 +1,6 @@
 import {
   InvalidProjectionError,
+  ProjectionNotCompetingError,
   ProjectionRunnerNotRunningError,
   type ProjectionFailedError,
 } from '../errors/projection-errors.js';
@@ -9,6 +10,7 @@ import type { EventStore } from '../store/event-store.js';
 import type { GlobalPosition } from '../store/global-position.js';
 import { MnemeTelemetry } from '../telemetry/mneme-telemetry.js';
 import { CheckpointStore, EventStoreCheckpointStore } from './checkpoint-store.js';
+import { CompetingWorker, type ParkedEvent } from './competing-worker.js';
 import { consumerHooksOf, type ConsumerHooks } from './consumer.js';
 import { projectionDefinition } from './projection-definition.js';
 import { resolveProjectionOptions, type ProjectionRunnerOptions } from './projection-options.js';
@@ -35,6 +37,12 @@ export interface ProjectionStatus {
   /** The last event handled (or looked past); undefined before the first. */
   readonly position: GlobalPosition | undefined;
   readonly error: ProjectionFailedError | undefined;
+  /** `'catch-up'`, or `'competing'` (one consumer of `group`; `position` is the last event this instance acked). */
+  readonly mode: 'catch-up' | 'competing';
+  /** The group, in competing mode. */
+  readonly group?: string;
+  /** Competing mode: the events this instance acked since the runner was made (its share of the group's work). */
+  readonly acked?: number;
 }
 
 /** What `stop()` did not wait for: handlers still running and checkpoints not saved within `handlerTimeoutMs`. */
@@ -49,6 +57,8 @@ export interface ProjectionRunnerEvents {
   failed: (error: ProjectionFailedError) => void;
   /** A projection's subscription dropped; it resubscribes from its checkpoint after `delayMs`. */
   resubscribing: (info: { projection: string; error: unknown; attempt: number; delayMs: number }) => void;
+  /** A competing projection parked an event its handler kept failing on; the rest flows on. */
+  parked: (info: ParkedEvent) => void;
 }
 
 /**
@@ -57,12 +67,13 @@ export interface ProjectionRunnerEvents {
  * T ms, on stop, and before a resubscription.
  */
 export class ProjectionRunner {
-  readonly #workers: ProjectionWorker[];
+  readonly #workers: (ProjectionWorker | CompetingWorker)[];
   /** Consumers that brought their own definition and lifecycle (process managers), by worker. */
   readonly #hooks: (ConsumerHooks | undefined)[] = [];
   readonly #listeners: { [K in keyof ProjectionRunnerEvents]: Set<ProjectionRunnerEvents[K]> } = {
     failed: new Set(),
     resubscribing: new Set(),
+    parked: new Set(),
   };
   #state: 'idle' | 'running' | 'stopped' = 'idle';
   /** The current start(), so that concurrent callers all wait for the checkpoints to load. */
@@ -90,6 +101,22 @@ export class ProjectionRunner {
         );
       }
       names.add(definition.name);
+      const { competing } = definition;
+      if (competing) {
+        return new CompetingWorker(
+          { ...definition, competing },
+          hooks?.instance ?? instance,
+          store,
+          options,
+          logger,
+          {
+            resubscribing: (projection, error, attempt, delayMs) =>
+              this.#emit('resubscribing', { projection, error, attempt, delayMs }),
+            parked: (info) => this.#emit('parked', info),
+          },
+          telemetry,
+        );
+      }
       return new ProjectionWorker(
         definition,
         hooks?.instance ?? instance,
@@ -160,7 +187,27 @@ export class ProjectionRunner {
       state: worker.state,
       position: worker.position,
       error: worker.failure,
+      ...(worker instanceof CompetingWorker
+        ? { mode: 'competing' as const, group: worker.group, acked: worker.acked }
+        : { mode: 'catch-up' as const }),
     }));
+  }
+
+  /** How many events the competing projection's group holds parked (across every instance). */
+  async parkedCount(name: string): Promise<number> {
+    return this.#competing(name).parkedCount();
+  }
+
+  /** Sends the competing projection's parked events back into its group's delivery, each with its retries renewed. */
+  async replayParked(name: string): Promise<void> {
+    return this.#competing(name).replayParked();
+  }
+
+  #competing(name: string): CompetingWorker {
+    const worker = this.#workers.find((candidate) => candidate.name === name);
+    if (!worker) throw new ProjectionNotCompetingError(name, 'not-found');
+    if (!(worker instanceof CompetingWorker)) throw new ProjectionNotCompetingError(name, 'catch-up');
+    return worker;
   }
 
   /** Adds a listener; returns the function that removes it. */

@@ -46,6 +46,8 @@ const ROOT_ERRORS = [
   'UnreadableSnapshotError',
   'ProjectionTimeoutError',
   'CheckpointAheadOfLogError',
+  'CompetingConsumersUnsupportedError',
+  'ProjectionNotCompetingError',
   'InvalidProcessManagerError',
   'CommandOutsideWindowError',
   'MultiStreamConcurrencyError',
