@@ -64,7 +64,7 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (mnemeCommands) {
     const warm = mnemeCommands.ratios[commands.EMMETT]!;
     checks.push({
-      target: '18. warm commands: Mneme (defaults) time / Emmett',
+      target: '2. warm commands: Mneme (defaults) time / Emmett',
       measured: x(warm),
       limit: '< 1.00x',
       met: warm < 1,
@@ -74,7 +74,7 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (coldDefaults) {
     const ratio = coldDefaults.ratios[cold.EMMETT]!;
     checks.push({
-      target: '18. cold-stream commands: Mneme (defaults) time / Emmett',
+      target: '2b. cold-stream commands: Mneme (defaults) time / Emmett',
       measured: x(ratio),
       limit: '<= 0.50x',
       met: ratio <= 0.5,
@@ -84,7 +84,7 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (jit) {
     const ratio = jit.ratios[startup.EMMETT_JIT]!;
     checks.push({
-      target: '18. JIT-cold pass (fresh process): Mneme time / Emmett',
+      target: '2d. JIT-cold pass (fresh process): Mneme time / Emmett',
       measured: x(ratio),
       limit: '<= 1.50x',
       met: ratio <= 1.5,
@@ -94,7 +94,7 @@ export function checkTargets(reports: readonly ScenarioReport[]): TargetCheck[] 
   if (first) {
     const ratio = first.ratios[startup.EMMETT_FIRST]!;
     checks.push({
-      target: '18. start to first execute (fresh process): Mneme / Emmett',
+      target: '2c. start to first execute (fresh process): Mneme / Emmett',
       measured: x(ratio),
       limit: '<= 2.00x',
       met: ratio <= 2,
