@@ -1,10 +1,13 @@
 /**
  * The layering rules (docs/architecture.md, "The floor plan"), checked by `npm test` (npm run check:layers).
  * Type-only imports count: a folder that names another's types depends on it.
- * Not seen here: `createRequire` loads (src/kurrent/kurrent-client.ts, the emulator's protocol.ts);
+ * Not seen here: `createRequire` loads (src/kurrent/kurrent-client.ts, the emulator's
+ * packages/kurrentdb-emulator/src/protocol.ts);
  * test/package/published-package.test.ts checks at run time that the root entry loads no client.
  */
-const OUR_CODE = '^(src|decorators)/';
+const OUR_CODE = '^(src|decorators|packages)/';
+/** The KurrentDB emulator, a workspace package of its own (kurrentdb-emulator), re-exported by mneme/testing. */
+const EMULATOR = '^packages/kurrentdb-emulator/';
 
 /**
  * The floors of src/, lowest first: a folder imports only folders below it (and decorators/, which
@@ -85,11 +88,34 @@ module.exports = {
       to: { path: '@kurrent/kurrentdb-client', pathNot: '@kurrent/kurrentdb-client/generated/' },
     },
     {
-      name: 'only-testing-uses-the-generated-protocol',
+      name: 'only-the-emulator-uses-the-generated-protocol',
       comment: "The emulator speaks the pinned client's wire protocol through its generated classes; nothing else may.",
       severity: 'error',
-      from: { path: OUR_CODE, pathNot: '^src/testing/' },
+      from: { path: OUR_CODE, pathNot: EMULATOR },
       to: { path: '@kurrent/kurrentdb-client/generated/' },
+    },
+    {
+      name: 'the-emulator-imports-nothing-of-mneme',
+      comment: 'kurrentdb-emulator is a package of its own, for any client in any language: it needs nothing of Mneme.',
+      severity: 'error',
+      from: { path: EMULATOR },
+      to: { path: '^(src|decorators)/' },
+    },
+    {
+      name: 'only-mneme-testing-reexports-the-emulator',
+      comment:
+        "mneme/testing (src/testing/index.ts) re-exports the emulator package's public entry unchanged; nothing else of Mneme imports it.",
+      severity: 'error',
+      from: { path: '^(src|decorators)/', pathNot: '^src/testing/index\\.ts$' },
+      to: { path: EMULATOR },
+    },
+    {
+      name: 'mneme-testing-uses-only-the-emulator-entry',
+      comment:
+        "What mneme/testing re-exports is the package's public surface (its src/index.ts), never a file inside it.",
+      severity: 'error',
+      from: { path: '^src/testing/index\\.ts$' },
+      to: { path: EMULATOR, pathNot: `${EMULATOR}src/index\\.ts$` },
     },
     {
       name: 'engine-does-not-reach-testing-or-the-container',
@@ -111,6 +137,6 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(test|bench|examples|dist|build)/' },
+    exclude: { path: '^(test|bench|examples|dist|build)/|^packages/[^/]+/(test|dist|scripts)/' },
   },
 };

@@ -8,7 +8,7 @@ const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   // build/ (npm start) and dist/ hold compiled copies and a second 'mneme' manifest.
-  modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/', '<rootDir>/packages/[^/]+/dist/'],
   moduleNameMapper: {
     '^mneme$': '<rootDir>/src/index.ts',
     '^mneme/kurrent$': '<rootDir>/src/kurrent/index.ts',
@@ -27,10 +27,22 @@ const kinds = readdirSync(new URL('./test/', import.meta.url), { withFileTypes: 
   .filter((entry) => entry.isDirectory() && entry.name !== 'support')
   .map((entry) => entry.name);
 
+/** The emulator package's own tests, with its own tsconfig and no `mneme` aliases: it stands alone. */
+const emulatorPackage = {
+  ...shared,
+  displayName: 'kurrentdb-emulator',
+  testMatch: ['<rootDir>/packages/kurrentdb-emulator/test/**/*.test.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'packages/kurrentdb-emulator/tsconfig.json' }],
+  },
+};
+
 export default {
   testTimeout: 30000,
   projects: [
     ...kinds.map((name) => ({ ...shared, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`] })),
     { ...shared, displayName: 'docs', testMatch: ['<rootDir>/test/docs.test.ts'] },
+    emulatorPackage,
   ],
 };

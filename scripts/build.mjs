@@ -1,6 +1,8 @@
 /**
- * `npm run build`: the ES module build (tsc -p tsconfig.build.json into dist/src and dist/decorators,
- * with source maps and declaration maps), then the CommonJS entry points in dist/cjs.
+ * `npm run build`: the ES module build (tsc -p tsconfig.build.json into dist/src, dist/decorators and
+ * dist/packages — the KurrentDB emulator package's sources, which mneme/testing re-exports — with
+ * source maps and declaration maps), then the CommonJS entry points in dist/cjs. (The npm script then
+ * builds the emulator package itself, packages/kurrentdb-emulator/dist, for its own `bin`.)
  *
  * dist/cjs holds no second copy of the code. Each entry there is `module.exports = require(<the ES
  * module>)`, which Node runs through require(esm) (Node 20.19+, 22.12+), so an application that
@@ -33,7 +35,8 @@ function* files(dir) {
 
 mkdirSync(cjs, { recursive: true });
 writeFileSync(join(cjs, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
-for (const folder of ['src', 'decorators']) {
+// packages/: the emulator's sources (packages/kurrentdb-emulator/src), compiled into Mneme's build for mneme/testing.
+for (const folder of ['src', 'decorators', 'packages']) {
   for (const file of files(join(dist, folder))) {
     const target = join(cjs, relative(dist, file));
     if (file.endsWith('.d.ts')) {

@@ -28,9 +28,12 @@ const TRANSFERS_IMPORT = './transfers.js';
 /** A block that adds to Mneme's types by declaration merging (`declare module 'mneme' { ... }`). */
 const AUGMENTS_MNEME = /declare module 'mneme'/;
 
-/** README.md and every page under docs/ (drafts included), as paths relative to the repository. */
+/** The emulator package's README: its full reference, checked as the pages are. */
+const EMULATOR_README = 'packages/kurrentdb-emulator/README.md';
+
+/** README.md, every page under docs/ (drafts included) and the emulator package's README, as paths relative to the repository. */
 function pages(): string[] {
-  const found = ['README.md'];
+  const found = ['README.md', EMULATOR_README];
   const walk = (folder: string): void => {
     for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
       const path = `${folder}/${entry.name}`;
@@ -81,12 +84,14 @@ const outsideCode = (text: string): string => text.replace(/^```[\s\S]*?^```/gm,
 const anchorsOf = (page: string): Set<string> =>
   new Set([...outsideCode(read(page)).matchAll(/^#+ (.+)$/gm)].map((match) => anchorOf(match[1]!)));
 
-/** Type-checks files with the repository's compiler options (paths map 'mneme' and its subpaths to src/). */
+/** Type-checks files with the repository's compiler options (paths map 'mneme' and its subpaths to src/,
+ * 'kurrentdb-emulator' to the package's sources). */
 function diagnosticsOf(files: string[], overrides: ts.CompilerOptions = {}): string[] {
   const config = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+  const paths = { ...parsed.options.paths, 'kurrentdb-emulator': ['./packages/kurrentdb-emulator/src/index.ts'] };
   // A user's project has no Jest globals: only Node's types.
-  const program = ts.createProgram(files, { ...parsed.options, types: ['node'], ...overrides, noEmit: true });
+  const program = ts.createProgram(files, { ...parsed.options, paths, types: ['node'], ...overrides, noEmit: true });
   return ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.file === undefined || files.includes(resolve(d.file.fileName)))
@@ -118,7 +123,7 @@ function writeBlocks(outDir: string, blocks: Block[]): Map<string, Block> {
 describe('the docs', () => {
   it('are README.md and a page per topic under docs/', () => {
     expect(pages()).toEqual(
-      expect.arrayContaining(['README.md', 'docs/README.md', 'docs/errors.md', 'docs/testing.md']),
+      expect.arrayContaining(['README.md', 'docs/README.md', 'docs/errors.md', 'docs/testing.md', EMULATOR_README]),
     );
   });
 
@@ -222,12 +227,15 @@ describe('the docs', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('name every test project (every folder of test/ but support/) in the table of docs/testing.md', () => {
+  it('name every test project (every folder of test/ but support/, and each package) in the table of docs/testing.md', () => {
     const folders = readdirSync(join(root, 'test'), { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && entry.name !== 'support')
       .map((entry) => entry.name);
     const testing = read('docs/testing.md');
     for (const folder of folders) expect(testing).toContain(`| \`${folder}\` | \`test/${folder}\` |`);
+    for (const name of readdirSync(join(root, 'packages'))) {
+      expect(testing).toContain(`| \`${name}\` | \`packages/${name}/test\` |`);
+    }
   });
 
   it('link only to headings and files that exist, inside the repository', () => {

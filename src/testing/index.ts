@@ -1,20 +1,8 @@
-/** `mneme/testing`: test helpers, starting with an in-process KurrentDB emulator. */
-export { startKurrentEmulator } from './kurrent-emulator/start-emulator.js';
-export { startKurrentEmulatorCluster } from './kurrent-emulator/cluster.js';
-export type {
-  KurrentEmulatorCluster,
-  KurrentEmulatorClusterOptions,
-  KurrentEmulatorNode,
-  KurrentEmulatorNodeState,
-} from './kurrent-emulator/cluster.js';
-export type {
-  KurrentEmulator,
-  KurrentEmulatorCloseOptions,
-  KurrentEmulatorOptions,
-  KurrentEmulatorRecovery,
-} from './kurrent-emulator/emulator.js';
-export type { EmulatorMethod, FaultKind, FaultSpec } from './kurrent-emulator/faults.js';
+/** `mneme/testing`: test helpers, and the KurrentDB emulator of the `kurrentdb-emulator` package
+ * (packages/kurrentdb-emulator), re-exported unchanged and compiled into Mneme's own build. */
 export {
+  startKurrentEmulator,
+  startKurrentEmulatorCluster,
   EmulatorAddressInUseError,
   EmulatorBindError,
   EmulatorDataCorruptError,
@@ -23,7 +11,18 @@ export {
   InvalidEmulatorOptionError,
   KurrentEmulatorError,
   type KurrentEmulatorErrorCode,
-} from './kurrent-emulator/emulator-errors.js';
+  type KurrentEmulatorCluster,
+  type KurrentEmulatorClusterOptions,
+  type KurrentEmulatorNode,
+  type KurrentEmulatorNodeState,
+  type KurrentEmulator,
+  type KurrentEmulatorCloseOptions,
+  type KurrentEmulatorOptions,
+  type KurrentEmulatorRecovery,
+  type EmulatorMethod,
+  type FaultKind,
+  type FaultSpec,
+} from '../../packages/kurrentdb-emulator/src/index.js';
 export { aggregateSpec, AggregateSpecGiven, AggregateSpecWhen } from './aggregate-spec.js';
 export { conflictingStore, ConflictingStore, type ConflictingStoreOptions } from './conflicting-store.js';
 export { AggregateSpecFailedError } from '../errors/testing-errors.js';

@@ -27,14 +27,14 @@ describe('the published package', () => {
     await packedTarball(); // builds dist once for every test file of test/package
   }, 240_000);
 
-  it('packs only the library, its declarations and maps, its sources, the CommonJS entries, package.json, README, LICENSE and CHANGELOG', () => {
+  it('packs only the library (with the emulator package compiled in), its declarations and maps, its sources, the CommonJS entries, package.json, README, LICENSE and CHANGELOG', () => {
     const [pack] = JSON.parse(
       execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
     ) as [{ files: { path: string }[] }];
     const files = pack.files.map((file) => file.path).sort();
     const strays = files.filter(
       (file) =>
-        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|jest-preset\.cjs|dist\/(cjs\/)?(src|decorators)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators)\/[\w/.-]+\.ts)$/.test(
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|jest-preset\.cjs|dist\/(cjs\/)?(src|decorators|packages\/kurrentdb-emulator\/src)\/[\w/.-]+\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/cjs\/package\.json|(src|decorators|packages\/kurrentdb-emulator\/src)\/[\w/.-]+\.ts)$/.test(
           file,
         ),
     );

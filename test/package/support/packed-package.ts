@@ -157,10 +157,15 @@ export function compile(app: string): void {
   }
 }
 
-/** Runs a file of the app in a fresh Node; returns what it printed. */
-export function run(app: string, file: string, nodeOptions: readonly string[] = []): string {
+/** Runs a file of the app in a fresh Node (with `args` for it); returns what it printed. */
+export function run(
+  app: string,
+  file: string,
+  nodeOptions: readonly string[] = [],
+  args: readonly string[] = [],
+): string {
   try {
-    return execFileSync(process.execPath, [...nodeOptions, file], {
+    return execFileSync(process.execPath, [...nodeOptions, file, ...args], {
       cwd: app,
       encoding: 'utf8',
       stdio: 'pipe',

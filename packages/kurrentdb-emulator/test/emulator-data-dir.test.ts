@@ -9,8 +9,8 @@ import {
   EmulatorDataDirError,
   startKurrentEmulator,
   type KurrentEmulator,
-} from 'mneme/testing';
-import { collect, readEvents, testEvents } from '../support/kurrent-client-helpers.js';
+} from '../src/index.js';
+import { collect, readEvents, testEvents } from './support/kurrent-client-helpers.js';
 
 const LOG_FILE = 'kurrentdb-emulator.log';
 

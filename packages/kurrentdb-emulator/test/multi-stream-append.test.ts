@@ -16,8 +16,8 @@ import {
   type AppendRecordInput,
   type ConsistencyCheck,
 } from '@kurrent/kurrentdb-client';
-import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { readEvents, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
+import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { readEvents, readRevisions, testEvents } from './support/kurrent-client-helpers.js';
 
 /** Revisions of a stream, none when it was never written (the raw client throws StreamNotFoundError then). */
 const revisionsOf = (client: KurrentDBClient, stream: string) =>

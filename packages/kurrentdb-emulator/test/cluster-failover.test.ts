@@ -10,9 +10,9 @@ import {
   NO_STREAM,
   type AppendStreamState,
 } from '@kurrent/kurrentdb-client';
-import { EmulatorNoLeaderError, startKurrentEmulator, type KurrentEmulatorCluster } from '../../src/testing/index.js';
-import { describeEmulatorOnly, uniqueStream } from '../support/kurrent-target.js';
-import { readEvents } from '../support/kurrent-client-helpers.js';
+import { EmulatorNoLeaderError, startKurrentEmulator, type KurrentEmulatorCluster } from '../src/index.js';
+import { describeEmulatorOnly, uniqueStream } from './support/kurrent-target.js';
+import { readEvents } from './support/kurrent-client-helpers.js';
 
 const transient = (error: unknown) =>
   error instanceof UnavailableError || error instanceof NotLeaderError || error instanceof CancelledError;

@@ -8,13 +8,9 @@ import {
   jsonEvent,
   persistentSubscriptionToStreamSettingsFromDefaults,
 } from '@kurrent/kurrentdb-client';
-import {
-  startKurrentEmulator,
-  type KurrentEmulatorCluster,
-  type KurrentEmulatorNode,
-} from '../../src/testing/index.js';
-import { describeEmulatorOnly, uniqueStream } from '../support/kurrent-target.js';
-import { readEvents } from '../support/kurrent-client-helpers.js';
+import { startKurrentEmulator, type KurrentEmulatorCluster, type KurrentEmulatorNode } from '../src/index.js';
+import { describeEmulatorOnly, uniqueStream } from './support/kurrent-target.js';
+import { readEvents } from './support/kurrent-client-helpers.js';
 
 const STREAMS = '/event_store.client.streams.Streams/';
 const isWrite = (path: string) => path === `${STREAMS}BatchAppend` || path === `${STREAMS}Append`;

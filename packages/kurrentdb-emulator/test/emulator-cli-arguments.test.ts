@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCliArguments } from '../../src/testing/kurrent-emulator/cli-arguments.js';
+import { parseCliArguments } from '../src/cli-arguments.js';
 
 describe('kurrentdb-emulator arguments', () => {
   it('start on 127.0.0.1:2113 by default, as KurrentDB', () => {

@@ -10,9 +10,9 @@ import {
   persistentSubscriptionToStreamSettingsFromDefaults,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { testEvents } from '../support/kurrent-client-helpers.js';
-import { GroupConsumer, eventually } from '../support/group-consumer.js';
+import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { testEvents } from './support/kurrent-client-helpers.js';
+import { GroupConsumer, eventually } from './support/group-consumer.js';
 
 describe('persistent subscriptions: managing groups', () => {
   const kurrent = useKurrentTarget();

@@ -8,8 +8,8 @@ import {
   WrongExpectedVersionError,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { againstRealServer, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { collect, readRevisions, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
+import { againstRealServer, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { collect, readRevisions, testEvent, testEvents } from './support/kurrent-client-helpers.js';
 
 describe('deleteStream and tombstoneStream', () => {
   const kurrent = useKurrentTarget();

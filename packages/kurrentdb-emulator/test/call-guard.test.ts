@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
-import { bugReporter, guarded } from '../../src/testing/kurrent-emulator/call-guard.js';
-import type { RpcError } from '../../src/testing/kurrent-emulator/wire.js';
+import { bugReporter, guarded } from '../src/call-guard.js';
+import type { RpcError } from '../src/wire.js';
 
 describe('guarded emulator handlers', () => {
   afterEach(() => {

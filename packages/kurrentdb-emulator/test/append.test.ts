@@ -10,8 +10,8 @@ import {
   binaryEvent,
   jsonEvent,
 } from '@kurrent/kurrentdb-client';
-import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { readEvents, readRevisions, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
+import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { readEvents, readRevisions, testEvent, testEvents } from './support/kurrent-client-helpers.js';
 
 describe.each(appendPaths())('appendToStream through %s', (label, options) => {
   const kurrent = useKurrentTarget(options);

@@ -7,9 +7,9 @@ import {
   streamNameFilter,
   type PersistentSubscriptionToStreamSettings,
 } from '@kurrent/kurrentdb-client';
-import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { collect, testEvents } from '../support/kurrent-client-helpers.js';
-import { GroupConsumer, eventually } from '../support/group-consumer.js';
+import { uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { collect, testEvents } from './support/kurrent-client-helpers.js';
+import { GroupConsumer, eventually } from './support/group-consumer.js';
 
 describe('persistent subscriptions: delivery to a group', () => {
   const kurrent = useKurrentTarget();

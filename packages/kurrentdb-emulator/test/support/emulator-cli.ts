@@ -3,8 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The package's folder. */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'src/testing/kurrent-emulator/cli.ts');
+const cli = join(root, 'src/cli.ts');
 const register = join(root, 'test/support/ts-source/register.mjs');
 
 export interface EmulatorProcess {

@@ -8,8 +8,8 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
-import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { SubscriptionProbe, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
+import { uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { SubscriptionProbe, testEvent, testEvents } from './support/kurrent-client-helpers.js';
 
 /** Polls `condition` until it holds (for callbacks the probe does not see), failing after 3 s. */
 async function eventually(condition: () => boolean, what: string): Promise<void> {

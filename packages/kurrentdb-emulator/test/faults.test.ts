@@ -7,8 +7,8 @@ import {
   StreamNotFoundError,
   UnavailableError,
 } from '@kurrent/kurrentdb-client';
-import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { collect, readRevisions, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
+import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { collect, readRevisions, testEvent, testEvents } from './support/kurrent-client-helpers.js';
 
 describeEmulatorOnly('fault injection', () => {
   describe.each(appendPaths())('appends through %s', (_label, options) => {

@@ -5,7 +5,7 @@ import {
   startKurrentEmulator,
   startKurrentEmulatorCluster,
   type KurrentEmulatorClusterOptions,
-} from '../../src/testing/index.js';
+} from '../src/index.js';
 
 const refusal = (options: unknown) =>
   startKurrentEmulatorCluster(options as KurrentEmulatorClusterOptions).catch((error: unknown) => error);

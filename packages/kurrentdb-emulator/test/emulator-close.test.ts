@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type * as Grpc from '@grpc/grpc-js';
 import { KurrentDBClient, START, UnavailableError, type ResolvedEvent } from '@kurrent/kurrentdb-client';
-import { startKurrentEmulator, type KurrentEmulator } from 'mneme/testing';
-import { sharedPb, streamsGrpc, streamsPb, type AppendResp } from '../../src/testing/kurrent-emulator/protocol.js';
-import { SubscriptionProbe, testEvents } from '../support/kurrent-client-helpers.js';
+import { startKurrentEmulator, type KurrentEmulator } from '../src/index.js';
+import { sharedPb, streamsGrpc, streamsPb, type AppendResp } from '../src/protocol.js';
+import { SubscriptionProbe, testEvents } from './support/kurrent-client-helpers.js';
 
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
 const APPEND = '/event_store.client.streams.Streams/Append';

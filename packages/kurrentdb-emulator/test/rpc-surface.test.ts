@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { START, UnsupportedError, WrongExpectedVersionError, NO_STREAM } from '@kurrent/kurrentdb-client';
 import type * as Grpc from '@grpc/grpc-js';
-import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { SubscriptionProbe, collect, testEvent, testEvents } from '../support/kurrent-client-helpers.js';
+import { appendPaths, describeEmulatorOnly, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { SubscriptionProbe, collect, testEvent, testEvents } from './support/kurrent-client-helpers.js';
 
 const STREAMS = '/event_store.client.streams.Streams';
 const FEATURES = '/event_store.client.server_features.ServerFeatures/GetSupportedMethods';

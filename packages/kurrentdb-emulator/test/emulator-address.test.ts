@@ -9,8 +9,8 @@ import {
   startKurrentEmulator,
   type KurrentEmulator,
   type KurrentEmulatorOptions,
-} from 'mneme/testing';
-import { readEvents, testEvents } from '../support/kurrent-client-helpers.js';
+} from '../src/index.js';
+import { readEvents, testEvents } from './support/kurrent-client-helpers.js';
 
 /** A port nothing listens on right now (the OS picks it, then it is released). */
 async function freePort(): Promise<number> {

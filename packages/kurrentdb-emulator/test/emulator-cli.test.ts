@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { KurrentDBClient, START, type ResolvedEvent } from '@kurrent/kurrentdb-client';
-import { startKurrentEmulator } from 'mneme/testing';
-import { runEmulatorCli, type EmulatorProcess } from '../support/emulator-cli.js';
-import { SubscriptionProbe, readEvents, testEvents } from '../support/kurrent-client-helpers.js';
+import { startKurrentEmulator } from '../src/index.js';
+import { runEmulatorCli, type EmulatorProcess } from './support/emulator-cli.js';
+import { SubscriptionProbe, readEvents, testEvents } from './support/kurrent-client-helpers.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();

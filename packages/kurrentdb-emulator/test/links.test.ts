@@ -6,8 +6,8 @@ import {
   type AllStreamResolvedEvent,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
-import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { SubscriptionProbe, collect, testEvents } from '../support/kurrent-client-helpers.js';
+import { uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { SubscriptionProbe, collect, testEvents } from './support/kurrent-client-helpers.js';
 
 /** A link event, as projections write them: type `$>`, data `<revision>@<stream>`. */
 const linkTo = (revision: bigint, stream: string) =>

@@ -2,16 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { DeadlineExceededError, StreamNotFoundError } from '@kurrent/kurrentdb-client';
-import {
-  durationPb,
-  sharedPb,
-  streamsGrpc,
-  streamsPb,
-  timestampPb,
-  type BatchAppendResp,
-} from '../../src/testing/kurrent-emulator/protocol.js';
-import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { collect, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
+import { durationPb, sharedPb, streamsGrpc, streamsPb, timestampPb, type BatchAppendResp } from '../src/protocol.js';
+import { describeEmulatorOnly, uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { collect, readRevisions, testEvents } from './support/kurrent-client-helpers.js';
 
 const DEADLINE_EXCEEDED = 4;
 

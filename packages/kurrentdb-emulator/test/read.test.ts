@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { BACKWARDS, END, FORWARDS, START, StreamNotFoundError, streamNameFilter } from '@kurrent/kurrentdb-client';
-import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { collect, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
+import { uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { collect, readRevisions, testEvents } from './support/kurrent-client-helpers.js';
 
 describe('readStream and readAll', () => {
   const kurrent = useKurrentTarget();

@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { RequiredMetadataPropertyMissingError, convertToCommandError } from '@kurrent/kurrentdb-client';
 import type * as Grpc from '@grpc/grpc-js';
-import { emptyPb, sharedPb, statusPb, streamsGrpc, streamsPb } from '../../src/testing/kurrent-emulator/protocol.js';
-import type { BatchAppendResp } from '../../src/testing/kurrent-emulator/protocol.js';
-import { describeEmulatorOnly, useKurrentTarget } from '../support/kurrent-target.js';
+import { emptyPb, sharedPb, statusPb, streamsGrpc, streamsPb } from '../src/protocol.js';
+import type { BatchAppendResp } from '../src/protocol.js';
+import { describeEmulatorOnly, useKurrentTarget } from './support/kurrent-target.js';
 
 // The real client always sends `type` and `content-type`, so these requests are built by hand.
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;

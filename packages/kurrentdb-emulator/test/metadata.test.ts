@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { uniqueStream, useKurrentTarget } from '../support/kurrent-target.js';
-import { readEvents, readRevisions, testEvents } from '../support/kurrent-client-helpers.js';
+import { uniqueStream, useKurrentTarget } from './support/kurrent-target.js';
+import { readEvents, readRevisions, testEvents } from './support/kurrent-client-helpers.js';
 
 describe('stream metadata ($$ metastreams)', () => {
   const kurrent = useKurrentTarget();
