@@ -24,9 +24,9 @@ import { describeEmulatorOnly } from '../support/kurrent-target.js';
 
 /**
  * The transient-retry budget every command must fit in: 16 retries, 50 ms doubling to 500 ms (full
- * jitter), about 6.5 s at most; the runs use 7 to 9 of them. A failover costs the election (ELECTION_MS), and the client's reads
- * stay on the failed node until it answers again (see the emulator's docs), so the old leader
- * rejoins REJOIN_MS after the election.
+ * jitter), about 6.5 s at most; runs use 6 to 9 of them. A failover costs the election (ELECTION_MS),
+ * and the client's reads stay on the failed node until it answers again (see the emulator's docs), so
+ * the old leader rejoins REJOIN_MS after the election.
  */
 const TRANSIENT = { maxRetries: 16, initialDelayMs: 50, maxDelayMs: 500 };
 const ELECTION_MS = 300;
