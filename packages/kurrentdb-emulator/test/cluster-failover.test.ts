@@ -79,7 +79,7 @@ describeEmulatorOnly('failover on an emulator cluster', () => {
     expect(stored.map((event) => event!.id)).toEqual(ids);
   });
 
-  it('the failed leader rejoins as a follower and sends writes to the new leader', async () => {
+  it('the failed leader rejoins as a follower and sends writes that require the leader to the new leader', async () => {
     cluster = await startKurrentEmulator({ nodes: 3, electionDelayMs: 0, rejoinDelayMs: 600_000 });
     const oldLeader = cluster.failLeader();
     expect(() => cluster!.failLeader()).toThrow(EmulatorNoLeaderError);
@@ -89,7 +89,7 @@ describeEmulatorOnly('failover on an emulator cluster', () => {
     expect(oldLeader.state).toBe('follower');
     expect(cluster.nodes.map((node) => node.state).sort()).toEqual(['follower', 'follower', 'leader']);
     const refused = withClient(oldLeader.connectionString, (client) =>
-      client.appendToStream(uniqueStream('rejoined'), jsonEvent({ type: 'Late', data: {} })),
+      client.appendToStream(uniqueStream('rejoined'), jsonEvent({ type: 'Late', data: {} }), { requiresLeader: true }),
     );
     await expect(refused).rejects.toMatchObject({ type: 'not-leader', leader: { port: newLeader.port } });
   });

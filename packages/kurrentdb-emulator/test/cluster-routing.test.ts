@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   KurrentDBClient,
   NotLeaderError,
+  StreamDeletedError,
   StreamNotFoundError,
   jsonEvent,
   persistentSubscriptionToStreamSettingsFromDefaults,
@@ -102,16 +103,44 @@ describeEmulatorOnly('an emulator cluster of three nodes', () => {
     expect(readers.length).toBeGreaterThan(1);
   });
 
-  it('a write sent to a follower answers NotLeader with the leader address; the client follows it to the leader', async () => {
+  it('a write sent to a follower is forwarded to the leader: it is stored once, and reads on the leader see it', async () => {
+    const stream = uniqueStream('forwarded');
+    const event = jsonEvent({ id: randomUUID(), type: 'Forwarded', data: {} });
+    const follower = followers()[0]!;
+    cluster.clearRpcLogs();
+    await withClient(follower.connectionString, (client) => client.appendToStream(stream, event));
+    // The follower took the write itself (a single-host client has no one else to send it to).
+    expect(callsTo(follower, isWrite)).toBeGreaterThan(0);
+    const stored = await withClient(leader().connectionString, (client) => readEvents(client, stream));
+    expect(stored.map((recorded) => recorded!.id)).toEqual([event.id]);
+  });
+
+  it('a delete and a tombstone sent to a follower are forwarded to the leader', async () => {
+    const [deleted, tombstoned] = [uniqueStream('forwarded-delete'), uniqueStream('forwarded-tombstone')];
+    await withClient(cluster.connectionString, async (client) => {
+      await client.appendToStream(deleted, jsonEvent({ type: 'Doomed', data: {} }));
+      await client.appendToStream(tombstoned, jsonEvent({ type: 'Doomed', data: {} }));
+    });
+    await withClient(followers()[0]!.connectionString, async (client) => {
+      await client.deleteStream(deleted);
+      await client.tombstoneStream(tombstoned);
+    });
+    await withClient(leader().connectionString, async (client) => {
+      await expect(readEvents(client, deleted)).rejects.toBeInstanceOf(StreamNotFoundError);
+      await expect(readEvents(client, tombstoned)).rejects.toBeInstanceOf(StreamDeletedError);
+    });
+  });
+
+  it('a write that requires the leader, sent to a follower, answers NotLeader with the leader address; the client follows it', async () => {
     const stream = uniqueStream('to-follower');
     const event = jsonEvent({ id: randomUUID(), type: 'Redirected', data: {} });
     const follower = followers()[0]!;
     await withClient(follower.connectionString, async (client) => {
-      const refused = client.appendToStream(stream, event);
+      const refused = client.appendToStream(stream, event, { requiresLeader: true });
       await expect(refused).rejects.toBeInstanceOf(NotLeaderError);
       await expect(refused).rejects.toMatchObject({ leader: { address: '127.0.0.1', port: leader().port } });
       // The client has reconnected to the leader: the same write now lands there, once.
-      await client.appendToStream(stream, event);
+      await client.appendToStream(stream, event, { requiresLeader: true });
     });
     const stored = await withClient(leader().connectionString, (client) => readEvents(client, stream));
     expect(stored.map((recorded) => recorded!.id)).toEqual([event.id]);
