@@ -30,6 +30,8 @@ export interface Entry {
   heapBeforeMB?: number;
   peakHeapGrowthMB?: number;
   maxTimerDelayMs?: number;
+  /** Competing consumers: the events each instance handled in the median run. */
+  split?: number[];
 }
 
 export interface ScenarioReport {
@@ -101,6 +103,7 @@ export function formatReport(report: ScenarioReport): string {
         `heap before ${format(e.heapBeforeMB!)} MB, peak growth ${format(e.peakHeapGrowthMB!)} MB, longest timer delay ${format(e.maxTimerDelayMs!)} ms`,
       );
     }
+    if (e.split !== undefined) counts.push(`split between the instances: ${splitText(e.split)}`);
     return { cells, counts };
   });
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
@@ -112,6 +115,11 @@ export function formatReport(report: ScenarioReport): string {
     for (const c of row.counts) lines.push(`    ${c}`);
   }
   return lines.join('\n');
+}
+
+/** 2,510 / 2,490 / 2,500 / 2,500: the events each instance handled. */
+function splitText(split: readonly number[]): string {
+  return split.map((count) => count.toLocaleString('en-US')).join(' / ');
 }
 
 /** 1,600 ns, 26 µs, 19 ms: per-unit times in a unit a reader can compare at a glance. */
@@ -134,7 +142,9 @@ export function markdownReport(reports: readonly ScenarioReport[]): string {
           ? `ok ${e.ok}, failed ${e.failed}, attempts ${e.attempts}, total ${format(e.totalMs!)} ms, p99 ${format(e.p99Ms!)} ms, max ${format(e.maxMs!)} ms`
           : e.streamLength !== undefined
             ? `heap +${format(e.peakHeapGrowthMB!)} MB during the replay, longest timer delay ${format(e.maxTimerDelayMs!)} ms`
-            : '';
+            : e.split !== undefined
+              ? `split ${splitText(e.split)}`
+              : '';
       lines.push(
         `| ${report.scenario} | ${e.variant} | ${format(e.opsPerSec)} | ${duration(e.nsPerEvent)}/${e.unit} | ${ratios} | ${counts} |`,
       );

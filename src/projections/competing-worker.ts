@@ -47,12 +47,18 @@ const CATCH_UP_POLL_MS = 50;
 
 const STOP = Symbol('stop');
 const TIMED_OUT = Symbol('timed out');
+const LATE = Symbol('late');
 const noop = () => undefined;
 
 interface Run {
   stopping: boolean;
   abandoned: boolean;
   interrupt: (() => void) | undefined;
+}
+
+/** One message being handled; `handedBack` once this instance left the group over it. */
+interface Handling {
+  handedBack: boolean;
 }
 
 /**
@@ -216,6 +222,7 @@ export class CompetingWorker {
       const iterator = subscription[Symbol.asyncIterator]();
       this.#unsubscribe = () => subscription.unsubscribe();
       let dropped: unknown;
+      let handedBack = false;
       try {
         while (!run.stopping) {
           const pending = iterator.next();
@@ -227,12 +234,16 @@ export class CompetingWorker {
             break;
           }
           drops = 0;
-          await this.#handle(run, next.value);
+          if ((await this.#handleInTime(run, next.value, () => subscription.unsubscribe())) === 'handed-back') {
+            handedBack = true;
+            break;
+          }
         }
       } catch (error) {
         if (error === STOP) break;
         dropped = error;
       }
+      if (handedBack) continue; // joins again: its handler has settled
       // Stopping leaves the group in stop(), after the handler in flight; a drop leaves it now.
       if (run.stopping || dropped === undefined) break;
       await subscription.unsubscribe().catch(noop);
@@ -250,7 +261,48 @@ export class CompetingWorker {
     }
   }
 
-  async #handle(run: Run, message: PersistentMessage): Promise<void> {
+  /**
+   * Handles one message; when its handler is still running once the group's message timeout has
+   * passed, this instance leaves the group, so that the group hands everything it holds unacked to
+   * the others at once (under Pinned the server would give a timed-out message back to this
+   * instance, still connected, and park what waits behind the hung handler after its retries). It
+   * waits for the handler call to settle, acks nothing, and joins again.
+   */
+  async #handleInTime(
+    run: Run,
+    message: PersistentMessage,
+    leave: () => Promise<void>,
+  ): Promise<'handled' | 'handed-back'> {
+    const handling: Handling = { handedBack: false };
+    const work = this.#handle(run, message, handling);
+    work.catch(noop);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<typeof LATE>(
+      (resolve) => (timer = setTimeout(() => resolve(LATE), this.#competing.messageTimeoutMs)),
+    );
+    try {
+      if ((await Promise.race([work, late])) !== LATE) return 'handled';
+    } finally {
+      clearTimeout(timer);
+    }
+    handling.handedBack = true;
+    this.logger.warn(
+      'competing projection handler still running after the message timeout; leaving the group so that the others take its events',
+      {
+        projection: this.name,
+        group: this.group,
+        streamName: message.event.streamName,
+        revision: message.event.revision,
+        messageTimeoutMs: this.#competing.messageTimeoutMs,
+      },
+    );
+    await leave().catch(noop);
+    await work;
+    this.#inFlight = undefined;
+    return 'handed-back';
+  }
+
+  async #handle(run: Run, message: PersistentMessage, handling: Handling): Promise<void> {
     const recorded: PositionedEvent = { ...message.event, position: message.position ?? { commit: 0n, prepare: 0n } };
     const handler = this.definition.handlers.get(recorded.type);
     if (handler) {
@@ -264,6 +316,7 @@ export class CompetingWorker {
         } catch (error) {
           // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #runLoop
           if (run.abandoned) throw STOP;
+          if (handling.handedBack) return; // another instance has it now: no retry here, no park
           const calls = message.retryCount + attempt;
           if (calls > this.options.handlerRetries) {
             await message.nack('park', error instanceof Error ? error.message : String(error));
@@ -303,10 +356,12 @@ export class CompetingWorker {
           // Stopping abandons the retries: the event is not acked, and the group delivers it again.
           // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #runLoop
           if ((await this.#sleep(run, delayMs)) === STOP) throw STOP;
+          if (handling.handedBack) return;
         }
       }
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- a handler stop() gave up on: left unacked
       if (run.abandoned) throw STOP;
+      if (handling.handedBack) return;
     }
     await message.ack();
     this.#inFlight = undefined;

@@ -426,26 +426,43 @@ export function describePersistentSubscriptionContract(
         await other.leave();
       });
 
-      it('a consumer that stalls has its messages delivered again after the message timeout', async () => {
+      it('a consumer that stays connected and never acks has its messages delivered again after each timeout, retry count + 1, until the other handles them', async () => {
         const { stream, group } = fresh();
         await store.appendToStream(stream, ticks(3));
         await groups.createGroup(stream, group, {
           startFrom: 'start',
           messageTimeoutMs: TIMEOUT_MS,
           maxRetryCount: 100,
+          consumerStrategy: 'RoundRobin',
         });
         const stalled = consumer(stream, group, 3);
-        expect(numbers(await stalled.take(3))).toEqual([0, 1, 2]); // and never acked
+        const deliveries = new Map<number, number[]>(); // each message's retry counts, as delivered to either
+        const record = (message: PersistentMessage) =>
+          deliveries.set(numbers([message])[0]!, [
+            ...(deliveries.get(numbers([message])[0]!) ?? []),
+            message.retryCount,
+          ]);
+        (await stalled.take(3)).forEach(record); // and never acked
+        // It keeps reading (and never acks) what the group gives it again.
+        const reading = (async () => {
+          for (;;) record(await stalled.next());
+        })().catch(() => undefined);
         const other = await connected(stream, group, 10, 2);
-        const handled = new Map<number, number>();
+        const handled = new Set<number>();
         while (handled.size < 3) {
           const message = await other.next(elapse);
-          handled.set(numbers([message])[0]!, message.retryCount);
+          record(message);
+          handled.add(numbers([message])[0]!);
           await message.ack();
         }
-        expect([...handled.keys()].sort()).toEqual([0, 1, 2]);
-        expect([...handled.values()].every((retryCount) => retryCount >= 1)).toBe(true);
+        expect([...handled].sort()).toEqual([0, 1, 2]);
+        for (const counts of deliveries.values()) {
+          expect(counts[0]).toBe(0);
+          expect([...counts].sort((a, b) => a - b)).toEqual(counts.map((_, retries) => retries));
+        }
+        expect((await groups.getGroupInfo(stream, group)).consumers).toHaveLength(2);
         await stalled.leave();
+        await reading;
         await other.leave();
       });
 
@@ -471,13 +488,14 @@ export function describePersistentSubscriptionContract(
         await reader.leave();
       });
 
-      it('parks a message that times out more than maxRetryCount times', async () => {
+      it('parks a message that times out more than maxRetryCount times while its consumer stays connected', async () => {
         const { stream, group } = fresh();
         await store.appendToStream(stream, ticks(1));
-        await groups.createGroup(stream, group, { startFrom: 'start', messageTimeoutMs: TIMEOUT_MS, maxRetryCount: 1 });
+        await groups.createGroup(stream, group, { startFrom: 'start', messageTimeoutMs: TIMEOUT_MS, maxRetryCount: 2 });
         const reader = consumer(stream, group, 1);
-        expect((await reader.next()).retryCount).toBe(0);
-        expect((await reader.next(elapse)).retryCount).toBe(1);
+        const counts = [(await reader.next()).retryCount];
+        counts.push((await reader.next(elapse)).retryCount, (await reader.next(elapse)).retryCount);
+        expect(counts).toEqual([0, 1, 2]);
         let info = await groups.getGroupInfo(stream, group);
         while (info.parkedMessageCount === 0n) {
           await elapse();
@@ -485,6 +503,7 @@ export function describePersistentSubscriptionContract(
           info = await groups.getGroupInfo(stream, group);
         }
         expect(info).toMatchObject({ parkedMessageCount: 1n, totalInFlightMessages: 0 });
+        expect(info.consumers).toHaveLength(1);
         await reader.leave();
       });
 

@@ -165,6 +165,48 @@ export function describeCompetingProjections(label: string, target: () => Promis
       }
     });
 
+    it('hands the events of an instance whose handler hangs (still connected) to the other after the message timeout: nothing lost, nothing parked', async () => {
+      const t = await target();
+      const sink = new Sink();
+      const { Orders, category, name } = competingProjection(sink); // messageTimeoutMs: 2 000
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const hung: string[] = [];
+      sink.before = async (instance, recorded) => {
+        if (instance !== 'hung' || hung.length > 0) return;
+        hung.push(`${recorded.streamName}@${recorded.revision}`);
+        await held; // connected, never acking, for longer than the message timeout
+      };
+      const healthy = new ProjectionRunner(t.store(), [new Orders('a')], fastRetries);
+      const stalled = new ProjectionRunner(t.store(), [new Orders('hung')], fastRetries);
+      try {
+        await Promise.all([healthy.start(), stalled.start()]);
+        await waitForConsumers(t.store(), name, 2);
+        await appendOrders(t.store(), category, 20, 3);
+        await eventually(() => hung.length > 0);
+        await healthy.catchUp();
+
+        expect(sink.handledBy('hung')).toBe(0);
+        expect(sink.handled.map(({ stream, revision }) => `${stream}@${revision}`)).toContain(hung[0]);
+        const streams = sink.byStream();
+        expect(streams.size).toBe(20);
+        for (const revisions of streams.values()) expect([...new Set(revisions)].sort()).toEqual([0, 1, 2]);
+        expect(await healthy.parkedCount(name)).toBe(0);
+        expect(stalled.status()[0]).toMatchObject({ state: 'running', acked: 0 });
+
+        // Once its handler returns, the instance joins the group again and takes work.
+        release();
+        await waitForConsumers(t.store(), name, 2);
+        await appendOrders(t.store(), category, 20, 1);
+        await healthy.catchUp();
+        expect(new Set(sink.handled.map(({ stream, revision }) => `${stream}@${revision}`)).size).toBe(20 * 4);
+      } finally {
+        release();
+        await Promise.all([healthy.stop(), stalled.stop()]);
+        await t.close();
+      }
+    });
+
     it('parks an event whose handler keeps failing, lets the rest flow, and delivers it again on replayParked', async () => {
       const t = await target();
       const sink = new Sink();

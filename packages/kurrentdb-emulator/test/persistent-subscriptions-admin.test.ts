@@ -5,6 +5,7 @@ import {
   PersistentSubscriptionExistsError,
   PersistentSubscriptionFailedError,
   PersistentSubscriptionMaximumSubscribersReachedError,
+  KurrentDBClient,
   START,
   persistentSubscriptionToAllSettingsFromDefaults,
   persistentSubscriptionToStreamSettingsFromDefaults,
@@ -75,6 +76,31 @@ describe('persistent subscriptions: managing groups', () => {
     expect(info.connections).toHaveLength(1);
     expect(info.connections[0]).toMatchObject({ inFlightMessages: 3, availableSlots: 4, totalItems: 3n });
     expect(info.stats).toMatchObject({ totalItems: 3n, outstandingMessagesCount: 3, totalInFlightMessages: 3 });
+  });
+
+  it("reports a consumer as the insecure node's system user, whatever credentials the client sends", async () => {
+    // An insecure KurrentDB authenticates every call as the system account (its passthrough provider).
+    const stream = uniqueStream('psub-user');
+    await kurrent.client.appendToStream(stream, testEvents(1));
+    await kurrent.client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
+    );
+    const withAdmin = KurrentDBClient.connectionString(
+      kurrent.target.connectionString.replace('kurrentdb://', 'kurrentdb://admin:changeit@'),
+    );
+    try {
+      const consumer = new GroupConsumer(withAdmin.subscribeToPersistentSubscriptionToStream(stream, 'g'));
+      consumers.push(consumer);
+      consumer.policy = 'hold';
+      await consumer.until((c) => c.received.length === 1, 'the event');
+      const [connection] = (await kurrent.client.getPersistentSubscriptionToStreamInfo(stream, 'g')).connections;
+      expect(connection?.username).toBe('system');
+      await consumer.close();
+    } finally {
+      await withAdmin.dispose();
+    }
   });
 
   it('measures ack latencies per consumer when extraStatistics is on', async () => {
