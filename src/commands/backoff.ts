@@ -25,3 +25,12 @@ export function backoffDelayMs(schedule: BackoffSchedule, retry: number, random:
   const bound = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * schedule.backoffFactor ** retry);
   return schedule.jitter === 'equal' ? bound / 2 + (random() * bound) / 2 : random() * bound;
 }
+
+/**
+ * Aging: the bound of a conflict delay is scaled by `agingMs / age` once a command has waited
+ * `agingMs`, so that an old command retries sooner than the new ones it races (without it, the
+ * commands that lost a race wait as long as any and keep losing to fresh arrivals).
+ */
+export function agedDelayMs(delayMs: number, ageMs: number, agingMs: number): number {
+  return ageMs > agingMs ? (delayMs * agingMs) / ageMs : delayMs;
+}
