@@ -38,8 +38,8 @@ export interface RetryNotice {
 export interface RetryOptions extends BackoffOptions {
   /**
    * Aging of conflict retries: once a command has waited this long (ms since it was sent), the
-   * bound of its next delay is scaled by `agingMs / age` (halved at twice this age), so the
-   * commands that have waited longest retry soonest. `Infinity` turns it off.
+   * bound of its next delay is scaled by `agingMs / age` (halved at twice this age, a quarter from
+   * four times on), so the commands that have waited longest retry soonest. `Infinity` turns it off.
    */
   agingMs?: number;
   transient?: BackoffOptions | boolean;

@@ -122,7 +122,7 @@ describe('retryCommand on conflicts', () => {
   });
 
   it('shrinks the delays of a command that has waited past agingMs, by agingMs / age', async () => {
-    const ages = [0, 10, 40, 100, 400];
+    const ages = [0, 10, 40, 80, 400];
     const clock = [0, ...ages];
     const sleeps: number[] = [];
     await retryOnConflict(
@@ -132,8 +132,8 @@ describe('retryCommand on conflicts', () => {
       },
       { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => clock.shift()! },
     );
-    // Up to 20 ms of age the full-jitter delay (5 ms); then 5 * 20 / age.
-    expect(sleeps).toEqual([5, 5, 2.5, 1, 0.25]);
+    // Up to 20 ms of age the full-jitter delay (5 ms); then 5 * 20 / age, down to a quarter of it.
+    expect(sleeps).toEqual([5, 5, 2.5, 1.25, 1.25]);
   });
 
   it('does not age with agingMs Infinity, nor transient retries', async () => {
