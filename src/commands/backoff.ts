@@ -25,3 +25,17 @@ export function backoffDelayMs(schedule: BackoffSchedule, retry: number, random:
   const bound = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * schedule.backoffFactor ** retry);
   return schedule.jitter === 'equal' ? bound / 2 + (random() * bound) / 2 : random() * bound;
 }
+
+/** Aging never divides a delay by more than this: past 4 x agingMs it stays a quarter of the draw. */
+export const MAX_AGING_SHRINK = 4;
+
+/**
+ * Aging: the bound of a conflict delay is scaled by `agingMs / age` once a command has waited
+ * `agingMs`, down to a quarter, so that an old command retries sooner than the new ones it races
+ * (without it, the commands that lost a race wait as long as any and keep losing to fresh
+ * arrivals). The floor keeps a stream where every command is old from retrying without pause.
+ */
+export function agedDelayMs(delayMs: number, ageMs: number, agingMs: number): number {
+  if (ageMs <= agingMs) return delayMs;
+  return delayMs * Math.max(agingMs / ageMs, 1 / MAX_AGING_SHRINK);
+}

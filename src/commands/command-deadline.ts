@@ -42,6 +42,11 @@ export class CommandDeadline {
     this.at = performance.now() + timeoutMs;
   }
 
+  /** `performance.now()` when the command was sent. */
+  get sentAt(): number {
+    return this.at - this.timeoutMs;
+  }
+
   /** Ms left (0 once passed). */
   remainingMs(): number {
     return Math.max(0, this.at - performance.now());

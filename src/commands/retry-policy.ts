@@ -36,6 +36,12 @@ export interface RetryNotice {
  * is the separate policy for a store that is briefly unavailable (`false` turns it off).
  */
 export interface RetryOptions extends BackoffOptions {
+  /**
+   * Aging of conflict retries: once a command has waited this long (ms since it was sent), the
+   * bound of its next delay is scaled by `agingMs / age` (halved at twice this age, a quarter from
+   * four times on), so the commands that have waited longest retry soonest. `Infinity` turns it off.
+   */
+  agingMs?: number;
   transient?: BackoffOptions | boolean;
   /** Called before each retry (for logs and metrics); must not throw. */
   onRetry?: (notice: RetryNotice) => void;
@@ -44,6 +50,7 @@ export interface RetryOptions extends BackoffOptions {
 export type BackoffPolicy = Readonly<Required<BackoffOptions>>;
 
 export interface RetryPolicy extends BackoffPolicy {
+  readonly agingMs: number;
   readonly transient: BackoffPolicy | false;
   readonly onRetry?: (notice: RetryNotice) => void;
 }
@@ -61,18 +68,19 @@ export const DEFAULT_TRANSIENT_RETRY_POLICY: BackoffPolicy = Object.freeze({
 
 /**
  * Conflicts: retried until the command's timeout (no count), with delays tuned with the hot-stream
- * benchmark (see the docs' Retries).
+ * benchmark (see the docs' Retries); past 20 ms of waiting a command's delays shrink with its age.
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetries: Infinity,
   initialDelayMs: 1,
   maxDelayMs: 10,
   backoffFactor: 2,
+  agingMs: 20,
   transient: DEFAULT_TRANSIENT_RETRY_POLICY,
 });
 
 const BACKOFF_KEYS = ['maxRetries', 'initialDelayMs', 'maxDelayMs', 'backoffFactor'] as const;
-export const RETRY_OPTION_KEYS: readonly string[] = [...BACKOFF_KEYS, 'transient', 'onRetry'];
+export const RETRY_OPTION_KEYS: readonly string[] = [...BACKOFF_KEYS, 'agingMs', 'transient', 'onRetry'];
 
 /**
  * Fills the defaults in and rejects, before anything runs, what is not a usable policy: a value
@@ -87,12 +95,19 @@ export function resolveRetryPolicy(options: RetryOptions = {}, path = 'retry'): 
     );
   }
   checkKnownKeys(options, RETRY_OPTION_KEYS, path);
-  const { transient, onRetry } = options as RetryOptions;
+  const { transient, onRetry, agingMs = DEFAULT_RETRY_POLICY.agingMs } = options as RetryOptions;
   if (onRetry !== undefined && typeof onRetry !== 'function') {
     throw new InvalidConfigurationError(`${path}.onRetry`, `expected a function, got ${describeValue(onRetry)}`);
   }
+  if (typeof agingMs !== 'number' || !((agingMs > 0 && agingMs <= MAX_DELAY_MS) || agingMs === Infinity)) {
+    throw new InvalidConfigurationError(
+      `${path}.agingMs`,
+      `expected a number of ms above 0 and at most ${MAX_DELAY_MS}, or Infinity (no aging), got ${describeValue(agingMs)}`,
+    );
+  }
   const policy: RetryPolicy = {
     ...resolveBackoff(options, DEFAULT_RETRY_POLICY, path),
+    agingMs,
     transient: resolveTransient(transient, `${path}.transient`),
     ...(onRetry ? { onRetry } : {}),
   };

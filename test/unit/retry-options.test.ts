@@ -95,6 +95,19 @@ describe('retry options', () => {
     });
   });
 
+  it.each([0, -5, Number.NaN, MAX_DELAY_MS + 1, '20'])('rejects agingMs %p, naming retry.agingMs', (agingMs) => {
+    const error = configurationError(() => resolveRetryPolicy({ agingMs } as RetryOptions));
+    expect(error.option).toBe('retry.agingMs');
+  });
+
+  it('defaults agingMs to 20 ms, takes Infinity as no aging, and keeps it out of the transient options', () => {
+    expect(resolveRetryPolicy().agingMs).toBe(20);
+    expect(resolveRetryPolicy({ agingMs: Infinity }).agingMs).toBe(Infinity);
+    expect(configurationError(() => resolveRetryPolicy({ transient: { agingMs: 5 } } as RetryOptions)).option).toBe(
+      'retry.transient.agingMs',
+    );
+  });
+
   it('rejects an onRetry that is not a function', () => {
     expect(configurationError(() => resolveRetryPolicy({ onRetry: 'log' } as unknown as RetryOptions)).option).toBe(
       'retry.onRetry',

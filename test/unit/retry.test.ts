@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import {
   ConcurrencyError,
   ConcurrencyRetryInterceptor,
   DEFAULT_RETRY_POLICY,
   InMemoryEventStore,
   InvalidConfigurationError,
+  EventStoreUnavailableError,
   MaxRetriesExceededError,
   NO_STREAM,
   type CommandContext,
@@ -118,6 +119,62 @@ describe('retryCommand on conflicts', () => {
       { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
     );
     expect(sleeps).toEqual([2, 4, 5]);
+  });
+
+  it('shrinks the delays of a command that has waited past agingMs, by agingMs / age', async () => {
+    const ages = [0, 10, 40, 80, 400];
+    const clock = [0, ...ages];
+    const sleeps: number[] = [];
+    await retryOnConflict(
+      resolveRetryPolicy({ initialDelayMs: 10, maxDelayMs: 10, agingMs: 20 }),
+      async (attempt) => {
+        if (attempt <= ages.length) throw conflict();
+      },
+      { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => clock.shift()! },
+    );
+    // Up to 20 ms of age the full-jitter delay (5 ms); then 5 * 20 / age, down to a quarter of it.
+    expect(sleeps).toEqual([5, 5, 2.5, 1.25, 1.25]);
+  });
+
+  it('does not age with agingMs Infinity, nor transient retries', async () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    const transient = new EventStoreUnavailableError('append', 'S-1', 'kurrentdb://host', 'connection refused');
+    await retryOnConflict(
+      resolveRetryPolicy({ initialDelayMs: 10, maxDelayMs: 10, agingMs: Infinity }),
+      async (attempt) => {
+        if (attempt <= 3) throw conflict();
+      },
+      { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => (t += 1000) },
+    );
+    await retryOnConflict(
+      resolveRetryPolicy({ agingMs: 1, transient: { initialDelayMs: 100, maxDelayMs: 100 } }),
+      async (attempt) => {
+        if (attempt <= 2) throw transient;
+      },
+      { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => (t += 1000) },
+    );
+    expect(sleeps).toEqual([5, 5, 5, 50, 50]);
+  });
+
+  it('retries after a delay under 1 ms on the next event-loop turn, without a timer', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      let attempts = 0;
+      const result = await retryOnConflict(
+        resolveRetryPolicy({ initialDelayMs: 1 }),
+        async () => {
+          if (++attempts === 1) throw conflict();
+          return 'retried';
+        },
+        { random: () => 0.5 },
+      );
+      // A timer would never fire here: fake timers only advance when told.
+      expect(result).toBe('retried');
+      expect(attempts).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('lets any other error through at once', async () => {
