@@ -25,10 +25,22 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Round r starts at variant r (mod n): each variant runs first, last and in between equally often. */
-function rotated<T>(items: readonly T[], round: number): T[] {
-  const start = round % items.length;
-  return [...items.slice(start), ...items.slice(0, start)];
+/**
+ * The order of round r: a row of a balanced Latin square (Williams design). Over n rounds (2n for
+ * an odd n) each variant runs first, last and in every position equally often, and follows every
+ * other variant equally often. The second matters: without a forced GC, the garbage one run leaves
+ * is collected during the next, and a plain rotation (round r starting at variant r) has every
+ * variant follow the same one each round, charging that one's garbage to it.
+ */
+export function balancedOrder<T>(items: readonly T[], round: number): T[] {
+  const n = items.length;
+  const row = round % (n % 2 === 0 ? n : 2 * n);
+  // 0, 1, n-1, 2, n-2, ...: consecutive differences all distinct (mod n), shifted by the row.
+  const order = Array.from({ length: n }, (_, j) => {
+    const base = j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : n - j / 2;
+    return items[(base + row) % n]!;
+  });
+  return row >= n ? order.reverse() : order;
 }
 
 export interface Repeatable {
@@ -49,7 +61,7 @@ export async function alternateRepeatable(
 ): Promise<Map<string, number>> {
   const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const variant of rotated(variants, round)) {
+    for (const variant of balancedOrder(variants, round)) {
       collectGarbage();
       const stats = await measure(variant.run, { min_cpu_time: sliceMs * 1e6, min_samples: 3, warmup_samples: 1 });
       perRound.get(variant.name)!.push(stats.p50 / 1e6);
@@ -116,7 +128,7 @@ export async function alternateBatches<R>(
     }
   }
   for (let round = 0; round < rounds; round++) {
-    for (const variant of rotated(variants, round)) {
+    for (const variant of balancedOrder(variants, round)) {
       const state = await variant.setup();
       if (forceGc) collectGarbage();
       const start = now(clock);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { CommandTimeoutError } from '../errors/command-errors.js';
 import { InvalidConfigurationError } from '../errors/configuration-error.js';
 import { describeValue } from '../errors/describe-value.js';
+import { DEADLINES } from './deadline-watch.js';
 import { MAX_DELAY_MS } from './retry-policy.js';
 
 /** How long a command may take, sending to settling, unless told otherwise (`commandTimeoutMs`, `timeoutMs`). */
@@ -76,7 +77,7 @@ export class CommandDeadline {
   bound<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#reject = reject;
-      const timer = setTimeout(() => this.expire(), Math.ceil(this.remainingMs()));
+      DEADLINES.add(this); // expires it when the time runs out
       let running: Promise<T>;
       try {
         running = work();
@@ -85,11 +86,11 @@ export class CommandDeadline {
       }
       running.then(
         (value) => {
-          clearTimeout(timer);
+          DEADLINES.delete(this);
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          DEADLINES.delete(this);
           reject(error);
         },
       );
@@ -99,6 +100,7 @@ export class CommandDeadline {
   /** Marks the time as up (once) and fails the command with the timeout error. */
   expire(): CommandTimeoutError {
     if (this.#error) return this.#error;
+    DEADLINES.delete(this);
     const error = (this.#error = this.timeoutError(this));
     this.#reject?.(error);
     const [first, others] = [this.#listener, this.#listeners];

@@ -1,4 +1,4 @@
-import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { classTransformer } from './class-transformer-loader.js';
 import { getEventClass, getEventTypeMetadata, type Class } from '../../decorators/index.js';
 import { describeValue } from '../errors/describe-value.js';
 import { EventDeserializationError, InvalidEventError, UnknownEventTypeError } from '../errors/event-errors.js';
@@ -53,11 +53,14 @@ function compileCodec(eventClass: Class): EventCodec | null {
       toData: (event) => {
         const problem = findJsonProblem(event, ''); // class-transformer overflows on cycles: check first
         if (problem) throw JsonProblem.at(problem);
-        const plain = instanceToPlain(event);
+        const plain = classTransformer().instanceToPlain(event);
         return { shape: dateFields(plain), data: toJsonObject(plain, 'iso-string') };
       },
       fromData: (data) => {
-        const instance = plainToInstance(eventClass, safeJsonCopy(checkIsObject(data)) as object) as object;
+        const instance = classTransformer().plainToInstance(
+          eventClass,
+          safeJsonCopy(checkIsObject(data)) as object,
+        ) as object;
         const problem = findTypedFieldProblem(instance, eventClass, eventClass.name);
         if (problem) throw new DataProblem(problem);
         return instance;

@@ -1,4 +1,4 @@
-import { instanceToPlain } from 'class-transformer';
+import { classTransformer } from './class-transformer-loader.js';
 import { describeValue } from '../errors/describe-value.js';
 import { JsonProblem, toJsonObject } from './json-data.js';
 
@@ -27,8 +27,9 @@ export function findReplayDifference(
     return describeDifference(firstDifference(toJsonObject(decided, 'refuse'), again, root));
   }
   return (
-    describeDifference(firstDifference(instanceToPlain(decided), instanceToPlain(replayed), root)) ??
-    describeDifference(firstClassDifference(decided, replayed, root, new Set()))
+    describeDifference(
+      firstDifference(classTransformer().instanceToPlain(decided), classTransformer().instanceToPlain(replayed), root),
+    ) ?? describeDifference(firstClassDifference(decided, replayed, root, new Set()))
   );
 }
 

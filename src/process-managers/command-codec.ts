@@ -1,4 +1,4 @@
-import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { classTransformer } from '../events/class-transformer-loader.js';
 import type { AggregateClass, Class } from '../../decorators/index.js';
 import { aggregateDefinition } from '../aggregate/aggregate-definition.js';
 import type { AggregateRoot } from '../aggregate/aggregate-root.js';
@@ -42,7 +42,10 @@ export class CommandCodec {
         `it sends ${type?.name ?? String(command)}, which no aggregate registered with mnemeModule({ aggregates }) handles`,
       );
     }
-    return { type: type.name, data: JSON.parse(JSON.stringify(instanceToPlain(command))) as Record<string, unknown> };
+    return {
+      type: type.name,
+      data: JSON.parse(JSON.stringify(classTransformer().instanceToPlain(command))) as Record<string, unknown>,
+    };
   }
 
   decode(processManager: string, type: string, data: Record<string, unknown>): object {
@@ -53,6 +56,6 @@ export class CommandCodec {
         `its stream holds a command ${type}, which no registered aggregate handles now`,
       );
     }
-    return plainToInstance(command, data) as object;
+    return classTransformer().plainToInstance(command, data) as object;
   }
 }

@@ -1,4 +1,5 @@
-import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { classTransformer } from '../events/class-transformer-loader.js';
+import { onlyPrimitiveFields, primitivePlain, restorePrimitives } from './primitive-state.js';
 import type { AggregateClass } from '../../decorators/index.js';
 import { SnapshotStateError } from '../errors/snapshot-errors.js';
 import { TOO_DEEP, findJsonProblem, isStackOverflow } from '../store/json-check.js';
@@ -12,7 +13,9 @@ export function captureState(aggregate: object): unknown {
   const type = aggregate.constructor as AggregateClass;
   let plain: Record<string, unknown>;
   try {
-    plain = instanceToPlain(aggregate);
+    plain = onlyPrimitiveFields(type, aggregate)
+      ? primitivePlain(aggregate)
+      : classTransformer().instanceToPlain(aggregate);
   } catch (error) {
     // class-transformer's walk is recursive: a state nested too deeply overflows the stack.
     if (isStackOverflow(error)) throw new SnapshotStateError(type.name, type.name, TOO_DEEP);
@@ -37,7 +40,8 @@ export function restoreState<A extends object>(type: AggregateClass<A>, state: u
       `the stored state is ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}, not an object`,
     );
   }
-  return plainToInstance(type, state) as A;
+  if (onlyPrimitiveFields(type, state)) return restorePrimitives(type, state);
+  return classTransformer().plainToInstance(type, state) as A;
 }
 
 interface Mismatch {

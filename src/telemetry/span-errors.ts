@@ -1,8 +1,9 @@
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { AggregateAlreadyExistsError, AggregateNotFoundError } from '../errors/aggregate-errors.js';
 import { MaxRetriesExceededError, TransientRetriesExceededError } from '../errors/command-errors.js';
 import { DomainError } from '../errors/command-errors.js';
 import { MnemeError } from '../errors/mneme-error.js';
+import { openTelemetryApi } from './open-telemetry-api.js';
 import { MNEME_ATTRIBUTES, type CommandOutcome } from './telemetry-names.js';
 
 /** The stable `code` of a Mneme error (or a user's `DomainError` subclass); undefined for others. */
@@ -24,7 +25,8 @@ export function recordError(span: Span, error: unknown): void {
   if (!span.isRecording()) return;
   const message = error instanceof Error ? error.message : String(error);
   span.recordException(error instanceof Error ? error : message);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  // A recording span exists: the API is loaded already.
+  span.setStatus({ code: openTelemetryApi().SpanStatusCode.ERROR, message });
   const code = errorCodeOf(error);
   if (code !== undefined) span.setAttribute(MNEME_ATTRIBUTES.errorCode, code);
 }

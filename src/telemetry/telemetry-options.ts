@@ -1,4 +1,4 @@
-import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { checkOptions, rule, type OptionShape } from '../options/option-checks.js';
 
 /**
@@ -8,11 +8,6 @@ import { checkOptions, rule, type OptionShape } from '../options/option-checks.j
 export interface TelemetryOptions {
   tracerProvider?: TracerProvider;
   meterProvider?: MeterProvider;
-}
-
-export interface ResolvedTelemetry {
-  readonly tracerProvider: TracerProvider;
-  readonly meterProvider: MeterProvider;
 }
 
 const TELEMETRY_OPTIONS: OptionShape = {
@@ -27,15 +22,12 @@ const TELEMETRY_OPTIONS: OptionShape = {
 } satisfies Record<keyof TelemetryOptions, unknown>;
 
 /**
- * Checks the `telemetry` option before anything runs. The global meter provider is read now: an
- * SDK registered later is not seen by the instruments (register it before creating the container).
- * The global tracer provider is a proxy, so a later SDK is seen by spans.
+ * Checks the `telemetry` option before anything runs. The providers left out default to the global
+ * ones of `@opentelemetry/api` (see `MnemeTelemetry`): the global meter provider is read when the
+ * telemetry is created, so an SDK registered later is not seen by the instruments (register it
+ * before creating the container); the global tracer provider is a proxy, so a later SDK is seen by spans.
  */
-export function resolveTelemetryOptions(options: TelemetryOptions = {}, path = 'telemetry'): ResolvedTelemetry {
+export function checkTelemetryOptions(options: TelemetryOptions = {}, path = 'telemetry'): TelemetryOptions {
   checkOptions(options, path, TELEMETRY_OPTIONS, 'an options object ({ tracerProvider?, meterProvider? }) or false');
-  const { tracerProvider, meterProvider } = options;
-  return {
-    tracerProvider: tracerProvider ?? trace.getTracerProvider(),
-    meterProvider: meterProvider ?? metrics.getMeterProvider(),
-  };
+  return options;
 }
