@@ -82,6 +82,7 @@ describe(mnemeModule.name, () => {
       initialDelayMs: 1,
       maxDelayMs: 7,
       backoffFactor: 2,
+      agingMs: 20,
       transient: DEFAULT_TRANSIENT_RETRY_POLICY,
     });
   });
