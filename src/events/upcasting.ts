@@ -1,5 +1,6 @@
 import { getEventTypeMetadata, getUpcasters, type Upcaster } from '../../decorators/index.js';
 import { EventDeserializationError } from '../errors/event-errors.js';
+import { isThenable } from '../options/option-checks.js';
 import type { RecordedEvent } from '../store/event-store.js';
 import { JsonProblem, safeJsonCopy } from './json-data.js';
 
@@ -142,8 +143,4 @@ function describeKind(value: unknown): string {
   if (isThenable(value)) return 'a Promise (an async upcaster?)';
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype';
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -1,3 +1,4 @@
+import { isThenable } from '../options/option-checks.js';
 import { Logger, type LogFields } from './logger.js';
 
 /**
@@ -57,18 +58,6 @@ export function safeLogger(logger: Partial<Logger> | undefined): SafeLogger | un
 }
 
 const ignore = (): void => undefined;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  try {
-    return (
-      (typeof value === 'object' || typeof value === 'function') &&
-      value !== null &&
-      typeof (value as PromiseLike<unknown>).then === 'function'
-    );
-  } catch {
-    return false;
-  }
-}
 
 /** Deeper than this, a field is replaced by a marker string. */
 const MAX_DEPTH = 8;

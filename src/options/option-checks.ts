@@ -141,3 +141,19 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length]!;
 }
+
+/**
+ * A value with a callable `then`: what `await` would wait on (user code that returned a promise).
+ * A `then` getter that throws (a hostile Proxy) answers false instead of throwing here.
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return (
+      (typeof value === 'object' || typeof value === 'function') &&
+      value !== null &&
+      typeof (value as PromiseLike<unknown>).then === 'function'
+    );
+  } catch {
+    return false;
+  }
+}

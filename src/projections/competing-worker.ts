@@ -20,6 +20,18 @@ import type { CompetingOptions } from './competing-options.js';
 import type { ProjectionDefinition } from './projection-definition.js';
 import type { ResolvedProjectionOptions } from './projection-options.js';
 import type { AbandonedWork, ProjectionState } from './projection-worker.js';
+import {
+  boundedBy,
+  interruptible,
+  noop,
+  notifyListener,
+  sleepInterruptibly,
+  STOP,
+  TIMED_OUT,
+  timeoutAfter,
+  type WorkerRun,
+} from './worker-run.js';
+import { isThenable } from '../options/option-checks.js';
 
 export interface CompetingWorkerHooks {
   resubscribing(projection: string, error: unknown, attempt: number, delayMs: number): void;
@@ -45,17 +57,6 @@ const CHECKPOINT_AFTER_MS = 1_000;
 /** How often `catchUp()` asks the group where its checkpoint is. */
 const CATCH_UP_POLL_MS = 50;
 
-const STOP = Symbol('stop');
-const TIMED_OUT = Symbol('timed out');
-const LATE = Symbol('late');
-const noop = () => undefined;
-
-interface Run {
-  stopping: boolean;
-  abandoned: boolean;
-  interrupt: (() => void) | undefined;
-}
-
 /** One message being handled; `handedBack` once this instance left the group over it. */
 interface Handling {
   handedBack: boolean;
@@ -77,7 +78,7 @@ export class CompetingWorker {
   acked = 0;
   readonly #competing: CompetingOptions;
   #groups: PersistentSubscriptions | undefined;
-  #run: Run = { stopping: true, abandoned: true, interrupt: undefined };
+  #run: WorkerRun = { stopping: true, abandoned: true, interrupt: undefined };
   #loop: Promise<void> | undefined;
   #inFlight: PositionedEvent | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
@@ -122,7 +123,7 @@ export class CompetingWorker {
     } catch (error) {
       if (!PersistentSubscriptionExistsError.is(error)) throw error;
     }
-    const run: Run = { stopping: false, abandoned: false, interrupt: undefined };
+    const run: WorkerRun = { stopping: false, abandoned: false, interrupt: undefined };
     this.#run = run;
     this.state = 'running';
     this.logger.info('competing projection joining its group', { projection: this.name, group: this.group });
@@ -215,7 +216,7 @@ export class CompetingWorker {
     return groups;
   }
 
-  async #runLoop(groups: PersistentSubscriptions, run: Run): Promise<void> {
+  async #runLoop(groups: PersistentSubscriptions, run: WorkerRun): Promise<void> {
     let drops = 0;
     while (!run.stopping) {
       const subscription = groups.subscribe(ALL_STREAM, this.group, { bufferSize: BUFFER_SIZE });
@@ -227,7 +228,7 @@ export class CompetingWorker {
         while (!run.stopping) {
           const pending = iterator.next();
           pending.catch(noop);
-          const next = await this.#interruptible(run, pending);
+          const next = await interruptible(run, pending);
           if (next === STOP) break;
           if (next.done) {
             dropped = new Error('the persistent subscription ended');
@@ -256,8 +257,8 @@ export class CompetingWorker {
         attempt: drops,
         delayMs: Math.round(delayMs),
       });
-      this.#notify(() => this.hooks.resubscribing(this.name, dropped, drops, delayMs));
-      await this.#sleep(run, delayMs);
+      notifyListener(this.logger, this.name, () => this.hooks.resubscribing(this.name, dropped, drops, delayMs));
+      await sleepInterruptibly(run, delayMs);
     }
   }
 
@@ -269,21 +270,18 @@ export class CompetingWorker {
    * waits for the handler call to settle, acks nothing, and joins again.
    */
   async #handleInTime(
-    run: Run,
+    run: WorkerRun,
     message: PersistentMessage,
     leave: () => Promise<void>,
   ): Promise<'handled' | 'handed-back'> {
     const handling: Handling = { handedBack: false };
     const work = this.#handle(run, message, handling);
     work.catch(noop);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<typeof LATE>(
-      (resolve) => (timer = setTimeout(() => resolve(LATE), this.#competing.messageTimeoutMs)),
-    );
+    const late = timeoutAfter(this.#competing.messageTimeoutMs);
     try {
-      if ((await Promise.race([work, late])) !== LATE) return 'handled';
+      if ((await Promise.race([work, late.expired])) !== TIMED_OUT) return 'handled';
     } finally {
-      clearTimeout(timer);
+      late.cancel();
     }
     handling.handedBack = true;
     this.logger.warn(
@@ -302,7 +300,7 @@ export class CompetingWorker {
     return 'handed-back';
   }
 
-  async #handle(run: Run, message: PersistentMessage, handling: Handling): Promise<void> {
+  async #handle(run: WorkerRun, message: PersistentMessage, handling: Handling): Promise<void> {
     const recorded: PositionedEvent = { ...message.event, position: message.position ?? { commit: 0n, prepare: 0n } };
     const handler = this.definition.handlers.get(recorded.type);
     if (handler) {
@@ -330,7 +328,7 @@ export class CompetingWorker {
               attempts: calls,
               error,
             });
-            this.#notify(() =>
+            notifyListener(this.logger, this.name, () =>
               this.hooks.parked({
                 projection: this.name,
                 group: this.group,
@@ -355,7 +353,7 @@ export class CompetingWorker {
           });
           // Stopping abandons the retries: the event is not acked, and the group delivers it again.
           // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #runLoop
-          if ((await this.#sleep(run, delayMs)) === STOP) throw STOP;
+          if ((await sleepInterruptibly(run, delayMs)) === STOP) throw STOP;
           if (handling.handedBack) return;
         }
       }
@@ -374,80 +372,15 @@ export class CompetingWorker {
   #callHandler(recorded: PositionedEvent, attempt: number, call: () => unknown): unknown {
     const result = this.telemetry.projection(this.name, recorded, attempt, call);
     if (!isThenable(result)) return result;
-    const promise = Promise.resolve(result);
-    promise.catch(noop); // observed even when it settles after the timeout
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new ProjectionTimeoutError(this.name, 'handler', this.options.handlerTimeoutMs, {
-              eventType: recorded.type,
-              streamName: recorded.streamName,
-              revision: recorded.revision,
-            }),
-          ),
-        this.options.handlerTimeoutMs,
-      );
-      promise.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return boundedBy(
+      Promise.resolve(result),
+      this.options.handlerTimeoutMs,
+      () =>
+        new ProjectionTimeoutError(this.name, 'handler', this.options.handlerTimeoutMs, {
+          eventType: recorded.type,
+          streamName: recorded.streamName,
+          revision: recorded.revision,
+        }),
+    );
   }
-
-  #notify(call: () => void): void {
-    try {
-      call();
-    } catch (error) {
-      this.logger.error('a projection runner listener threw', {
-        projection: this.name,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-
-  #sleep(run: Run, ms: number): Promise<typeof STOP | undefined> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slept = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-    return this.#interruptible(run, slept).finally(() => clearTimeout(timer));
-  }
-
-  /** `promise`, or STOP as soon as the run is stopped (each wait its own interrupt, as in the catch-up worker). */
-  #interruptible<T>(run: Run, promise: Promise<T>): Promise<T | typeof STOP> {
-    if (run.stopping) return Promise.resolve(STOP);
-    return new Promise<T | typeof STOP>((resolve, reject) => {
-      const interrupt = () => resolve(STOP);
-      run.interrupt = interrupt;
-      promise.then(
-        (value) => {
-          if (run.interrupt === interrupt) run.interrupt = undefined;
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (run.interrupt === interrupt) run.interrupt = undefined;
-          reject(error);
-        },
-      );
-    });
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
-
-function timeoutAfter(ms: number): { expired: Promise<typeof TIMED_OUT>; cancel(): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
-  return { expired, cancel: () => clearTimeout(timer) };
 }

@@ -14,6 +14,18 @@ import { CHECKPOINT_STREAM_PREFIX, type CheckpointStore } from './checkpoint-sto
 import type { ProjectionDefinition } from './projection-definition.js';
 import { backoffDelayMs } from '../commands/backoff.js';
 import type { ResolvedProjectionOptions } from './projection-options.js';
+import {
+  boundedBy,
+  interruptible,
+  noop,
+  notifyListener,
+  sleepInterruptibly,
+  STOP,
+  TIMED_OUT,
+  timeoutAfter,
+  type WorkerRun,
+} from './worker-run.js';
+import { isThenable } from '../options/option-checks.js';
 
 export type ProjectionState = 'idle' | 'running' | 'failed' | 'stopped';
 
@@ -45,22 +57,6 @@ export interface AbandonedWork {
 }
 
 /**
- * One start()..stop() of a worker. A loop left behind by a stop() that stopped waiting for it keeps
- * its own (stopped) run, so it never acts on the next one's state.
- */
-interface Run {
-  stopping: boolean;
-  /** stop() returned without waiting for this run's loop: whatever it finishes later changes nothing. */
-  abandoned: boolean;
-  /** Ends the one wait the loop is in (the next event, a backoff), if it is in one. */
-  interrupt: (() => void) | undefined;
-}
-
-const STOP = Symbol('stop');
-const noop = () => undefined;
-const TIMED_OUT = Symbol('timed out');
-
-/**
  * Runs one projection: loads its checkpoint, subscribes from it, hands each event to its handler
  * (one at a time, in log order), checkpoints every N events or T ms, resubscribes when the
  * subscription drops, and stops on an event its handler keeps failing on.
@@ -76,7 +72,7 @@ export class ProjectionWorker {
   #saving: Promise<void> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #run: Run = { stopping: true, abandoned: true, interrupt: undefined };
+  #run: WorkerRun = { stopping: true, abandoned: true, interrupt: undefined };
   #iterator: AsyncIterator<PositionedEvent> | undefined;
   /** The event whose handler is running, for stop()'s report. */
   #inFlight: PositionedEvent | undefined;
@@ -99,7 +95,7 @@ export class ProjectionWorker {
   /** Resolves once the checkpoint is loaded (and found within the log) and the subscription is on its way. */
   async start(): Promise<void> {
     if (this.state === 'running') return;
-    const run: Run = { stopping: false, abandoned: false, interrupt: undefined };
+    const run: WorkerRun = { stopping: false, abandoned: false, interrupt: undefined };
     this.#run = run;
     this.failure = undefined;
     let loaded: GlobalPosition | undefined;
@@ -199,7 +195,7 @@ export class ProjectionWorker {
     await new Promise<void>((resolve, reject) => this.#waiters.push({ target: target!, resolve, reject }));
   }
 
-  async #runLoop(run: Run): Promise<void> {
+  async #runLoop(run: WorkerRun): Promise<void> {
     let drops = 0;
     while (!run.stopping) {
       let dropped: unknown;
@@ -220,7 +216,7 @@ export class ProjectionWorker {
         while (!run.stopping) {
           const pending = iterator.next();
           pending.catch(noop); // if stop() wins the race, a late failure is of no interest
-          const next = await this.#interruptible(run, pending);
+          const next = await interruptible(run, pending);
           if (next === STOP) break;
           if (next.done) {
             dropped = new Error('the subscription ended');
@@ -253,14 +249,14 @@ export class ProjectionWorker {
         attempt: drops,
         delayMs: Math.round(delayMs),
       });
-      this.#notify(() => this.hooks.resubscribing(this.name, dropped, drops, delayMs));
+      notifyListener(this.logger, this.name, () => this.hooks.resubscribing(this.name, dropped, drops, delayMs));
       await this.#save('resubscribe');
-      await this.#sleep(run, delayMs);
+      await sleepInterruptibly(run, delayMs);
     }
     if (this.#run === run) clearInterval(this.#timer);
   }
 
-  async #handle(run: Run, recorded: PositionedEvent): Promise<void> {
+  async #handle(run: WorkerRun, recorded: PositionedEvent): Promise<void> {
     const handler = this.definition.handlers.get(recorded.type);
     if (handler) {
       this.#inFlight = recorded;
@@ -296,7 +292,7 @@ export class ProjectionWorker {
           });
           // Stopping abandons the retries: the event stays unhandled, and is handled after a restart.
           // eslint-disable-next-line @typescript-eslint/only-throw-error -- STOP is the worker's own signal, caught in #run
-          if ((await this.#sleep(run, delayMs)) === STOP) throw STOP;
+          if ((await sleepInterruptibly(run, delayMs)) === STOP) throw STOP;
         }
       }
       // A handler that finished after stop() gave up on it: its event is handled again after a restart.
@@ -320,8 +316,9 @@ export class ProjectionWorker {
   #callHandler(recorded: PositionedEvent, attempt: number, call: () => unknown): unknown {
     const result = this.telemetry.projection(this.name, recorded, attempt, call);
     if (!isThenable(result)) return result;
-    return this.#bounded(
+    return boundedBy(
       Promise.resolve(result),
+      this.options.handlerTimeoutMs,
       () =>
         new ProjectionTimeoutError(this.name, 'handler', this.options.handlerTimeoutMs, {
           eventType: recorded.type,
@@ -333,27 +330,11 @@ export class ProjectionWorker {
 
   /** A checkpoint store call, bounded by `handlerTimeoutMs`. */
   #within<T>(call: Promise<T>, operation: ProjectionTimeoutOperation): Promise<T> {
-    return this.#bounded(
+    return boundedBy(
       Promise.resolve(call),
+      this.options.handlerTimeoutMs,
       () => new ProjectionTimeoutError(this.name, operation, this.options.handlerTimeoutMs),
     );
-  }
-
-  #bounded<T>(promise: Promise<T>, timedOut: () => Error): Promise<T> {
-    promise.catch(noop); // observed even when it settles after the timeout
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(timedOut()), this.options.handlerTimeoutMs);
-      promise.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
   }
 
   /** A checkpoint past the end of the log: the store was reset, and following from it would skip events. */
@@ -408,7 +389,7 @@ export class ProjectionWorker {
     this.state = 'failed';
     this.logger.error('projection stopped on a failing handler', { projection: this.name, error: error.message });
     this.#rejectWaiters(error);
-    this.#notify(() => this.hooks.failed(error));
+    notifyListener(this.logger, this.name, () => this.hooks.failed(error));
   }
 
   #rejectWaiters(error: Error): void {
@@ -416,60 +397,4 @@ export class ProjectionWorker {
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
   }
-
-  /** A listener that throws must not take the worker (or the process) down. */
-  #notify(call: () => void): void {
-    try {
-      call();
-    } catch (error) {
-      this.logger.error('a projection runner listener threw', {
-        projection: this.name,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-
-  #sleep(run: Run, ms: number): Promise<typeof STOP | undefined> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slept = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-    return this.#interruptible(run, slept).finally(() => clearTimeout(timer));
-  }
-
-  /**
-   * `promise`, or STOP as soon as the run is stopped. Each wait gets its own interrupt, dropped when
-   * it settles: nothing accumulates on a promise that lives as long as the run (a leak of one
-   * reaction per event, when every `next()` was raced against one stop promise).
-   */
-  #interruptible<T>(run: Run, promise: Promise<T>): Promise<T | typeof STOP> {
-    if (run.stopping) return Promise.resolve(STOP);
-    return new Promise<T | typeof STOP>((resolve, reject) => {
-      const interrupt = () => resolve(STOP);
-      run.interrupt = interrupt;
-      promise.then(
-        (value) => {
-          if (run.interrupt === interrupt) run.interrupt = undefined;
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (run.interrupt === interrupt) run.interrupt = undefined;
-          reject(error);
-        },
-      );
-    });
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
-
-/** A timer that resolves `expired` with TIMED_OUT; cancel() clears it. */
-function timeoutAfter(ms: number): { expired: Promise<typeof TIMED_OUT>; cancel(): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
-  return { expired, cancel: () => clearTimeout(timer) };
 }
